@@ -1,0 +1,498 @@
+//! The command line: a thin face over the core.
+//!
+//! Exit codes: 0 success; 1 the check failed (validation errors, `fmt
+//! --check` found files to change); 2 bad usage or bad input.
+
+use crate::graph::validate::{self, Problem, Severity};
+use crate::graph::WorkflowGraph;
+use crate::workflow::text::{self, SpanIndex};
+use crate::workflow::tree::Role;
+use crate::workflow::{self as wf, Container, Document};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lapis",
+    version,
+    about = "Design, check and convert Azure Logic Apps workflows that call on-premises APIs through Entra application proxy",
+    long_about = None,
+    after_help = "With no command, `lapis [FILE]` will open the designer window (coming in a later version)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A workflow file to open in the designer.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check workflows for mistakes; exits 1 when there are errors.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Only this workflow of an ARM template (name or 1-based index).
+        #[arg(long)]
+        workflow: Option<String>,
+    },
+    /// Rewrite files in Lapis's stable format (keeping indentation, encoding
+    /// and line endings).
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only report which files would change; exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        /// Write to this path instead of in place (one FILE only).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Allow rewriting files that have comments (they are removed).
+        #[arg(long)]
+        drop_comments: bool,
+    },
+    /// Convert a workflow to another container format.
+    Export {
+        file: PathBuf,
+        /// Target format.
+        #[arg(long, value_enum)]
+        to: ExportTarget,
+        /// Output path.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Which workflow of an ARM template (name or 1-based index).
+        #[arg(long)]
+        workflow: Option<String>,
+    },
+    /// Print the actions in topological order, or Graphviz DOT.
+    Graph {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+        /// Which workflow of an ARM template (name or 1-based index).
+        #[arg(long)]
+        workflow: Option<String>,
+    },
+    /// Write a synthetic workflow of a given size, for trials and benchmarks.
+    Synth {
+        /// Number of actions, nested ones included.
+        #[arg(long, default_value_t = 500)]
+        actions: usize,
+        /// Nesting depth of the deepest action (1 = top level).
+        #[arg(long, default_value_t = 8)]
+        depth: usize,
+        /// Output path (standard output if absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Text,
+    Dot,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportTarget {
+    Definition,
+    Arm,
+    Standard,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    run(cli, &mut out, &mut err)
+}
+
+/// Runs a parsed command line, writing to the given streams.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let result = match cli.command {
+        None => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let _ = writeln!(out, "{}", cmd.render_help());
+            if cli.file.is_some() {
+                let _ = writeln!(
+                    err,
+                    "The designer window comes in a later version; use a command above."
+                );
+            }
+            Ok(0)
+        }
+        Some(Command::Validate {
+            files,
+            format,
+            workflow,
+        }) => cmd_validate(&files, format, workflow.as_deref(), out, err),
+        Some(Command::Fmt {
+            files,
+            check,
+            output,
+            drop_comments,
+        }) => cmd_fmt(&files, check, output.as_deref(), drop_comments, out, err),
+        Some(Command::Export {
+            file,
+            to,
+            output,
+            workflow,
+        }) => cmd_export(&file, to, &output, workflow.as_deref(), out, err),
+        Some(Command::Graph {
+            file,
+            format,
+            workflow,
+        }) => cmd_graph(&file, format, workflow.as_deref(), out),
+        Some(Command::Synth {
+            actions,
+            depth,
+            output,
+        }) => cmd_synth(actions, depth, output.as_deref(), out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            2
+        }
+    }
+}
+
+type CmdResult = Result<i32, String>;
+
+fn load(path: &Path) -> Result<(Document, Vec<u8>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc = Document::from_bytes(&bytes, Some(path)).map_err(|e| e.to_string())?;
+    Ok((doc, bytes))
+}
+
+/// Span index over a file's JSON text, for line:column in reports.
+fn spans(bytes: &[u8]) -> Option<SpanIndex> {
+    let (t, _) = text::decode(bytes).ok()?;
+    let blanked = text::blank_comments(&t);
+    Some(SpanIndex::new(blanked.as_deref().unwrap_or(&t)))
+}
+
+#[derive(serde::Serialize)]
+struct JsonProblem<'a> {
+    #[serde(flatten)]
+    problem: &'a Problem,
+    line: usize,
+    column: usize,
+}
+
+fn cmd_validate(
+    files: &[PathBuf],
+    format: ReportFormat,
+    workflow: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> CmdResult {
+    let mut total = (0usize, 0usize);
+    let mut bad_input = false;
+    let mut report = Vec::new();
+    for path in files {
+        let (doc, bytes) = match load(path) {
+            Ok(x) => x,
+            Err(e) => {
+                bad_input = true;
+                if format == ReportFormat::Text {
+                    let _ = writeln!(err, "error: {e}");
+                }
+                report.push(serde_json::json!({"path": path, "error": e}));
+                continue;
+            }
+        };
+        let indices: Vec<usize> = match workflow {
+            Some(_) => match doc.select(workflow) {
+                Ok(i) => vec![i],
+                Err(e) => {
+                    bad_input = true;
+                    let msg = format!("{}: {e}", path.display());
+                    if format == ReportFormat::Text {
+                        let _ = writeln!(err, "error: {msg}");
+                    }
+                    report.push(serde_json::json!({"path": path, "error": msg}));
+                    continue;
+                }
+            },
+            None => (0..doc.workflows.len()).collect(),
+        };
+        let index = std::cell::OnceCell::new();
+        let mut wf_reports = Vec::new();
+        for i in indices {
+            let problems = validate::validate_document(&doc, i).map_err(|e| e.message)?;
+            let (e, w) = validate::counts(&problems);
+            total.0 += e;
+            total.1 += w;
+            let located: Vec<JsonProblem> = problems
+                .iter()
+                .map(|p| {
+                    let (line, column) = index
+                        .get_or_init(|| spans(&bytes))
+                        .as_ref()
+                        .map(|s| s.locate(&p.pointer))
+                        .unwrap_or((1, 1));
+                    JsonProblem {
+                        problem: p,
+                        line,
+                        column,
+                    }
+                })
+                .collect();
+            if format == ReportFormat::Text {
+                let prefix = if doc.workflows.len() > 1 {
+                    format!(" [{}]", doc.workflows[i].name)
+                } else {
+                    String::new()
+                };
+                for p in &located {
+                    let sev = match p.problem.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{}:{}:{}: {sev}[{}]{prefix} {}",
+                        path.display(),
+                        p.line,
+                        p.column,
+                        p.problem.code,
+                        p.problem.message
+                    );
+                }
+            }
+            wf_reports.push(serde_json::json!({
+                "name": doc.workflows[i].name,
+                "errors": e,
+                "warnings": w,
+                "problems": located,
+            }));
+        }
+        report.push(serde_json::json!({
+            "path": path,
+            "container": doc.container,
+            "workflows": wf_reports,
+        }));
+    }
+    match format {
+        ReportFormat::Text => {
+            let _ = writeln!(
+                out,
+                "{} file(s): {} error(s), {} warning(s)",
+                files.len(),
+                total.0,
+                total.1
+            );
+        }
+        ReportFormat::Json => {
+            let doc = serde_json::json!({
+                "files": report,
+                "errors": total.0,
+                "warnings": total.1,
+            });
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
+        }
+    }
+    Ok(if bad_input {
+        2
+    } else if total.0 > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+fn cmd_fmt(
+    files: &[PathBuf],
+    check: bool,
+    output: Option<&Path>,
+    drop_comments: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> CmdResult {
+    if output.is_some() && files.len() != 1 {
+        return Err("-o/--output takes exactly one FILE".into());
+    }
+    let mut would_change = 0;
+    let mut bad_input = false;
+    for path in files {
+        let (doc, bytes) = match load(path) {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                bad_input = true;
+                continue;
+            }
+        };
+        let new = doc.to_bytes();
+        let target = output.unwrap_or(path);
+        let changed = new != bytes || target != path;
+        if check {
+            if new != bytes {
+                would_change += 1;
+                let why = if doc.format.had_comments {
+                    " (its comments would be removed)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "would reformat {}{why}", path.display());
+            }
+            continue;
+        }
+        if doc.format.had_comments && !drop_comments {
+            let _ = writeln!(
+                err,
+                "error: {}: the file has comments, which a JSON save cannot keep; nothing was written (rerun with --drop-comments to remove them)",
+                path.display()
+            );
+            bad_input = true;
+            continue;
+        }
+        for w in doc.save_warnings() {
+            let _ = writeln!(err, "warning: {}: {w}", path.display());
+        }
+        if changed {
+            text::write_atomic(target, &new).map_err(|e| format!("{}: {e}", target.display()))?;
+            let _ = writeln!(out, "formatted {}", target.display());
+        }
+    }
+    if bad_input {
+        return Ok(2);
+    }
+    if check && would_change > 0 {
+        let _ = writeln!(out, "{would_change} file(s) would be reformatted");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn cmd_export(
+    file: &Path,
+    to: ExportTarget,
+    output: &Path,
+    workflow: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> CmdResult {
+    let (doc, _) = load(file)?;
+    let i = doc.select(workflow)?;
+    let target = match to {
+        ExportTarget::Definition => Container::Definition,
+        ExportTarget::Arm => Container::Arm,
+        ExportTarget::Standard => Container::Standard,
+    };
+    let exported = wf::export(&doc, i, target);
+    for w in &exported.warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    let bytes = text::render(&exported.value, &text::TextFormat::default());
+    text::write_atomic(output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+    let _ = writeln!(out, "wrote {} ({})", output.display(), target.name());
+    Ok(0)
+}
+
+fn cmd_graph(
+    file: &Path,
+    format: GraphFormat,
+    workflow: Option<&str>,
+    out: &mut dyn Write,
+) -> CmdResult {
+    let (doc, _) = load(file)?;
+    let i = doc.select(workflow)?;
+    let g = WorkflowGraph::build(doc.outline(i).map_err(|e| e.message)?);
+    match format {
+        GraphFormat::Dot => {
+            let _ = write!(out, "{}", g.to_dot());
+        }
+        GraphFormat::Text => {
+            let o = &g.outline;
+            let width = o
+                .nodes
+                .iter()
+                .map(|n| n.name.chars().count() + 2 * n.depth)
+                .max()
+                .unwrap_or(0);
+            for (k, id) in g.topological_order().into_iter().enumerate() {
+                let n = &o.nodes[id];
+                let indent = "  ".repeat(n.depth.saturating_sub(1));
+                let name = format!("{indent}{}", n.name);
+                let scope = match n.parent {
+                    None => String::new(),
+                    Some((p, b)) => {
+                        let owner = &o.nodes[p];
+                        let label = owner.branches[b].kind.label();
+                        if label.is_empty() {
+                            format!("  in {}", owner.name)
+                        } else {
+                            format!("  in {} ({label})", owner.name)
+                        }
+                    }
+                };
+                let after = if n.role == Role::Trigger {
+                    "trigger".to_owned()
+                } else if n.run_after.is_empty() {
+                    if n.parent.is_none() {
+                        "after: the trigger".to_owned()
+                    } else {
+                        "after: start of scope".to_owned()
+                    }
+                } else {
+                    let parts: Vec<String> = n
+                        .run_after
+                        .iter()
+                        .map(|r| format!("{} [{}]", r.target, r.statuses.join(", ")))
+                        .collect();
+                    format!("after: {}", parts.join("; "))
+                };
+                let _ = writeln!(
+                    out,
+                    "{:>4}  {name:<width$}  {:<20}  {after}{scope}",
+                    k + 1,
+                    n.type_name
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn cmd_synth(
+    actions: usize,
+    depth: usize,
+    output: Option<&Path>,
+    out: &mut dyn Write,
+) -> CmdResult {
+    let v = crate::synth::generate(actions, depth);
+    let bytes = text::render(&v, &text::TextFormat::default());
+    match output {
+        Some(p) => {
+            text::write_atomic(p, &bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        None => {
+            let _ = out.write_all(&bytes);
+        }
+    }
+    Ok(0)
+}

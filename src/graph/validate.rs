@@ -1,0 +1,470 @@
+//! Validation: the mistakes Logic Apps would refuse at deployment (errors)
+//! and the ones it would accept but regret (warnings), each with the
+//! action's name, a JSON pointer and a sentence a person understands.
+
+use super::WorkflowGraph;
+use crate::workflow::model::{
+    is_arm_expression, is_wdl_expression, ActionType, Authentication, HttpInputs, RunStatus,
+};
+use crate::workflow::tree::{NodeId, Role};
+use crate::workflow::Document;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Logic Apps limits (Consumption; DESIGN.md "Facts").
+pub const MAX_ACTIONS: usize = 500;
+pub const MAX_DEPTH: usize = 8;
+pub const MAX_NAME_LEN: usize = 80;
+/// Characters Logic Apps refuses in trigger and action names.
+pub const FORBIDDEN_NAME_CHARS: &[char] = &['<', '>', '%', '&', '\\', '?', '/'];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    /// A stable identifier of the rule, e.g. `run-after-unknown`.
+    pub code: &'static str,
+    /// The trigger or action concerned, if any.
+    pub action: Option<String>,
+    /// JSON pointer from the file's root.
+    pub pointer: String,
+    pub message: String,
+}
+
+struct Sink<'a> {
+    g: &'a WorkflowGraph,
+    out: Vec<Problem>,
+}
+
+impl Sink<'_> {
+    fn push(
+        &mut self,
+        sev: Severity,
+        code: &'static str,
+        id: Option<NodeId>,
+        pointer: String,
+        message: String,
+    ) {
+        self.out.push(Problem {
+            severity: sev,
+            code,
+            action: id.map(|i| self.g.outline.nodes[i].name.clone()),
+            pointer,
+            message,
+        });
+    }
+    fn error(&mut self, code: &'static str, id: NodeId, pointer: String, message: String) {
+        self.push(Severity::Error, code, Some(id), pointer, message);
+    }
+    fn warning(&mut self, code: &'static str, id: NodeId, pointer: String, message: String) {
+        self.push(Severity::Warning, code, Some(id), pointer, message);
+    }
+}
+
+/// Validates workflow `i` of a document.
+pub fn validate_document(
+    doc: &Document,
+    i: usize,
+) -> Result<Vec<Problem>, crate::workflow::ShapeError> {
+    let g = WorkflowGraph::build(doc.outline(i)?);
+    Ok(validate(&doc.root, &g))
+}
+
+/// Validates a workflow graph against the document root it was built from.
+/// Problems come in a stable order: by rule, then by position in the file.
+pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
+    let mut s = Sink { g, out: Vec::new() };
+    let o = &g.outline;
+
+    // Names: unique in the whole workflow, length, characters.
+    let mut seen: HashMap<&str, Vec<NodeId>> = HashMap::new();
+    for n in &o.nodes {
+        seen.entry(n.name.as_str()).or_default().push(n.id);
+    }
+    for n in &o.nodes {
+        let uses = &seen[n.name.as_str()];
+        if uses.len() > 1 && uses[0] != n.id {
+            let first = &o.nodes[uses[0]];
+            s.error(
+                "duplicate-name",
+                n.id,
+                n.pointer.clone(),
+                format!(
+                    "the name `{}` is already used by the {} at {}; every trigger and action needs a name of its own",
+                    n.name,
+                    if first.role == Role::Trigger { "trigger" } else { "action" },
+                    first.pointer
+                ),
+            );
+        }
+        let len = n.name.chars().count();
+        if len > MAX_NAME_LEN {
+            s.error(
+                "name-too-long",
+                n.id,
+                n.pointer.clone(),
+                format!(
+                    "the name `{}` has {len} characters; Logic Apps allows at most {MAX_NAME_LEN}",
+                    n.name
+                ),
+            );
+        }
+        if n.name.trim().is_empty() {
+            s.error(
+                "name-chars",
+                n.id,
+                n.pointer.clone(),
+                "a name cannot be empty".into(),
+            );
+        } else if let Some(c) = n
+            .name
+            .chars()
+            .find(|c| FORBIDDEN_NAME_CHARS.contains(c) || c.is_control())
+        {
+            s.error(
+                "name-chars",
+                n.id,
+                n.pointer.clone(),
+                format!(
+                    "the name `{}` contains {}, which Logic Apps refuses in names (not allowed: < > % & \\ ? / and control characters)",
+                    n.name.escape_debug(),
+                    if c.is_control() { format!("the control character U+{:04X}", c as u32) } else { format!("`{c}`") }
+                ),
+            );
+        }
+    }
+
+    // Limits.
+    let count = g.action_count();
+    if count > MAX_ACTIONS {
+        s.push(
+            Severity::Error,
+            "too-many-actions",
+            None,
+            format!("{}/actions", o.definition_pointer),
+            format!("the workflow has {count} actions; Logic Apps allows at most {MAX_ACTIONS} (split it into child workflows)"),
+        );
+    }
+    for n in o.actions() {
+        if n.depth == MAX_DEPTH + 1 {
+            s.error(
+                "too-deep",
+                n.id,
+                n.pointer.clone(),
+                format!(
+                    "`{}` is nested {} levels deep; Logic Apps allows at most {MAX_DEPTH} levels of nested control actions",
+                    n.name, n.depth
+                ),
+            );
+        }
+    }
+
+    // Run-after.
+    let by_name: HashMap<&str, NodeId> = o
+        .nodes
+        .iter()
+        .rev()
+        .map(|n| (n.name.as_str(), n.id))
+        .collect();
+    for n in o.actions() {
+        let siblings = o.siblings(n.id);
+        for ra in &n.run_after {
+            let p = format!(
+                "{}/runAfter/{}",
+                n.pointer,
+                crate::workflow::text::escape_pointer(&ra.target)
+            );
+            let sibling = siblings.iter().any(|&x| o.nodes[x].name == ra.target);
+            if !sibling {
+                match by_name.get(ra.target.as_str()) {
+                    None => s.error(
+                        "run-after-unknown",
+                        n.id,
+                        p.clone(),
+                        format!("`{}` runs after `{}`, but there is no action named `{}`", n.name, ra.target, ra.target),
+                    ),
+                    Some(&t) if o.nodes[t].role == Role::Trigger => s.error(
+                        "run-after-scope",
+                        n.id,
+                        p.clone(),
+                        format!(
+                            "`{}` runs after the trigger `{}`; an action that starts right after the trigger has an empty runAfter",
+                            n.name, ra.target
+                        ),
+                    ),
+                    Some(&t) => s.error(
+                        "run-after-scope",
+                        n.id,
+                        p.clone(),
+                        format!(
+                            "`{}` runs after `{}`, which is {}; run-after may only name actions in the same scope",
+                            n.name,
+                            ra.target,
+                            where_is(g, t)
+                        ),
+                    ),
+                }
+            }
+            if ra.statuses.is_empty() {
+                s.error(
+                    "run-after-status",
+                    n.id,
+                    p.clone(),
+                    format!("`{}` runs after `{}` with no status; list at least one of Succeeded, Failed, Skipped, TimedOut", n.name, ra.target),
+                );
+            }
+            for (k, st) in ra.statuses.iter().enumerate() {
+                if !matches!(
+                    RunStatus::parse(st),
+                    RunStatus::Succeeded
+                        | RunStatus::Failed
+                        | RunStatus::Skipped
+                        | RunStatus::TimedOut
+                ) {
+                    s.error(
+                        "run-after-status",
+                        n.id,
+                        format!("{p}/{k}"),
+                        format!(
+                            "`{}` runs after `{}` on status `{st}`, which does not exist; use Succeeded, Failed, Skipped or TimedOut",
+                            n.name, ra.target
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for cycle in g.cycles() {
+        let names: Vec<String> = cycle
+            .iter()
+            .map(|&i| format!("`{}`", o.nodes[i].name))
+            .collect();
+        let first = cycle[0];
+        let msg = if names.len() == 1 {
+            format!("{} runs after itself, so it can never run", names[0])
+        } else {
+            format!(
+                "{} wait for each other in a cycle, so none of them can run",
+                join_names(&names)
+            )
+        };
+        s.error(
+            "cycle",
+            first,
+            format!("{}/runAfter", o.nodes[first].pointer),
+            msg,
+        );
+    }
+
+    // Per node: types, HTTP inputs, authentication, secrets.
+    for n in &o.nodes {
+        let Some(obj) = root.pointer(&n.pointer).and_then(Value::as_object) else {
+            continue;
+        };
+        if let ActionType::ArmExpression(t) = &n.ty {
+            s.warning(
+                "arm-expression",
+                n.id,
+                format!("{}/type", n.pointer),
+                format!("the type of `{}` is the ARM template expression `{t}`; it is known only at deployment and cannot be checked here", n.name),
+            );
+        } else if n.type_name.is_empty() {
+            s.error(
+                "missing-type",
+                n.id,
+                n.pointer.clone(),
+                format!("`{}` has no `type`", n.name),
+            );
+        }
+        let inputs = obj.get("inputs");
+        let inputs_p = format!("{}/inputs", n.pointer);
+        if n.ty == ActionType::Http {
+            match inputs {
+                Some(Value::Object(i)) => {
+                    for (key, what) in [("method", "a method"), ("uri", "a URI")] {
+                        let missing = match i.get(key) {
+                            None | Some(Value::Null) => true,
+                            Some(Value::String(v)) => v.trim().is_empty(),
+                            _ => false,
+                        };
+                        if missing {
+                            s.error(
+                                if key == "method" { "http-method" } else { "http-uri" },
+                                n.id,
+                                inputs_p.clone(),
+                                format!("the HTTP {} `{}` has no {key}: it needs {what} to send a request", role_word(n.role), n.name),
+                            );
+                        }
+                    }
+                }
+                Some(Value::String(e)) if is_wdl_expression(e) || is_arm_expression(e) => {}
+                _ => s.error(
+                    "http-uri",
+                    n.id,
+                    n.pointer.clone(),
+                    format!(
+                        "the HTTP {} `{}` has no inputs: it needs a method and a URI",
+                        role_word(n.role),
+                        n.name
+                    ),
+                ),
+            }
+        }
+        let Some(Value::Object(inp)) = inputs else {
+            continue;
+        };
+        let mut auth_places = vec![(inputs_p.clone(), inp)];
+        for sub in ["subscribe", "unsubscribe"] {
+            if let Some(Value::Object(o2)) = inp.get(sub) {
+                auth_places.push((format!("{inputs_p}/{sub}"), o2));
+            }
+        }
+        for (base, place) in auth_places {
+            if let Some(a) = place.get("authentication") {
+                check_auth(&mut s, n.id, &format!("{base}/authentication"), a);
+            }
+            let http = HttpInputs::read(&Value::Object(place.clone()));
+            if let Some((key, v)) = http.authorization_header() {
+                if holds_literal(v) {
+                    s.warning(
+                        "literal-secret",
+                        n.id,
+                        format!("{base}/headers/{}", crate::workflow::text::escape_pointer(key)),
+                        format!(
+                            "the `{key}` header of `{}` holds a value written in clear; put it in a SecureString parameter and use @parameters('…')",
+                            n.name
+                        ),
+                    );
+                } else if let Value::String(sv) = v {
+                    if is_arm_expression(sv) {
+                        s.warning(
+                            "literal-secret",
+                            n.id,
+                            format!(
+                                "{base}/headers/{}",
+                                crate::workflow::text::escape_pointer(key)
+                            ),
+                            arm_secret_message(&n.name, key),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    s.out
+}
+
+fn check_auth(s: &mut Sink<'_>, id: NodeId, p: &str, v: &Value) {
+    let name = s.g.outline.nodes[id].name.clone();
+    let auth = Authentication::read(v);
+    if let Authentication::ActiveDirectoryOAuth(a) = &auth {
+        for (field, val) in [
+            ("tenant", &a.tenant),
+            ("audience", &a.audience),
+            ("clientId", &a.client_id),
+        ] {
+            if val.as_deref().is_none_or(|x| x.trim().is_empty()) {
+                let why = match field {
+                    "tenant" => "the directory (tenant) id or domain that issues the token",
+                    "audience" => "the resource the token is for; for App Proxy, its external URL",
+                    _ => "the application (client) id that asks for the token",
+                };
+                s.error(
+                    "aad-missing-field",
+                    id,
+                    p.to_owned(),
+                    format!("ActiveDirectoryOAuth of `{name}` has no `{field}`: it needs {why}"),
+                );
+            }
+        }
+        if a.secret.is_some() && a.pfx.is_some() {
+            s.error(
+                "aad-secret-and-pfx",
+                id,
+                p.to_owned(),
+                format!("ActiveDirectoryOAuth of `{name}` has both a `secret` and a `pfx`; keep the one its credential type needs"),
+            );
+        }
+    }
+    for (field, val) in auth.secret_fields() {
+        let fp = format!("{p}/{field}");
+        if val.is_empty() {
+            continue;
+        }
+        if is_arm_expression(val) {
+            s.warning("literal-secret", id, fp, arm_secret_message(&name, field));
+        } else if !is_wdl_expression(val) {
+            s.warning(
+                "literal-secret",
+                id,
+                fp,
+                format!(
+                    "the `{field}` of `{name}` ({} authentication) is written in clear; put it in a SecureString parameter and use @parameters('…')",
+                    auth.type_name()
+                ),
+            );
+        }
+    }
+}
+
+fn arm_secret_message(name: &str, field: &str) -> String {
+    format!(
+        "the `{field}` of `{name}` is filled in by the ARM template at deployment, so it will be in clear in the deployed definition; pass it through a SecureString workflow parameter instead"
+    )
+}
+
+/// A header value written in clear (not an expression, not empty).
+fn holds_literal(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !s.trim().is_empty() && !is_wdl_expression(s) && !is_arm_expression(s),
+        Value::Null => false,
+        _ => true,
+    }
+}
+
+fn role_word(r: Role) -> &'static str {
+    match r {
+        Role::Trigger => "trigger",
+        Role::Action => "action",
+    }
+}
+
+fn where_is(g: &WorkflowGraph, id: NodeId) -> String {
+    match g.outline.nodes[id].parent {
+        None => "at the top level".into(),
+        Some((p, b)) => {
+            let owner = &g.outline.nodes[p];
+            let label = owner.branches[b].kind.label();
+            if label.is_empty() {
+                format!("inside `{}`", owner.name)
+            } else {
+                format!("inside `{}` ({label})", owner.name)
+            }
+        }
+    }
+}
+
+fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [a] => a.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Counts by severity.
+pub fn counts(problems: &[Problem]) -> (usize, usize) {
+    let e = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    (e, problems.len() - e)
+}

@@ -1,0 +1,679 @@
+//! The text layer: bytes ⇄ JSON value, keeping the file's own encoding,
+//! line endings, indentation and final newline, and reporting bad input with
+//! a line and a column.
+//!
+//! Real workflow files are untidy: UTF-16 with a byte-order mark, UTF-8 with a
+//! BOM, CRLF line endings and ARM templates with `//` comments all occur. They
+//! load; saving keeps what can be kept and says what cannot (comments).
+
+use serde_json::Value;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+/// Character encoding of a file, as found on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Utf16LeBom,
+    Utf16BeBom,
+}
+
+/// Line ending used when writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum LineEnding {
+    Lf,
+    CrLf,
+}
+
+/// Indentation used when writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Indent {
+    Spaces(u8),
+    Tab,
+    /// The file was a single line: write it compact again.
+    Compact,
+}
+
+/// Everything about a file's appearance that a save must keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TextFormat {
+    pub encoding: Encoding,
+    pub line_ending: LineEnding,
+    pub indent: Indent,
+    pub final_newline: bool,
+    /// The file had `//` or `/* */` comments, which a save cannot keep.
+    pub had_comments: bool,
+}
+
+impl Default for TextFormat {
+    /// The format of a new file: UTF-8, LF, two spaces, a final newline.
+    fn default() -> Self {
+        TextFormat {
+            encoding: Encoding::Utf8,
+            line_ending: LineEnding::Lf,
+            indent: Indent::Spaces(2),
+            final_newline: true,
+            had_comments: false,
+        }
+    }
+}
+
+/// A problem with the text of a file, at a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for TextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Largest file we accept. Bigger inputs get a clear error rather than an
+/// out-of-memory abort.
+pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Decodes the bytes of a file into text, detecting a BOM and UTF-16.
+pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TextError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(TextError {
+            line: 1,
+            column: 1,
+            message: format!(
+                "file is too large ({} bytes; the limit is {} bytes)",
+                bytes.len(),
+                MAX_FILE_BYTES
+            ),
+        });
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return utf8(rest, 0).map(|s| (s, Encoding::Utf8Bom));
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, true).map(|s| (s, Encoding::Utf16LeBom));
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, false).map(|s| (s, Encoding::Utf16BeBom));
+    }
+    utf8(bytes, 0).map(|s| (s, Encoding::Utf8))
+}
+
+fn utf8(bytes: &[u8], _offset: usize) -> Result<String, TextError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            // Safe: the prefix is valid UTF-8 by construction.
+            let prefix = std::str::from_utf8(good).unwrap_or_default();
+            let (line, column) = line_col_of_end(prefix);
+            let bad = bytes[e.valid_up_to()];
+            let hint = if bytes.len() >= 2 && (bytes[0] == 0 || bytes[1] == 0) {
+                " (it looks like UTF-16 without a byte-order mark; save it as UTF-8 or UTF-16 with a BOM)"
+            } else {
+                ""
+            };
+            Err(TextError {
+                line,
+                column,
+                message: format!("the file is not UTF-8 text: invalid byte 0x{bad:02X}{hint}"),
+            })
+        }
+    }
+}
+
+fn utf16(bytes: &[u8], little_endian: bool) -> Result<String, TextError> {
+    if bytes.len() % 2 != 0 {
+        let mut e = TextError {
+            line: 1,
+            column: 1,
+            message: "the UTF-16 file has an odd number of bytes (it is truncated)".into(),
+        };
+        if let Ok(s) = utf16(&bytes[..bytes.len() - 1], little_endian) {
+            (e.line, e.column) = line_col_of_end(&s);
+        }
+        return Err(e);
+    }
+    let units = bytes.chunks_exact(2).map(|c| {
+        if little_endian {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for ch in char::decode_utf16(units) {
+        match ch {
+            Ok(c) => out.push(c),
+            Err(e) => {
+                let (line, column) = line_col_of_end(&out);
+                return Err(TextError {
+                    line,
+                    column,
+                    message: format!(
+                        "the UTF-16 file holds an unpaired surrogate 0x{:04X}",
+                        e.unpaired_surrogate()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// 1-based line and column of the position just after `prefix`.
+fn line_col_of_end(prefix: &str) -> (usize, usize) {
+    let line = prefix.bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = prefix
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, column)
+}
+
+/// Encodes text for writing in the given encoding.
+pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
+    match encoding {
+        Encoding::Utf8 => text.as_bytes().to_vec(),
+        Encoding::Utf8Bom => {
+            let mut v = vec![0xEF, 0xBB, 0xBF];
+            v.extend_from_slice(text.as_bytes());
+            v
+        }
+        Encoding::Utf16LeBom => {
+            let mut v = vec![0xFF, 0xFE];
+            for u in text.encode_utf16() {
+                v.extend_from_slice(&u.to_le_bytes());
+            }
+            v
+        }
+        Encoding::Utf16BeBom => {
+            let mut v = vec![0xFE, 0xFF];
+            for u in text.encode_utf16() {
+                v.extend_from_slice(&u.to_be_bytes());
+            }
+            v
+        }
+    }
+}
+
+/// Replaces `//` and `/* */` comments outside strings by spaces, keeping
+/// every newline, so that line and column numbers stay true. Returns `None`
+/// when the text has no comment.
+pub fn blank_comments(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    if !bytes.windows(2).any(|w| w == b"//" || w == b"/*") {
+        return None;
+    }
+    let mut out = bytes.to_vec();
+    let mut found = false;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                found = true;
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    out[i] = b' ';
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                found = true;
+                let mut j = i;
+                while j < bytes.len() && !(bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/')) {
+                    if bytes[j] != b'\n' && bytes[j] != b'\r' {
+                        out[j] = b' ';
+                    }
+                    j += 1;
+                }
+                // Blank the closing `*/` too (if the comment is closed).
+                for k in j..(j + 2).min(bytes.len()) {
+                    out[k] = b' ';
+                }
+                i = j + 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if !found {
+        return None;
+    }
+    // Only ASCII bytes outside strings were replaced by ASCII spaces, and
+    // multi-byte sequences never contain '/' or '*', so this stays UTF-8.
+    String::from_utf8(out).ok()
+}
+
+/// Detects the indentation, line ending and final newline of JSON text.
+pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> TextFormat {
+    let crlf = text.matches("\r\n").count();
+    let lf = text.matches('\n').count();
+    let line_ending = if crlf > 0 && crlf * 2 >= lf {
+        LineEnding::CrLf
+    } else {
+        LineEnding::Lf
+    };
+    let mut indent = if lf == 0 {
+        Indent::Compact
+    } else {
+        Indent::Spaces(2)
+    };
+    let mut smallest: Option<usize> = None;
+    for line in text.lines().skip(1).take(200) {
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        if trimmed.is_empty() || trimmed.starts_with(['}', ']']) {
+            continue;
+        }
+        let lead = &line[..line.len() - trimmed.len()];
+        if lead.starts_with('\t') {
+            indent = Indent::Tab;
+            smallest = None;
+            break;
+        }
+        if !lead.is_empty() {
+            smallest = Some(smallest.map_or(lead.len(), |s| s.min(lead.len())));
+        }
+    }
+    if let Some(n) = smallest {
+        indent = Indent::Spaces(n.clamp(1, 8) as u8);
+    }
+    TextFormat {
+        encoding,
+        line_ending,
+        indent,
+        final_newline: text.ends_with('\n'),
+        had_comments,
+    }
+}
+
+/// Parses JSON text (comments already blanked) into a value, keeping key
+/// order and the exact digits of numbers. Errors carry line and column.
+pub fn parse_json(text: &str) -> Result<Value, TextError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    // serde_json's recursion limit (128) turns deep nesting into an error, not
+    // a stack overflow.
+    let value = serde::Deserialize::deserialize(&mut de).map_err(|e| json_error(&e, text))?;
+    de.end().map_err(|e| json_error(&e, text))?;
+    Ok(value)
+}
+
+fn json_error(e: &serde_json::Error, text: &str) -> TextError {
+    let mut message = e.to_string();
+    // serde_json appends " at line L column C"; we print those ourselves.
+    if let Some(pos) = message.rfind(" at line ") {
+        message.truncate(pos);
+    }
+    let message = match e.classify() {
+        serde_json::error::Category::Eof => {
+            format!("the JSON ends too early ({message}); the file may be truncated")
+        }
+        serde_json::error::Category::Syntax if message.contains("recursion limit") => {
+            "the JSON is nested too deeply (more than 128 levels)".to_string()
+        }
+        _ => format!("invalid JSON: {message}"),
+    };
+    let (line, column) = if e.line() == 0 {
+        line_col_of_end(text)
+    } else {
+        (e.line(), e.column().max(1))
+    };
+    TextError {
+        line,
+        column,
+        message,
+    }
+}
+
+/// Serializes a value in the given format. The same value and format always
+/// give the same bytes.
+pub fn render(value: &Value, format: &TextFormat) -> Vec<u8> {
+    let mut buf = Vec::new();
+    match format.indent {
+        Indent::Compact => {
+            // Writing to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut buf, value);
+        }
+        Indent::Tab => write_pretty(&mut buf, value, b"\t"),
+        Indent::Spaces(n) => write_pretty(&mut buf, value, &vec![b' '; n as usize]),
+    }
+    let mut text = String::from_utf8(buf).unwrap_or_default();
+    if format.final_newline {
+        text.push('\n');
+    }
+    if format.line_ending == LineEnding::CrLf {
+        // JSON strings never hold a raw newline (it is escaped), so every
+        // newline here is structural.
+        text = text.replace('\n', "\r\n");
+    }
+    encode(&text, format.encoding)
+}
+
+fn write_pretty(buf: &mut Vec<u8>, value: &Value, indent: &[u8]) {
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent);
+    let mut ser = serde_json::Serializer::with_formatter(buf, formatter);
+    let _ = serde::Serialize::serialize(value, &mut ser);
+}
+
+/// Writes bytes to `path` atomically: a temporary file in the same folder,
+/// flushed to disk, then renamed over the target. A failure at any point
+/// leaves the old file whole. The old file's permissions are kept.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".lapis-save-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.flush()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable where the platform allows it.
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Maps JSON pointers to the 1-based line and column where their value (or,
+/// for object members, their key) starts. Computed on demand for diagnostics.
+pub struct SpanIndex {
+    spans: std::collections::HashMap<String, (usize, usize)>,
+}
+
+impl SpanIndex {
+    /// Scans JSON text (comments blanked). Unparsable tails are ignored.
+    pub fn new(text: &str) -> SpanIndex {
+        let mut s = SpanScanner {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+            spans: std::collections::HashMap::new(),
+        };
+        s.skip_ws();
+        let mut ptr = String::new();
+        s.value(&mut ptr, 0);
+        SpanIndex { spans: s.spans }
+    }
+
+    /// Where the pointer's key or value starts; falls back to the nearest
+    /// ancestor that is known.
+    pub fn locate(&self, pointer: &str) -> (usize, usize) {
+        let mut p = pointer;
+        loop {
+            if let Some(&lc) = self.spans.get(p) {
+                return lc;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return (1, 1),
+            }
+        }
+    }
+}
+
+struct SpanScanner<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    line: usize,
+    line_start: usize,
+    spans: std::collections::HashMap<String, (usize, usize)>,
+}
+
+impl SpanScanner<'_> {
+    fn here(&self) -> (usize, usize) {
+        let col = self
+            .text
+            .get(self.line_start..self.pos)
+            .map(|s| s.chars().count())
+            .unwrap_or(0);
+        (self.line, col + 1)
+    }
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'\n' => {
+                    self.pos += 1;
+                    self.line += 1;
+                    self.line_start = self.pos;
+                }
+                b' ' | b'\t' | b'\r' => self.pos += 1,
+                _ => break,
+            }
+        }
+    }
+    fn string(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.pos += 1;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'\\' => self.pos += 2,
+                b'"' => {
+                    self.pos += 1;
+                    let raw = self.text.get(start..self.pos)?;
+                    return serde_json::from_str::<String>(raw).ok();
+                }
+                _ => self.pos += 1,
+            }
+        }
+        None
+    }
+    fn value(&mut self, ptr: &mut String, depth: usize) -> Option<()> {
+        if depth > 200 {
+            return None;
+        }
+        let here = self.here();
+        self.spans.entry(ptr.clone()).or_insert(here);
+        match *self.bytes.get(self.pos)? {
+            b'{' => {
+                self.pos += 1;
+                loop {
+                    self.skip_ws();
+                    match *self.bytes.get(self.pos)? {
+                        b'}' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        b',' => {
+                            self.pos += 1;
+                            continue;
+                        }
+                        b'"' => {
+                            let key_at = self.here();
+                            let key = self.string()?;
+                            let len = ptr.len();
+                            ptr.push('/');
+                            ptr.push_str(&escape_pointer(&key));
+                            self.spans.insert(ptr.clone(), key_at);
+                            self.skip_ws();
+                            if self.bytes.get(self.pos) != Some(&b':') {
+                                return None;
+                            }
+                            self.pos += 1;
+                            self.skip_ws();
+                            // The member's own span is its key; nested
+                            // pointers get their own.
+                            let saved = self.spans.get(ptr.as_str()).copied();
+                            self.value(ptr, depth + 1)?;
+                            if let Some(k) = saved {
+                                self.spans.insert(ptr.clone(), k);
+                            }
+                            ptr.truncate(len);
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut index = 0usize;
+                loop {
+                    self.skip_ws();
+                    match *self.bytes.get(self.pos)? {
+                        b']' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        b',' => {
+                            self.pos += 1;
+                            continue;
+                        }
+                        _ => {
+                            let len = ptr.len();
+                            ptr.push('/');
+                            ptr.push_str(&index.to_string());
+                            self.value(ptr, depth + 1)?;
+                            ptr.truncate(len);
+                            index += 1;
+                        }
+                    }
+                }
+            }
+            b'"' => self.string().map(|_| ()),
+            _ => {
+                while let Some(&b) = self.bytes.get(self.pos) {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                Some(())
+            }
+        }
+    }
+}
+
+/// Escapes one JSON-pointer reference token (RFC 6901).
+pub fn escape_pointer(token: &str) -> String {
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_indentation_styles() {
+        let two = "{\n  \"a\": {\n    \"b\": 1\n  }\n}\n";
+        let four = "{\n    \"a\": 1\n}";
+        let tab = "{\n\t\"a\": 1\n}\n";
+        assert_eq!(
+            detect_format(two, Encoding::Utf8, false).indent,
+            Indent::Spaces(2)
+        );
+        assert_eq!(
+            detect_format(four, Encoding::Utf8, false).indent,
+            Indent::Spaces(4)
+        );
+        assert_eq!(
+            detect_format(tab, Encoding::Utf8, false).indent,
+            Indent::Tab
+        );
+        assert_eq!(
+            detect_format("{\"a\":1}", Encoding::Utf8, false).indent,
+            Indent::Compact
+        );
+        assert!(!detect_format(four, Encoding::Utf8, false).final_newline);
+        assert_eq!(
+            detect_format("{\r\n  \"a\": 1\r\n}\r\n", Encoding::Utf8, false).line_ending,
+            LineEnding::CrLf
+        );
+    }
+
+    #[test]
+    fn utf16_round_trips_with_bom() {
+        for enc in [
+            Encoding::Utf16LeBom,
+            Encoding::Utf16BeBom,
+            Encoding::Utf8Bom,
+        ] {
+            let bytes = encode("{\"é\": \"😀\"}", enc);
+            let (text, found) = decode(&bytes).unwrap();
+            assert_eq!(found, enc);
+            assert_eq!(text, "{\"é\": \"😀\"}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let err = decode(b"{\n  \"a\": \"\xff\"\n}").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 9));
+        assert!(err.message.contains("0xFF"), "{}", err.message);
+    }
+
+    #[test]
+    fn comments_are_blanked_without_moving_positions() {
+        let src = "{\n  // note: \"quoted\"\n  \"a\": \"http://x\", /* c */ \"b\": 1\n}";
+        let blanked = blank_comments(src).unwrap();
+        assert_eq!(blanked.len(), src.len());
+        assert_eq!(blanked.lines().count(), src.lines().count());
+        let v = parse_json(&blanked).unwrap();
+        assert_eq!(v["a"], "http://x");
+        assert!(blank_comments("{\"a\": \"http://x\"}").is_none());
+    }
+
+    #[test]
+    fn json_errors_have_positions() {
+        let e = parse_json("{\n  \"a\": [1, 2,\n}").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.message.starts_with("invalid JSON"), "{}", e.message);
+        let e = parse_json("{\n  \"a\": [1, 2").unwrap_err();
+        assert!(e.message.contains("truncated"), "{}", e.message);
+        let deep = "[".repeat(100_000);
+        let e = parse_json(&deep).unwrap_err();
+        assert!(e.message.contains("nested too deeply"), "{}", e.message);
+    }
+
+    #[test]
+    fn big_numbers_keep_their_digits() {
+        let v = parse_json("{\"n\": 1234567890123456789012345, \"f\": 1.0, \"e\": 1E+5}").unwrap();
+        let out = String::from_utf8(render(&v, &TextFormat::default())).unwrap();
+        assert!(out.contains("1234567890123456789012345"));
+        assert!(out.contains("1.0"));
+        // The exponent marker is written in lower case; digits are kept.
+        assert!(out.contains("1e+5"));
+    }
+
+    #[test]
+    fn spans_locate_keys() {
+        let text = "{\n  \"a\": {\n    \"b~/c\": [\n      1,\n      {\"d\": 2}\n    ]\n  }\n}";
+        let idx = SpanIndex::new(text);
+        assert_eq!(idx.locate("/a"), (2, 3));
+        assert_eq!(idx.locate("/a/b~0~1c"), (3, 5));
+        assert_eq!(idx.locate("/a/b~0~1c/1/d"), (5, 8));
+        assert_eq!(idx.locate("/a/b~0~1c/1/zzz"), (5, 7));
+    }
+}
