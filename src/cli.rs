@@ -259,7 +259,7 @@ fn cmd_validate(
                 .collect();
             if format == ReportFormat::Text {
                 let prefix = if doc.workflows.len() > 1 {
-                    format!(" [{}]", doc.workflows[i].name)
+                    format!(" (workflow {})", doc.workflows[i].name)
                 } else {
                     String::new()
                 };

@@ -394,6 +394,27 @@ fn check_auth(s: &mut Sink<'_>, id: NodeId, p: &str, v: &Value) {
             );
         }
     }
+    let required: &[(&str, &Option<String>)] = match &auth {
+        Authentication::Basic { username, password } => {
+            &[("username", username), ("password", password)]
+        }
+        Authentication::ClientCertificate { pfx, .. } => &[("pfx", pfx)],
+        Authentication::Raw { value } => &[("value", value)],
+        _ => &[],
+    };
+    for (field, val) in required {
+        if val.as_deref().is_none_or(|x| x.trim().is_empty()) {
+            s.error(
+                "auth-missing-field",
+                id,
+                p.to_owned(),
+                format!(
+                    "{} authentication of `{name}` has no `{field}`",
+                    auth.type_name()
+                ),
+            );
+        }
+    }
     for (field, val) in auth.secret_fields() {
         let fp = format!("{p}/{field}");
         if val.is_empty() {

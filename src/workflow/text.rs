@@ -37,7 +37,7 @@ pub enum Indent {
 }
 
 /// Everything about a file's appearance that a save must keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TextFormat {
     pub encoding: Encoding,
     pub line_ending: LineEnding,
@@ -45,6 +45,14 @@ pub struct TextFormat {
     pub final_newline: bool,
     /// The file had `//` or `/* */` comments, which a save cannot keep.
     pub had_comments: bool,
+    /// Arrays of plain values are written on one line (`["Succeeded"]`),
+    /// as the file mostly did.
+    pub inline_scalar_arrays: bool,
+    /// Indentation width (in `indent` units) of each nesting level as the
+    /// file has it, from level 1 on, for files whose levels are not evenly
+    /// spaced. Empty means `level × 1 unit`. Deeper levels continue from
+    /// the last entry one unit at a time.
+    pub levels: Vec<u16>,
 }
 
 impl Default for TextFormat {
@@ -56,6 +64,8 @@ impl Default for TextFormat {
             indent: Indent::Spaces(2),
             final_newline: true,
             had_comments: false,
+            inline_scalar_arrays: false,
+            levels: Vec::new(),
         }
     }
 }
@@ -278,24 +288,33 @@ pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> Text
     } else {
         Indent::Spaces(2)
     };
-    let mut smallest: Option<usize> = None;
-    for line in text.lines().skip(1).take(200) {
+    // The indentation step is the most common increase of indentation from
+    // one line to the next (files with mixed indentation exist).
+    let mut steps = [0usize; 9];
+    let mut prev = 0usize;
+    for line in text.lines().take(2000) {
         let trimmed = line.trim_start_matches([' ', '\t']);
-        if trimmed.is_empty() || trimmed.starts_with(['}', ']']) {
+        if trimmed.is_empty() {
             continue;
         }
         let lead = &line[..line.len() - trimmed.len()];
         if lead.starts_with('\t') {
             indent = Indent::Tab;
-            smallest = None;
+            steps = [0; 9];
             break;
         }
-        if !lead.is_empty() {
-            smallest = Some(smallest.map_or(lead.len(), |s| s.min(lead.len())));
+        if lead.len() > prev && lead.len() - prev <= 8 {
+            steps[lead.len() - prev] += 1;
         }
+        prev = lead.len();
     }
-    if let Some(n) = smallest {
-        indent = Indent::Spaces(n.clamp(1, 8) as u8);
+    if let Some((n, _)) = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c > 0)
+        .max_by_key(|(n, &c)| (c, std::cmp::Reverse(*n)))
+    {
+        indent = Indent::Spaces(n as u8);
     }
     TextFormat {
         encoding,
@@ -303,7 +322,108 @@ pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> Text
         indent,
         final_newline: text.ends_with('\n'),
         had_comments,
+        inline_scalar_arrays: mostly_inline_arrays(text),
+        levels: match indent {
+            Indent::Spaces(n) => level_profile(text, n as usize),
+            Indent::Tab => level_profile(text, 1),
+            Indent::Compact => Vec::new(),
+        },
     }
+}
+
+/// The indentation of each nesting level, in units of `unit` characters,
+/// when it differs from the even `level × unit`; otherwise empty.
+fn level_profile(text: &str, unit: usize) -> Vec<u16> {
+    let mut counts: Vec<std::collections::HashMap<usize, usize>> = Vec::new();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for line in text.lines().take(20_000) {
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        let lead = line.len() - trimmed.len();
+        let closing = trimmed.starts_with(['}', ']']);
+        let d = if closing {
+            depth.saturating_sub(1)
+        } else {
+            depth
+        };
+        if !trimmed.is_empty() && !in_string && d >= 1 && d <= 64 && lead % unit == 0 {
+            if counts.len() < d {
+                counts.resize_with(d, Default::default);
+            }
+            *counts[d - 1].entry(lead / unit).or_default() += 1;
+        }
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\\' if in_string => i += 1,
+                b'"' => in_string = !in_string,
+                b'{' | b'[' if !in_string => depth += 1,
+                b'}' | b']' if !in_string => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    let mut levels: Vec<u16> = Vec::new();
+    for c in &counts {
+        let Some((&w, _)) = c.iter().max_by_key(|(w, n)| (**n, std::cmp::Reverse(**w))) else {
+            break;
+        };
+        // Levels must grow; stop at the first that does not.
+        if levels.last().is_some_and(|&l| w as u16 <= l) {
+            break;
+        }
+        levels.push(w as u16);
+    }
+    let even = levels.iter().enumerate().all(|(i, &w)| w as usize == i + 1);
+    if even {
+        Vec::new()
+    } else {
+        levels
+    }
+}
+
+/// Whether non-empty arrays of plain values mostly open and close on one
+/// line in this text.
+fn mostly_inline_arrays(text: &str) -> bool {
+    let b = text.as_bytes();
+    let (mut inline, mut multi) = (0usize, 0usize);
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if c == b'[' {
+            let mut j = i + 1;
+            while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
+                j += 1;
+            }
+            match b.get(j) {
+                Some(b'\n' | b'\r') => {
+                    // Multi-line: count it only if it holds plain values.
+                    let mut k = j;
+                    while k < b.len() && b[k].is_ascii_whitespace() {
+                        k += 1;
+                    }
+                    if !matches!(b.get(k), Some(b'{' | b'[' | b']')) {
+                        multi += 1;
+                    }
+                }
+                Some(b']' | b'{' | b'[') | None => {}
+                Some(_) => inline += 1,
+            }
+        }
+        i += 1;
+    }
+    inline > multi
 }
 
 /// Parses JSON text (comments already blanked) into a value, keeping key
@@ -347,16 +467,17 @@ fn json_error(e: &serde_json::Error, text: &str) -> TextError {
 /// Serializes a value in the given format. The same value and format always
 /// give the same bytes.
 pub fn render(value: &Value, format: &TextFormat) -> Vec<u8> {
-    let mut buf = Vec::new();
+    let mut text = String::new();
     match format.indent {
-        Indent::Compact => {
-            // Writing to a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut buf, value);
-        }
-        Indent::Tab => write_pretty(&mut buf, value, b"\t"),
-        Indent::Spaces(n) => write_pretty(&mut buf, value, &vec![b' '; n as usize]),
+        Indent::Compact => text = serde_json::to_string(value).unwrap_or_default(),
+        Indent::Tab => write_pretty(&mut text, value, &Style::new("\t", format), 0),
+        Indent::Spaces(n) => write_pretty(
+            &mut text,
+            value,
+            &Style::new(&" ".repeat(n as usize), format),
+            0,
+        ),
     }
-    let mut text = String::from_utf8(buf).unwrap_or_default();
     if format.final_newline {
         text.push('\n');
     }
@@ -368,10 +489,84 @@ pub fn render(value: &Value, format: &TextFormat) -> Vec<u8> {
     encode(&text, format.encoding)
 }
 
-fn write_pretty(buf: &mut Vec<u8>, value: &Value, indent: &[u8]) {
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(indent);
-    let mut ser = serde_json::Serializer::with_formatter(buf, formatter);
-    let _ = serde::Serialize::serialize(value, &mut ser);
+fn is_scalar(v: &Value) -> bool {
+    !matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+struct Style<'a> {
+    unit: &'a str,
+    levels: &'a [u16],
+    inline_arrays: bool,
+}
+
+impl<'a> Style<'a> {
+    fn new(unit: &'a str, f: &'a TextFormat) -> Self {
+        Style {
+            unit,
+            levels: &f.levels,
+            inline_arrays: f.inline_scalar_arrays,
+        }
+    }
+    fn units(&self, level: usize) -> usize {
+        match (level, self.levels.last()) {
+            (0, _) | (_, None) => level,
+            (l, Some(&last)) if l > self.levels.len() => last as usize + (l - self.levels.len()),
+            (l, _) => self.levels[l - 1] as usize,
+        }
+    }
+}
+
+/// Pretty-prints like `serde_json::to_string_pretty` with the file's
+/// indentation, optionally keeping arrays of plain values on one line.
+/// Recursion depth is bounded by the parser's nesting limit.
+fn write_pretty(out: &mut String, v: &Value, st: &Style<'_>, level: usize) {
+    let newline = |out: &mut String, level: usize| {
+        out.push('\n');
+        for _ in 0..st.units(level) {
+            out.push_str(st.unit);
+        }
+    };
+    let inline_arrays = st.inline_arrays;
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, level + 1);
+                out.push_str(&serde_json::to_string(k).unwrap_or_default());
+                out.push_str(": ");
+                write_pretty(out, x, st, level + 1);
+            }
+            newline(out, level);
+            out.push('}');
+        }
+        Value::Array(a) if !a.is_empty() => {
+            if inline_arrays && a.iter().all(is_scalar) {
+                out.push('[');
+                for (i, x) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&serde_json::to_string(x).unwrap_or_default());
+                }
+                out.push(']');
+                return;
+            }
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, level + 1);
+                write_pretty(out, x, st, level + 1);
+            }
+            newline(out, level);
+            out.push(']');
+        }
+        other => out.push_str(&serde_json::to_string(other).unwrap_or_default()),
+    }
 }
 
 /// Writes bytes to `path` atomically: a temporary file in the same folder,

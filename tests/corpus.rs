@@ -1,0 +1,208 @@
+//! The shared corpus: every file loads, saves losslessly, validates without
+//! false errors, and survives mutation without a panic.
+
+mod common;
+
+use lapis::graph::validate::{validate_document, Severity};
+use lapis::workflow::text::{self, Encoding, LineEnding};
+use lapis::workflow::Document;
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+#[test]
+fn every_corpus_file_round_trips_losslessly() {
+    let files = common::corpus_files();
+    if files.is_empty() {
+        return;
+    }
+    let mut workflows = 0;
+    for path in &files {
+        let name = common::file_name(path);
+        let bytes = std::fs::read(path).unwrap();
+        let doc = Document::from_bytes(&bytes, Some(path))
+            .unwrap_or_else(|e| panic!("{name} does not load: {e}"));
+        workflows += doc.workflows.len();
+
+        // The same JSON value with the same key order, read independently
+        // of the document (text layer only).
+        let (t, _) = text::decode(&bytes).unwrap();
+        let blanked = text::blank_comments(&t);
+        let original = text::parse_json(blanked.as_deref().unwrap_or(&t)).unwrap();
+        let saved = doc.to_bytes();
+        let reloaded = Document::from_bytes(&saved, Some(path))
+            .unwrap_or_else(|e| panic!("{name}: the saved file does not load: {e}"));
+        assert_eq!(
+            common::canonical(&reloaded.root),
+            common::canonical(&original),
+            "{name}: value or key order changed"
+        );
+
+        // Encoding, line endings and indentation are kept; a second save
+        // changes nothing.
+        assert_eq!(reloaded.format.encoding, doc.format.encoding, "{name}");
+        assert_eq!(
+            reloaded.format.line_ending, doc.format.line_ending,
+            "{name}"
+        );
+        assert_eq!(reloaded.format.indent, doc.format.indent, "{name}");
+        assert_eq!(reloaded.to_bytes(), saved, "{name}: second save differs");
+
+        // Comments are the one thing a save cannot keep: it says so.
+        assert_eq!(
+            !doc.save_warnings().is_empty(),
+            doc.format.had_comments,
+            "{name}"
+        );
+    }
+    println!(
+        "corpus round trip: {} files, {} workflows, all lossless",
+        files.len(),
+        workflows
+    );
+}
+
+#[test]
+fn untidy_corpus_files_keep_their_encoding_and_line_endings() {
+    let files = common::corpus_files();
+    if files.is_empty() {
+        return;
+    }
+    let find = |part: &str| {
+        let p = files
+            .iter()
+            .find(|p| common::file_name(p).contains(part))
+            .unwrap_or_else(|| panic!("corpus file *{part}* is missing"));
+        (Document::load(p).unwrap(), std::fs::read(p).unwrap())
+    };
+    let (utf16, _) = find("ActivityLogAlertsForDDoS");
+    assert_eq!(utf16.format.encoding, Encoding::Utf16LeBom);
+    assert_eq!(utf16.format.line_ending, LineEnding::CrLf);
+    assert!(utf16.to_bytes().starts_with(&[0xFF, 0xFE]));
+
+    let (bom, _) = find("jsworkflowcomplex");
+    assert_eq!(bom.format.encoding, Encoding::Utf8Bom);
+    assert!(bom.to_bytes().starts_with(&[0xEF, 0xBB, 0xBF]));
+
+    let (commented, _) = find("mdc-webapp-LatestTLS");
+    assert!(commented.format.had_comments);
+    assert!(commented.save_warnings()[0].contains("comments"));
+
+    let (two, _) = find("logic-app-create__azuredeploy");
+    assert_eq!(two.workflows.len(), 1);
+    let (four, _) = find("schedulesWithConn");
+    assert_eq!(four.workflows.len(), 4, "four workflows in one template");
+}
+
+/// Corpus files that truly break a rule, and which rules.
+const KNOWN_BREAKS: &[(&str, &[&str])] = &[
+    // 1,000 sequential actions: a synthetic stress fixture over the 500 limit.
+    ("StressTest1000", &["too-many-actions"]),
+    // A chain of 10 nested Ifs: deeper than the limit of 8.
+    ("nestedIncreasedConditionalLimitWorkflow", &["too-deep"]),
+    // Deliberately invalid lint fixtures: auth objects with required fields missing.
+    ("auth-required-fields-invalid", &["auth-missing-field"]),
+    ("auth-raw-missing-value-invalid", &["auth-missing-field"]),
+    // A gallery template whose HTTP actions have empty method and URI, to be
+    // filled in by the user.
+    ("scheduler-run-once-http", &["http-method", "http-uri"]),
+    // A gallery template with an empty clientId placeholder.
+    (
+        "blob-storage-to-dynamics-365-import",
+        &["aad-missing-field"],
+    ),
+];
+
+#[test]
+fn corpus_validates_without_false_errors() {
+    let files = common::corpus_files();
+    if files.is_empty() {
+        return;
+    }
+    let mut checked = 0;
+    for path in &files {
+        let name = common::file_name(path);
+        let doc = Document::load(path).unwrap();
+        let mut codes = BTreeSet::new();
+        for i in 0..doc.workflows.len() {
+            for p in validate_document(&doc, i).unwrap() {
+                if p.severity == Severity::Error {
+                    codes.insert(p.code);
+                }
+            }
+            checked += 1;
+        }
+        let expected: BTreeSet<&str> = KNOWN_BREAKS
+            .iter()
+            .filter(|(part, _)| name.contains(part))
+            .flat_map(|(_, c)| c.iter().copied())
+            .collect();
+        assert_eq!(codes, expected, "{name}: unexpected validation errors");
+    }
+    println!("corpus validation: {checked} workflows checked");
+}
+
+fn corpus_bytes() -> Vec<Vec<u8>> {
+    common::corpus_files()
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect()
+}
+
+/// Loading never panics, and a failure always names a line and column.
+fn exercise(bytes: &[u8]) {
+    match Document::from_bytes(bytes, Some(std::path::Path::new("m.json"))) {
+        Ok(doc) => {
+            for i in 0..doc.workflows.len() {
+                let g = lapis::graph::WorkflowGraph::build(doc.outline(i).unwrap());
+                let _ = lapis::graph::validate::validate(&doc.root, &g);
+                let _ = g.topological_order();
+                // LAYOUT-HOOK
+            }
+            let _ = doc.to_bytes();
+        }
+        Err(e) => {
+            let s = e.to_string();
+            let rest = s.strip_prefix("m.json:").expect("error names the file");
+            let mut parts = rest.splitn(3, ':');
+            let line: usize = parts.next().unwrap().parse().expect("a line number");
+            let col: usize = parts.next().unwrap().parse().expect("a column number");
+            assert!(line >= 1 && col >= 1, "{s}");
+            assert!(!s.contains('\n'), "one line: {s}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, .. ProptestConfig::default() })]
+
+    #[test]
+    fn truncated_corpus_files_never_panic(file in 0usize..1000, cut in 0.0f64..1.0) {
+        let all = corpus_bytes();
+        prop_assume!(!all.is_empty());
+        let b = &all[file % all.len()];
+        let n = (b.len() as f64 * cut) as usize;
+        exercise(&b[..n]);
+    }
+
+    #[test]
+    fn mutated_corpus_files_never_panic(
+        file in 0usize..1000,
+        edits in proptest::collection::vec((0.0f64..1.0, any::<u8>(), 0u8..4), 1..8),
+    ) {
+        let all = corpus_bytes();
+        prop_assume!(!all.is_empty());
+        let mut b = all[file % all.len()].clone();
+        for (at, byte, op) in edits {
+            if b.is_empty() { break; }
+            let i = ((b.len() - 1) as f64 * at) as usize;
+            match op {
+                0 => b[i] = byte,
+                1 => { b.insert(i, byte); }
+                2 => { b.remove(i); }
+                // Structural characters are the most interesting mutations.
+                _ => b[i] = b"{}[]\",:"[byte as usize % 7],
+            }
+        }
+        exercise(&b);
+    }
+}
