@@ -1,0 +1,452 @@
+//! One test per validation rule, on fixtures written for the purpose, and a
+//! clean workflow that yields no problem at all.
+
+use lapis::graph::validate::{validate_document, Problem, Severity};
+use lapis::workflow::Document;
+use serde_json::{json, Value};
+
+fn problems(def: Value) -> Vec<Problem> {
+    let doc = Document::from_value(def).expect("fixture loads");
+    validate_document(&doc, 0).expect("fixture has a workflow shape")
+}
+
+fn with_actions(actions: Value) -> Value {
+    json!({
+        "$schema": lapis::workflow::DEFINITION_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": {"secret": {"type": "SecureString"}},
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}},
+        "actions": actions,
+        "outputs": {}
+    })
+}
+
+/// The only problem found, checked for code, severity, action and pointer.
+fn only(ps: &[Problem], code: &str, sev: Severity, action: &str, pointer: &str) {
+    assert_eq!(ps.len(), 1, "expected exactly one problem, got {ps:#?}");
+    let p = &ps[0];
+    assert_eq!(p.code, code, "{p:#?}");
+    assert_eq!(p.severity, sev, "{p:#?}");
+    assert_eq!(p.action.as_deref(), Some(action), "{p:#?}");
+    assert_eq!(p.pointer, pointer, "{p:#?}");
+    assert!(p.message.len() > 20 && p.message.contains(action), "{p:#?}");
+}
+
+fn compose(run_after: Value) -> Value {
+    json!({"type": "Compose", "inputs": "x", "runAfter": run_after})
+}
+
+fn http(inputs: Value) -> Value {
+    json!({"type": "Http", "inputs": inputs, "runAfter": {}})
+}
+
+fn aad(extra: Value) -> Value {
+    let mut a = json!({
+        "type": "ActiveDirectoryOAuth",
+        "authority": "https://login.windows.net",
+        "tenant": "contoso.onmicrosoft.com",
+        "audience": "https://sampleapp1.msappproxy.net",
+        "clientId": "11111111-1111-1111-1111-111111111111",
+        "secret": "@parameters('secret')"
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        if v.is_null() {
+            a.as_object_mut().unwrap().shift_remove(k);
+        } else {
+            a[k] = v.clone();
+        }
+    }
+    http(
+        json!({"method": "GET", "uri": "https://sampleapp1.msappproxy.net/api/1/status", "authentication": a}),
+    )
+}
+
+#[test]
+fn a_clean_workflow_has_no_problem() {
+    let ps = problems(with_actions(json!({
+        "Init": {"type": "InitializeVariable", "inputs": {"variables": [{"name": "n", "type": "integer", "value": 0}]}, "runAfter": {}},
+        "Call": aad(json!({})),
+        "Check": {
+            "type": "If",
+            "expression": {"equals": ["@outputs('Call')?['statusCode']", 200]},
+            "actions": {"Ok": compose(json!({}))},
+            "else": {"actions": {"Retry": compose(json!({})), "Fail": {"type": "Terminate", "inputs": {"runStatus": "Failed"}, "runAfter": {"Retry": ["Failed", "TIMEDOUT"]}}}},
+            "runAfter": {"Call": ["Succeeded", "failed"], "Init": ["Succeeded"]}
+        },
+        "Loop": {
+            "type": "Foreach", "foreach": "@body('Call')",
+            "actions": {"Each": compose(json!({}))},
+            "runAfter": {"Check": ["Succeeded", "Skipped"]}
+        },
+        "Route": {
+            "type": "Switch", "expression": "@body('Call')?['kind']",
+            "cases": {"A": {"case": "a", "actions": {"Do_A": compose(json!({}))}}},
+            "default": {"actions": {}},
+            "runAfter": {"Loop": ["Succeeded"]}
+        },
+        "With_header": http(json!({"method": "GET", "uri": "https://x.example/api", "headers": {"Authorization": "Bearer @{parameters('secret')}"}}))
+    })));
+    assert!(ps.is_empty(), "{ps:#?}");
+}
+
+#[test]
+fn run_after_naming_an_unknown_action() {
+    let ps = problems(with_actions(
+        json!({"A": compose(json!({})), "B": compose(json!({"Nope": ["Succeeded"]}))}),
+    ));
+    only(
+        &ps,
+        "run-after-unknown",
+        Severity::Error,
+        "B",
+        "/actions/B/runAfter/Nope",
+    );
+}
+
+#[test]
+fn run_after_naming_an_action_in_another_scope() {
+    let ps = problems(with_actions(json!({
+        "Outer": {"type": "Scope", "actions": {"Inner": compose(json!({}))}, "runAfter": {}},
+        "After": compose(json!({"Inner": ["Succeeded"]}))
+    })));
+    only(
+        &ps,
+        "run-after-scope",
+        Severity::Error,
+        "After",
+        "/actions/After/runAfter/Inner",
+    );
+    assert!(
+        ps[0].message.contains("inside `Outer`"),
+        "{}",
+        ps[0].message
+    );
+
+    // And from inside a scope to an action outside it.
+    let ps = problems(with_actions(json!({
+        "First": compose(json!({})),
+        "Outer": {"type": "Scope", "actions": {"Inner": compose(json!({"First": ["Succeeded"]}))}, "runAfter": {"First": ["Succeeded"]}}
+    })));
+    only(
+        &ps,
+        "run-after-scope",
+        Severity::Error,
+        "Inner",
+        "/actions/Outer/actions/Inner/runAfter/First",
+    );
+}
+
+#[test]
+fn cycles_are_found() {
+    let ps = problems(with_actions(json!({
+        "A": compose(json!({"C": ["Succeeded"]})),
+        "B": compose(json!({"A": ["Succeeded"]})),
+        "C": compose(json!({"B": ["Succeeded"]})),
+        "D": compose(json!({}))
+    })));
+    only(&ps, "cycle", Severity::Error, "A", "/actions/A/runAfter");
+    assert!(
+        ps[0].message.contains("`A`, `B` and `C`"),
+        "{}",
+        ps[0].message
+    );
+
+    let ps = problems(with_actions(
+        json!({"Self": compose(json!({"Self": ["Failed"]}))}),
+    ));
+    only(
+        &ps,
+        "cycle",
+        Severity::Error,
+        "Self",
+        "/actions/Self/runAfter",
+    );
+}
+
+#[test]
+fn the_same_name_twice_anywhere() {
+    let ps = problems(with_actions(json!({
+        "Twice": compose(json!({})),
+        "Scope": {"type": "Scope", "actions": {"Twice": compose(json!({}))}, "runAfter": {"Twice": ["Succeeded"]}}
+    })));
+    only(
+        &ps,
+        "duplicate-name",
+        Severity::Error,
+        "Twice",
+        "/actions/Scope/actions/Twice",
+    );
+    // A trigger and an action share one namespace.
+    let ps = problems(with_actions(json!({"manual": compose(json!({}))})));
+    only(
+        &ps,
+        "duplicate-name",
+        Severity::Error,
+        "manual",
+        "/actions/manual",
+    );
+}
+
+#[test]
+fn unknown_run_after_statuses() {
+    let ps = problems(with_actions(json!({
+        "A": compose(json!({})),
+        "B": compose(json!({"A": ["SUCCEEDED", "Completed"]}))
+    })));
+    only(
+        &ps,
+        "run-after-status",
+        Severity::Error,
+        "B",
+        "/actions/B/runAfter/A/1",
+    );
+    assert!(ps[0].message.contains("`Completed`"));
+}
+
+#[test]
+fn names_too_long_or_with_refused_characters() {
+    let long = "N".repeat(81);
+    let ps = problems(with_actions(
+        json!({ long.clone(): compose(json!({})), "N".repeat(80): compose(json!({})) }),
+    ));
+    only(
+        &ps,
+        "name-too-long",
+        Severity::Error,
+        &long,
+        &format!("/actions/{long}"),
+    );
+
+    for bad in [
+        "a/b",
+        "what?",
+        "50%",
+        "x<y",
+        "a&b",
+        "back\\slash",
+        "tab\there",
+    ] {
+        let ps = problems(with_actions(json!({ bad: compose(json!({})) })));
+        let pointer = format!("/actions/{}", bad.replace('/', "~1"));
+        assert_eq!(ps.len(), 1, "{bad}: {ps:#?}");
+        assert_eq!(ps[0].code, "name-chars", "{bad}");
+        assert_eq!(ps[0].pointer, pointer);
+    }
+    // Characters real workflows use are fine.
+    let ps = problems(with_actions(
+        json!({"Send_an_email_(V2)-copy.1 'x'=y": compose(json!({}))}),
+    ));
+    assert!(ps.is_empty(), "{ps:#?}");
+}
+
+#[test]
+fn more_than_500_actions() {
+    let mut actions = serde_json::Map::new();
+    for i in 0..501 {
+        actions.insert(format!("A{i}"), compose(json!({})));
+    }
+    let ps = problems(with_actions(Value::Object(actions)));
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].code, "too-many-actions");
+    assert_eq!(ps[0].pointer, "/actions");
+    assert!(ps[0].message.contains("501"));
+
+    let doc = Document::from_value(lapis::synth::generate(500, 3)).unwrap();
+    assert!(validate_document(&doc, 0).unwrap().is_empty());
+}
+
+#[test]
+fn nesting_deeper_than_8() {
+    fn nest(levels: usize) -> Value {
+        let mut inner = json!({"Leaf": compose(json!({}))});
+        for i in (1..levels).rev() {
+            inner = json!({ format!("Scope_{i}"): {"type": "Scope", "actions": inner, "runAfter": {}} });
+        }
+        inner
+    }
+    assert!(problems(with_actions(nest(8))).is_empty());
+    let ps = problems(with_actions(nest(9)));
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].code, "too-deep");
+    assert_eq!(ps[0].action.as_deref(), Some("Leaf"));
+}
+
+#[test]
+fn http_without_method_or_uri() {
+    let ps = problems(with_actions(
+        json!({"Call": http(json!({"uri": "https://x.example"}))}),
+    ));
+    only(
+        &ps,
+        "http-method",
+        Severity::Error,
+        "Call",
+        "/actions/Call/inputs",
+    );
+    let ps = problems(with_actions(
+        json!({"Call": http(json!({"method": "GET", "uri": " "}))}),
+    ));
+    only(
+        &ps,
+        "http-uri",
+        Severity::Error,
+        "Call",
+        "/actions/Call/inputs",
+    );
+    // Type names are compared case-insensitively.
+    let ps = problems(with_actions(
+        json!({"Call": {"type": "http", "inputs": {"method": "GET"}, "runAfter": {}}}),
+    ));
+    only(
+        &ps,
+        "http-uri",
+        Severity::Error,
+        "Call",
+        "/actions/Call/inputs",
+    );
+}
+
+#[test]
+fn aad_oauth_missing_fields() {
+    for field in ["tenant", "audience", "clientId"] {
+        let ps = problems(with_actions(json!({"Call": aad(json!({ field: null }))})));
+        only(
+            &ps,
+            "aad-missing-field",
+            Severity::Error,
+            "Call",
+            "/actions/Call/inputs/authentication",
+        );
+        assert!(
+            ps[0].message.contains(&format!("`{field}`")),
+            "{}",
+            ps[0].message
+        );
+    }
+}
+
+#[test]
+fn aad_oauth_with_both_secret_and_pfx() {
+    let ps = problems(with_actions(
+        json!({"Call": aad(json!({"pfx": "@parameters('secret')", "password": "@parameters('secret')"}))}),
+    ));
+    only(
+        &ps,
+        "aad-secret-and-pfx",
+        Severity::Error,
+        "Call",
+        "/actions/Call/inputs/authentication",
+    );
+}
+
+#[test]
+fn literal_secrets_are_warned_about() {
+    let ps = problems(with_actions(
+        json!({"Call": aad(json!({"secret": "s3cr3t-value"}))}),
+    ));
+    only(
+        &ps,
+        "literal-secret",
+        Severity::Warning,
+        "Call",
+        "/actions/Call/inputs/authentication/secret",
+    );
+    assert!(
+        !ps[0].message.contains("s3cr3t"),
+        "a message never repeats the secret"
+    );
+
+    let basic = http(
+        json!({"method": "GET", "uri": "https://x.example", "authentication": {"type": "Basic", "username": "u", "password": "hunter2"}}),
+    );
+    let ps = problems(with_actions(json!({"Call": basic})));
+    only(
+        &ps,
+        "literal-secret",
+        Severity::Warning,
+        "Call",
+        "/actions/Call/inputs/authentication/password",
+    );
+
+    let cert = http(
+        json!({"method": "GET", "uri": "https://x.example", "authentication": {"type": "ClientCertificate", "pfx": "MIIKeQIBAzCC", "password": "@parameters('secret')"}}),
+    );
+    let ps = problems(with_actions(json!({"Call": cert})));
+    only(
+        &ps,
+        "literal-secret",
+        Severity::Warning,
+        "Call",
+        "/actions/Call/inputs/authentication/pfx",
+    );
+
+    let header = http(
+        json!({"method": "GET", "uri": "https://x.example", "headers": {"authorization": "Bearer eyJhbGciOi"}}),
+    );
+    let ps = problems(with_actions(json!({"Call": header})));
+    only(
+        &ps,
+        "literal-secret",
+        Severity::Warning,
+        "Call",
+        "/actions/Call/inputs/headers/authorization",
+    );
+
+    // An ARM template parameter ends up in clear in the deployed definition.
+    let ps = problems(with_actions(
+        json!({"Call": aad(json!({"secret": "[parameters('secret')]"}))}),
+    ));
+    only(
+        &ps,
+        "literal-secret",
+        Severity::Warning,
+        "Call",
+        "/actions/Call/inputs/authentication/secret",
+    );
+    assert!(ps[0].message.contains("ARM template"));
+}
+
+#[test]
+fn required_fields_of_other_auth_types() {
+    let raw = http(
+        json!({"method": "GET", "uri": "https://x.example", "authentication": {"type": "Raw"}}),
+    );
+    let ps = problems(with_actions(json!({"Call": raw})));
+    only(
+        &ps,
+        "auth-missing-field",
+        Severity::Error,
+        "Call",
+        "/actions/Call/inputs/authentication",
+    );
+}
+
+#[test]
+fn arm_expression_types_cannot_be_checked() {
+    let ps = problems(with_actions(
+        json!({"Step": {"type": "[variables('actionType')]", "inputs": {}, "runAfter": {}}}),
+    ));
+    only(
+        &ps,
+        "arm-expression",
+        Severity::Warning,
+        "Step",
+        "/actions/Step/type",
+    );
+}
+
+#[test]
+fn problems_in_an_arm_template_point_into_the_template() {
+    let def = with_actions(json!({"B": compose(json!({"Nope": ["Succeeded"]}))}));
+    let doc = Document::from_value(json!({
+        "$schema": lapis::workflow::ARM_SCHEMA,
+        "resources": [{"type": "Microsoft.Logic/workflows", "name": "wf", "properties": {"definition": def}}]
+    }))
+    .unwrap();
+    let ps = validate_document(&doc, 0).unwrap();
+    assert_eq!(ps.len(), 1);
+    assert_eq!(
+        ps[0].pointer,
+        "/resources/0/properties/definition/actions/B/runAfter/Nope"
+    );
+}
