@@ -263,6 +263,33 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
         );
     }
 
+    // ARM template expressions where structure belongs: kept, but unchecked.
+    let def_p = &o.definition_pointer;
+    let mut lists: Vec<(Option<NodeId>, String)> = vec![
+        (None, format!("{def_p}/triggers")),
+        (None, format!("{def_p}/actions")),
+    ];
+    for n in &o.nodes {
+        lists.push((Some(n.id), format!("{}/runAfter", n.pointer)));
+        for b in &n.branches {
+            lists.push((Some(n.id), b.actions_pointer.clone()));
+        }
+    }
+    for (id, p) in lists {
+        if let Some(Value::String(e)) = root.pointer(&p) {
+            if is_arm_expression(e) {
+                let what = p.rsplit('/').next().unwrap_or("");
+                s.push(
+                    Severity::Warning,
+                    "arm-expression",
+                    id,
+                    p.clone(),
+                    format!("`{what}` is the ARM template expression `{e}`; it is known only at deployment and cannot be checked here"),
+                );
+            }
+        }
+    }
+
     // Per node: types, HTTP inputs, authentication, secrets.
     for n in &o.nodes {
         let Some(obj) = root.pointer(&n.pointer).and_then(Value::as_object) else {
