@@ -294,9 +294,15 @@ fn cmd_validate(
     }
     match format {
         ReportFormat::Text => {
+            let unreadable = report.iter().filter(|r| r.get("error").is_some()).count();
+            let tail = if unreadable > 0 {
+                format!(", {unreadable} file(s) could not be checked")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "{} file(s): {} error(s), {} warning(s)",
+                "{} file(s): {} error(s), {} warning(s){tail}",
                 files.len(),
                 total.0,
                 total.1
