@@ -535,6 +535,101 @@ pub fn triggers(definition: &Map<String, Value>) -> Vec<Trigger> {
     }
 }
 
+/// What an action is, by type: the fields the designer edits in forms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionDetails {
+    Http(HttpInputs),
+    If {
+        expression: Option<Value>,
+    },
+    Switch {
+        expression: Option<Value>,
+        /// Case name and the value it matches.
+        cases: Vec<(String, Option<Value>)>,
+    },
+    Foreach {
+        items: Option<Value>,
+    },
+    Until {
+        expression: Option<Value>,
+        /// `limit.count` and `limit.timeout`.
+        count: Option<Value>,
+        timeout: Option<String>,
+    },
+    Scope,
+    /// Any other type: its inputs are edited as JSON.
+    Other,
+}
+
+/// An action of the definition, read from its JSON object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub name: String,
+    pub ty: ActionType,
+    pub details: ActionDetails,
+    pub envelope: Envelope,
+    pub inputs: Option<Value>,
+}
+
+impl Action {
+    pub fn read(name: &str, v: &Value) -> Action {
+        let empty = Map::new();
+        let obj = v.as_object().unwrap_or(&empty);
+        let ty = ActionType::parse(obj.get("type").and_then(Value::as_str).unwrap_or(""));
+        let get = |k: &str| obj.get(k).cloned();
+        let details = match ty {
+            ActionType::Http => {
+                ActionDetails::Http(HttpInputs::read(obj.get("inputs").unwrap_or(&Value::Null)))
+            }
+            ActionType::If => ActionDetails::If {
+                expression: get("expression"),
+            },
+            ActionType::Switch => ActionDetails::Switch {
+                expression: get("expression"),
+                cases: obj
+                    .get("cases")
+                    .and_then(Value::as_object)
+                    .map(|c| {
+                        c.iter()
+                            .map(|(n, case)| (n.clone(), case.get("case").cloned()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            ActionType::Foreach => ActionDetails::Foreach {
+                items: get("foreach"),
+            },
+            ActionType::Until => {
+                let limit = obj.get("limit");
+                ActionDetails::Until {
+                    expression: get("expression"),
+                    count: limit.and_then(|l| l.get("count")).cloned(),
+                    timeout: limit.and_then(|l| l.get("timeout")).map(value_text),
+                }
+            }
+            ActionType::Scope => ActionDetails::Scope,
+            _ => ActionDetails::Other,
+        };
+        Action {
+            name: name.to_owned(),
+            ty,
+            details,
+            envelope: Envelope::read(obj),
+            inputs: get("inputs"),
+        }
+    }
+
+    /// The one-line summary a card shows under the name.
+    pub fn summary(&self) -> String {
+        match &self.details {
+            ActionDetails::Http(h) => h.summary(),
+            ActionDetails::Foreach { items: Some(i) } => format!("for each {}", value_text(i)),
+            ActionDetails::Switch { cases, .. } => format!("{} case(s) + default", cases.len()),
+            _ => self.ty.as_str().to_owned(),
+        }
+    }
+}
+
 /// A definition output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
@@ -606,6 +701,33 @@ mod tests {
         assert_eq!(ct(&secret), CredentialType::Secret);
         assert_eq!(ct(&cert), CredentialType::Certificate);
         assert_eq!(ct(&explicit), CredentialType::Certificate);
+    }
+
+    #[test]
+    fn actions_read_by_type() {
+        let a = Action::read(
+            "Loop",
+            &json!({"type": "until", "expression": "@x", "limit": {"count": 60, "timeout": "PT1H"}}),
+        );
+        assert_eq!(a.ty, ActionType::Until);
+        assert_eq!(
+            a.details,
+            ActionDetails::Until {
+                expression: Some(json!("@x")),
+                count: Some(json!(60)),
+                timeout: Some("PT1H".into())
+            }
+        );
+        let s = Action::read(
+            "Route",
+            &json!({"type": "Switch", "expression": "@k", "cases": {"A": {"case": "a", "actions": {}}}}),
+        );
+        assert_eq!(s.summary(), "1 case(s) + default");
+        let h = Action::read(
+            "Call",
+            &json!({"type": "Http", "inputs": {"method": "post", "uri": "http://localhost:8080/x"}}),
+        );
+        assert_eq!(h.summary(), "POST localhost:8080/x");
     }
 
     #[test]
