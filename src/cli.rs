@@ -127,6 +127,10 @@ pub fn main() -> i32 {
 /// Runs a parsed command line, writing to the given streams.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
+        None if cli.file.as_deref().is_some_and(|f| !f.exists()) => Err(format!(
+            "`{}` is neither a command (validate, fmt, export, graph, synth) nor an existing file",
+            cli.file.as_deref().unwrap_or(Path::new("")).display()
+        )),
         None => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let _ = writeln!(out, "{}", cmd.render_help());

@@ -63,7 +63,7 @@ impl Gen {
     }
 
     fn last(list: &Map<String, Value>) -> Option<String> {
-        list.keys().last().cloned()
+        list.keys().next_back().cloned()
     }
 
     fn run_after(&mut self, list: &Map<String, Value>) -> Value {

@@ -180,7 +180,14 @@ impl WorkflowGraph {
     /// Graphviz text of the graph, with scopes as clusters.
     pub fn to_dot(&self) -> String {
         let o = &self.outline;
-        let q = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        let q = |s: &str| {
+            format!(
+                "\"{}\"",
+                s.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n")
+            )
+        };
         let mut s =
             String::from("digraph workflow {\n  rankdir=TB;\n  node [shape=box, style=rounded];\n");
         for &t in &o.triggers {
@@ -188,7 +195,7 @@ impl WorkflowGraph {
             s.push_str(&format!(
                 "  {} [label={}, shape=box, style=\"rounded,bold\"];\n",
                 q(&n.name),
-                q(&format!("{}\\n{}", n.name, n.type_name))
+                q(&format!("{}\n{}", n.name, n.type_name))
             ));
         }
         fn cluster(
@@ -205,7 +212,7 @@ impl WorkflowGraph {
                     s.push_str(&format!(
                         "{pad}{} [label={}];\n",
                         q(&n.name),
-                        q(&format!("{}\\n{}", n.name, n.type_name))
+                        q(&format!("{}\n{}", n.name, n.type_name))
                     ));
                     continue;
                 }

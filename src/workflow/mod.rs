@@ -117,6 +117,9 @@ impl Document {
         let json_text = blanked.as_deref().unwrap_or(&text);
         let format = text::detect_format(&text, encoding, blanked.is_some());
         let root = text::parse_json(json_text).map_err(err)?;
+        if let Some(e) = text::find_duplicate_key(json_text) {
+            return Err(err(e));
+        }
         let mut doc = Document::from_value_with(root, format, path).map_err(|e| {
             let (line, column) = SpanIndex::new(json_text).locate(&e.pointer);
             err(TextError {
@@ -448,6 +451,22 @@ pub struct Exported {
 /// put into a template is escaped. ARM expressions that the template would
 /// have resolved cannot be resolved outside it, and are reported.
 pub fn export(doc: &Document, i: usize, to: Container) -> Exported {
+    if to == doc.container {
+        // Already in that container: the file is written whole, untouched
+        // (an ARM template keeps its parameters, expressions and other
+        // resources).
+        let mut warnings = Vec::new();
+        if doc.workflows.len() > 1 {
+            warnings.push(format!(
+                "the file holds {} workflows; it is written whole",
+                doc.workflows.len()
+            ));
+        }
+        return Exported {
+            value: doc.root.clone(),
+            warnings,
+        };
+    }
     let mut def = Value::Object(doc.definition(i).clone());
     let mut warnings = Vec::new();
     if doc.container == Container::Arm {

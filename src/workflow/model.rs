@@ -474,7 +474,7 @@ pub struct RecurrenceTrigger {
 pub enum TriggerDetails {
     Request(RequestTrigger),
     Recurrence(RecurrenceTrigger),
-    Http(HttpInputs),
+    Http(Box<HttpInputs>),
     /// Any other type, kept as it is in the document.
     Other,
 }
@@ -513,9 +513,9 @@ impl Trigger {
                     schedule: r("schedule").cloned(),
                 })
             }
-            ActionType::Http => {
-                TriggerDetails::Http(HttpInputs::read(obj.get("inputs").unwrap_or(&Value::Null)))
-            }
+            ActionType::Http => TriggerDetails::Http(Box::new(HttpInputs::read(
+                obj.get("inputs").unwrap_or(&Value::Null),
+            ))),
             _ => TriggerDetails::Other,
         };
         Trigger {
@@ -538,7 +538,7 @@ pub fn triggers(definition: &Map<String, Value>) -> Vec<Trigger> {
 /// What an action is, by type: the fields the designer edits in forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionDetails {
-    Http(HttpInputs),
+    Http(Box<HttpInputs>),
     If {
         expression: Option<Value>,
     },
@@ -578,9 +578,9 @@ impl Action {
         let ty = ActionType::parse(obj.get("type").and_then(Value::as_str).unwrap_or(""));
         let get = |k: &str| obj.get(k).cloned();
         let details = match ty {
-            ActionType::Http => {
-                ActionDetails::Http(HttpInputs::read(obj.get("inputs").unwrap_or(&Value::Null)))
-            }
+            ActionType::Http => ActionDetails::Http(Box::new(HttpInputs::read(
+                obj.get("inputs").unwrap_or(&Value::Null),
+            ))),
             ActionType::If => ActionDetails::If {
                 expression: get("expression"),
             },

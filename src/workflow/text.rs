@@ -256,8 +256,8 @@ pub fn blank_comments(text: &str) -> Option<String> {
                     j += 1;
                 }
                 // Blank the closing `*/` too (if the comment is closed).
-                for k in j..(j + 2).min(bytes.len()) {
-                    out[k] = b' ';
+                for b in out.iter_mut().take(j + 2).skip(j) {
+                    *b = b' ';
                 }
                 i = j + 2;
                 continue;
@@ -346,7 +346,7 @@ fn level_profile(text: &str, unit: usize) -> Vec<u16> {
         } else {
             depth
         };
-        if !trimmed.is_empty() && !in_string && d >= 1 && d <= 64 && lead % unit == 0 {
+        if !trimmed.is_empty() && !in_string && (1..=64).contains(&d) && lead % unit == 0 {
             if counts.len() < d {
                 counts.resize_with(d, Default::default);
             }
@@ -455,13 +455,98 @@ fn json_error(e: &serde_json::Error, text: &str) -> TextError {
     let (line, column) = if e.line() == 0 {
         line_col_of_end(text)
     } else {
-        (e.line(), e.column().max(1))
+        // serde_json counts bytes; people (and the rest of Lapis) count
+        // characters.
+        let bytes = e.column().max(1);
+        let column = text
+            .split('\n')
+            .nth(e.line() - 1)
+            .map(|l| l.char_indices().take_while(|(i, _)| *i < bytes - 1).count() + 1)
+            .unwrap_or(bytes);
+        (e.line(), column)
     };
     TextError {
         line,
         column,
         message,
     }
+}
+
+/// Finds the first object key that appears twice in the same object. A JSON
+/// value keeps only one of them, so loading such a file would silently lose
+/// data: it is refused instead. `text` must be valid JSON (comments blanked).
+pub fn find_duplicate_key(text: &str) -> Option<TextError> {
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+    struct Frame<'a> {
+        keys: Option<HashMap<Cow<'a, str>, usize>>,
+        expect_key: bool,
+    }
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => stack.push(Frame {
+                keys: Some(HashMap::new()),
+                expect_key: true,
+            }),
+            b'[' => stack.push(Frame {
+                keys: None,
+                expect_key: false,
+            }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => {
+                if let Some(f) = stack.last_mut() {
+                    f.expect_key = f.keys.is_some();
+                }
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let Some(f) = stack.last_mut() else {
+                    i += 1;
+                    continue;
+                };
+                if f.expect_key {
+                    f.expect_key = false;
+                    let raw = text.get(start + 1..i).unwrap_or("");
+                    let key: Cow<str> = if raw.contains('\\') {
+                        Cow::Owned(
+                            serde_json::from_str::<String>(&text[start..=i.min(b.len() - 1)])
+                                .unwrap_or_else(|_| raw.to_owned()),
+                        )
+                    } else {
+                        Cow::Borrowed(raw)
+                    };
+                    let keys = f.keys.as_mut().expect("objects have key sets");
+                    if let Some(&first) = keys.get(&key) {
+                        let (fl, fc) = line_col_of_end(&text[..first]);
+                        let (line, column) = line_col_of_end(&text[..start]);
+                        return Some(TextError {
+                            line,
+                            column,
+                            message: format!(
+                                "the key \"{key}\" appears twice in one object (first at line {fl}, column {fc}); only one can be kept, so rename or remove one"
+                            ),
+                        });
+                    }
+                    keys.insert(key, start);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Serializes a value in the given format. The same value and format always
@@ -850,6 +935,21 @@ mod tests {
         let deep = "[".repeat(100_000);
         let e = parse_json(&deep).unwrap_err();
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_with_both_positions() {
+        let t = "{\n  \"a\": {\"x\": 1, \"y\": [{\"x\": 2}]},\n  \"b\": \"{\\\"a\\\": 1}\",\n  \"\\u0061\": 3\n}";
+        let e = find_duplicate_key(t).unwrap();
+        assert_eq!((e.line, e.column), (4, 3), "{e}");
+        assert!(e.message.contains("first at line 2, column 3"), "{e}");
+        assert!(find_duplicate_key("{\"a\": {\"a\": {\"a\": [1, {\"a\": 2}]}}}").is_none());
+    }
+
+    #[test]
+    fn json_error_columns_count_characters() {
+        let e = parse_json("{\"é€\": 1 \"x\": 2}").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 10), "{e}");
     }
 
     #[test]
