@@ -58,7 +58,10 @@ fn main() {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        let bytes = render(&lapis::synth::generate(actions, depth), &TextFormat::default());
+        let bytes = render(
+            &lapis::synth::generate(actions, depth),
+            &TextFormat::default(),
+        );
         let opts = LayoutOptions::default();
         let open = measure(iterations, || {
             let doc = Document::from_bytes(&bytes, None).unwrap();

@@ -156,7 +156,7 @@ fn exercise(bytes: &[u8]) {
                 let g = lapis::graph::WorkflowGraph::build(doc.outline(i).unwrap());
                 let _ = lapis::graph::validate::validate(&doc.root, &g);
                 let _ = g.topological_order();
-                // LAYOUT-HOOK
+                let _ = lapis::graph::layout::layout(&g, &Default::default());
             }
             let _ = doc.to_bytes();
         }
