@@ -68,7 +68,7 @@ pub enum Command {
         #[arg(long)]
         workflow: Option<String>,
     },
-    /// Print the actions in topological order, or Graphviz DOT.
+    /// Print the actions in topological order, Graphviz DOT, or an SVG picture.
     Graph {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
@@ -101,6 +101,8 @@ pub enum ReportFormat {
 pub enum GraphFormat {
     Text,
     Dot,
+    /// A picture of the designer's layout.
+    Svg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -435,6 +437,24 @@ fn cmd_graph(
     match format {
         GraphFormat::Dot => {
             let _ = write!(out, "{}", g.to_dot());
+        }
+        GraphFormat::Svg => {
+            let layout = crate::graph::layout::layout(&g, &Default::default());
+            let summary = |id: usize| {
+                let n = &g.outline.nodes[id];
+                let v = doc
+                    .root
+                    .pointer(&n.pointer)
+                    .unwrap_or(&serde_json::Value::Null);
+                match n.role {
+                    Role::Trigger => match v.get("kind").and_then(serde_json::Value::as_str) {
+                        Some(k) => format!("{} ({k})", n.type_name),
+                        None => n.type_name.clone(),
+                    },
+                    Role::Action => crate::workflow::model::Action::read(&n.name, v).summary(),
+                }
+            };
+            let _ = write!(out, "{}", crate::graph::svg::render(&g, &layout, &summary));
         }
         GraphFormat::Text => {
             let o = &g.outline;

@@ -1289,3 +1289,34 @@ fn validate_several_files() {
         "{v}"
     );
 }
+
+#[test]
+fn graph_svg_draws_every_action_of_the_layout() {
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/order-sync/workflow.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(["graph", "--format", "svg"])
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let svg = String::from_utf8(out.stdout).unwrap();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    for name in [
+        "Every_15_minutes",
+        "Try",
+        "For_each_order",
+        "Post_to_EU_ledger",
+        "Stop_with_failure",
+    ] {
+        assert!(
+            svg.contains(&format!(">{name}</text>")),
+            "{name} is not drawn"
+        );
+    }
+    // Branch labels, the HTTP summary and a non-success run-after label.
+    assert!(svg.contains(">Case Europe</text>") && svg.contains(">Default</text>"));
+    assert!(svg.contains("GET orders-contoso.msappproxy.net/a"));
+    assert!(svg.contains(">Failed, TimedOut</text>"));
+}

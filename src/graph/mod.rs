@@ -4,6 +4,7 @@
 //! layout are derived from it.
 
 pub mod layout;
+pub mod svg;
 pub mod validate;
 
 use crate::workflow::model::ActionType;
