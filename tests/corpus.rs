@@ -124,6 +124,16 @@ fn corpus_validates_without_false_errors() {
         let doc = Document::load(path).unwrap();
         let mut codes = BTreeSet::new();
         for i in 0..doc.workflows.len() {
+            // The fast walk finds the same objects as the JSON pointers.
+            let outline = doc.outline(i).unwrap();
+            for (n, obj) in outline.nodes.iter().zip(outline.objects(&doc.root)) {
+                assert_eq!(
+                    obj,
+                    doc.root.pointer(&n.pointer).and_then(|v| v.as_object()),
+                    "{name}: {}",
+                    n.pointer
+                );
+            }
             for p in validate_document(&doc, i).unwrap() {
                 if p.severity == Severity::Error {
                     codes.insert(p.code);

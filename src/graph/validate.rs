@@ -4,7 +4,7 @@
 
 use super::WorkflowGraph;
 use crate::workflow::model::{
-    is_arm_expression, is_wdl_expression, ActionType, Authentication, HttpInputs, RunStatus,
+    get_ci, is_arm_expression, is_wdl_expression, ActionType, Authentication, RunStatus,
 };
 use crate::workflow::tree::{NodeId, Role};
 use crate::workflow::Document;
@@ -174,14 +174,15 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
         .map(|n| (n.name.as_str(), n.id))
         .collect();
     for n in o.actions() {
-        let siblings = o.siblings(n.id);
+        // The graph holds an edge for every run-after that names a sibling.
+        let preds = g.predecessors(n.id);
         for ra in &n.run_after {
             let p = format!(
                 "{}/runAfter/{}",
                 n.pointer,
                 crate::workflow::text::escape_pointer(&ra.target)
             );
-            let sibling = siblings.iter().any(|&x| o.nodes[x].name == ra.target);
+            let sibling = preds.iter().any(|&(p, _)| o.nodes[p].name == ra.target);
             if !sibling {
                 match by_name.get(ra.target.as_str()) {
                     None => s.error(
@@ -269,10 +270,18 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
         (None, format!("{def_p}/triggers")),
         (None, format!("{def_p}/actions")),
     ];
+    let objects = o.objects(root);
     for n in &o.nodes {
-        lists.push((Some(n.id), format!("{}/runAfter", n.pointer)));
+        // Only actions whose runAfter or branch lists are strings qualify.
+        let Some(obj) = objects[n.id] else { continue };
+        let stringy = |v: Option<&Value>| matches!(v, Some(Value::String(_)));
+        if stringy(obj.get("runAfter")) {
+            lists.push((Some(n.id), format!("{}/runAfter", n.pointer)));
+        }
         for b in &n.branches {
-            lists.push((Some(n.id), b.actions_pointer.clone()));
+            if stringy(root.pointer(&b.actions_pointer)) {
+                lists.push((Some(n.id), b.actions_pointer.clone()));
+            }
         }
     }
     for (id, p) in lists {
@@ -292,7 +301,7 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
 
     // Per node: types, HTTP inputs, authentication, secrets.
     for n in &o.nodes {
-        let Some(obj) = root.pointer(&n.pointer).and_then(Value::as_object) else {
+        let Some(obj) = objects[n.id] else {
             continue;
         };
         if let ActionType::ArmExpression(t) = &n.ty {
@@ -357,8 +366,11 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
             if let Some(a) = place.get("authentication") {
                 check_auth(&mut s, n.id, &format!("{base}/authentication"), a);
             }
-            let http = HttpInputs::read(&Value::Object(place.clone()));
-            if let Some((key, v)) = http.authorization_header() {
+            let auth_header = place
+                .get("headers")
+                .and_then(Value::as_object)
+                .and_then(|h| get_ci(h, "Authorization"));
+            if let Some((key, v)) = auth_header {
                 if holds_literal(v) {
                     s.warning(
                         "literal-secret",

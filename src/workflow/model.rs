@@ -418,9 +418,14 @@ pub struct HttpInputs {
 
 impl HttpInputs {
     pub fn read(inputs: &Value) -> HttpInputs {
-        let Some(obj) = inputs.as_object() else {
-            return HttpInputs::default();
-        };
+        match inputs.as_object() {
+            Some(obj) => HttpInputs::from_map(obj),
+            None => HttpInputs::default(),
+        }
+    }
+
+    /// Reads the typed fields of an `inputs` object.
+    pub fn from_map(obj: &Map<String, Value>) -> HttpInputs {
         HttpInputs {
             method: str_field(obj, "method"),
             uri: str_field(obj, "uri"),

@@ -264,6 +264,43 @@ impl Outline {
         Ok(id)
     }
 
+    /// The JSON object of every node, indexed by node id, found by walking
+    /// down from the definition (much cheaper than resolving each pointer).
+    /// `root` must be the value the outline was built from.
+    pub fn objects<'a>(&self, root: &'a Value) -> Vec<Option<&'a Map<String, Value>>> {
+        let def = root.pointer(&self.definition_pointer);
+        let list = |v: Option<&'a Value>, key: &str| v.and_then(|d| d.get(key));
+        let top_triggers = list(def, "triggers");
+        let top_actions = list(def, "actions");
+        let mut out: Vec<Option<&'a Map<String, Value>>> = Vec::with_capacity(self.nodes.len());
+        for n in &self.nodes {
+            let container: Option<&'a Value> = match (n.role, n.parent) {
+                (Role::Trigger, _) => top_triggers,
+                (Role::Action, None) => top_actions,
+                (Role::Action, Some((p, b))) => out[p].and_then(|parent| {
+                    let at = |k: &str| parent.get(k);
+                    match &self.nodes[p].branches[b].kind {
+                        BranchKind::Body | BranchKind::True => at("actions"),
+                        BranchKind::False => at("else").and_then(|e| e.get("actions")),
+                        BranchKind::Default => at("default").and_then(|e| e.get("actions")),
+                        BranchKind::Case(c) => at("cases")
+                            .and_then(|e| e.get(c))
+                            .and_then(|e| e.get("actions")),
+                        BranchKind::Tool(t) => at("tools")
+                            .and_then(|e| e.get(t))
+                            .and_then(|e| e.get("actions")),
+                    }
+                }),
+            };
+            out.push(
+                container
+                    .and_then(|c| c.get(&n.name))
+                    .and_then(Value::as_object),
+            );
+        }
+        out
+    }
+
     /// Actions only (no triggers), in file order.
     pub fn actions(&self) -> impl Iterator<Item = &Node> {
         self.nodes.iter().filter(|n| n.role == Role::Action)
