@@ -183,7 +183,11 @@ fn exercise(bytes: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 192, .. ProptestConfig::default() })]
+    // 192 cases by default; PROPTEST_CASES=N runs a longer campaign.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(192),
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn truncated_corpus_files_never_panic(file in 0usize..1000, cut in 0.0f64..1.0) {

@@ -434,6 +434,37 @@ fn a_chain_lines_up_on_one_axis() {
 }
 
 #[test]
+fn a_long_edge_beside_a_chain_does_not_push_it_off_axis() {
+    // A → B → C → D, plus A → D: the long edge runs in a column beside the
+    // chain, and the chain's cards stay on one axis.
+    let (g, l) = lay(def(json!({
+        "A": {"type": "Compose", "inputs": 1, "runAfter": {}},
+        "B": {"type": "Compose", "runAfter": {"A": ["Succeeded"]}},
+        "C": {"type": "Compose", "runAfter": {"B": ["Succeeded"]}},
+        "D": {"type": "Compose", "runAfter": {"C": ["Succeeded"], "A": ["Failed"]}}
+    })));
+    let axis = l.nodes[id(&g, "A")].rect.center_x();
+    for name in ["B", "C", "D"] {
+        let x = l.nodes[id(&g, name)].rect.center_x();
+        assert!(
+            (x - axis).abs() < EPS,
+            "{name} is off the axis by {}",
+            x - axis
+        );
+    }
+    let long = l
+        .edges
+        .iter()
+        .find(|e| e.from == Some(id(&g, "A")) && e.to == id(&g, "D"))
+        .unwrap();
+    assert!(long
+        .points
+        .iter()
+        .any(|p| p.x > l.nodes[id(&g, "B")].rect.right()));
+    check_all(&g, &l);
+}
+
+#[test]
 fn fan_out_fan_in_with_long_edges() {
     let (g, l) = lay(fan());
     check_all(&g, &l);

@@ -812,39 +812,48 @@ impl<'a> Ctx<'a> {
             (false, false) => LONG_EDGE_GAP,
             _ => o.h_gap / 2.0,
         };
-        let layer_w: Vec<f32> = layers
-            .iter()
-            .map(|l| {
-                let mut w = 0.0;
-                for (i, &it) in l.iter().enumerate() {
-                    if i > 0 {
-                        w += gap(l[i - 1] as usize, it as usize);
-                    }
-                    w += item_w[it as usize];
+        // Pack each layer from 0, then shift it so that the middle of its
+        // real cards (not the dummy columns of long edges) sits on the
+        // centre line: a chain stays on one axis even when long edges pass
+        // beside it.
+        let mut rel_x = vec![0.0f32; items];
+        let (mut left_ext, mut right_ext) = (0.0f32, 0.0f32);
+        for l in &layers {
+            let mut x = 0.0f32;
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            for (i, &it) in l.iter().enumerate() {
+                if i > 0 {
+                    x += gap(l[i - 1] as usize, it as usize);
                 }
-                w
-            })
-            .collect();
-        let wmax = layer_w.iter().copied().fold(0.0f32, f32::max);
+                rel_x[it as usize] = x;
+                if (it as usize) < n {
+                    lo = lo.min(x);
+                    hi = hi.max(x + item_w[it as usize]);
+                }
+                x += item_w[it as usize];
+            }
+            if lo > hi {
+                (lo, hi) = (0.0, x);
+            }
+            let mid = (lo + hi) / 2.0;
+            for &it in l {
+                rel_x[it as usize] -= mid;
+            }
+            if let (Some(&first), Some(&last)) = (l.first(), l.last()) {
+                left_ext = left_ext.max(-rel_x[first as usize]);
+                right_ext = right_ext.max(rel_x[last as usize] + item_w[last as usize]);
+            }
+        }
+        let half = left_ext.max(right_ext);
         let n_back = back.iter().filter(|&&b| b).count();
         let extra = if n_back > 0 {
             o.h_gap / 2.0 + n_back as f32 * CHANNEL_STEP
         } else {
             0.0
         };
-        let w_total = wmax + 2.0 * extra;
+        let w_total = 2.0 * half + 2.0 * extra;
         let centre_line = w_total / 2.0;
-        let mut item_x = vec![0.0f32; items];
-        for (k, l) in layers.iter().enumerate() {
-            let mut x = centre_line - layer_w[k] / 2.0;
-            for (i, &it) in l.iter().enumerate() {
-                if i > 0 {
-                    x += gap(l[i - 1] as usize, it as usize);
-                }
-                item_x[it as usize] = x;
-                x += item_w[it as usize];
-            }
-        }
+        let item_x: Vec<f32> = rel_x.iter().map(|x| centre_line + x).collect();
         let mut layer_h = vec![0.0f32; nl];
         for v in 0..n {
             let l = layer[v] as usize;
@@ -919,7 +928,7 @@ impl<'a> Ctx<'a> {
             let mut points = Vec::with_capacity(6);
             points.push(Point::new(centre(p), layer_y[lp] + self.size[list[p]].1));
             if back[ei] {
-                let chan = centre_line + wmax / 2.0 + o.h_gap / 2.0 + back_i as f32 * CHANNEL_STEP;
+                let chan = centre_line + half + o.h_gap / 2.0 + back_i as f32 * CHANNEL_STEP;
                 back_i += 1;
                 let dep = track[p];
                 let arr = if lv == 0 {
