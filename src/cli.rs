@@ -463,7 +463,8 @@ fn cmd_graph(
                 .iter()
                 .map(|n| n.name.chars().count() + 2 * n.depth)
                 .max()
-                .unwrap_or(0);
+                .unwrap_or(0)
+                .min(80);
             for (k, id) in g.topological_order().into_iter().enumerate() {
                 let n = &o.nodes[id];
                 let indent = "  ".repeat(n.depth.saturating_sub(1));

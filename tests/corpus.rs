@@ -168,7 +168,14 @@ fn exercise(bytes: &[u8]) {
                 let _ = g.topological_order();
                 let _ = lapis::graph::layout::layout(&g, &Default::default());
             }
-            let _ = doc.to_bytes();
+            // A second save changes nothing.
+            let once = doc.to_bytes();
+            let again = Document::from_bytes(&once, None).expect("a saved file loads");
+            assert_eq!(
+                String::from_utf8_lossy(&again.to_bytes()),
+                String::from_utf8_lossy(&once),
+                "second save differs"
+            );
         }
         Err(e) => {
             let s = e.to_string();

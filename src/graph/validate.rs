@@ -159,7 +159,7 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
                 n.id,
                 n.pointer.clone(),
                 format!(
-                    "`{}` is nested {} levels deep; Logic Apps allows at most {MAX_DEPTH} levels of nested control actions",
+                    "`{}` sits at nesting level {} (the top level is 1); Logic Apps allows actions at most {MAX_DEPTH} levels deep: move the inner part into a child workflow",
                     n.name, n.depth
                 ),
             );

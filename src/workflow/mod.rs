@@ -403,14 +403,15 @@ fn find_workflow_resources(
 }
 
 /// Applies ARM's escaping to every string in a value: in a template, a
-/// string that starts with `[` is an expression, so a literal one is written
-/// `[[…`. `escape` adds the extra bracket, otherwise it is removed.
+/// string that starts with `[` and ends with `]` is an expression, so such a
+/// literal is written `[[…]`. `escape` adds the extra bracket, otherwise it
+/// is removed. Other strings (`[INFO] started`) are left alone, as ARM does.
 pub fn arm_escape(v: &mut Value, escape: bool) {
     match v {
         Value::String(s) => {
-            if escape && s.starts_with('[') {
+            if escape && s.starts_with('[') && s.ends_with(']') {
                 s.insert(0, '[');
-            } else if !escape && s.starts_with("[[") {
+            } else if !escape && s.starts_with("[[") && s.ends_with(']') {
                 s.remove(0);
             }
         }
@@ -480,6 +481,34 @@ pub fn export(doc: &Document, i: usize, to: Container) -> Exported {
             ));
         }
         arm_escape(&mut def, false);
+        if to != Container::Arm {
+            let resource_ptr = doc.workflows[i]
+                .definition_pointer
+                .trim_end_matches("/definition");
+            if let Some(props) = doc.root.pointer(resource_ptr) {
+                for (key, what) in [
+                    (
+                        "parameters",
+                        "the workflow parameter values (`properties.parameters`)",
+                    ),
+                    (
+                        "accessControl",
+                        "the access control (`properties.accessControl`)",
+                    ),
+                    ("integrationAccount", "the integration account link"),
+                ] {
+                    if props
+                        .get(key)
+                        .is_some_and(|v| v.as_object().is_none_or(|o| !o.is_empty()))
+                    {
+                        warnings.push(format!(
+                            "left out: {what} of the ARM resource, which a {} file has no place for",
+                            to.name()
+                        ));
+                    }
+                }
+            }
+        }
     }
     let name = &doc.workflows[i].name;
     let value = match to {
@@ -569,10 +598,16 @@ mod tests {
 
     #[test]
     fn arm_escaping_round_trips() {
-        let mut v = json!({"a": "[literal]", "b": "[[already", "c": "@x"});
+        let mut v = json!({"a": "[literal]", "b": "[[already]", "c": "@x", "d": "[INFO] started"});
         arm_escape(&mut v, true);
-        assert_eq!(v, json!({"a": "[[literal]", "b": "[[[already", "c": "@x"}));
+        assert_eq!(
+            v,
+            json!({"a": "[[literal]", "b": "[[[already]", "c": "@x", "d": "[INFO] started"})
+        );
         arm_escape(&mut v, false);
-        assert_eq!(v, json!({"a": "[literal]", "b": "[[already", "c": "@x"}));
+        assert_eq!(
+            v,
+            json!({"a": "[literal]", "b": "[[already]", "c": "@x", "d": "[INFO] started"})
+        );
     }
 }

@@ -283,7 +283,8 @@ pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> Text
     } else {
         LineEnding::Lf
     };
-    let mut indent = if lf == 0 {
+    // One line (perhaps with a final newline, as `jq -c` writes): keep it so.
+    let mut indent = if !text.trim_end().contains('\n') {
         Indent::Compact
     } else {
         Indent::Spaces(2)
@@ -384,10 +385,14 @@ fn level_profile(text: &str, unit: usize) -> Vec<u16> {
     }
 }
 
-/// Whether non-empty arrays of plain values mostly open and close on one
-/// line in this text.
+/// Whether non-empty arrays whose elements are all plain values (no object,
+/// no array) were mostly written on one line in this text.
 fn mostly_inline_arrays(text: &str) -> bool {
     let b = text.as_bytes();
+    // For each open array: (holds a container, spans a newline, is empty).
+    let mut open: Vec<(bool, bool, bool)> = Vec::new();
+    // For each open container, whether it is an array.
+    let mut kinds: Vec<bool> = Vec::new();
     let (mut inline, mut multi) = (0usize, 0usize);
     let mut in_string = false;
     let mut i = 0;
@@ -399,26 +404,53 @@ fn mostly_inline_arrays(text: &str) -> bool {
                 b'"' => in_string = false,
                 _ => {}
             }
-        } else if c == b'"' {
-            in_string = true;
-        } else if c == b'[' {
-            let mut j = i + 1;
-            while j < b.len() && (b[j] == b' ' || b[j] == b'\t') {
-                j += 1;
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_string = true;
+                if let Some(a) = open.last_mut() {
+                    a.2 = false;
+                }
             }
-            match b.get(j) {
-                Some(b'\n' | b'\r') => {
-                    // Multi-line: count it only if it holds plain values.
-                    let mut k = j;
-                    while k < b.len() && b[k].is_ascii_whitespace() {
-                        k += 1;
-                    }
-                    if !matches!(b.get(k), Some(b'{' | b'[' | b']')) {
-                        multi += 1;
+            b'{' | b'[' => {
+                if kinds.last() == Some(&true) {
+                    if let Some(a) = open.last_mut() {
+                        a.0 = true;
+                        a.2 = false;
                     }
                 }
-                Some(b']' | b'{' | b'[') | None => {}
-                Some(_) => inline += 1,
+                kinds.push(c == b'[');
+                if c == b'[' {
+                    open.push((false, false, true));
+                }
+            }
+            b'}' => {
+                kinds.pop();
+            }
+            b']' => {
+                kinds.pop();
+                if let Some((container, newline, empty)) = open.pop() {
+                    if !container && !empty {
+                        if newline {
+                            multi += 1;
+                        } else {
+                            inline += 1;
+                        }
+                    }
+                }
+            }
+            b'\n' => {
+                if let Some(a) = open.last_mut() {
+                    a.1 = true;
+                }
+            }
+            b' ' | b'\t' | b'\r' | b',' => {}
+            _ => {
+                if let Some(a) = open.last_mut() {
+                    a.2 = false;
+                }
             }
         }
         i += 1;
