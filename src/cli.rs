@@ -170,7 +170,16 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             actions,
             depth,
             output,
-        }) => cmd_synth(actions, depth, output.as_deref(), out),
+        }) => {
+            if depth > crate::synth::MAX_DEPTH {
+                Err(format!(
+                    "--depth {depth} is too deep: at most {} (deeper files exceed the JSON nesting limit)",
+                    crate::synth::MAX_DEPTH
+                ))
+            } else {
+                cmd_synth_checked(actions, depth, output.as_deref(), out)
+            }
+        }
     };
     match result {
         Ok(code) => code,
@@ -191,9 +200,9 @@ fn load(path: &Path) -> Result<(Document, Vec<u8>), String> {
 
 /// Span index over a file's JSON text, for line:column in reports.
 fn spans(bytes: &[u8]) -> Option<SpanIndex> {
-    let (t, _) = text::decode(bytes).ok()?;
-    let blanked = text::blank_comments(&t);
-    Some(SpanIndex::new(blanked.as_deref().unwrap_or(&t)))
+    text::read_source(bytes)
+        .ok()
+        .map(|s| SpanIndex::new(&s.json))
 }
 
 #[derive(serde::Serialize)]
@@ -509,7 +518,7 @@ fn cmd_graph(
     Ok(0)
 }
 
-fn cmd_synth(
+fn cmd_synth_checked(
     actions: usize,
     depth: usize,
     output: Option<&Path>,

@@ -4,9 +4,13 @@
 
 use serde_json::{json, Map, Value};
 
+/// The deepest nesting `generate` makes: deeper files would pass the JSON
+/// parser's limit of 128 levels.
+pub const MAX_DEPTH: usize = 50;
+
 /// Makes a definition with exactly `actions` actions (counting nested ones)
 /// whose deepest action sits at nesting level `depth` (1 = top level; capped
-/// by the action count). It mixes If, Switch, Foreach, Until and Scope,
+/// by the action count and by [`MAX_DEPTH`]). It mixes If, Switch, Foreach, Until and Scope,
 /// sequential chains, parallel branches with joins, non-success run-after
 /// and HTTP actions with ActiveDirectoryOAuth.
 pub fn generate(actions: usize, depth: usize) -> Value {
@@ -15,7 +19,7 @@ pub fn generate(actions: usize, depth: usize) -> Value {
         budget: actions,
         rng: 0x9E37_79B9_7F4A_7C15,
     };
-    let depth = depth.max(1).min(actions.max(1));
+    let depth = depth.clamp(1, MAX_DEPTH).min(actions.max(1));
     let mut top = Map::new();
     if actions > 0 {
         // The spine: one control action per level, down to `depth`.

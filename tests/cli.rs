@@ -1320,3 +1320,92 @@ fn graph_svg_draws_every_action_of_the_layout() {
     assert!(svg.contains("GET orders-contoso.msappproxy.net/a"));
     assert!(svg.contains(">Failed, TimedOut</text>"));
 }
+
+#[cfg(unix)]
+#[test]
+fn fmt_through_a_symlink_updates_the_target_and_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.json");
+    let link = dir.path().join("link.json");
+    std::fs::write(
+        &target,
+        "{\"triggers\": {}, \"actions\": {\n    \"A\": {\"type\": \"Compose\"}}}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .arg("fmt")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        text.contains("\n    \"actions\": {\n        \"A\": {"),
+        "{text}"
+    );
+}
+
+#[test]
+fn svg_and_dot_never_carry_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ctl.json");
+    std::fs::write(
+        &f,
+        r#"{"triggers": {}, "actions": {"bad\u0000name\u0007": {"type": "Compose"}}}"#,
+    )
+    .unwrap();
+    for format in ["svg", "dot"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+            .args(["graph", "--format", format])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{format}: {text:?}"
+        );
+        assert!(text.contains("bad\u{FFFD}name\u{FFFD}"), "{format}");
+    }
+}
+
+#[test]
+fn utf16_without_a_bom_loads_and_keeps_its_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("u16.json");
+    let text = "{\n  \"triggers\": {},\n  \"actions\": {}\n}\n";
+    let bytes: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    std::fs::write(&f, &bytes).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(["fmt", "--check"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn synth_refuses_a_depth_past_the_json_limit() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(["synth", "--actions", "5000", "--depth", "3000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too deep"));
+}

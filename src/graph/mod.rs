@@ -187,6 +187,7 @@ impl WorkflowGraph {
                 s.replace('\\', "\\\\")
                     .replace('"', "\\\"")
                     .replace('\n', "\\n")
+                    .replace(|c: char| c.is_control(), "\u{FFFD}")
             )
         };
         let mut s =

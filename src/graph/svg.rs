@@ -6,8 +6,11 @@ use super::WorkflowGraph;
 use crate::workflow::tree::Role;
 use std::fmt::Write;
 
+/// Escapes text for XML. Control characters, which XML 1.0 cannot hold,
+/// become U+FFFD.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.replace(|c: char| c.is_control(), "\u{FFFD}")
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -112,10 +112,9 @@ impl Document {
             path: path.map(Path::to_owned),
             error,
         };
-        let (text, encoding) = text::decode(bytes).map_err(err)?;
-        let blanked = text::blank_comments(&text);
-        let json_text = blanked.as_deref().unwrap_or(&text);
-        let format = text::detect_format(&text, encoding, blanked.is_some());
+        let source = text::read_source(bytes).map_err(err)?;
+        let json_text = source.json.as_str();
+        let format = source.format;
         let root = text::parse_json(json_text).map_err(err)?;
         if let Some(e) = text::find_duplicate_key(json_text) {
             return Err(err(e));
@@ -592,6 +591,36 @@ mod tests {
             e.to_string(),
             "w.json:4:30: runAfter of `A` must be an object, found an array"
         );
+        for (src, at, msg) in [
+            (
+                r#"{"actions": {"If1": {"type": "If", "else": "s"}}}"#,
+                "1:36",
+                "`else` must be a JSON object, found a string",
+            ),
+            (
+                r#"{"actions": {"S": {"type": "switch", "cases": {"a": 5}}}}"#,
+                "1:48",
+                "`cases/a` must be a JSON object, found a number",
+            ),
+            (
+                r#"{"actions": {"S": {"type": "Switch", "cases": ["a"]}}}"#,
+                "1:38",
+                "`cases` must be a JSON object, found an array",
+            ),
+            (
+                r#"{"actions": {"S": {"type": "Switch", "default": 5}}}"#,
+                "1:38",
+                "`default` must be a JSON object, found a number",
+            ),
+        ] {
+            let e = Document::from_bytes(src.as_bytes(), None).unwrap_err();
+            assert_eq!(e.to_string(), format!("<input>:{at}: {msg}"));
+        }
+        // An ARM expression in their place is kept.
+        assert!(Document::from_value(
+            json!({"actions": {"I": {"type": "If", "else": "[variables('e')]"}}})
+        )
+        .is_ok());
         let e = Document::from_bytes(b"[1]", None).unwrap_err();
         assert!(e.to_string().contains("1:1: expected a JSON object"), "{e}");
     }

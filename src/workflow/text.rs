@@ -18,6 +18,10 @@ pub enum Encoding {
     Utf8Bom,
     Utf16LeBom,
     Utf16BeBom,
+    /// UTF-16 without a byte-order mark (recognised by its zero bytes:
+    /// JSON starts with an ASCII character).
+    Utf16Le,
+    Utf16Be,
 }
 
 /// Line ending used when writing.
@@ -102,7 +106,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TextError> {
         });
     }
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
-        return utf8(rest, 0).map(|s| (s, Encoding::Utf8Bom));
+        return utf8(rest).map(|s| (s, Encoding::Utf8Bom));
     }
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return utf16(rest, true).map(|s| (s, Encoding::Utf16LeBom));
@@ -110,10 +114,15 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), TextError> {
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return utf16(rest, false).map(|s| (s, Encoding::Utf16BeBom));
     }
-    utf8(bytes, 0).map(|s| (s, Encoding::Utf8))
+    match bytes {
+        [a, 0, ..] if *a != 0 => return utf16(bytes, true).map(|s| (s, Encoding::Utf16Le)),
+        [0, b, ..] if *b != 0 => return utf16(bytes, false).map(|s| (s, Encoding::Utf16Be)),
+        _ => {}
+    }
+    utf8(bytes).map(|s| (s, Encoding::Utf8))
 }
 
-fn utf8(bytes: &[u8], _offset: usize) -> Result<String, TextError> {
+fn utf8(bytes: &[u8]) -> Result<String, TextError> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_owned()),
         Err(e) => {
@@ -122,8 +131,8 @@ fn utf8(bytes: &[u8], _offset: usize) -> Result<String, TextError> {
             let prefix = std::str::from_utf8(good).unwrap_or_default();
             let (line, column) = line_col_of_end(prefix);
             let bad = bytes[e.valid_up_to()];
-            let hint = if bytes.len() >= 2 && (bytes[0] == 0 || bytes[1] == 0) {
-                " (it looks like UTF-16 without a byte-order mark; save it as UTF-8 or UTF-16 with a BOM)"
+            let hint = if bytes.starts_with(&[0, 0]) {
+                " (UTF-32 is not supported; save it as UTF-8)"
             } else {
                 ""
             };
@@ -196,15 +205,23 @@ pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
             v.extend_from_slice(text.as_bytes());
             v
         }
-        Encoding::Utf16LeBom => {
-            let mut v = vec![0xFF, 0xFE];
+        Encoding::Utf16Le | Encoding::Utf16LeBom => {
+            let mut v = if encoding == Encoding::Utf16LeBom {
+                vec![0xFF, 0xFE]
+            } else {
+                Vec::new()
+            };
             for u in text.encode_utf16() {
                 v.extend_from_slice(&u.to_le_bytes());
             }
             v
         }
-        Encoding::Utf16BeBom => {
-            let mut v = vec![0xFE, 0xFF];
+        Encoding::Utf16Be | Encoding::Utf16BeBom => {
+            let mut v = if encoding == Encoding::Utf16BeBom {
+                vec![0xFE, 0xFF]
+            } else {
+                Vec::new()
+            };
             for u in text.encode_utf16() {
                 v.extend_from_slice(&u.to_be_bytes());
             }
@@ -213,23 +230,36 @@ pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
     }
 }
 
-/// Replaces `//` and `/* */` comments outside strings by spaces, keeping
-/// every newline, so that line and column numbers stay true. Returns `None`
-/// when the text has no comment.
-pub fn blank_comments(text: &str) -> Option<String> {
+/// Replaces `//` and `/* */` comments outside strings by spaces, one space
+/// per character and keeping every newline, so that line and column numbers
+/// stay true. Returns `Ok(None)` when the text has no comment, and an error
+/// for a `/*` that is never closed.
+pub fn blank_comments(text: &str) -> Result<Option<String>, TextError> {
     let bytes = text.as_bytes();
     if !bytes.windows(2).any(|w| w == b"//" || w == b"/*") {
-        return None;
+        return Ok(None);
     }
-    let mut out = bytes.to_vec();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut found = false;
     let mut i = 0;
     let mut in_string = false;
+    // One space per character: UTF-8 continuation bytes are dropped.
+    let blank = |out: &mut Vec<u8>, b: u8| match b {
+        b'\n' | b'\r' => out.push(b),
+        0x80..=0xBF => {}
+        _ => out.push(b' '),
+    };
     while i < bytes.len() {
         let b = bytes[i];
         if in_string {
+            out.push(b);
             match b {
-                b'\\' => i += 1,
+                b'\\' => {
+                    if let Some(&n) = bytes.get(i + 1) {
+                        out.push(n);
+                        i += 1;
+                    }
+                }
                 b'"' => in_string = false,
                 _ => {}
             }
@@ -241,37 +271,57 @@ pub fn blank_comments(text: &str) -> Option<String> {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 found = true;
                 while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    out[i] = b' ';
+                    blank(&mut out, bytes[i]);
                     i += 1;
                 }
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 found = true;
-                let mut j = i;
-                while j < bytes.len() && !(bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/')) {
-                    if bytes[j] != b'\n' && bytes[j] != b'\r' {
-                        out[j] = b' ';
-                    }
-                    j += 1;
+                let start = i;
+                let Some(len) = text[i + 2..].find("*/") else {
+                    let (line, column) = line_col_of_end(&text[..start]);
+                    return Err(TextError {
+                        line,
+                        column,
+                        message: "a `/*` comment is never closed with `*/`".into(),
+                    });
+                };
+                let end = i + 2 + len + 2;
+                for &c in &bytes[i..end] {
+                    blank(&mut out, c);
                 }
-                // Blank the closing `*/` too (if the comment is closed).
-                for b in out.iter_mut().take(j + 2).skip(j) {
-                    *b = b' ';
-                }
-                i = j + 2;
+                i = end;
                 continue;
             }
             _ => {}
         }
+        out.push(b);
         i += 1;
     }
     if !found {
-        return None;
+        return Ok(None);
     }
-    // Only ASCII bytes outside strings were replaced by ASCII spaces, and
-    // multi-byte sequences never contain '/' or '*', so this stays UTF-8.
-    String::from_utf8(out).ok()
+    // Whole characters were kept or replaced by ASCII, so this is UTF-8.
+    Ok(String::from_utf8(out).ok())
+}
+
+/// The JSON text of a file and its format: decoded, comments blanked.
+pub struct Source {
+    /// JSON text with comments blanked (positions unchanged).
+    pub json: String,
+    pub format: TextFormat,
+}
+
+/// Decodes a file's bytes into JSON text and detects its format.
+pub fn read_source(bytes: &[u8]) -> Result<Source, TextError> {
+    let (text, encoding) = decode(bytes)?;
+    let blanked = blank_comments(&text)?;
+    let format = detect_format(&text, encoding, blanked.is_some());
+    Ok(Source {
+        json: blanked.unwrap_or(text),
+        format,
+    })
 }
 
 /// Detects the indentation, line ending and final newline of JSON text.
@@ -690,6 +740,15 @@ fn write_pretty(out: &mut String, v: &Value, st: &Style<'_>, level: usize) {
 /// flushed to disk, then renamed over the target. A failure at any point
 /// leaves the old file whole. The old file's permissions are kept.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    // Saving through a symbolic link updates the file it points to and keeps
+    // the link.
+    let resolved;
+    let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -931,6 +990,8 @@ mod tests {
             Encoding::Utf16LeBom,
             Encoding::Utf16BeBom,
             Encoding::Utf8Bom,
+            Encoding::Utf16Le,
+            Encoding::Utf16Be,
         ] {
             let bytes = encode("{\"é\": \"😀\"}", enc);
             let (text, found) = decode(&bytes).unwrap();
@@ -949,12 +1010,17 @@ mod tests {
     #[test]
     fn comments_are_blanked_without_moving_positions() {
         let src = "{\n  // note: \"quoted\"\n  \"a\": \"http://x\", /* c */ \"b\": 1\n}";
-        let blanked = blank_comments(src).unwrap();
-        assert_eq!(blanked.len(), src.len());
+        let blanked = blank_comments(src).unwrap().unwrap();
+        assert_eq!(blanked.chars().count(), src.chars().count());
         assert_eq!(blanked.lines().count(), src.lines().count());
         let v = parse_json(&blanked).unwrap();
         assert_eq!(v["a"], "http://x");
-        assert!(blank_comments("{\"a\": \"http://x\"}").is_none());
+        assert!(blank_comments("{\"a\": \"http://x\"}").unwrap().is_none());
+        // One space per character, so columns after a comment stay true.
+        let e = parse_json(&blank_comments("{/*é*/ \"a\" 1}").unwrap().unwrap()).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 12), "{e}");
+        let e = blank_comments("{\n  \"a\": 1 /* open").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 10), "{e}");
     }
 
     #[test]

@@ -156,7 +156,7 @@ impl Outline {
             let id = self.push_node(name, v, &p, Role::Action, parent, depth)?;
             ids.push(id);
             let obj = v.as_object().expect("checked by push_node");
-            let specs = branch_specs(&self.nodes[id].ty, obj, &p);
+            let specs = branch_specs(&self.nodes[id].ty, obj, &p)?;
             for (bi, (kind, value, bp)) in specs.into_iter().enumerate() {
                 self.nodes[id].branches.push(Branch {
                     kind,
@@ -329,45 +329,66 @@ impl Outline {
     }
 }
 
-/// The branches an action has, by type: (kind, actions value, pointer).
+/// One branch as found in the file: its kind, its `actions` value and the
+/// pointer to that value.
+type BranchSpec<'a> = (BranchKind, Option<&'a Value>, String);
+
+/// The branches an action has, by type. The objects that hold branches
+/// (`else`, `cases` and each case, `default`, `tools` and each tool) must be
+/// objects; an ARM expression in their place is kept and left unchecked.
 fn branch_specs<'a>(
     ty: &ActionType,
     obj: &'a Map<String, Value>,
     p: &str,
-) -> Vec<(BranchKind, Option<&'a Value>, String)> {
+) -> Result<Vec<BranchSpec<'a>>, ShapeError> {
+    let part = |m: &'a Map<String, Value>, key: &str, at: &str| {
+        let ptr = format!("{at}/{}", escape_pointer(key));
+        // Name a case or tool by its place: `cases/Europe`.
+        let label = match at.rsplit('/').next() {
+            Some(parent @ ("cases" | "tools")) => format!("{parent}/{key}"),
+            _ => key.to_owned(),
+        };
+        expect_object_or_arm(m.get(key), &ptr, &label)
+    };
     let mut out = Vec::new();
     match ty {
         ActionType::If => {
             out.push((BranchKind::True, obj.get("actions"), format!("{p}/actions")));
+            let e = part(obj, "else", p)?;
             out.push((
                 BranchKind::False,
-                obj.get("else").and_then(|e| e.get("actions")),
+                e.and_then(|e| e.get("actions")),
                 format!("{p}/else/actions"),
             ));
         }
         ActionType::Switch => {
-            if let Some(Value::Object(cases)) = obj.get("cases") {
-                for (name, case) in cases {
+            if let Some(cases) = part(obj, "cases", p)? {
+                let cp = format!("{p}/cases");
+                for name in cases.keys() {
+                    let case = part(cases, name, &cp)?;
                     out.push((
                         BranchKind::Case(name.clone()),
-                        case.get("actions"),
-                        format!("{p}/cases/{}/actions", escape_pointer(name)),
+                        case.and_then(|c| c.get("actions")),
+                        format!("{cp}/{}/actions", escape_pointer(name)),
                     ));
                 }
             }
+            let d = part(obj, "default", p)?;
             out.push((
                 BranchKind::Default,
-                obj.get("default").and_then(|d| d.get("actions")),
+                d.and_then(|d| d.get("actions")),
                 format!("{p}/default/actions"),
             ));
         }
         ActionType::Agent => {
-            if let Some(Value::Object(tools)) = obj.get("tools") {
-                for (name, tool) in tools {
+            if let Some(tools) = part(obj, "tools", p)? {
+                let tp = format!("{p}/tools");
+                for name in tools.keys() {
+                    let tool = part(tools, name, &tp)?;
                     out.push((
                         BranchKind::Tool(name.clone()),
-                        tool.get("actions"),
-                        format!("{p}/tools/{}/actions", escape_pointer(name)),
+                        tool.and_then(|t| t.get("actions")),
+                        format!("{tp}/{}/actions", escape_pointer(name)),
                     ));
                 }
             }
@@ -385,7 +406,7 @@ fn branch_specs<'a>(
             }
         }
     }
-    out
+    Ok(out)
 }
 
 fn expect_object_or_arm<'a>(
