@@ -3,12 +3,12 @@
 //! Exit codes: 0 success; 1 the check failed (validation errors, `fmt
 //! --check` found files to change); 2 bad usage or bad input.
 
-use crate::graph::validate::{self, Problem, Severity};
-use crate::graph::WorkflowGraph;
-use crate::workflow::text::{self, SpanIndex};
-use crate::workflow::tree::Role;
-use crate::workflow::{self as wf, Container, Document};
 use clap::{Parser, Subcommand, ValueEnum};
+use lapis::graph::validate::{self, Problem, Severity};
+use lapis::graph::WorkflowGraph;
+use lapis::workflow::text::{self, SpanIndex};
+use lapis::workflow::tree::Role;
+use lapis::workflow::{self as wf, Container, Document};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -171,10 +171,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             depth,
             output,
         }) => {
-            if depth > crate::synth::MAX_DEPTH {
+            if depth > lapis::synth::MAX_DEPTH {
                 Err(format!(
                     "--depth {depth} is too deep: at most {} (deeper files exceed the JSON nesting limit)",
-                    crate::synth::MAX_DEPTH
+                    lapis::synth::MAX_DEPTH
                 ))
             } else {
                 cmd_synth_checked(actions, depth, output.as_deref(), out)
@@ -418,7 +418,9 @@ fn cmd_export(
     err: &mut dyn Write,
 ) -> CmdResult {
     let (doc, _) = load(file)?;
-    let i = doc.select(workflow)?;
+    let i = doc
+        .select(workflow)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
     let target = match to {
         ExportTarget::Definition => Container::Definition,
         ExportTarget::Arm => Container::Arm,
@@ -441,14 +443,16 @@ fn cmd_graph(
     out: &mut dyn Write,
 ) -> CmdResult {
     let (doc, _) = load(file)?;
-    let i = doc.select(workflow)?;
+    let i = doc
+        .select(workflow)
+        .map_err(|e| format!("{}: {e}", file.display()))?;
     let g = WorkflowGraph::build(doc.outline(i).map_err(|e| e.message)?);
     match format {
         GraphFormat::Dot => {
             let _ = write!(out, "{}", g.to_dot());
         }
         GraphFormat::Svg => {
-            let layout = crate::graph::layout::layout(&g, &Default::default());
+            let layout = lapis::graph::layout::layout(&g, &Default::default());
             let summary = |id: usize| {
                 let n = &g.outline.nodes[id];
                 let v = doc
@@ -460,10 +464,10 @@ fn cmd_graph(
                         Some(k) => format!("{} ({k})", n.type_name),
                         None => n.type_name.clone(),
                     },
-                    Role::Action => crate::workflow::model::Action::read(&n.name, v).summary(),
+                    Role::Action => lapis::workflow::model::Action::read(&n.name, v).summary(),
                 }
             };
-            let _ = write!(out, "{}", crate::graph::svg::render(&g, &layout, &summary));
+            let _ = write!(out, "{}", lapis::graph::svg::render(&g, &layout, &summary));
         }
         GraphFormat::Text => {
             let o = &g.outline;
@@ -524,7 +528,7 @@ fn cmd_synth_checked(
     output: Option<&Path>,
     out: &mut dyn Write,
 ) -> CmdResult {
-    let v = crate::synth::generate(actions, depth);
+    let v = lapis::synth::generate(actions, depth);
     let bytes = text::render(&v, &text::TextFormat::default());
     match output {
         Some(p) => {

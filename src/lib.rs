@@ -1,9 +1,9 @@
 //! Lapis: a native desktop designer for Azure Logic Apps workflows that reach
 //! on-premises APIs through Microsoft Entra application proxy.
 //!
-//! The core (everything but `ui` and `cli`) knows nothing of any window.
+//! The core knows nothing of any window or terminal; the command line
+//! (`src/cli.rs`) is a thin face over it, compiled into the binary only.
 
-pub mod cli;
 pub mod graph;
 pub mod synth;
 pub mod workflow;

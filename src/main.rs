@@ -1,3 +1,7 @@
+//! The `lapis` binary: the command line (and, later, the designer window).
+
+mod cli;
+
 fn main() {
-    std::process::exit(lapis::cli::main());
+    std::process::exit(cli::main());
 }

@@ -134,3 +134,38 @@ fn standard_sample_reads_recurrence_and_nested_actions() {
         .collect();
     assert_eq!(names, ["Route_by_region", "For_each_order", "Try"]);
 }
+
+#[test]
+fn outputs_and_static_results_read() {
+    let doc = Document::from_value(json!({
+        "triggers": {},
+        "actions": {"A": {"type": "Http", "inputs": {"method": "GET", "uri": "https://x"}, "runtimeConfiguration": {"staticResult": {"name": "A0", "staticResultOptions": "Enabled"}}}},
+        "outputs": {"result": {"type": "String", "value": "@body('A')"}},
+        "staticResults": {"A0": {"status": "Succeeded", "outputs": {"statusCode": 200}}}
+    }))
+    .unwrap();
+    let outs = model::outputs(doc.definition(0));
+    assert_eq!(outs.len(), 1);
+    assert_eq!(outs[0].name, "result");
+    assert_eq!(outs[0].ty, ParamType::String);
+    assert_eq!(outs[0].value, Some(json!("@body('A')")));
+    assert_eq!(
+        model::static_results(doc.definition(0)),
+        vec!["A0".to_string()]
+    );
+}
+
+#[test]
+fn a_new_definition_saves_with_two_spaces_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.json");
+    let doc = Document::new_definition();
+    assert_eq!(doc.container, Container::Definition);
+    doc.save_to(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("{\n  \"$schema\": "), "{text}");
+    assert!(text.ends_with("}\n"));
+    let again = Document::load(&path).unwrap();
+    assert_eq!(again.root, doc.root);
+    assert_eq!(again.to_bytes(), text.as_bytes());
+}

@@ -7,7 +7,6 @@ pub mod layout;
 pub mod svg;
 pub mod validate;
 
-use crate::workflow::model::ActionType;
 use crate::workflow::tree::{NodeId, Outline, Role};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::HashMap;
@@ -287,11 +286,5 @@ impl WorkflowGraph {
     /// The deepest nesting level among actions (1 = top level).
     pub fn max_depth(&self) -> usize {
         self.outline.actions().map(|n| n.depth).max().unwrap_or(0)
-    }
-
-    /// Whether an action is a control action by type.
-    pub fn is_container(&self, id: NodeId) -> bool {
-        let n = &self.outline.nodes[id];
-        !n.branches.is_empty() || n.ty.is_control() && n.ty != ActionType::Agent
     }
 }
