@@ -1292,15 +1292,10 @@ fn validate_several_files() {
 
 #[test]
 fn graph_svg_draws_every_action_of_the_layout() {
-    let sample =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/order-sync/workflow.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
-        .args(["graph", "--format", "svg"])
-        .arg(&sample)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let svg = String::from_utf8(out.stdout).unwrap();
+    let sample = repo_path("samples/order-sync/workflow.json");
+    let run = lapis(&["graph", "--format", "svg", s(&sample)]);
+    run.expect_code(0);
+    let svg = &run.stdout;
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.trim_end().ends_with("</svg>"));
     for name in [
@@ -1333,17 +1328,7 @@ fn fmt_through_a_symlink_updates_the_target_and_keeps_the_link() {
     )
     .unwrap();
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
-        .arg("fmt")
-        .arg(&link)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    lapis(&["fmt", s(&link)]).expect_code(0);
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
@@ -1365,13 +1350,9 @@ fn svg_and_dot_never_carry_control_characters() {
     )
     .unwrap();
     for format in ["svg", "dot"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
-            .args(["graph", "--format", format])
-            .arg(&f)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        let text = String::from_utf8(out.stdout).unwrap();
+        let run = lapis(&["graph", "--format", format, s(&f)]);
+        run.expect_code(0);
+        let text = &run.stdout;
         assert!(
             !text.chars().any(|c| c.is_control() && c != '\n'),
             "{format}: {text:?}"
@@ -1387,25 +1368,18 @@ fn utf16_without_a_bom_loads_and_keeps_its_encoding() {
     let text = "{\n  \"triggers\": {},\n  \"actions\": {}\n}\n";
     let bytes: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     std::fs::write(&f, &bytes).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
-        .args(["fmt", "--check"])
-        .arg(&f)
-        .output()
-        .unwrap();
+    lapis(&["fmt", "--check", s(&f)]).expect_code(0);
+    lapis(&["fmt", s(&f)]).expect_code(0);
     assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        std::fs::read(&f).unwrap(),
+        bytes,
+        "saved in UTF-16 LE, no BOM"
     );
 }
 
 #[test]
 fn synth_refuses_a_depth_past_the_json_limit() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
-        .args(["synth", "--actions", "5000", "--depth", "3000"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("too deep"));
+    let run = lapis(&["synth", "--actions", "5000", "--depth", "3000"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("too deep"), "{}", run.describe());
 }
