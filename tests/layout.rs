@@ -465,6 +465,28 @@ fn a_long_edge_beside_a_chain_does_not_push_it_off_axis() {
 }
 
 #[test]
+fn labels_of_a_join_do_not_overlap() {
+    let (g, l) = lay(def(json!({
+        "A": {"type": "Compose", "inputs": 1, "runAfter": {}},
+        "B": {"type": "Compose", "inputs": 2, "runAfter": {}},
+        "C": {"type": "Compose", "runAfter": {"A": ["Failed"], "B": ["Skipped", "TimedOut"]}}
+    })));
+    let c = id(&g, "C");
+    let labels: Vec<Point> = l
+        .edges
+        .iter()
+        .filter(|e| e.to == c)
+        .map(|e| e.label_at.expect("non-success edges are labelled"))
+        .collect();
+    assert_eq!(labels.len(), 2);
+    assert!(
+        (labels[0].x - labels[1].x).abs() > 40.0 || (labels[0].y - labels[1].y).abs() > 12.0,
+        "labels overlap: {labels:?}"
+    );
+    check_all(&g, &l);
+}
+
+#[test]
 fn fan_out_fan_in_with_long_edges() {
     let (g, l) = lay(fan());
     check_all(&g, &l);

@@ -955,8 +955,15 @@ impl<'a> Ctx<'a> {
             points.push(Point::new(centre(v), layer_y[lv]));
             simplify(&mut points);
             let plain = e.edge.is_plain_success();
+            // The label sits beside the last segment, which is the edge's
+            // own unless several edges join into the target; then beside the
+            // first one, which leaves the source.
+            let joins = pred_start[v + 1] - pred_start[v] > 1;
             let label_at = if plain {
                 None
+            } else if joins {
+                let (a, b) = (points[0], points[1]);
+                Some(Point::new(a.x + LABEL_OFFSET, (a.y + b.y) / 2.0))
             } else {
                 let b = points[points.len() - 1];
                 let a = points[points.len() - 2];
