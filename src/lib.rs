@@ -4,6 +4,8 @@
 //! The core knows nothing of any window or terminal; the command line
 //! (`src/cli.rs`) is a thin face over it, compiled into the binary only.
 
+#![warn(missing_docs)]
+
 pub mod graph;
 pub mod synth;
 pub mod workflow;

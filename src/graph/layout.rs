@@ -73,9 +73,13 @@ const SWEEPS: usize = 4;
 /// downwards.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Rect {
+    /// Left side.
     pub x: f32,
+    /// Top side.
     pub y: f32,
+    /// Width.
     pub w: f32,
+    /// Height.
     pub h: f32,
 }
 
@@ -149,7 +153,9 @@ impl Rect {
 /// A point on the canvas.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Point {
+    /// Horizontal position.
     pub x: f32,
+    /// Vertical position (grows downwards).
     pub y: f32,
 }
 
@@ -163,8 +169,9 @@ impl Point {
 /// Sizes and spacing of the layout, and which scopes are collapsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayoutOptions {
-    /// Size of an action or trigger card (and of a collapsed scope).
+    /// Width of an action or trigger card (and of a collapsed scope).
     pub card_w: f32,
+    /// Height of an action or trigger card (and of a collapsed scope).
     pub card_h: f32,
     /// Horizontal gap between neighbouring boxes in a layer.
     pub h_gap: f32,
@@ -208,7 +215,9 @@ pub enum BoxKind {
 /// The box of one trigger or action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeBox {
+    /// The outline node.
     pub id: NodeId,
+    /// Card or container.
     pub kind: BoxKind,
     /// The whole box, contents included.
     pub rect: Rect,
@@ -244,6 +253,7 @@ pub struct EdgeRoute {
     /// The action waited for; `None` for an entry edge, which starts at the
     /// first trigger (top level) or at the top of the branch's lane.
     pub from: Option<NodeId>,
+    /// The waiting action.
     pub to: NodeId,
     /// The run-after statuses as written (empty for entry edges).
     pub statuses: Vec<String>,

@@ -29,13 +29,17 @@ impl Edge {
 /// The graph of a workflow.
 #[derive(Debug, Clone)]
 pub struct WorkflowGraph {
+    /// The outline the graph is built from.
     pub outline: Outline,
     /// Node weights are outline node ids; `index[id]` is the graph index.
     pub graph: DiGraph<NodeId, Edge>,
+    /// The graph index of each outline node, by [`NodeId`].
     pub index: Vec<NodeIndex>,
 }
 
 impl WorkflowGraph {
+    /// Builds the graph of an outline: one edge per run-after entry that
+    /// names a sibling.
     pub fn build(outline: Outline) -> WorkflowGraph {
         let mut graph = DiGraph::with_capacity(outline.nodes.len(), outline.nodes.len());
         let index: Vec<NodeIndex> = outline.nodes.iter().map(|n| graph.add_node(n.id)).collect();

@@ -11,23 +11,30 @@ use crate::workflow::Document;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// Logic Apps limits (Consumption; DESIGN.md "Facts").
+/// Logic Apps limits (Consumption; DESIGN.md "Facts"): most actions in one
+/// workflow.
 pub const MAX_ACTIONS: usize = 500;
+/// Deepest nesting level of an action (the top level is 1).
 pub const MAX_DEPTH: usize = 8;
+/// Longest trigger or action name, in characters.
 pub const MAX_NAME_LEN: usize = 80;
 /// Characters Logic Apps refuses in trigger and action names.
 pub const FORBIDDEN_NAME_CHARS: &[char] = &['<', '>', '%', '&', '\\', '?', '/'];
 
+/// How serious a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Logic Apps would refuse the workflow at deployment.
     Error,
+    /// Logic Apps would accept the workflow, but it is likely a mistake.
     Warning,
 }
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Problem {
+    /// Error or warning.
     pub severity: Severity,
     /// A stable identifier of the rule, e.g. `run-after-unknown`.
     pub code: &'static str,
@@ -35,6 +42,7 @@ pub struct Problem {
     pub action: Option<String>,
     /// JSON pointer from the file's root.
     pub pointer: String,
+    /// What is wrong, as a sentence a person understands.
     pub message: String,
 }
 

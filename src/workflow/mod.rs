@@ -34,6 +34,7 @@ pub enum Container {
 }
 
 impl Container {
+    /// The lowercase name, as the command line and JSON output spell it.
     pub fn name(self) -> &'static str {
         match self {
             Container::Definition => "definition",
@@ -56,8 +57,11 @@ pub struct WorkflowLoc {
 /// A loaded file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
+    /// The file it was loaded from; `None` for a new document.
     pub path: Option<PathBuf>,
+    /// The file's appearance, kept on save.
     pub format: TextFormat,
+    /// The kind of file.
     pub container: Container,
     /// The whole file.
     pub root: Value,
@@ -69,12 +73,18 @@ pub struct Document {
 /// `file:line:column: message`.
 #[derive(Debug)]
 pub enum LoadError {
+    /// The file could not be read.
     Io {
+        /// The file.
         path: PathBuf,
+        /// The error from the operating system.
         error: std::io::Error,
     },
+    /// The text is not a workflow file (bad encoding, JSON or shape).
     Text {
+        /// The file, if the bytes came from one.
         path: Option<PathBuf>,
+        /// What is wrong, and where.
         error: TextError,
     },
 }
@@ -441,7 +451,9 @@ pub fn arm_expressions(v: &Value, pointer: &str, out: &mut Vec<String>) {
 /// The result of converting a workflow to another container.
 #[derive(Debug, Clone)]
 pub struct Exported {
+    /// The new file's JSON.
     pub value: Value,
+    /// What the conversion could not carry over, one sentence each.
     pub warnings: Vec<String>,
 }
 

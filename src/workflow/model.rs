@@ -41,11 +41,11 @@ pub fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<(&'a String,
 }
 
 macro_rules! named_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($variant,)*
+            $($(#[$vm])* $variant,)*
             /// An ARM template expression, known only at deployment.
             ArmExpression(String),
             /// A name this model does not know; kept as written.
@@ -77,18 +77,27 @@ macro_rules! named_enum {
 named_enum! {
     /// Type of a workflow parameter.
     ParamType {
+        /// A string.
         String => "String",
+        /// A string kept out of run history.
         SecureString => "SecureString",
+        /// An integer.
         Int => "Int",
+        /// A floating-point number.
         Float => "Float",
+        /// A boolean.
         Bool => "Bool",
+        /// A JSON array.
         Array => "Array",
+        /// A JSON object.
         Object => "Object",
+        /// A JSON object kept out of run history.
         SecureObject => "SecureObject",
     }
 }
 
 impl ParamType {
+    /// True for `SecureString` and `SecureObject`.
     pub fn is_secure(&self) -> bool {
         matches!(self, ParamType::SecureString | ParamType::SecureObject)
     }
@@ -97,37 +106,69 @@ impl ParamType {
 named_enum! {
     /// Type of a trigger or an action.
     ActionType {
+        /// Calls an HTTP endpoint.
         Http => "Http",
+        /// Subscribes to an HTTP endpoint and waits for its callback.
         HttpWebhook => "HttpWebhook",
+        /// A trigger fired by an incoming HTTP request.
         Request => "Request",
+        /// A trigger fired on a schedule.
         Recurrence => "Recurrence",
+        /// Replies to the request that started the run.
         Response => "Response",
+        /// Runs the True or the False branch on a condition.
         If => "If",
+        /// Runs the case that matches a value, else the default.
         Switch => "Switch",
+        /// Runs its body once for each item of an array.
         Foreach => "Foreach",
+        /// Repeats its body until a condition holds or a limit is reached.
         Until => "Until",
+        /// Groups actions into one unit.
         Scope => "Scope",
+        /// An AI agent loop whose tools are branches of actions.
         Agent => "Agent",
+        /// Builds a value from its inputs.
         Compose => "Compose",
+        /// Parses JSON content against a schema.
         ParseJson => "ParseJson",
+        /// Filters an array.
         Query => "Query",
+        /// Maps each item of an array to a new shape.
         Select => "Select",
+        /// Builds a CSV or HTML table from an array.
         Table => "Table",
+        /// Joins the items of an array into a string.
         Join => "Join",
+        /// Declares a variable.
         InitializeVariable => "InitializeVariable",
+        /// Sets a variable.
         SetVariable => "SetVariable",
+        /// Adds to a number variable.
         IncrementVariable => "IncrementVariable",
+        /// Subtracts from a number variable.
         DecrementVariable => "DecrementVariable",
+        /// Appends an item to an array variable.
         AppendToArrayVariable => "AppendToArrayVariable",
+        /// Appends text to a string variable.
         AppendToStringVariable => "AppendToStringVariable",
+        /// Ends the run with a status.
         Terminate => "Terminate",
+        /// Pauses for an interval or until a time.
         Wait => "Wait",
+        /// Calls another Logic Apps workflow.
         Workflow => "Workflow",
+        /// Calls an Azure Function.
         Function => "Function",
+        /// Calls a managed connector.
         ApiConnection => "ApiConnection",
+        /// Subscribes through a managed connector and waits for its callback.
         ApiConnectionWebhook => "ApiConnectionWebhook",
+        /// Calls an API published in Azure API Management.
         ApiManagement => "ApiManagement",
+        /// Calls a built-in service-provider connector (Standard).
         ServiceProvider => "ServiceProvider",
+        /// Runs inline JavaScript.
         JavaScriptCode => "JavaScriptCode",
     }
 }
@@ -150,9 +191,13 @@ impl ActionType {
 named_enum! {
     /// A run-after status.
     RunStatus {
+        /// The action succeeded.
         Succeeded => "Succeeded",
+        /// The action failed.
         Failed => "Failed",
+        /// The action did not run.
         Skipped => "Skipped",
+        /// The action timed out.
         TimedOut => "TimedOut",
     }
 }
@@ -160,10 +205,15 @@ named_enum! {
 /// A workflow parameter declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
+    /// The parameter's key in `parameters`.
     pub name: String,
+    /// The declared `type`.
     pub ty: ParamType,
+    /// `defaultValue`, if any.
     pub default_value: Option<Value>,
+    /// `allowedValues`, if it is an array.
     pub allowed_values: Option<Vec<Value>>,
+    /// `metadata`, as written.
     pub metadata: Option<Value>,
 }
 
@@ -195,18 +245,28 @@ pub fn parameters(definition: &Map<String, Value>) -> Vec<Parameter> {
 /// The fields common to every trigger and action.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Envelope {
+    /// `description`.
     pub description: Option<String>,
+    /// `runtimeConfiguration`, as written.
     pub runtime_configuration: Option<Value>,
+    /// True when `runtimeConfiguration.secureData.properties` lists `inputs`.
     pub secure_inputs: bool,
+    /// True when `runtimeConfiguration.secureData.properties` lists `outputs`.
     pub secure_outputs: bool,
+    /// The entries of the comma-separated `operationOptions`, trimmed.
     pub operation_options: Vec<String>,
+    /// `metadata`, as written.
     pub metadata: Option<Value>,
+    /// `trackedProperties`, as written.
     pub tracked_properties: Option<Value>,
+    /// `limit`, as written.
     pub limit: Option<Value>,
+    /// `inputs.retryPolicy`, as written.
     pub retry_policy: Option<Value>,
 }
 
 impl Envelope {
+    /// Reads the common fields of a trigger or action object.
     pub fn read(obj: &Map<String, Value>) -> Envelope {
         let runtime = obj.get("runtimeConfiguration");
         let secure: Vec<String> = runtime
@@ -254,21 +314,30 @@ impl PointerIn for Map<String, Value> {
 /// Credential type of ActiveDirectoryOAuth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialType {
+    /// A client secret (`secret`).
     Secret,
+    /// A client certificate (`pfx` and `password`).
     Certificate,
 }
 
 /// ActiveDirectoryOAuth authentication.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AadOAuth {
+    /// `authority`: the sign-in endpoint that issues the token.
     pub authority: Option<String>,
+    /// `tenant`: the directory (tenant) the client belongs to.
     pub tenant: Option<String>,
+    /// `audience`: the resource the token is for.
     pub audience: Option<String>,
+    /// `clientId`: the application (client) id.
     pub client_id: Option<String>,
     /// As written in the file; `None` when absent (it is then inferred).
     pub credential_type_written: Option<String>,
+    /// `secret`: the client secret.
     pub secret: Option<String>,
+    /// `pfx`: the client certificate, base64-encoded.
     pub pfx: Option<String>,
+    /// `password` of the certificate.
     pub password: Option<String>,
 }
 
@@ -299,32 +368,48 @@ impl AadOAuth {
 /// The `authentication` object of an HTTP action or trigger.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Authentication {
+    /// No authentication.
     None,
+    /// A user name and password.
     Basic {
+        /// `username`.
         username: Option<String>,
+        /// `password`.
         password: Option<String>,
     },
+    /// A client certificate.
     ClientCertificate {
+        /// `pfx`: the certificate, base64-encoded.
         pfx: Option<String>,
+        /// `password` of the certificate.
         password: Option<String>,
     },
+    /// OAuth with a Microsoft Entra ID token.
     ActiveDirectoryOAuth(AadOAuth),
+    /// A raw `Authorization` header value.
     Raw {
+        /// `value`: the header value.
         value: Option<String>,
     },
+    /// The logic app's managed identity.
     ManagedServiceIdentity {
+        /// `identity`: a user-assigned identity; `None` for the
+        /// system-assigned one.
         identity: Option<String>,
+        /// `audience`: the resource the token is for.
         audience: Option<String>,
     },
     /// The whole object comes from an expression (`@parameters('auth')`).
     Expression(String),
     /// A type this model does not know (or an ARM expression).
     Other {
+        /// The `type` as written; empty when there is none.
         type_name: String,
     },
 }
 
 impl Authentication {
+    /// Reads an `authentication` value: an object, or an expression string.
     pub fn read(v: &Value) -> Authentication {
         let obj = match v {
             Value::Object(o) => o,
@@ -407,16 +492,25 @@ impl Authentication {
 /// Typed inputs of an HTTP action or trigger.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpInputs {
+    /// `method`, as written (`GET`, `post`, …).
     pub method: Option<String>,
+    /// `uri`.
     pub uri: Option<String>,
+    /// `headers`, as written.
     pub headers: Option<Value>,
+    /// `queries`, as written.
     pub queries: Option<Value>,
+    /// `body`, as written.
     pub body: Option<Value>,
+    /// `cookie`, as written.
     pub cookie: Option<Value>,
+    /// `authentication`, if present.
     pub authentication: Option<Authentication>,
 }
 
 impl HttpInputs {
+    /// Reads the typed fields of an `inputs` value; anything but an object
+    /// gives empty inputs.
     pub fn read(inputs: &Value) -> HttpInputs {
         match inputs.as_object() {
             Some(obj) => HttpInputs::from_map(obj),
@@ -458,27 +552,39 @@ impl HttpInputs {
 /// Typed fields of a Request trigger.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestTrigger {
+    /// `kind` (`Http`, `Button`, …).
     pub kind: Option<String>,
+    /// `inputs.schema`: the JSON schema of the request body.
     pub schema: Option<Value>,
+    /// `inputs.method`: the HTTP method the trigger accepts.
     pub method: Option<String>,
+    /// `inputs.relativePath`: the path appended to the trigger's URL.
     pub relative_path: Option<String>,
 }
 
 /// Typed fields of a Recurrence trigger.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecurrenceTrigger {
+    /// `recurrence.frequency` (`Minute`, `Hour`, `Day`, …).
     pub frequency: Option<String>,
+    /// `recurrence.interval`: how many `frequency` units between runs.
     pub interval: Option<Value>,
+    /// `recurrence.startTime`.
     pub start_time: Option<String>,
+    /// `recurrence.timeZone`.
     pub time_zone: Option<String>,
+    /// `recurrence.schedule` (hours, minutes, week days), as written.
     pub schedule: Option<Value>,
 }
 
 /// What a trigger is, by type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TriggerDetails {
+    /// A Request trigger.
     Request(RequestTrigger),
+    /// A Recurrence trigger.
     Recurrence(RecurrenceTrigger),
+    /// An HTTP trigger, which polls an endpoint.
     Http(Box<HttpInputs>),
     /// Any other type, kept as it is in the document.
     Other,
@@ -487,13 +593,18 @@ pub enum TriggerDetails {
 /// A trigger of the definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
+    /// The trigger's key in `triggers`.
     pub name: String,
+    /// The trigger's `type`.
     pub ty: ActionType,
+    /// The typed fields of its type.
     pub details: TriggerDetails,
+    /// The fields common to triggers and actions.
     pub envelope: Envelope,
 }
 
 impl Trigger {
+    /// Reads the trigger `name` from its JSON object.
     pub fn read(name: &str, v: &Value) -> Trigger {
         let empty = Map::new();
         let obj = v.as_object().unwrap_or(&empty);
@@ -543,24 +654,35 @@ pub fn triggers(definition: &Map<String, Value>) -> Vec<Trigger> {
 /// What an action is, by type: the fields the designer edits in forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionDetails {
+    /// An HTTP action.
     Http(Box<HttpInputs>),
+    /// A condition.
     If {
+        /// `expression`: the condition.
         expression: Option<Value>,
     },
+    /// A switch.
     Switch {
+        /// `expression`: the value the cases are matched against.
         expression: Option<Value>,
         /// Case name and the value it matches.
         cases: Vec<(String, Option<Value>)>,
     },
+    /// A loop over an array.
     Foreach {
+        /// `foreach`: the array to loop over.
         items: Option<Value>,
     },
+    /// A loop that runs until a condition holds.
     Until {
+        /// `expression`: the condition that ends the loop.
         expression: Option<Value>,
-        /// `limit.count` and `limit.timeout`.
+        /// `limit.count`: the most iterations.
         count: Option<Value>,
+        /// `limit.timeout`: the longest run time (ISO 8601 duration).
         timeout: Option<String>,
     },
+    /// A scope.
     Scope,
     /// Any other type: its inputs are edited as JSON.
     Other,
@@ -569,14 +691,20 @@ pub enum ActionDetails {
 /// An action of the definition, read from its JSON object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
+    /// The action's key in its `actions` object.
     pub name: String,
+    /// The action's `type`.
     pub ty: ActionType,
+    /// The typed fields of its type.
     pub details: ActionDetails,
+    /// The fields common to triggers and actions.
     pub envelope: Envelope,
+    /// `inputs`, as written.
     pub inputs: Option<Value>,
 }
 
 impl Action {
+    /// Reads the action `name` from its JSON object.
     pub fn read(name: &str, v: &Value) -> Action {
         let empty = Map::new();
         let obj = v.as_object().unwrap_or(&empty);
@@ -638,8 +766,11 @@ impl Action {
 /// A definition output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
+    /// The output's key in `outputs`.
     pub name: String,
+    /// The declared `type`.
     pub ty: ParamType,
+    /// `value`, as written.
     pub value: Option<Value>,
 }
 

@@ -14,27 +14,36 @@ use std::path::Path;
 /// Character encoding of a file, as found on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Encoding {
+    /// UTF-8.
     Utf8,
+    /// UTF-8 with a byte-order mark.
     Utf8Bom,
+    /// UTF-16 little-endian with a byte-order mark.
     Utf16LeBom,
+    /// UTF-16 big-endian with a byte-order mark.
     Utf16BeBom,
-    /// UTF-16 without a byte-order mark (recognised by its zero bytes:
-    /// JSON starts with an ASCII character).
+    /// UTF-16 little-endian without a byte-order mark (recognised by its
+    /// zero bytes: JSON starts with an ASCII character).
     Utf16Le,
+    /// UTF-16 big-endian without a byte-order mark.
     Utf16Be,
 }
 
 /// Line ending used when writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum LineEnding {
+    /// `\n`.
     Lf,
+    /// `\r\n`.
     CrLf,
 }
 
 /// Indentation used when writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Indent {
+    /// This many spaces per level.
     Spaces(u8),
+    /// One tab per level.
     Tab,
     /// The file was a single line: write it compact again.
     Compact,
@@ -43,9 +52,13 @@ pub enum Indent {
 /// Everything about a file's appearance that a save must keep.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TextFormat {
+    /// Character encoding.
     pub encoding: Encoding,
+    /// Line ending.
     pub line_ending: LineEnding,
+    /// Indentation unit.
     pub indent: Indent,
+    /// The file ends with a newline.
     pub final_newline: bool,
     /// The file had `//` or `/* */` comments, which a save cannot keep.
     pub had_comments: bool,
@@ -77,8 +90,11 @@ impl Default for TextFormat {
 /// A problem with the text of a file, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextError {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub column: usize,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 
@@ -310,6 +326,7 @@ pub fn blank_comments(text: &str) -> Result<Option<String>, TextError> {
 pub struct Source {
     /// JSON text with comments blanked (positions unchanged).
     pub json: String,
+    /// The file's appearance.
     pub format: TextFormat,
 }
 

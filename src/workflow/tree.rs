@@ -13,7 +13,9 @@ pub type NodeId = usize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A trigger.
     Trigger,
+    /// An action.
     Action,
 }
 
@@ -52,9 +54,11 @@ impl BranchKind {
 /// A list of nested actions inside a control action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Branch {
+    /// Which part of the control action it is.
     pub kind: BranchKind,
     /// Pointer to the branch's `actions` object (it may not exist yet).
     pub actions_pointer: String,
+    /// The branch's actions, in file order.
     pub children: Vec<NodeId>,
 }
 
@@ -62,18 +66,24 @@ pub struct Branch {
 /// (as written) that let it run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RunAfter {
+    /// The name of the sibling waited for.
     pub target: String,
+    /// The statuses, as written.
     pub statuses: Vec<String>,
 }
 
 /// A trigger or an action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
+    /// Its index in [`Outline::nodes`].
     pub id: NodeId,
+    /// Its key in `triggers` or `actions`.
     pub name: String,
+    /// Trigger or action.
     pub role: Role,
     /// The type as written.
     pub type_name: String,
+    /// The type, parsed.
     pub ty: ActionType,
     /// JSON pointer to the node's object, from the file's root.
     pub pointer: String,
@@ -82,14 +92,18 @@ pub struct Node {
     pub parent: Option<(NodeId, usize)>,
     /// 1 for top-level actions and triggers, 2 inside one scope, …
     pub depth: usize,
+    /// The `runAfter` entries, in file order.
     pub run_after: Vec<RunAfter>,
+    /// The branches of a control action; empty for other nodes.
     pub branches: Vec<Branch>,
 }
 
 /// A definition's triggers and actions, flattened.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Outline {
+    /// Every trigger and action, indexed by [`NodeId`].
     pub nodes: Vec<Node>,
+    /// The triggers, in file order.
     pub triggers: Vec<NodeId>,
     /// Top-level actions, in file order.
     pub top: Vec<NodeId>,
@@ -100,7 +114,9 @@ pub struct Outline {
 /// The definition does not have the shape of a workflow definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeError {
+    /// JSON pointer to the offending value, from the file's root.
     pub pointer: String,
+    /// What is wrong, in one sentence.
     pub message: String,
 }
 
