@@ -192,17 +192,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 
 type CmdResult = Result<i32, String>;
 
-fn load(path: &Path) -> Result<(Document, Vec<u8>), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let doc = Document::from_bytes(&bytes, Some(path)).map_err(|e| e.to_string())?;
-    Ok((doc, bytes))
+/// A file read once: its bytes, its decoded JSON text and the document.
+struct Loaded {
+    doc: Document,
+    bytes: Vec<u8>,
+    source: text::Source,
 }
 
-/// Span index over a file's JSON text, for line:column in reports.
-fn spans(bytes: &[u8]) -> Option<SpanIndex> {
-    text::read_source(bytes)
-        .ok()
-        .map(|s| SpanIndex::new(&s.json))
+fn load(path: &Path) -> Result<Loaded, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let err = |e: text::TextError| format!("{}:{e}", path.display());
+    let source = text::read_source(&bytes).map_err(err)?;
+    let doc = Document::from_source(&source, Some(path)).map_err(|e| e.to_string())?;
+    Ok(Loaded { doc, bytes, source })
 }
 
 #[derive(serde::Serialize)]
@@ -224,7 +226,7 @@ fn cmd_validate(
     let mut bad_input = false;
     let mut report = Vec::new();
     for path in files {
-        let (doc, bytes) = match load(path) {
+        let Loaded { doc, source, .. } = match load(path) {
             Ok(x) => x,
             Err(e) => {
                 bad_input = true;
@@ -261,10 +263,8 @@ fn cmd_validate(
                 .iter()
                 .map(|p| {
                     let (line, column) = index
-                        .get_or_init(|| spans(&bytes))
-                        .as_ref()
-                        .map(|s| s.locate(&p.pointer))
-                        .unwrap_or((1, 1));
+                        .get_or_init(|| SpanIndex::new(&source.json))
+                        .locate(&p.pointer);
                     JsonProblem {
                         problem: p,
                         line,
@@ -359,7 +359,7 @@ fn cmd_fmt(
     let mut would_change = 0;
     let mut bad_input = false;
     for path in files {
-        let (doc, bytes) = match load(path) {
+        let Loaded { doc, bytes, .. } = match load(path) {
             Ok(x) => x,
             Err(e) => {
                 let _ = writeln!(err, "error: {e}");
@@ -417,7 +417,7 @@ fn cmd_export(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> CmdResult {
-    let (doc, _) = load(file)?;
+    let doc = load(file)?.doc;
     let i = doc
         .select(workflow)
         .map_err(|e| format!("{}: {e}", file.display()))?;
@@ -442,7 +442,7 @@ fn cmd_graph(
     workflow: Option<&str>,
     out: &mut dyn Write,
 ) -> CmdResult {
-    let (doc, _) = load(file)?;
+    let doc = load(file)?.doc;
     let i = doc
         .select(workflow)
         .map_err(|e| format!("{}: {e}", file.display()))?;

@@ -118,13 +118,22 @@ impl Document {
 
     /// Parses the bytes of a workflow file.
     pub fn from_bytes(bytes: &[u8], path: Option<&Path>) -> Result<Document, LoadError> {
+        let source = text::read_source(bytes).map_err(|error| LoadError::Text {
+            path: path.map(Path::to_owned),
+            error,
+        })?;
+        Document::from_source(&source, path)
+    }
+
+    /// Parses a file already decoded by [`text::read_source`]; callers that
+    /// also need the JSON text (to locate problems) decode only once.
+    pub fn from_source(source: &text::Source, path: Option<&Path>) -> Result<Document, LoadError> {
         let err = |error: TextError| LoadError::Text {
             path: path.map(Path::to_owned),
             error,
         };
-        let source = text::read_source(bytes).map_err(err)?;
         let json_text = source.json.as_str();
-        let format = source.format;
+        let format = source.format.clone();
         let root = text::parse_json(json_text).map_err(err)?;
         if let Some(e) = text::find_duplicate_key(json_text) {
             return Err(err(e));

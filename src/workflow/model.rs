@@ -297,17 +297,11 @@ impl Envelope {
             metadata: obj.get("metadata").cloned(),
             tracked_properties: obj.get("trackedProperties").cloned(),
             limit: obj.get("limit").cloned(),
-            retry_policy: obj.pointer_in("inputs", "retryPolicy").cloned(),
+            retry_policy: obj
+                .get("inputs")
+                .and_then(|i| i.get("retryPolicy"))
+                .cloned(),
         }
-    }
-}
-
-trait PointerIn {
-    fn pointer_in(&self, a: &str, b: &str) -> Option<&Value>;
-}
-impl PointerIn for Map<String, Value> {
-    fn pointer_in(&self, a: &str, b: &str) -> Option<&Value> {
-        self.get(a)?.as_object()?.get(b)
     }
 }
 
