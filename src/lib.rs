@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod expr;
 pub mod graph;
 pub mod synth;
 pub mod workflow;

@@ -1,0 +1,1 @@
+//! ast (being written).

@@ -1,0 +1,70 @@
+//! Workflow Definition Language expressions: parse, check and evaluate.
+//!
+//! A JSON string in a workflow is an expression when it starts with `@`
+//! (`"@concat('a', 'b')"` evaluates to any JSON value), or a template when
+//! it holds `@{…}` interpolations (`"id @{body('Get')?['id']}"` is always a
+//! string). `@@` escapes a literal `@`.
+//!
+//! Layout of the module:
+//! - [`ast`]: the syntax tree; every node carries a [`Span`];
+//! - [`parse`]: text → tree, with errors that point at a character;
+//! - [`check`]: static checks against a workflow (unknown functions, arity,
+//!   parameters, actions that are not upstream, variables, loop items);
+//! - [`eval`]: evaluation over JSON values with a caller-supplied context;
+//! - [`functions`]: the pure function library (string, collection, logic,
+//!   conversion, math, URI, JSON manipulation);
+//! - [`datetime`]: the date and time functions, with .NET format strings and
+//!   Windows or IANA time zones.
+
+pub mod ast;
+pub mod check;
+pub mod datetime;
+pub mod eval;
+pub mod functions;
+pub mod parse;
+
+/// A half-open range of character offsets (not bytes) in the expression text.
+///
+/// Offsets count from the start of the JSON string value, so for
+/// `"@foo("` the `@` is at 0. A column for people is `start + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// First character, counted from 0.
+    pub start: usize,
+    /// One past the last character.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+/// An error from parsing, checking or evaluating, with where it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExprError {
+    /// What went wrong, in one sentence.
+    pub message: String,
+    /// Where, in characters of the expression text.
+    pub span: Span,
+}
+
+impl ExprError {
+    /// An error at `span`.
+    pub fn new(message: impl Into<String>, span: Span) -> Self {
+        ExprError {
+            message: message.into(),
+            span,
+        }
+    }
+}
+
+impl std::fmt::Display for ExprError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "column {}: {}", self.span.start + 1, self.message)
+    }
+}
+
+impl std::error::Error for ExprError {}
