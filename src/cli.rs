@@ -460,10 +460,7 @@ fn cmd_graph(
                     .pointer(&n.pointer)
                     .unwrap_or(&serde_json::Value::Null);
                 match n.role {
-                    Role::Trigger => match v.get("kind").and_then(serde_json::Value::as_str) {
-                        Some(k) => format!("{} ({k})", n.type_name),
-                        None => n.type_name.clone(),
-                    },
+                    Role::Trigger => lapis::workflow::model::Trigger::read(&n.name, v).summary(),
                     Role::Action => lapis::workflow::model::Action::read(&n.name, v).summary(),
                 }
             };

@@ -9,4 +9,5 @@
 pub mod expr;
 pub mod graph;
 pub mod synth;
+pub mod ui;
 pub mod workflow;

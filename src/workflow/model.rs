@@ -598,6 +598,30 @@ pub struct Trigger {
 }
 
 impl Trigger {
+    /// A one-line description for a card: `POST /orders`, `Every 1 Hour`,
+    /// `GET host/path`, or the type (and kind) for other triggers.
+    pub fn summary(&self) -> String {
+        match &self.details {
+            TriggerDetails::Request(r) => {
+                let method = r.method.as_deref().unwrap_or("ANY").to_ascii_uppercase();
+                match r.relative_path.as_deref() {
+                    Some(p) if !p.is_empty() => format!("{method} /{}", p.trim_start_matches('/')),
+                    _ => format!("{method} callback URL"),
+                }
+            }
+            TriggerDetails::Recurrence(r) => {
+                let every = r
+                    .interval
+                    .as_ref()
+                    .map(value_text)
+                    .unwrap_or_else(|| "1".into());
+                format!("Every {every} {}", r.frequency.as_deref().unwrap_or("?"))
+            }
+            TriggerDetails::Http(h) => h.summary(),
+            TriggerDetails::Other => self.ty.as_str().to_owned(),
+        }
+    }
+
     /// Reads the trigger `name` from its JSON object.
     pub fn read(name: &str, v: &Value) -> Trigger {
         let empty = Map::new();

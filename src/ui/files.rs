@@ -1,0 +1,175 @@
+//! File chores of the designer that need no window: the recovery copy that
+//! survives a crash, and the list of recent files.
+
+use crate::workflow::text::write_atomic;
+use crate::workflow::Document;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How many recent files are remembered.
+pub const MAX_RECENT: usize = 10;
+
+/// Where Lapis keeps its own files: `$LAPIS_DATA_DIR`, or the platform's
+/// local data folder (`~/.local/share/lapis` on Linux).
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("LAPIS_DATA_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    dirs::data_local_dir().map(|d| d.join("lapis"))
+}
+
+/// One recovery copy on disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecoveryFile {
+    /// The file the work belonged to, if it had one.
+    pub original: Option<PathBuf>,
+    /// Seconds since the Unix epoch when the copy was written.
+    pub saved_at: u64,
+    /// The process that wrote it.
+    pub pid: u32,
+    /// The document's bytes as they would be saved (base64), so the file's
+    /// encoding and indentation come back too.
+    pub bytes: String,
+}
+
+/// A recovery copy found at start-up.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The recovery file itself.
+    pub file: PathBuf,
+    /// What it holds.
+    pub copy: RecoveryFile,
+}
+
+impl Found {
+    /// The document it holds, pointing at the original path, or an error
+    /// that says why it cannot be read.
+    pub fn document(&self) -> Result<Document, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.copy.bytes)
+            .map_err(|e| format!("{}: {e}", self.file.display()))?;
+        Document::from_bytes(&bytes, self.copy.original.as_deref()).map_err(|e| e.to_string())
+    }
+
+    /// A line for the recovery prompt.
+    pub fn describe(&self) -> String {
+        let name = self
+            .copy
+            .original
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "an untitled workflow".into());
+        let age = now_secs().saturating_sub(self.copy.saved_at);
+        format!("{name}, saved {} ago", human_age(age))
+    }
+}
+
+fn human_age(secs: u64) -> String {
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{} min", secs / 60),
+        3600..=86_399 => format!("{} h", secs / 3600),
+        _ => format!("{} days", secs / 86_400),
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The recovery copies of one running designer.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    dir: PathBuf,
+    file: PathBuf,
+}
+
+impl Recovery {
+    /// Recovery in `dir` (created when first written), for this process.
+    pub fn new(dir: PathBuf) -> Recovery {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let file = dir.join(format!("recovery-{}-{nanos}.json", std::process::id()));
+        Recovery { dir, file }
+    }
+
+    /// Recovery in the default data folder.
+    pub fn default_location() -> Option<Recovery> {
+        data_dir().map(|d| Recovery::new(d.join("recovery")))
+    }
+
+    /// Where this process writes its copy.
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
+    /// Writes (atomically) the recovery copy of a document.
+    pub fn write(&self, doc: &Document) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700));
+        }
+        let copy = RecoveryFile {
+            original: doc.path.clone(),
+            saved_at: now_secs(),
+            pid: std::process::id(),
+            bytes: base64::engine::general_purpose::STANDARD.encode(doc.to_bytes()),
+        };
+        let text = serde_json::to_vec(&copy).map_err(std::io::Error::other)?;
+        write_atomic(&self.file, &text)
+    }
+
+    /// Removes this process's copy (after a save, or a clean exit).
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+
+    /// Copies left by designers that are no longer running, newest first.
+    pub fn leftovers(&self) -> Vec<Found> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for e in entries.flatten() {
+            let path = e.path();
+            if path == self.file || path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Ok(copy) = serde_json::from_slice::<RecoveryFile>(&bytes) else {
+                continue;
+            };
+            if copy.pid != std::process::id() && process_alive(copy.pid) {
+                continue;
+            }
+            out.push(Found { file: path, copy });
+        }
+        out.sort_by(|a, b| b.copy.saved_at.cmp(&a.copy.saved_at));
+        out
+    }
+}
+
+/// Whether another process with this id runs (Linux: `/proc/<pid>`;
+/// elsewhere, assume not, so copies are always offered).
+fn process_alive(pid: u32) -> bool {
+    cfg!(target_os = "linux") && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Puts `path` first in a recent-files list, without duplicates.
+pub fn push_recent(list: &mut Vec<PathBuf>, path: &Path) {
+    let p = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    list.retain(|x| *x != p);
+    list.insert(0, p);
+    list.truncate(MAX_RECENT);
+}

@@ -1,0 +1,1225 @@
+//! The designer window (eframe/egui). A thin face over the core: it draws
+//! the document, and every change it makes is an [`Edit`] command applied
+//! through the session's editor, so undo and redo cover all of them.
+//!
+//! - [`session`]: the document, selection and the derived graph/layout;
+//! - [`canvas`]: the graph drawing, pan/zoom and selection;
+//! - [`inspector`]: the forms for the selection, and the code view;
+//! - [`panels`]: outline, parameters, problems and search;
+//! - [`files`]: recovery copies and recent files.
+
+pub mod canvas;
+pub mod files;
+pub mod inspector;
+pub mod panels;
+pub mod session;
+pub mod theme;
+
+use crate::workflow::edit::{copy_json, new_action, Edit, PALETTE};
+use crate::workflow::tree::NodeId;
+use crate::workflow::Document;
+use canvas::{Canvas, CanvasIntent};
+use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+use files::Recovery;
+use session::Session;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use theme::Theme;
+
+/// The sample that opens when no file is given.
+pub const SAMPLE: &[u8] = include_bytes!("../../samples/app-proxy-status.json");
+/// Its name, for the title bar.
+pub const SAMPLE_NAME: &str = "app-proxy-status.json (sample)";
+
+/// How often unsaved work is copied for recovery.
+const AUTOSAVE_EVERY: Duration = Duration::from_secs(5);
+
+/// Which tab the left panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum LeftTab {
+    /// The outline tree.
+    Outline,
+    /// Workflow parameters.
+    Parameters,
+    /// Search.
+    Search,
+}
+
+/// A question the window is asking.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// Rename the selected action; holds the text typed so far.
+    Rename {
+        /// The action's pointer.
+        pointer: String,
+        /// The new name as typed.
+        name: String,
+    },
+    /// Type a path (when no native file dialog is available).
+    Path {
+        /// Open or save.
+        purpose: PathPurpose,
+        /// The path typed so far.
+        text: String,
+    },
+    /// Unsaved changes: save them before the next step?
+    Unsaved {
+        /// What to do after.
+        then: AfterSave,
+    },
+    /// Recovery copies were found at start-up.
+    Recover,
+    /// Something went wrong; the message says what.
+    Error(String),
+}
+
+/// Why a path is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPurpose {
+    /// Open a file.
+    Open,
+    /// Save under a new name.
+    SaveAs,
+}
+
+/// What follows a "save changes?" question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AfterSave {
+    /// Close the window.
+    Close,
+    /// Start a new workflow.
+    New,
+    /// Open this file, or ask for one.
+    Open(Option<PathBuf>),
+}
+
+/// Options for starting the designer.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A file to open; the bundled sample when `None`.
+    pub file: Option<PathBuf>,
+    /// Use native file dialogs (off in tests, and when none is available).
+    pub native_dialogs: bool,
+    /// Keep recovery copies in this folder (`None`: no recovery).
+    pub recovery_dir: Option<PathBuf>,
+}
+
+/// Settings remembered between starts.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Recently opened files, newest first.
+    pub recent: Vec<PathBuf>,
+    /// The left panel's tab.
+    pub left_tab: LeftTab,
+    /// Whether the minimap is shown.
+    pub minimap: bool,
+    /// Whether the problems panel is shown.
+    pub problems: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            recent: Vec::new(),
+            left_tab: LeftTab::Outline,
+            minimap: true,
+            problems: true,
+        }
+    }
+}
+
+const SETTINGS_KEY: &str = "lapis-settings";
+
+/// The designer application.
+pub struct LapisApp {
+    /// The open document and its view.
+    pub session: Session,
+    /// The canvas view.
+    pub canvas: Canvas,
+    /// Remembered settings.
+    pub settings: Settings,
+    /// The question being asked, if any.
+    pub dialog: Option<Dialog>,
+    /// State of the left panels (search text, parameter form).
+    pub panels: panels::PanelState,
+    /// State of the inspector (buffers of fields being typed).
+    pub inspector: inspector::InspectorState,
+    /// The untitled document's display name (the sample's, at start).
+    untitled_name: String,
+    native_dialogs: bool,
+    dialog_rx: Option<(mpsc::Receiver<Option<PathBuf>>, PathPurpose, Instant)>,
+    recovery: Option<Recovery>,
+    recovery_found: Vec<files::Found>,
+    last_autosave: Instant,
+    autosaved_revision: u64,
+    title: String,
+    allow_close: bool,
+    theme: Theme,
+    focus_search: bool,
+    palette_for: Option<(String, Option<String>)>,
+}
+
+impl LapisApp {
+    /// A designer over `options`. Errors opening the file are shown in the
+    /// window, over the sample.
+    pub fn new(options: Options) -> LapisApp {
+        let mut error = None;
+        let (doc, untitled) = match &options.file {
+            Some(p) => match Document::load(p) {
+                Ok(d) => (d, String::new()),
+                Err(e) => {
+                    error = Some(e.to_string());
+                    (Document::new_definition(), "Untitled".to_owned())
+                }
+            },
+            None => (
+                Document::from_bytes(SAMPLE, None).expect("the bundled sample loads"),
+                SAMPLE_NAME.to_owned(),
+            ),
+        };
+        let recovery = options.recovery_dir.clone().map(Recovery::new);
+        let recovery_found = recovery.as_ref().map(|r| r.leftovers()).unwrap_or_default();
+        let mut app = LapisApp {
+            session: Session::new(doc),
+            canvas: Canvas::default(),
+            settings: Settings::default(),
+            dialog: None,
+            panels: panels::PanelState::default(),
+            inspector: inspector::InspectorState::default(),
+            untitled_name: untitled,
+            native_dialogs: options.native_dialogs,
+            dialog_rx: None,
+            recovery,
+            last_autosave: Instant::now(),
+            autosaved_revision: 0,
+            title: String::new(),
+            allow_close: false,
+            theme: Theme::new(true),
+            focus_search: false,
+            palette_for: None,
+            recovery_found,
+        };
+        if let Some(p) = &options.file {
+            if error.is_none() {
+                files::push_recent(&mut app.settings.recent, p);
+            }
+        }
+        if let Some(e) = error {
+            app.dialog = Some(Dialog::Error(e));
+        } else if !app.recovery_found.is_empty() {
+            app.dialog = Some(Dialog::Recover);
+        }
+        app
+    }
+
+    /// Restores remembered settings from eframe's storage.
+    pub fn with_storage(mut self, storage: Option<&dyn eframe::Storage>) -> LapisApp {
+        if let Some(s) = storage.and_then(|s| eframe::get_value::<Settings>(s, SETTINGS_KEY)) {
+            let recent = std::mem::take(&mut self.settings.recent);
+            self.settings = s;
+            for p in recent.iter().rev() {
+                files::push_recent(&mut self.settings.recent, p);
+            }
+        }
+        self.canvas.show_minimap = self.settings.minimap;
+        self
+    }
+
+    /// The title the window should show: file name, dirty marker, app.
+    pub fn window_title(&self) -> String {
+        let name = match self.session.path() {
+            Some(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string()),
+            None => self.untitled_name.clone(),
+        };
+        let dirty = if self.session.editor.is_dirty() {
+            "● "
+        } else {
+            ""
+        };
+        format!("{dirty}{name} — Lapis")
+    }
+
+    // ----- files -------------------------------------------------------
+
+    /// Starts a new, empty workflow (asking first about unsaved changes).
+    pub fn new_document(&mut self) {
+        if self.session.editor.is_dirty() {
+            self.dialog = Some(Dialog::Unsaved {
+                then: AfterSave::New,
+            });
+            return;
+        }
+        self.session.replace(Document::new_definition());
+        self.untitled_name = "Untitled".into();
+        self.canvas.fit_pending = true;
+    }
+
+    /// Opens a file, or asks for one (asking first about unsaved changes).
+    pub fn open(&mut self, path: Option<PathBuf>) {
+        if self.session.editor.is_dirty() {
+            self.dialog = Some(Dialog::Unsaved {
+                then: AfterSave::Open(path),
+            });
+            return;
+        }
+        match path {
+            Some(p) => self.open_path(&p),
+            None => self.ask_path(PathPurpose::Open),
+        }
+    }
+
+    /// Opens a file now, replacing the document (no question asked).
+    pub fn open_path(&mut self, path: &Path) {
+        match Document::load(path) {
+            Ok(doc) => {
+                self.session.replace(doc);
+                self.canvas.fit_pending = true;
+                files::push_recent(&mut self.settings.recent, path);
+                self.session.status = format!("Opened {}", path.display());
+            }
+            Err(e) => self.dialog = Some(Dialog::Error(e.to_string())),
+        }
+    }
+
+    /// Saves to the document's path, or asks for one. Returns whether the
+    /// document is saved.
+    pub fn save(&mut self) -> bool {
+        match self.session.path().cloned() {
+            Some(p) => self.save_to(&p),
+            None => {
+                self.ask_path(PathPurpose::SaveAs);
+                false
+            }
+        }
+    }
+
+    /// Saves under a path (atomically) and makes it the document's path.
+    pub fn save_to(&mut self, path: &Path) -> bool {
+        let mut doc = self.session.doc().clone();
+        doc.path = Some(path.to_path_buf());
+        match doc.save_to(path) {
+            Ok(()) => {
+                self.session.editor.doc.path = Some(path.to_path_buf());
+                self.session.editor.mark_saved();
+                files::push_recent(&mut self.settings.recent, path);
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
+                let warnings = doc.save_warnings();
+                self.session.status = if warnings.is_empty() {
+                    format!("Saved {}", path.display())
+                } else {
+                    format!("Saved {} ({})", path.display(), warnings.join("; "))
+                };
+                true
+            }
+            Err(e) => {
+                self.dialog = Some(Dialog::Error(format!(
+                    "Could not save {}: {e}. The file on disk is unchanged.",
+                    path.display()
+                )));
+                false
+            }
+        }
+    }
+
+    fn ask_path(&mut self, purpose: PathPurpose) {
+        if self.native_dialogs {
+            let (tx, rx) = mpsc::channel();
+            let start_dir = self
+                .session
+                .path()
+                .and_then(|p| p.parent().map(Path::to_path_buf));
+            std::thread::spawn(move || {
+                let mut d = rfd::FileDialog::new().add_filter("Workflow JSON", &["json"]);
+                if let Some(dir) = start_dir {
+                    d = d.set_directory(dir);
+                }
+                let picked = match purpose {
+                    PathPurpose::Open => d.pick_file(),
+                    PathPurpose::SaveAs => d.save_file(),
+                };
+                let _ = tx.send(picked);
+            });
+            self.dialog_rx = Some((rx, purpose, Instant::now()));
+        } else {
+            self.show_path_field(purpose);
+        }
+    }
+
+    fn show_path_field(&mut self, purpose: PathPurpose) {
+        let text = self
+            .session
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.dialog = Some(Dialog::Path { purpose, text });
+    }
+
+    fn poll_file_dialog(&mut self) {
+        let Some((rx, purpose, started)) = &self.dialog_rx else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(Some(p)) => {
+                let purpose = *purpose;
+                self.dialog_rx = None;
+                self.path_chosen(purpose, p);
+            }
+            Ok(None) | Err(mpsc::TryRecvError::Disconnected) => {
+                // An answer that comes back at once means no dialog could be
+                // shown (no desktop portal): ask in the window instead.
+                let quick = started.elapsed() < Duration::from_millis(400);
+                let purpose = *purpose;
+                self.dialog_rx = None;
+                if quick {
+                    self.native_dialogs = false;
+                    self.show_path_field(purpose);
+                }
+            }
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+    }
+
+    fn path_chosen(&mut self, purpose: PathPurpose, p: PathBuf) {
+        match purpose {
+            PathPurpose::Open => self.open_path(&p),
+            PathPurpose::SaveAs => {
+                self.save_to(&p);
+            }
+        }
+    }
+
+    fn autosave(&mut self) {
+        let Some(r) = &self.recovery else { return };
+        let rev = self.session.editor.revision();
+        if !self.session.editor.is_dirty() {
+            if rev != self.autosaved_revision {
+                r.clear();
+                self.autosaved_revision = rev;
+            }
+            return;
+        }
+        if rev != self.autosaved_revision && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
+            if let Err(e) = r.write(self.session.doc()) {
+                self.session.status = format!("Could not write the recovery copy: {e}");
+            }
+            self.autosaved_revision = rev;
+            self.last_autosave = Instant::now();
+        }
+    }
+
+    /// Writes the recovery copy now (used on exit with unsaved work, and by tests).
+    pub fn write_recovery(&mut self) {
+        if let Some(r) = &self.recovery {
+            if self.session.editor.is_dirty() {
+                let _ = r.write(self.session.doc());
+                self.autosaved_revision = self.session.editor.revision();
+            }
+        }
+    }
+
+    // ----- edit commands -------------------------------------------------
+
+    /// Applies an edit and reports failures in the status bar.
+    pub fn apply(&mut self, edit: Edit) -> bool {
+        self.session.apply(edit).is_ok()
+    }
+
+    /// Adds an action of `type_name` after the selected one (or at the top level).
+    pub fn add_action(&mut self, type_name: &str) {
+        let (container, after) = self.insertion_point();
+        self.add_action_at(type_name, container, after);
+    }
+
+    /// Adds an action into the actions object `container`, after `after`.
+    pub fn add_action_at(&mut self, type_name: &str, container: String, after: Option<String>) {
+        let name = PALETTE
+            .iter()
+            .find(|(t, _)| *t == type_name)
+            .map(|(_, l)| l.replace(' ', "_"))
+            .unwrap_or_else(|| type_name.to_owned());
+        self.apply(Edit::AddAction {
+            container,
+            name,
+            action: new_action(type_name),
+            after,
+        });
+        if let Some(id) = self.session.selected_node() {
+            self.canvas.center_pending = Some(id);
+        }
+    }
+
+    /// Where a new action goes: after the selected action, in its list; or
+    /// last at the top level.
+    pub fn insertion_point(&mut self) -> (String, Option<String>) {
+        let d = self.session.view();
+        let def = d.graph.outline.definition_pointer.clone();
+        let top = format!("{def}/actions");
+        let sel = self.session.selected_node();
+        let d = self.session.current();
+        match sel.map(|id| &d.graph.outline.nodes[id]) {
+            Some(n) if n.role == crate::workflow::tree::Role::Action => {
+                let container = match n.parent {
+                    Some((p, b)) => d.graph.outline.nodes[p].branches[b].actions_pointer.clone(),
+                    None => top,
+                };
+                (container, Some(n.name.clone()))
+            }
+            _ => {
+                // After the last top-level action in order, if any.
+                let last = d
+                    .graph
+                    .topological_order()
+                    .into_iter()
+                    .filter(|&i| d.graph.outline.nodes[i].parent.is_none())
+                    .filter(|&i| {
+                        d.graph.outline.nodes[i].role == crate::workflow::tree::Role::Action
+                    })
+                    .last()
+                    .map(|i| d.graph.outline.nodes[i].name.clone());
+                (top, last)
+            }
+        }
+    }
+
+    /// Deletes the selected actions.
+    pub fn delete_selected(&mut self) {
+        let ptrs: Vec<String> = self.selected_action_pointers();
+        if ptrs.is_empty() {
+            return;
+        }
+        let edits: Vec<Edit> = ptrs
+            .into_iter()
+            .map(|pointer| Edit::DeleteAction { pointer })
+            .collect();
+        let label = if edits.len() == 1 {
+            "Delete action".to_owned()
+        } else {
+            format!("Delete {} actions", edits.len())
+        };
+        self.apply(Edit::Batch { label, edits });
+        self.session.selection.clear();
+    }
+
+    /// Duplicates the selected action.
+    pub fn duplicate_selected(&mut self) {
+        if let Some(p) = self.selected_action_pointers().into_iter().next() {
+            self.apply(Edit::DuplicateAction { pointer: p });
+        }
+    }
+
+    fn selected_action_pointers(&self) -> Vec<String> {
+        let d = self.session.current();
+        // Deepest first, so deleting a scope and its child does not fail.
+        let mut v: Vec<(usize, String)> = self
+            .session
+            .selection
+            .iter()
+            .filter_map(|p| d.graph.outline.nodes.iter().find(|n| &n.pointer == p))
+            .filter(|n| n.role == crate::workflow::tree::Role::Action)
+            .map(|n| (n.depth, n.pointer.clone()))
+            .collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0));
+        // Drop actions inside another selected action: they go with it.
+        let all: Vec<String> = v.iter().map(|x| x.1.clone()).collect();
+        v.into_iter()
+            .map(|x| x.1)
+            .filter(|p| {
+                !all.iter()
+                    .any(|q| q != p && p.starts_with(&format!("{q}/")))
+            })
+            .collect()
+    }
+
+    /// Opens the rename question for the selected action or trigger.
+    pub fn begin_rename(&mut self) {
+        if let Some(id) = self.session.selected_node() {
+            let n = &self.session.current().graph.outline.nodes[id];
+            self.dialog = Some(Dialog::Rename {
+                pointer: n.pointer.clone(),
+                name: n.name.clone(),
+            });
+        }
+    }
+
+    /// The JSON of the selected actions, for the clipboard.
+    pub fn copy_selection(&self) -> Option<String> {
+        let ptrs = self.selected_action_pointers();
+        if ptrs.is_empty() {
+            None
+        } else {
+            Some(copy_json(self.session.doc(), &ptrs))
+        }
+    }
+
+    /// Pastes JSON after the selection.
+    pub fn paste(&mut self, text: &str) {
+        let (container, after) = self.insertion_point();
+        self.apply(Edit::Paste {
+            container,
+            after,
+            json: text.to_owned(),
+            name_hint: None,
+        });
+    }
+
+    /// Selects a node and centres the view on it.
+    pub fn reveal(&mut self, id: NodeId) {
+        self.session.select_node(id);
+        self.canvas.center_pending = Some(id);
+    }
+
+    // ----- frame ---------------------------------------------------------
+
+    fn shortcuts(&mut self, ui: &Ui) {
+        let ctx = ui.ctx().clone();
+        let cmd = Modifiers::COMMAND;
+        let sc = |m: Modifiers, k: Key| {
+            ctx.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(m, k)))
+        };
+        if sc(cmd | Modifiers::SHIFT, Key::S) {
+            self.ask_path(PathPurpose::SaveAs);
+        }
+        if sc(cmd, Key::S) {
+            self.save();
+        }
+        if sc(cmd, Key::O) {
+            self.open(None);
+        }
+        if sc(cmd, Key::N) {
+            self.new_document();
+        }
+        if sc(cmd, Key::F) {
+            self.settings.left_tab = LeftTab::Search;
+            self.focus_search = true;
+        }
+        if self.dialog.is_some() {
+            return;
+        }
+        let typing = ctx.egui_wants_keyboard_input();
+        if typing {
+            return;
+        }
+        if sc(cmd | Modifiers::SHIFT, Key::Z) || sc(cmd, Key::Y) {
+            self.session.redo();
+        }
+        if sc(cmd, Key::Z) {
+            self.session.undo();
+        }
+        if sc(Modifiers::NONE, Key::F2) {
+            self.begin_rename();
+        }
+        if sc(Modifiers::NONE, Key::Delete) {
+            self.delete_selected();
+        }
+        if sc(cmd, Key::D) {
+            self.duplicate_selected();
+        }
+        if sc(cmd, Key::Num0) {
+            self.canvas.fit_pending = true;
+        }
+        if sc(cmd, Key::Plus) || sc(cmd, Key::Equals) {
+            let r = self.canvas.last_rect;
+            self.canvas.zoom_at(r.min, r.center(), 1.25);
+        }
+        if sc(cmd, Key::Minus) {
+            let r = self.canvas.last_rect;
+            self.canvas.zoom_at(r.min, r.center(), 0.8);
+        }
+        if sc(cmd, Key::A) {
+            let d = self.session.current();
+            self.session.selection = d
+                .graph
+                .outline
+                .nodes
+                .iter()
+                .map(|n| n.pointer.clone())
+                .collect();
+        }
+        if sc(Modifiers::NONE, Key::Escape) {
+            self.session.selection.clear();
+        }
+        for (k, dir) in [
+            (Key::ArrowDown, egui::vec2(0.0, 1.0)),
+            (Key::ArrowUp, egui::vec2(0.0, -1.0)),
+            (Key::ArrowLeft, egui::vec2(-1.0, 0.0)),
+            (Key::ArrowRight, egui::vec2(1.0, 0.0)),
+        ] {
+            if sc(Modifiers::NONE, k) {
+                self.canvas.step_selection(&mut self.session, dir);
+            }
+        }
+        // Copy and paste arrive as events (egui turns the keys into them).
+        let events = ctx.input(|i| i.events.clone());
+        for e in events {
+            match e {
+                egui::Event::Copy => {
+                    if let Some(t) = self.copy_selection() {
+                        ctx.copy_text(t);
+                        self.session.status = "Copied as JSON".into();
+                    }
+                }
+                egui::Event::Cut => {
+                    if let Some(t) = self.copy_selection() {
+                        ctx.copy_text(t);
+                        self.delete_selected();
+                    }
+                }
+                egui::Event::Paste(t) => self.paste(&t),
+                _ => {}
+            }
+        }
+    }
+
+    fn menu_bar(&mut self, ui: &mut Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("New              Ctrl+N").clicked() {
+                    self.new_document();
+                }
+                if ui.button("Open…           Ctrl+O").clicked() {
+                    self.open(None);
+                }
+                if ui.button("Open path…").clicked() {
+                    self.show_path_field(PathPurpose::Open);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.settings.recent.is_empty() {
+                        ui.label("No recent files");
+                    }
+                    for p in self.settings.recent.clone() {
+                        if ui.button(p.display().to_string()).clicked() {
+                            self.open(Some(p));
+                        }
+                    }
+                });
+                ui.separator();
+                if ui.button("Save              Ctrl+S").clicked() {
+                    self.save();
+                }
+                if ui.button("Save as…     Ctrl+Shift+S").clicked() {
+                    self.ask_path(PathPurpose::SaveAs);
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("Edit", |ui| {
+                let undo = match self.session.editor.undo_label() {
+                    Some(l) => format!("Undo {l}"),
+                    None => "Undo".into(),
+                };
+                if ui
+                    .add_enabled(
+                        self.session.editor.can_undo(),
+                        egui::Button::new(undo).shortcut_text("Ctrl+Z"),
+                    )
+                    .clicked()
+                {
+                    self.session.undo();
+                }
+                let redo = match self.session.editor.redo_label() {
+                    Some(l) => format!("Redo {l}"),
+                    None => "Redo".into(),
+                };
+                if ui
+                    .add_enabled(
+                        self.session.editor.can_redo(),
+                        egui::Button::new(redo).shortcut_text("Ctrl+Y"),
+                    )
+                    .clicked()
+                {
+                    self.session.redo();
+                }
+                ui.separator();
+                if ui
+                    .add(egui::Button::new("Rename").shortcut_text("F2"))
+                    .clicked()
+                {
+                    self.begin_rename();
+                }
+                if ui
+                    .add(egui::Button::new("Duplicate").shortcut_text("Ctrl+D"))
+                    .clicked()
+                {
+                    self.duplicate_selected();
+                }
+                if ui
+                    .add(egui::Button::new("Delete").shortcut_text("Del"))
+                    .clicked()
+                {
+                    self.delete_selected();
+                }
+                if ui
+                    .add(egui::Button::new("Copy as JSON").shortcut_text("Ctrl+C"))
+                    .clicked()
+                {
+                    if let Some(t) = self.copy_selection() {
+                        ui.ctx().copy_text(t);
+                    }
+                }
+                if ui
+                    .add(egui::Button::new("Find").shortcut_text("Ctrl+F"))
+                    .clicked()
+                {
+                    self.settings.left_tab = LeftTab::Search;
+                    self.focus_search = true;
+                }
+            });
+            ui.menu_button("View", |ui| {
+                if ui
+                    .add(egui::Button::new("Zoom to fit").shortcut_text("Ctrl+0"))
+                    .clicked()
+                {
+                    self.canvas.fit_pending = true;
+                }
+                if ui.checkbox(&mut self.settings.minimap, "Minimap").changed() {
+                    self.canvas.show_minimap = self.settings.minimap;
+                }
+                ui.checkbox(&mut self.settings.problems, "Problems panel");
+            });
+            ui.separator();
+            ui.menu_button("➕ Add action", |ui| {
+                for (t, label) in PALETTE {
+                    if ui.button(*label).clicked() {
+                        self.add_action(t);
+                    }
+                }
+            });
+            if ui
+                .add_enabled(self.session.editor.can_undo(), egui::Button::new("↶ Undo"))
+                .on_hover_text("Undo (Ctrl+Z)")
+                .clicked()
+            {
+                self.session.undo();
+            }
+            if ui
+                .add_enabled(self.session.editor.can_redo(), egui::Button::new("↷ Redo"))
+                .on_hover_text("Redo (Ctrl+Y)")
+                .clicked()
+            {
+                self.session.redo();
+            }
+            if ui
+                .button("⛶ Fit")
+                .on_hover_text("Zoom to fit (Ctrl+0)")
+                .clicked()
+            {
+                self.canvas.fit_pending = true;
+            }
+            if self.session.doc().workflows.len() > 1 {
+                ui.separator();
+                let names: Vec<String> = self
+                    .session
+                    .doc()
+                    .workflows
+                    .iter()
+                    .map(|w| w.name.clone())
+                    .collect();
+                let mut w = self.session.workflow;
+                egui::ComboBox::from_label("Workflow")
+                    .selected_text(names.get(w).cloned().unwrap_or_default())
+                    .show_ui(ui, |ui| {
+                        for (i, n) in names.iter().enumerate() {
+                            ui.selectable_value(&mut w, i, n);
+                        }
+                    });
+                if w != self.session.workflow {
+                    self.session.workflow = w;
+                    self.session.selection.clear();
+                    self.session.invalidate();
+                    self.canvas.fit_pending = true;
+                }
+            }
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut Ui) {
+        egui::Panel::bottom("lapis-status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                let d = self.session.current();
+                let (e, w) = crate::graph::validate::counts(&d.problems);
+                ui.label(format!("{} actions", d.graph.action_count()));
+                ui.separator();
+                let colour = if e > 0 {
+                    self.theme.error
+                } else {
+                    ui.visuals().weak_text_color()
+                };
+                ui.colored_label(colour, format!("{e} errors, {w} warnings"));
+                if let Some(err) = &d.shape_error {
+                    ui.separator();
+                    ui.colored_label(self.theme.error, format!("Structure: {err}"));
+                }
+                ui.separator();
+                ui.label(&self.session.status);
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.weak("Drag: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename");
+                });
+            });
+        });
+    }
+
+    fn dialogs(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        let Some(dialog) = self.dialog.clone() else {
+            return;
+        };
+        let mut close = false;
+        match dialog {
+            Dialog::Rename { pointer, mut name } => {
+                egui::Modal::new(egui::Id::unique("lapis-rename")).show(&ctx, |ui| {
+                    ui.heading("Rename");
+                    let label = ui.label("New name");
+                    let r = ui
+                        .add(egui::TextEdit::singleline(&mut name).desired_width(320.0))
+                        .labelled_by(label.id);
+                    if !r.has_focus() && !r.lost_focus() {
+                        r.request_focus();
+                    }
+                    ui.weak("References in run-after and expressions follow.");
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                    ui.horizontal(|ui| {
+                        if ui.button("Rename").clicked() || enter {
+                            if self.apply(Edit::RenameAction {
+                                pointer: pointer.clone(),
+                                new_name: name.trim().to_owned(),
+                            }) {
+                                close = true;
+                            }
+                        }
+                        if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape))
+                        {
+                            close = true;
+                        }
+                    });
+                    if !close {
+                        ui.colored_label(self.theme.error, self.rename_hint(&name));
+                    }
+                });
+                if !close {
+                    self.dialog = Some(Dialog::Rename { pointer, name });
+                }
+            }
+            Dialog::Path { purpose, mut text } => {
+                egui::Modal::new(egui::Id::unique("lapis-path")).show(&ctx, |ui| {
+                    ui.heading(match purpose {
+                        PathPurpose::Open => "Open a workflow file",
+                        PathPurpose::SaveAs => "Save as",
+                    });
+                    let label = ui.label("Path");
+                    let r = ui
+                        .add(egui::TextEdit::singleline(&mut text).desired_width(420.0))
+                        .labelled_by(label.id);
+                    if !r.has_focus() && !r.lost_focus() {
+                        r.request_focus();
+                    }
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                    ui.horizontal(|ui| {
+                        let ok = match purpose {
+                            PathPurpose::Open => "Open",
+                            PathPurpose::SaveAs => "Save",
+                        };
+                        if (ui.button(ok).clicked() || enter) && !text.trim().is_empty() {
+                            close = true;
+                        }
+                        if ui.button("Cancel").clicked() {
+                            close = true;
+                            text.clear();
+                        }
+                    });
+                });
+                if close {
+                    self.dialog = None;
+                    if !text.trim().is_empty() {
+                        self.path_chosen(purpose, PathBuf::from(text.trim()));
+                    }
+                    return;
+                }
+                self.dialog = Some(Dialog::Path { purpose, text });
+                return;
+            }
+            Dialog::Unsaved { then } => {
+                let mut choice = None;
+                egui::Modal::new(egui::Id::unique("lapis-unsaved")).show(&ctx, |ui| {
+                    ui.heading("Unsaved changes");
+                    ui.label(format!(
+                        "Save the changes to {} first?",
+                        self.window_title()
+                            .trim_start_matches("● ")
+                            .trim_end_matches(" — Lapis")
+                    ));
+                    ui.horizontal(|ui| {
+                        if ui.button("Save").clicked() {
+                            choice = Some(1);
+                        }
+                        if ui.button("Don't save").clicked() {
+                            choice = Some(2);
+                        }
+                        if ui.button("Cancel").clicked() {
+                            choice = Some(3);
+                        }
+                    });
+                });
+                match choice {
+                    Some(1) => {
+                        self.dialog = None;
+                        if self.save() {
+                            self.after_save(then, &ctx);
+                        }
+                        return;
+                    }
+                    Some(2) => {
+                        self.dialog = None;
+                        self.session.editor.mark_saved();
+                        if let Some(r) = &self.recovery {
+                            r.clear();
+                        }
+                        self.after_save(then, &ctx);
+                        return;
+                    }
+                    Some(_) => close = true,
+                    None => {}
+                }
+            }
+            Dialog::Recover => {
+                let mut choice = None;
+                egui::Modal::new(egui::Id::unique("lapis-recover")).show(&ctx, |ui| {
+                    ui.heading("Recover unsaved work?");
+                    ui.label("Lapis did not close normally. These changes were not saved:");
+                    for f in &self.recovery_found {
+                        ui.label(format!("• {}", f.describe()));
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Recover").clicked() {
+                            choice = Some(true);
+                        }
+                        if ui.button("Discard").clicked() {
+                            choice = Some(false);
+                        }
+                    });
+                });
+                if let Some(recover) = choice {
+                    close = true;
+                    let found = std::mem::take(&mut self.recovery_found);
+                    if recover {
+                        if let Some(f) = found.first() {
+                            match f.document() {
+                                Ok(doc) => {
+                                    self.session.replace(doc);
+                                    // The recovered work is not on disk yet.
+                                    self.session
+                                        .editor
+                                        .apply(Edit::Batch {
+                                            label: "Recover".into(),
+                                            edits: vec![],
+                                        })
+                                        .ok();
+                                    self.untitled_name = "Recovered".into();
+                                    self.canvas.fit_pending = true;
+                                    self.session.status = format!("Recovered {}", f.describe());
+                                }
+                                Err(e) => self.session.status = format!("Could not recover: {e}"),
+                            }
+                        }
+                    }
+                    for f in found {
+                        let _ = std::fs::remove_file(&f.file);
+                    }
+                }
+            }
+            Dialog::Error(msg) => {
+                egui::Modal::new(egui::Id::unique("lapis-error")).show(&ctx, |ui| {
+                    ui.heading("Something went wrong");
+                    ui.label(&msg);
+                    if ui.button("OK").clicked() {
+                        close = true;
+                    }
+                });
+            }
+        }
+        if close {
+            self.dialog = None;
+        }
+    }
+
+    fn rename_hint(&self, name: &str) -> String {
+        let n = name.trim();
+        if n.is_empty() {
+            "A name is required.".into()
+        } else if n.chars().count() > 80 {
+            "Names are at most 80 characters.".into()
+        } else if n.chars().any(|c| "<>%&\\?/".contains(c) || c.is_control()) {
+            "Names cannot contain < > % & \\ ? /".into()
+        } else {
+            String::new()
+        }
+    }
+
+    fn after_save(&mut self, then: AfterSave, ctx: &egui::Context) {
+        match then {
+            AfterSave::Close => {
+                self.allow_close = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            AfterSave::New => self.new_document(),
+            AfterSave::Open(p) => self.open(p),
+        }
+    }
+
+    /// Draws one frame of the whole window.
+    pub fn frame(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        self.theme = Theme::new(ctx.global_style().visuals.dark_mode);
+        self.poll_file_dialog();
+
+        // Closing with unsaved work asks first.
+        if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close {
+            if self.session.editor.is_dirty() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+                self.dialog = Some(Dialog::Unsaved {
+                    then: AfterSave::Close,
+                });
+            } else if let Some(r) = &self.recovery {
+                r.clear();
+            }
+        }
+        // A file dropped on the window opens.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty()) {
+            self.open(Some(p));
+        }
+
+        self.shortcuts(ui);
+        self.session.refresh();
+
+        egui::Panel::top("lapis-menu").show(ui, |ui| self.menu_bar(ui));
+        self.status_bar(ui);
+        if self.settings.problems {
+            egui::Panel::bottom("lapis-problems")
+                .resizable(true)
+                .default_size(150.0)
+                .show(ui, |ui| {
+                    if let Some(id) = panels::problems(ui, &mut self.session, &self.theme) {
+                        self.reveal(id);
+                    }
+                });
+        }
+        egui::Panel::left("lapis-left")
+            .resizable(true)
+            .default_size(250.0)
+            .show(ui, |ui| {
+                let reveal = panels::left(
+                    ui,
+                    &mut self.settings.left_tab,
+                    &mut self.panels,
+                    &mut self.session,
+                    std::mem::take(&mut self.focus_search),
+                );
+                if let Some(id) = reveal {
+                    self.reveal(id);
+                }
+            });
+        egui::Panel::right("lapis-inspector")
+            .resizable(true)
+            .default_size(380.0)
+            .show(ui, |ui| {
+                inspector::show(ui, &mut self.inspector, &mut self.session, &self.theme);
+            });
+        let mut intents = Vec::new();
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            intents = self.canvas.show(ui, &mut self.session, &self.theme);
+        });
+        for i in intents {
+            match i {
+                CanvasIntent::Rename => self.begin_rename(),
+                CanvasIntent::AddAfter(_) => {}
+            }
+        }
+        self.dialogs(ui);
+
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+        self.autosave();
+        if self.session.editor.is_dirty() || self.dialog_rx.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(500));
+        }
+        let _ = &self.palette_for;
+    }
+}
+
+impl eframe::App for LapisApp {
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings);
+    }
+
+    fn on_exit(&mut self) {
+        // Unsaved work stays in the recovery copy only if the user chose
+        // not to lose it; a clean exit removes it.
+        if !self.session.editor.is_dirty() {
+            if let Some(r) = &self.recovery {
+                r.clear();
+            }
+        }
+    }
+}
+
+/// Opens the designer window and runs it until it closes.
+pub fn run(file: Option<PathBuf>) -> eframe::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Lapis")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([720.0, 480.0])
+            .with_drag_and_drop(true)
+            .with_app_id("lapis"),
+        ..Default::default()
+    };
+    let recovery_dir = files::data_dir().map(|d| d.join("recovery"));
+    let native = std::env::var_os("LAPIS_NO_NATIVE_DIALOG").is_none();
+    eframe::run_native(
+        "Lapis",
+        options,
+        Box::new(move |cc| {
+            egui_extras_setup(&cc.egui_ctx);
+            Ok(Box::new(
+                LapisApp::new(Options {
+                    file,
+                    native_dialogs: native,
+                    recovery_dir,
+                })
+                .with_storage(cc.storage),
+            ))
+        }),
+    )
+}
+
+/// Style tweaks: calm spacing, and the system's dark or light preference.
+pub fn egui_extras_setup(ctx: &egui::Context) {
+    ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
+    ctx.all_styles_mut(|s| {
+        s.spacing.item_spacing = egui::vec2(8.0, 6.0);
+        s.spacing.button_padding = egui::vec2(8.0, 4.0);
+        s.spacing.interact_size.y = 24.0;
+    });
+}

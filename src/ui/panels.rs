@@ -1,0 +1,356 @@
+//! The side panels: outline tree, workflow parameters, search, and the
+//! problems list. Each returns the node to reveal when the user picks one.
+
+use super::session::{node_of_pointer, Session};
+use super::theme::Theme;
+use super::LeftTab;
+use crate::graph::validate::Severity;
+use crate::workflow::edit::Edit;
+use crate::workflow::model::value_text;
+use crate::workflow::tree::{NodeId, Role};
+use egui::{RichText, Ui};
+use serde_json::{json, Value};
+
+/// Parameter types a workflow definition accepts.
+pub const PARAM_TYPES: &[&str] = &[
+    "String",
+    "SecureString",
+    "Int",
+    "Float",
+    "Bool",
+    "Array",
+    "Object",
+    "SecureObject",
+];
+
+/// What the left panels keep between frames.
+#[derive(Debug, Default, Clone)]
+pub struct PanelState {
+    /// The search text.
+    pub search: String,
+    /// The name of the parameter being added.
+    pub new_param: String,
+    /// Its type.
+    pub new_param_type: String,
+    /// Default values being typed, by parameter name.
+    pub param_text: std::collections::HashMap<String, String>,
+}
+
+/// The left panel: tabs, then the tab's contents.
+pub fn left(
+    ui: &mut Ui,
+    tab: &mut LeftTab,
+    st: &mut PanelState,
+    session: &mut Session,
+    focus_search: bool,
+) -> Option<NodeId> {
+    ui.horizontal(|ui| {
+        ui.selectable_value(tab, LeftTab::Outline, "Outline");
+        ui.selectable_value(tab, LeftTab::Parameters, "Parameters");
+        ui.selectable_value(tab, LeftTab::Search, "Search");
+    });
+    ui.separator();
+    match tab {
+        LeftTab::Outline => outline(ui, session),
+        LeftTab::Parameters => {
+            parameters(ui, st, session);
+            None
+        }
+        LeftTab::Search => search(ui, st, session, focus_search),
+    }
+}
+
+fn outline(ui: &mut Ui, session: &mut Session) -> Option<NodeId> {
+    let mut picked = None;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let d = session.current();
+            let o = &d.graph.outline;
+            ui.label(RichText::new("Triggers").strong());
+            for &t in &o.triggers {
+                if tree_item(ui, session, t, &mut picked) {}
+            }
+            ui.add_space(4.0);
+            ui.label(RichText::new("Actions").strong());
+            let top = d.graph.order_siblings(&o.top).0;
+            for id in top {
+                tree(ui, session, id, &mut picked);
+            }
+        });
+    picked
+}
+
+fn tree(ui: &mut Ui, session: &Session, id: NodeId, picked: &mut Option<NodeId>) {
+    let d = session.current();
+    let n = &d.graph.outline.nodes[id];
+    if n.branches.is_empty() {
+        tree_item(ui, session, id, picked);
+        return;
+    }
+    let selected = session.is_selected(&n.pointer);
+    let header = format!("{} {}", super::canvas::icon(n.role, &n.ty), n.name);
+    let resp = egui::CollapsingHeader::new(RichText::new(header).color(if selected {
+        ui.visuals().selection.stroke.color
+    } else {
+        ui.visuals().text_color()
+    }))
+    .id_salt(("outline", &n.pointer))
+    .default_open(n.depth <= 2)
+    .show(ui, |ui| {
+        for (bi, br) in n.branches.iter().enumerate() {
+            let label = br.kind.label();
+            if !label.is_empty() {
+                ui.weak(label);
+            }
+            let kids = d.graph.order_siblings(&br.children).0;
+            let _ = bi;
+            for k in kids {
+                tree(ui, session, k, picked);
+            }
+        }
+    });
+    if resp.header_response.secondary_clicked() || resp.header_response.double_clicked() {
+        *picked = Some(id);
+    }
+}
+
+fn tree_item(ui: &mut Ui, session: &Session, id: NodeId, picked: &mut Option<NodeId>) -> bool {
+    let d = session.current();
+    let n = &d.graph.outline.nodes[id];
+    let selected = session.is_selected(&n.pointer);
+    let (e, w) = d.node_problems[id];
+    let mark = if e > 0 {
+        " ⛔"
+    } else if w > 0 {
+        " ⚠"
+    } else {
+        ""
+    };
+    let text = format!("{} {}{mark}", super::canvas::icon(n.role, &n.ty), n.name);
+    let r = ui
+        .selectable_label(selected, text)
+        .on_hover_text(&d.summaries[id]);
+    if r.clicked() {
+        *picked = Some(id);
+        true
+    } else {
+        false
+    }
+}
+
+fn parameters(ui: &mut Ui, st: &mut PanelState, session: &mut Session) {
+    let def_ptr = session.current().graph.outline.definition_pointer.clone();
+    let params: Vec<(String, Value)> = session
+        .doc()
+        .root
+        .pointer(&format!("{def_ptr}/parameters"))
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let mut edits = Vec::new();
+    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+        if params.is_empty() {
+            ui.weak("No parameters yet.");
+        }
+        for (name, p) in &params {
+            let ptr = format!("{def_ptr}/parameters/{}", crate::workflow::text::escape_pointer(name));
+            let ty = p.get("type").and_then(Value::as_str).unwrap_or("String").to_owned();
+            let secure = ty.eq_ignore_ascii_case("securestring") || ty.eq_ignore_ascii_case("secureobject");
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(name).strong());
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui.small_button("🗑").on_hover_text(format!("Remove parameter {name}")).clicked() {
+                            edits.push(Edit::Remove { pointer: ptr.clone() });
+                        }
+                    });
+                });
+                let mut new_ty = ty.clone();
+                egui::ComboBox::from_id_salt(("ptype", name))
+                    .selected_text(&new_ty)
+                    .show_ui(ui, |ui| {
+                        for t in PARAM_TYPES {
+                            ui.selectable_value(&mut new_ty, (*t).to_owned(), *t);
+                        }
+                    });
+                if new_ty != ty {
+                    let mut v = p.clone();
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("type".into(), json!(new_ty));
+                        if new_ty.to_ascii_lowercase().starts_with("secure") {
+                            // A secure parameter never keeps a value in the file.
+                            o.remove("defaultValue");
+                        }
+                    }
+                    edits.push(Edit::Set { pointer: ptr.clone(), value: v });
+                }
+                if secure {
+                    ui.weak("🔒 Secure: the value is supplied at deployment or from the secret store, and never saved.");
+                } else {
+                    let current = p.get("defaultValue").map(value_text).unwrap_or_default();
+                    let text = st.param_text.entry(name.clone()).or_insert_with(|| current.clone());
+                    let label = ui.label("Default value");
+                    let r = ui.text_edit_singleline(text).labelled_by(label.id);
+                    if r.lost_focus() && *text != current {
+                        let value = typed_value(&ty, text);
+                        edits.push(Edit::Set {
+                            pointer: format!("{ptr}/defaultValue"),
+                            value,
+                        });
+                    }
+                    if !r.has_focus() && *text != current {
+                        *text = current;
+                    }
+                }
+            });
+        }
+        ui.separator();
+        ui.label(RichText::new("Add a parameter").strong());
+        let label = ui.label("Parameter name");
+        ui.text_edit_singleline(&mut st.new_param).labelled_by(label.id);
+        if st.new_param_type.is_empty() {
+            st.new_param_type = "String".into();
+        }
+        egui::ComboBox::from_label("Type")
+            .selected_text(&st.new_param_type)
+            .show_ui(ui, |ui| {
+                for t in PARAM_TYPES {
+                    ui.selectable_value(&mut st.new_param_type, (*t).to_owned(), *t);
+                }
+            });
+        let name = st.new_param.trim().to_owned();
+        let exists = params.iter().any(|(n, _)| *n == name);
+        if exists {
+            ui.colored_label(ui.visuals().error_fg_color, "A parameter of that name exists.");
+        }
+        if ui
+            .add_enabled(!name.is_empty() && !exists, egui::Button::new("Add parameter"))
+            .clicked()
+        {
+            edits.push(Edit::Set {
+                pointer: format!("{def_ptr}/parameters/{}", crate::workflow::text::escape_pointer(&name)),
+                value: json!({ "type": st.new_param_type }),
+            });
+            st.new_param.clear();
+        }
+    });
+    for e in edits {
+        let _ = session.apply(e);
+    }
+}
+
+/// Reads what was typed as a value of a parameter type.
+pub fn typed_value(ty: &str, text: &str) -> Value {
+    match ty.to_ascii_lowercase().as_str() {
+        "int" => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| json!(text)),
+        "float" => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            .unwrap_or_else(|| json!(text)),
+        "bool" => match text.trim().to_ascii_lowercase().as_str() {
+            "true" => json!(true),
+            "false" => json!(false),
+            _ => json!(text),
+        },
+        "array" | "object" => serde_json::from_str(text).unwrap_or_else(|_| json!(text)),
+        _ => json!(text),
+    }
+}
+
+fn search(ui: &mut Ui, st: &mut PanelState, session: &mut Session, focus: bool) -> Option<NodeId> {
+    let r = ui.add(
+        egui::TextEdit::singleline(&mut st.search)
+            .hint_text("Find an action by name, type or text")
+            .desired_width(f32::INFINITY),
+    );
+    let r = r.accessible_name("Search");
+    if focus {
+        r.request_focus();
+    }
+    let q = st.search.trim().to_lowercase();
+    if q.is_empty() {
+        return None;
+    }
+    let d = session.current();
+    let matches: Vec<NodeId> = d
+        .graph
+        .outline
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.name.to_lowercase().contains(&q)
+                || n.type_name.to_lowercase().contains(&q)
+                || d.summaries[n.id].to_lowercase().contains(&q)
+        })
+        .map(|n| n.id)
+        .collect();
+    let mut picked = None;
+    if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+        picked = matches.first().copied();
+    }
+    ui.weak(format!("{} found", matches.len()));
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            for id in matches.iter().take(500) {
+                let n = &d.graph.outline.nodes[*id];
+                let selected = session.is_selected(&n.pointer);
+                let role = if n.role == Role::Trigger {
+                    "trigger"
+                } else {
+                    &n.type_name
+                };
+                if ui
+                    .selectable_label(selected, format!("{}  ·  {role}", n.name))
+                    .on_hover_text(&d.summaries[*id])
+                    .clicked()
+                {
+                    picked = Some(*id);
+                }
+            }
+        });
+    picked
+}
+
+/// The problems list. Returns the node of a clicked problem.
+pub fn problems(ui: &mut Ui, session: &mut Session, theme: &Theme) -> Option<NodeId> {
+    let d = session.current();
+    let (e, w) = crate::graph::validate::counts(&d.problems);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Problems").strong());
+        ui.weak(format!("{e} errors, {w} warnings"));
+    });
+    let mut picked = None;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if d.problems.is_empty() {
+                ui.weak("No problems found.");
+            }
+            for p in d.problems.iter().take(1000) {
+                let (icon, colour) = match p.severity {
+                    Severity::Error => ("⛔", theme.error),
+                    Severity::Warning => ("⚠", theme.warning),
+                };
+                let who = p.action.as_deref().unwrap_or("workflow");
+                let text = format!("{icon} {who}: {}", p.message);
+                let r = ui
+                    .add(
+                        egui::Button::selectable(false, RichText::new(text).color(colour))
+                            .wrap_mode(egui::TextWrapMode::Truncate),
+                    )
+                    .on_hover_text(format!("{} at {}", p.code, p.pointer));
+                if r.clicked() {
+                    picked = node_of_pointer(&d.graph, &p.pointer);
+                }
+            }
+        });
+    picked
+}
