@@ -274,6 +274,10 @@ static ROWS: &[Row] = &[
     ("parseDateTime", r#"["12:10 AM", "en-US", "hh:mm tt"]"#, Ok(r#""2018-03-01T00:10:00.0000000""#)),
     ("parseDateTime", r#"["2009-06-15 13:45 +05:30", "en-US", "yyyy-MM-dd HH:mm zzz"]"#, Ok(r#""2009-06-15T08:15:00.0000000Z""#)),
     ("parseDateTime", r#"["20090615134530.25", "en-US", "yyyyMMddHHmmss.FFF"]"#, Ok(r#""2009-06-15T13:45:30.2500000""#)),
+    ("parseDateTime", r#"["13:45:30", "en-US", "HH:mm:ss.FFF"]"#, Ok(r#""2018-03-01T13:45:30.0000000""#)),
+    ("parseDateTime", r#"["13:45:30.25", "en-US", "HH:mm:ss.FFF"]"#, Ok(r#""2018-03-01T13:45:30.2500000""#)),
+    ("parseDateTime", r#"["13:45:30.", "en-US", "HH:mm:ss.FFF"]"#, Ok(r#""2018-03-01T13:45:30.0000000""#)),
+    ("parseDateTime", r#"["13:45:30", "en-US", "HH:mm:ss.fff"]"#, Err("expected '.'")),
     ("parseDateTime", r#"["Tuesday 2009-06-15", "en-US", "dddd yyyy-MM-dd"]"#, Err("the day name does not match")),
     ("parseDateTime", r#"["2009/06/15", "en-US", "yyyy-MM-dd"]"#, Err("does not match the format 'yyyy-MM-dd'")),
     ("parseDateTime", r#"["2009-06-15x", "en-US", "yyyy-MM-dd"]"#, Err("the text goes on after what the format describes")),
@@ -332,6 +336,8 @@ static ROWS: &[Row] = &[
     // ── convertTimeZone ─────────────────────────────────────────────────
     ("convertTimeZone", r#"["2018-01-01T08:00:00.0000000Z", "UTC", "Pacific Standard Time"]"#, Ok(r#""2018-01-01T00:00:00.0000000""#)),
     ("convertTimeZone", r#"["2018-01-01T08:00:00.0000000Z", "UTC", "Pacific Standard Time", "D"]"#, Ok(r#""Monday, January 1, 2018""#)),
+    // The reference's second example writes hour 80, surely a typo for 08.
+    ("convertTimeZone", r#"["2018-01-01T80:00:00.0000000Z", "UTC", "Pacific Standard Time", "D"]"#, Err("out of range")),
     ("convertTimeZone", r#"["2018-01-01T00:00:00", "Pacific Standard Time", "UTC"]"#, Ok(r#""2018-01-01T08:00:00.0000000Z""#)),
     ("convertTimeZone", r#"["2018-06-01T12:00:00", "W. Europe Standard Time", "Tokyo Standard Time"]"#, Ok(r#""2018-06-01T19:00:00.0000000""#)),
     ("convertTimeZone", r#"["2018-06-01T12:00:00", "W Europe Standard Time", "UTC"]"#, Ok(r#""2018-06-01T10:00:00.0000000Z""#)),

@@ -509,7 +509,11 @@ pub(super) fn exact(
     let mut pm: Option<bool> = None;
     let mut offset: Option<i64> = None;
     let width = |n: usize| if n == 1 { 1 } else { 2 };
-    for tok in &toks {
+    let mut skip_fraction = false;
+    for (i, tok) in toks.iter().enumerate() {
+        if std::mem::take(&mut skip_fraction) {
+            continue;
+        }
         match *tok {
             Tok::Day(n) if n <= 2 => day = Some(cur.number(width(n), 2).map_err(text)?),
             Tok::Day(n) => {
@@ -562,7 +566,18 @@ pub(super) fn exact(
             Tok::Offset(n) => offset = Some(cur.offset(n >= 3).map_err(text)?),
             Tok::TimeSep => cur.expect(":").map_err(text)?,
             Tok::DateSep => cur.expect(culture.date_sep).map_err(text)?,
-            Tok::Lit(ref l) => cur.expect(l).map_err(text)?,
+            Tok::Lit(ref l) => {
+                // As in .NET, "ss.FFF" also reads "30": a '.' before an
+                // optional fraction may be missing together with it.
+                let dot_before_fraction =
+                    l.ends_with('.') && matches!(toks.get(i + 1), Some(Tok::FracTrim(_)));
+                if !dot_before_fraction {
+                    cur.expect(l).map_err(text)?;
+                } else if !cur.eat(l) {
+                    cur.expect(&l[..l.len() - 1]).map_err(text)?;
+                    skip_fraction = true;
+                }
+            }
         }
     }
     if cur.pos < cur.chars.len() {
