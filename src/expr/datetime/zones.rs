@@ -165,9 +165,19 @@ static WINDOWS: &[(&str, &str)] = &[
     ("Coordinated Universal Time", "Etc/UTC"),
 ];
 
-/// IANA names that mean UTC itself.
+/// IANA names that mean UTC itself (or GMT, which has the same clock).
 const IANA_UTC: &[&str] = &[
     "UTC",
+    "GMT",
+    "Etc/GMT",
+    "Etc/GMT0",
+    "Etc/GMT+0",
+    "Etc/GMT-0",
+    "GMT0",
+    "GMT+0",
+    "GMT-0",
+    "Greenwich",
+    "Etc/Greenwich",
     "Etc/UTC",
     "Etc/UCT",
     "UCT",
@@ -258,6 +268,11 @@ mod tests {
         );
         assert_eq!(find("UTC"), Some(Zone::Utc));
         assert_eq!(find("Etc/UTC"), Some(Zone::Utc));
+        assert_eq!(find("Etc/GMT"), Some(Zone::Utc));
+        assert_eq!(
+            find("GMT Standard Time"),
+            Some(Zone::Named(chrono_tz::Europe::London))
+        );
         assert_eq!(find("Mars Standard Time"), None);
         assert_eq!(find(""), None);
     }
