@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
     version,
     about = "Design, check and convert Azure Logic Apps workflows that call on-premises APIs through Entra application proxy",
     long_about = None,
-    after_help = "With no command, `lapis [FILE]` will open the designer window (coming in a later version)."
+    after_help = "With no command, `lapis [FILE]` opens the designer window (on the bundled App Proxy sample when no FILE is given)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -136,12 +136,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         None => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let _ = writeln!(out, "{}", cmd.render_help());
-            if cli.file.is_some() {
-                let _ = writeln!(
-                    err,
-                    "The designer window comes in a later version; use a command above."
-                );
-            }
             Ok(0)
         }
         Some(Command::Validate {

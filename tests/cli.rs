@@ -137,11 +137,18 @@ fn help_lists_the_commands() {
 }
 
 #[test]
-fn no_arguments_prints_usage_and_succeeds() {
-    let r = lapis(&[]);
-    r.expect_code(0);
-    assert_usage(&r.stdout);
-    assert!(r.stderr.is_empty(), "{}", r.describe());
+fn without_a_display_the_designer_says_so_and_points_to_the_command_line() {
+    // `lapis` alone opens the window; with no display it must fail clearly.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LAPIS_DATA_DIR", std::env::temp_dir().join("lapis-cli-test-nodisplay"))
+        .output()
+        .expect("run lapis");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("could not open the designer window"), "{stderr}");
+    assert!(stderr.contains("lapis --help"), "{stderr}");
 }
 
 #[test]

@@ -721,10 +721,10 @@ pub fn icon(role: Role, ty: &ActionType) -> &'static str {
         (_, T::Recurrence) => "⏰",
         (_, T::Http) | (_, T::HttpWebhook) => "🌐",
         (_, T::Response) => "↩",
-        (_, T::If) => "⑂",
+        (_, T::If) => "🔀",
         (_, T::Switch) => "☰",
         (_, T::Foreach) => "🔁",
-        (_, T::Until) => "⟳",
+        (_, T::Until) => "↻",
         (_, T::Scope) => "▣",
         (_, T::Agent) => "✨",
         (_, T::Compose) => "✏",
@@ -733,7 +733,9 @@ pub fn icon(role: Role, ty: &ActionType) -> &'static str {
         | (_, T::SetVariable)
         | (_, T::IncrementVariable)
         | (_, T::DecrementVariable)
-        | (_, T::AppendToArrayVariable) => "𝑥",
+        | (_, T::AppendToArrayVariable) => "📦",
+        (_, T::Terminate) => "⏹",
+        (_, T::Wait) => "⌛",
         (Role::Trigger, _) => "⚡",
         _ => "⚙",
     }

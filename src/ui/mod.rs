@@ -794,14 +794,14 @@ impl LapisApp {
                 }
             });
             if ui
-                .add_enabled(self.session.editor.can_undo(), egui::Button::new("↶ Undo"))
+                .add_enabled(self.session.editor.can_undo(), egui::Button::new("⟲ Undo"))
                 .on_hover_text("Undo (Ctrl+Z)")
                 .clicked()
             {
                 self.session.undo();
             }
             if ui
-                .add_enabled(self.session.editor.can_redo(), egui::Button::new("↷ Redo"))
+                .add_enabled(self.session.editor.can_redo(), egui::Button::new("⟳ Redo"))
                 .on_hover_text("Redo (Ctrl+Y)")
                 .clicked()
             {
