@@ -260,6 +260,56 @@ fn set_and_remove_errors_leave_the_document_alone() {
             value: json!([]),
         },
     );
+    refused(
+        &mut ed,
+        Edit::Set {
+            pointer: "/actions/Z".into(),
+            value: json!(5),
+        },
+    );
+    // Deep inside: the real pointer is given.
+    let mut ed = scoped();
+    ed.apply(Edit::Set {
+        pointer: "/actions/S/type".into(),
+        value: json!("If"),
+    })
+    .unwrap();
+    let e = refused(
+        &mut ed,
+        Edit::Set {
+            pointer: "/actions/S/else".into(),
+            value: json!(7),
+        },
+    );
+    assert!(e.message.contains("`/actions/S/else`"), "{e}");
+    let e = refused(
+        &mut ed,
+        Edit::Set {
+            pointer: "/actions/S/actions/Inner/actions/X".into(),
+            value: json!({"type": "Compose", "runAfter": {"In1": "Succeeded"}}),
+        },
+    );
+    assert!(
+        e.message
+            .contains("`/actions/S/actions/Inner/actions/X/runAfter/In1`"),
+        "{e}"
+    );
+    // A whole action can be taken out with Remove, and a field put back.
+    let a = apply_exact(
+        &mut ed,
+        Edit::Remove {
+            pointer: "/actions/S/actions/In2".into(),
+        },
+    );
+    assert_eq!(a.label, "Remove In2");
+    let a = apply_exact(
+        &mut ed,
+        Edit::Set {
+            pointer: "/actions/S/actions/Inner/runAfter/In1".into(),
+            value: json!(["Succeeded"]),
+        },
+    );
+    assert_eq!(a.label, "Set runAfter/In1 of Inner");
 }
 
 #[test]

@@ -1209,30 +1209,6 @@ impl Ctx {
             )),
         }
     }
-
-    /// The label's name of the node holding `pointer`, and the rest.
-    fn describe(&self, pointer: &str) -> String {
-        let holder = self
-            .outline
-            .nodes
-            .iter()
-            .filter(|n| is_prefix(&n.pointer, pointer))
-            .max_by_key(|n| n.pointer.len());
-        match holder {
-            Some(n) if n.pointer == pointer => n.name.clone(),
-            Some(n) => {
-                let rest = &pointer[n.pointer.len() + 1..];
-                format!("{} of {}", readable(rest), n.name)
-            }
-            None => {
-                let rest = pointer
-                    .strip_prefix(&self.dp)
-                    .unwrap_or(pointer)
-                    .trim_start_matches('/');
-                readable(rest)
-            }
-        }
-    }
 }
 
 fn readable(rest: &str) -> String {
@@ -1435,11 +1411,9 @@ fn run_edit(
     match edit {
         Edit::Set { pointer, value } => {
             guard_structure(tx.root, wfs, pointer, false)?;
-            let label = match Ctx::for_pointer(tx.root, wfs, pointer) {
-                Ok(ctx) => format!("Set {}", ctx.describe(pointer)),
-                Err(_) => format!("Set {pointer}"),
-            };
+            let label = format!("Set {}", describe(tx.root, wfs, pointer));
             tx.set(pointer, value.clone())?;
+            check_touched(tx.root, wfs, pointer)?;
             Ok(Outcome::new(label))
         }
         Edit::Remove { pointer } => {
@@ -1450,11 +1424,15 @@ fn run_edit(
                     show(pointer)
                 ));
             }
-            let label = match Ctx::for_pointer(tx.root, wfs, pointer) {
-                Ok(ctx) => format!("Remove {}", ctx.describe(pointer)),
-                Err(_) => format!("Remove {pointer}"),
-            };
+            let label = format!("Remove {}", describe(tx.root, wfs, pointer));
+            let whole_node = workflow_of(wfs, pointer)
+                .and_then(|w| node_chain(tx.root, &w.definition_pointer, pointer).pop())
+                .is_some_and(|n| n.pointer == *pointer);
             tx.remove(pointer)?;
+            // Taking a whole trigger or action out cannot break the shape.
+            if !whole_node {
+                check_touched(tx.root, wfs, pointer)?;
+            }
             Ok(Outcome::new(label))
         }
         Edit::AddAction {
@@ -1714,8 +1692,8 @@ fn move_action(
     let ctx = Ctx::for_pointer(tx.root, wfs, pointer)?;
     let id = ctx.action_at(pointer, "move")?;
     let name = ctx.outline.nodes[id].name.clone();
-    let target = Ctx::for_pointer(tx.root, wfs, container)?;
-    if target.dp != ctx.dp {
+    let target = workflow_of(wfs, container).map(|w| w.definition_pointer.as_str());
+    if target != Some(ctx.dp.as_str()) {
         return err(format!(
             "cannot move `{name}` into another workflow; copy and paste it instead"
         ));
@@ -1934,26 +1912,172 @@ fn paste(
     })
 }
 
-/// Every workflow still has the shape of a definition.
-fn check_shape(root: &Value, wfs: &[WorkflowLoc]) -> Result<(), EditError> {
+/// Every workflow definition is still where the document says it is.
+/// (Structural edits keep the shape by construction; Set and Remove check
+/// what they touched, see [`check_touched`].)
+fn check_definitions(root: &Value, wfs: &[WorkflowLoc]) -> Result<(), EditError> {
     for w in wfs {
         let dp = &w.definition_pointer;
-        let Some(def) = root.pointer(dp).and_then(Value::as_object) else {
+        if !root.pointer(dp).is_some_and(Value::is_object) {
             return err(format!(
                 "the edit would leave no definition object at {} for workflow `{}`",
                 show(dp),
                 w.name
             ));
-        };
-        Outline::build(def, dp).map_err(|e| EditError {
-            message: format!(
-                "the edit would break the workflow at {}: {}",
-                show(&e.pointer),
-                e.message
-            ),
-        })?;
+        }
     }
     Ok(())
+}
+
+/// The workflow whose definition holds `pointer`.
+fn workflow_of<'a>(wfs: &'a [WorkflowLoc], pointer: &str) -> Option<&'a WorkflowLoc> {
+    wfs.iter()
+        .filter(|w| is_prefix(&w.definition_pointer, pointer))
+        .max_by_key(|w| w.definition_pointer.len())
+}
+
+/// A trigger or action on the way to a pointer.
+struct NodeRef {
+    pointer: String,
+    name: String,
+    trigger: bool,
+}
+
+/// The triggers and actions whose subtrees hold `pointer`, outermost
+/// first, found by following the pointer down the branches the outline
+/// knows (without building it).
+fn node_chain(root: &Value, dp: &str, pointer: &str) -> Vec<NodeRef> {
+    let mut out = Vec::new();
+    let Ok(rel) = parse_pointer(&pointer[dp.len().min(pointer.len())..]) else {
+        return out;
+    };
+    let exists = |p: &str| root.pointer(p).is_some_and(Value::is_object);
+    let (list, trigger) = match rel.first().map(String::as_str) {
+        Some("triggers") => ("triggers", true),
+        Some("actions") => ("actions", false),
+        _ => return out,
+    };
+    let Some(name) = rel.get(1) else { return out };
+    let mut at = format!("{dp}/{list}/{}", escape_pointer(name));
+    if !exists(&at) {
+        return out;
+    }
+    out.push(NodeRef {
+        pointer: at.clone(),
+        name: name.clone(),
+        trigger,
+    });
+    if trigger {
+        return out;
+    }
+    let mut i = 2;
+    loop {
+        let ty = root
+            .pointer(&at)
+            .and_then(|v| v.get("type"))
+            .and_then(Value::as_str)
+            .map(ActionType::parse)
+            .unwrap_or(ActionType::Other(String::new()));
+        let t = |k: usize| rel.get(i + k).map(String::as_str);
+        let step = match (t(0), t(1), t(2)) {
+            (Some("actions"), Some(_), _) if ty != ActionType::Switch => Some(2),
+            (Some("else"), Some("actions"), Some(_)) if ty == ActionType::If => Some(3),
+            (Some("default"), Some("actions"), Some(_)) if ty == ActionType::Switch => Some(3),
+            (Some("cases"), Some(_), Some("actions")) if ty == ActionType::Switch => Some(4),
+            (Some("tools"), Some(_), Some("actions")) if ty == ActionType::Agent => Some(4),
+            _ => None,
+        };
+        let Some(step) = step else { break };
+        let Some(name) = rel.get(i + step - 1) else {
+            break;
+        };
+        let next = format!("{at}{}", join_pointer(&rel[i..i + step]));
+        if !exists(&next) {
+            break;
+        }
+        out.push(NodeRef {
+            pointer: next.clone(),
+            name: name.clone(),
+            trigger: false,
+        });
+        at = next;
+        i += step;
+    }
+    out
+}
+
+/// How a label names what a pointer points at: `inputs/uri of Get_status`,
+/// `parameters/tenantId`.
+fn describe(root: &Value, wfs: &[WorkflowLoc], pointer: &str) -> String {
+    let Some(w) = workflow_of(wfs, pointer) else {
+        return readable(pointer.trim_start_matches('/'));
+    };
+    let dp = &w.definition_pointer;
+    match node_chain(root, dp, pointer).pop() {
+        Some(n) if n.pointer == pointer => n.name,
+        Some(n) => format!(
+            "{} of {}",
+            readable(&pointer[n.pointer.len() + 1..]),
+            n.name
+        ),
+        None => readable(pointer[dp.len()..].trim_start_matches('/')),
+    }
+}
+
+/// After a Set or Remove at `pointer`: the trigger or action it touched
+/// (or the part of the definition) still has the shape the outline needs.
+/// Only that part is checked, so that editing one field stays cheap.
+fn check_touched(root: &Value, wfs: &[WorkflowLoc], pointer: &str) -> Result<(), EditError> {
+    check_definitions(root, wfs)?;
+    let Some(w) = workflow_of(wfs, pointer) else {
+        return Ok(());
+    };
+    let dp = &w.definition_pointer;
+    let broken = |e: super::tree::ShapeError, from: &str, to: &str| EditError {
+        message: format!(
+            "the edit would break the workflow at {}: {}",
+            show(&format!(
+                "{to}{}",
+                e.pointer.strip_prefix(from).unwrap_or(&e.pointer)
+            )),
+            e.message
+        ),
+    };
+    let Some(def) = root.pointer(dp).and_then(Value::as_object) else {
+        return Ok(());
+    };
+    if pointer.len() <= dp.len() {
+        return Outline::build(def, dp)
+            .map(|_| ())
+            .map_err(|e| broken(e, "", ""));
+    }
+    let mut mini = Map::new();
+    let (from, to) = match node_chain(root, dp, pointer).pop() {
+        Some(n) => {
+            let Some(v) = root.pointer(&n.pointer) else {
+                return Ok(());
+            };
+            let list = if n.trigger { "triggers" } else { "actions" };
+            let mut one = Map::new();
+            one.insert(n.name.clone(), v.clone());
+            mini.insert(list.to_owned(), Value::Object(one));
+            (format!("/{list}/{}", escape_pointer(&n.name)), n.pointer)
+        }
+        None => {
+            let rel = parse_pointer(&pointer[dp.len()..])?;
+            let Some(key) = rel.first() else {
+                return Ok(());
+            };
+            let Some(v) = def.get(key) else {
+                return Ok(());
+            };
+            mini.insert(key.clone(), v.clone());
+            (String::new(), dp.clone())
+        }
+    };
+    Outline::build(&mini, "")
+        .map(|_| ())
+        .map_err(|e| broken(e, &from, &to))
 }
 
 // ---------------------------------------------------------------------------
@@ -2014,7 +2138,7 @@ impl Editor {
             ops: Vec::new(),
         };
         let outcome = run_edit(&mut tx, &self.doc.workflows, &edit, 0)
-            .and_then(|o| check_shape(tx.root, &self.doc.workflows).map(|()| o));
+            .and_then(|o| check_definitions(tx.root, &self.doc.workflows).map(|()| o));
         let outcome = match outcome {
             Ok(o) => o,
             Err(e) => {
