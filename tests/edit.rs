@@ -1621,6 +1621,126 @@ fn edits_on_an_arm_template() {
 }
 
 // ---------------------------------------------------------------------------
+// The corpus
+
+/// Problems counted by rule (messages name actions, which renames change).
+fn codes(doc: &Document, i: usize) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for p in structural(doc, i) {
+        *m.entry(p.code).or_insert(0) += 1;
+    }
+    m
+}
+
+fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn corpus_edits_keep_workflows_sound_and_undo_exactly() {
+    let mut renamed = 0;
+    for path in common::corpus_files() {
+        let name = common::file_name(&path);
+        let mut ed = Editor::new(Document::load(&path).unwrap());
+        let original = canonical(&ed.doc.root);
+        for wi in 0..ed.doc.workflows.len() {
+            let before = codes(&ed.doc, wi);
+            let o = ed.doc.outline(wi).unwrap();
+            let dp = o.definition_pointer.clone();
+            let nodes: Vec<(String, String)> = o
+                .nodes
+                .iter()
+                .take(40)
+                .map(|n| (n.name.clone(), n.pointer.clone()))
+                .collect();
+            // Rename each node (pointers are read afresh: names above change).
+            for (old, _) in &nodes {
+                let o = ed.doc.outline(wi).unwrap();
+                let Some(id) = o.find(old) else { continue };
+                let new = format!("{old}_zq");
+                let Ok(a) = ed.apply(Edit::RenameAction {
+                    pointer: o.nodes[id].pointer.clone(),
+                    new_name: new.clone(),
+                }) else {
+                    continue;
+                };
+                renamed += 1;
+                assert_eq!(a.label, format!("Rename {old} to {new}"));
+                // No expression refers to the old name any more.
+                let def = ed.doc.root.pointer(&dp).unwrap();
+                let mut all = Vec::new();
+                strings(def, &mut all);
+                let f = |s: &str| (s == old.as_str()).then(|| "X".to_owned());
+                for s in all {
+                    assert_eq!(
+                        rewrite_references(s, &f),
+                        None,
+                        "{name}: `{s}` still names `{old}`"
+                    );
+                }
+            }
+            assert_eq!(
+                codes(&ed.doc, wi),
+                before,
+                "{name}: renames changed the problems"
+            );
+            // Structural edits on the first few top-level actions.
+            let o = ed.doc.outline(wi).unwrap();
+            let top: Vec<String> = o
+                .top
+                .iter()
+                .take(3)
+                .map(|&i| o.nodes[i].pointer.clone())
+                .collect();
+            for p in &top {
+                let _ = ed.apply(Edit::DuplicateAction { pointer: p.clone() });
+            }
+            if let Some(first) = top.first() {
+                let _ = ed.apply(Edit::DeleteAction {
+                    pointer: first.clone(),
+                });
+            }
+            let o = ed.doc.outline(wi).unwrap();
+            let scope = o
+                .actions()
+                .find_map(|n| n.branches.first().map(|b| b.actions_pointer.clone()));
+            if let (Some(scope), Some(&last)) = (scope, o.top.last()) {
+                let _ = ed.apply(Edit::MoveAction {
+                    pointer: o.nodes[last].pointer.clone(),
+                    container: scope,
+                    after: None,
+                });
+            }
+            let after = codes(&ed.doc, wi);
+            for (code, n) in &after {
+                assert!(
+                    *n <= before.get(code).copied().unwrap_or(0),
+                    "{name}: new `{code}` problems: {:#?}",
+                    structural(&ed.doc, wi)
+                );
+            }
+        }
+        let reloaded = Document::from_bytes(&ed.doc.to_bytes(), Some(&path)).unwrap();
+        assert_eq!(reloaded.workflows.len(), ed.doc.workflows.len(), "{name}");
+        while ed.undo().is_some() {}
+        assert_eq!(
+            canonical(&ed.doc.root),
+            original,
+            "{name}: undo is not exact"
+        );
+        assert!(!ed.is_dirty());
+    }
+    if common::corpus_dir().is_some() {
+        assert!(renamed > 100, "only {renamed} renames");
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Random sequences
 
 mod random {
@@ -1730,8 +1850,83 @@ mod random {
         }
     }
 
+    /// 64 cases, or `PROPTEST_CASES` for a longer run.
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(64)
+    }
+
+    /// Pointers and names made of the pieces that matter.
+    fn junk() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("/"),
+                Just("~"),
+                Just("~1"),
+                Just("0"),
+                Just("-"),
+                Just("actions"),
+                Just("else"),
+                Just("cases"),
+                Just("Case_a"),
+                Just("default"),
+                Just("runAfter"),
+                Just("Compose_2"),
+                Just("Scope_1"),
+                Just("'"),
+                Just("@{"),
+                Just("é"),
+                Just("\u{7}"),
+                Just("triggers"),
+                Just("manual"),
+                Just("inputs"),
+                Just("{"),
+                Just("}"),
+                Just("\"")
+            ],
+            0..8,
+        )
+        .prop_map(|v| v.concat())
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// Garbage in: an error or an edit, never a panic; a failed edit
+        /// changes nothing, and undo stays exact.
+        #[test]
+        fn no_panic_on_junk(
+            kind in 0u8..10,
+            p in junk(), q in junk(), r in junk(),
+            after in proptest::option::of(junk()),
+        ) {
+            let mut ed = Editor::new(Document::from_value(lapis::synth::generate(12, 3)).unwrap());
+            let original = canonical(&ed.doc.root);
+            let edit = match kind {
+                0 => Edit::Set { pointer: p, value: json!(q) },
+                1 => Edit::Remove { pointer: p },
+                2 => Edit::AddAction { container: p, name: q, action: json!({"type": r}), after },
+                3 => Edit::DeleteAction { pointer: p },
+                4 => Edit::DuplicateAction { pointer: p },
+                5 => Edit::RenameAction { pointer: p, new_name: q },
+                6 => Edit::MoveAction { pointer: p, container: q, after },
+                7 => Edit::SetRunAfter { pointer: p, run_after: vec![(q, vec![r])] },
+                8 => Edit::Paste { container: p, after, json: q, name_hint: Some(r) },
+                _ => Edit::Batch { label: r, edits: vec![Edit::Remove { pointer: p }, Edit::DeleteAction { pointer: q }] },
+            };
+            match ed.apply(edit) {
+                Ok(_) => {
+                    for i in 0..ed.doc.workflows.len() {
+                        prop_assert!(ed.doc.outline(i).is_ok());
+                    }
+                    while ed.undo().is_some() {}
+                }
+                Err(e) => prop_assert!(!e.message.is_empty()),
+            }
+            prop_assert_eq!(canonical(&ed.doc.root), original);
+        }
 
         #[test]
         fn undo_all_and_redo_all_are_exact(

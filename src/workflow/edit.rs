@@ -2108,6 +2108,18 @@ pub struct Editor {
     revision: u64,
 }
 
+impl fmt::Debug for Editor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Editor")
+            .field("path", &self.doc.path)
+            .field("revision", &self.revision)
+            .field("undo", &self.undo.len())
+            .field("redo", &self.redo.len())
+            .field("dirty", &self.is_dirty())
+            .finish()
+    }
+}
+
 impl Editor {
     /// Starts editing a document, with an empty history; it counts as saved.
     pub fn new(doc: Document) -> Self {
