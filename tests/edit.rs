@@ -1317,6 +1317,10 @@ fn paste_refuses_what_is_not_actions() {
             "does not hold actions",
         ),
         (r#"{"A": {"type": "If", "else": 5}}"#, "else"),
+        (
+            r#"{"P": {"type": "Compose", "runAfter": {"Q": ["Succeeded"]}}, "Q": {"type": "Compose", "runAfter": {"P": ["Succeeded"]}}}"#,
+            "cycle",
+        ),
     ] {
         let e = refused(
             &mut ed,

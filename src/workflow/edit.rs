@@ -1318,7 +1318,6 @@ fn insert_actions(
     container: &str,
     after: Option<&str>,
     actions: Map<String, Value>,
-    exclude: &[String],
 ) -> Result<(), EditError> {
     ctx.check_container(tx.root, container)?;
     let names: Vec<String> = actions.keys().cloned().collect();
@@ -1329,7 +1328,7 @@ fn insert_actions(
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     if let Some(x) = after {
-        if !siblings.iter().any(|s| s == x) || exclude.iter().any(|e| e == x) {
+        if !siblings.iter().any(|s| s == x) {
             return err(format!(
                 "there is no action `{x}` in {} to insert after",
                 show(container)
@@ -1343,7 +1342,8 @@ fn insert_actions(
         None => Vec::new(),
     };
     let mut waited_for: HashSet<String> = HashSet::new();
-    for (_, v) in actions.iter_mut() {
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for (i, (_, v)) in actions.iter_mut().enumerate() {
         let Some(obj) = v.as_object_mut() else {
             return err("an action must be a JSON object");
         };
@@ -1353,20 +1353,28 @@ fn insert_actions(
             .collect();
         for (k, _) in &kept {
             waited_for.insert(k.clone());
+            if let Some(j) = names.iter().position(|n| n == k) {
+                edges.push((i, j));
+            }
         }
         let ra = if kept.is_empty() { &anchor } else { &kept };
         obj.insert("runAfter".into(), run_after_value(ra));
+    }
+    if let Some(n) = first_in_cycle(names.len(), &edges) {
+        return err(format!(
+            "cannot insert the actions: `{}` and others wait for each other in a cycle",
+            names[n]
+        ));
     }
     let sinks: Vec<String> = names
         .iter()
         .filter(|n| !waited_for.contains(*n))
         .cloned()
         .collect();
-    let mut skip: Vec<String> = exclude.to_vec();
-    skip.extend(names.iter().cloned());
+    let skip = &names;
     match after {
-        Some(x) => rewire_after(tx, container, x, &skip, &sinks)?,
-        None => rewire_first(tx, container, &skip, &sinks)?,
+        Some(x) => rewire_after(tx, container, x, skip, &sinks)?,
+        None => rewire_first(tx, container, skip, &sinks)?,
     }
     tx.ensure_object(container)?;
     let first = match after {
@@ -1379,6 +1387,29 @@ fn insert_actions(
         tx.insert(container, &name, first + k, v)?;
     }
     Ok(())
+}
+
+/// A node on a cycle of `edges` (from → to) among `n` nodes, if any.
+fn first_in_cycle(n: usize, edges: &[(usize, usize)]) -> Option<usize> {
+    // Kahn: what cannot be peeled off from the sources is on or behind a cycle.
+    let mut indegree = vec![0usize; n];
+    for &(_, to) in edges {
+        indegree[to] += 1;
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut done = 0;
+    while let Some(i) = ready.pop() {
+        done += 1;
+        for &(from, to) in edges {
+            if from == i {
+                indegree[to] -= 1;
+                if indegree[to] == 0 {
+                    ready.push(to);
+                }
+            }
+        }
+    }
+    (done < n).then(|| (0..n).find(|&i| indegree[i] > 0).unwrap_or(0))
 }
 
 // ---------------------------------------------------------------------------
@@ -1456,7 +1487,7 @@ fn run_edit(
             m.insert(name.clone(), action.clone());
             let mut used = Names::of(&ctx.outline);
             let names = uniquify(&mut m, &mut used)?;
-            insert_actions(tx, &ctx, container, after.as_deref(), m, &[])?;
+            insert_actions(tx, &ctx, container, after.as_deref(), m)?;
             let new = names.first().cloned().unwrap_or_default();
             Ok(Outcome {
                 label: format!("Add {new}"),
@@ -1491,7 +1522,7 @@ fn run_edit(
             let mut used = Names::of(&ctx.outline);
             let names = uniquify(&mut m, &mut used)?;
             let (container, _) = split_pointer(pointer).unwrap_or_default();
-            insert_actions(tx, &ctx, &container, Some(&name), m, &[])?;
+            insert_actions(tx, &ctx, &container, Some(&name), m)?;
             let new = names.first().cloned().unwrap_or_default();
             Ok(Outcome {
                 label: format!("Duplicate {name}"),
@@ -1900,7 +1931,7 @@ fn paste(
     };
     let mut used = Names::of(&ctx.outline);
     let names = uniquify(&mut actions, &mut used)?;
-    insert_actions(tx, &ctx, container, after, actions, &[])?;
+    insert_actions(tx, &ctx, container, after, actions)?;
     let label = match names.as_slice() {
         [one] => format!("Paste {one}"),
         many => format!("Paste {} actions", many.len()),
