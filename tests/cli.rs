@@ -142,12 +142,18 @@ fn without_a_display_the_designer_says_so_and_points_to_the_command_line() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .env("LAPIS_DATA_DIR", std::env::temp_dir().join("lapis-cli-test-nodisplay"))
+        .env(
+            "LAPIS_DATA_DIR",
+            std::env::temp_dir().join("lapis-cli-test-nodisplay"),
+        )
         .output()
         .expect("run lapis");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("could not open the designer window"), "{stderr}");
+    assert!(
+        stderr.contains("could not open the designer window"),
+        "{stderr}"
+    );
     assert!(stderr.contains("lapis --help"), "{stderr}");
 }
 

@@ -210,6 +210,42 @@ impl Session {
         }
     }
 
+    /// Sets a field as the user types: consecutive changes of one field are
+    /// one undo step.
+    pub fn set_field(
+        &mut self,
+        pointer: &str,
+        value: serde_json::Value,
+    ) -> Result<Applied, String> {
+        let edit = Edit::Set {
+            pointer: pointer.to_owned(),
+            value,
+        };
+        match self.editor.apply_typing(edit, pointer) {
+            Ok(a) => {
+                self.refresh();
+                Ok(a)
+            }
+            Err(e) => {
+                self.status = format!("Could not apply: {e}");
+                Err(e.to_string())
+            }
+        }
+    }
+
+    /// Removes a field (an optional setting left empty).
+    pub fn remove_field(&mut self, pointer: &str) -> Result<Applied, String> {
+        if self.editor.doc.root.pointer(pointer).is_none() {
+            return Ok(Applied {
+                label: String::new(),
+                select: None,
+            });
+        }
+        self.apply(Edit::Remove {
+            pointer: pointer.to_owned(),
+        })
+    }
+
     /// Undoes the last edit.
     pub fn undo(&mut self) {
         if let Some(a) = self.editor.undo() {

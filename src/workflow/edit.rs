@@ -2137,6 +2137,10 @@ pub struct Editor {
     saved: Option<u64>,
     next_id: u64,
     revision: u64,
+    /// The key of the last step made by [`Editor::apply_typing`], while
+    /// nothing else happened since: the next typing step with the same key
+    /// joins it.
+    typing: Option<String>,
 }
 
 impl fmt::Debug for Editor {
@@ -2162,6 +2166,7 @@ impl Editor {
             saved: Some(0),
             next_id: 1,
             revision: 0,
+            typing: None,
         }
     }
 
@@ -2176,6 +2181,7 @@ impl Editor {
     /// Applies an edit as one undo step. On error the document is
     /// unchanged. An edit that changes nothing is not recorded.
     pub fn apply(&mut self, edit: Edit) -> Result<Applied, EditError> {
+        self.typing = None;
         let mut tx = Tx {
             root: &mut self.doc.root,
             ops: Vec::new(),
@@ -2217,6 +2223,7 @@ impl Editor {
 
     /// Undoes the last step; returns what was undone and what to select.
     pub fn undo(&mut self) -> Option<Applied> {
+        self.typing = None;
         let step = self.undo.pop()?;
         if run_ops(&mut self.doc.root, &step.ops, false).is_err() {
             // The document was changed behind the editor's back: the
@@ -2236,6 +2243,7 @@ impl Editor {
     /// Redoes the last undone step; returns what was redone and what to
     /// select.
     pub fn redo(&mut self) -> Option<Applied> {
+        self.typing = None;
         let step = self.redo.pop()?;
         if run_ops(&mut self.doc.root, &step.ops, true).is_err() {
             self.forget();
@@ -2258,6 +2266,40 @@ impl Editor {
         self.next_id += 1;
         self.saved = if dirty { None } else { Some(self.base) };
         self.revision += 1;
+    }
+
+    /// Applies an edit made by typing in a field. Consecutive typing edits
+    /// with the same `key` (say, the field's pointer) make one undo step, so
+    /// undo takes back the whole word, not one letter.
+    pub fn apply_typing(&mut self, edit: Edit, key: &str) -> Result<Applied, EditError> {
+        let joins = self.typing.as_deref() == Some(key);
+        let before = self.undo.len();
+        let applied = self.apply(edit)?;
+        if joins && self.undo.len() == before + 1 && before >= 1 {
+            let prev_id = self.undo[before - 1].id;
+            // Never merge across the saved state: dirtiness must stay exact.
+            if self.saved != Some(prev_id) {
+                if let Some(step) = self.undo.pop() {
+                    let prev = &mut self.undo[before - 1];
+                    prev.ops.extend(step.ops);
+                    prev.id = step.id;
+                    prev.select = step.select;
+                }
+            }
+        }
+        self.typing = Some(key.to_owned());
+        Ok(applied)
+    }
+
+    /// Ends a typing run: the next typing edit starts a new undo step.
+    pub fn end_typing(&mut self) {
+        self.typing = None;
+    }
+
+    /// Marks the document as not saved (e.g. recovered work that is not on
+    /// disk yet).
+    pub fn mark_unsaved(&mut self) {
+        self.saved = None;
     }
 
     /// Whether there is a step to undo.
@@ -2301,6 +2343,7 @@ impl Editor {
     /// Replaces the whole document (open, new) and clears the history; the
     /// new document counts as saved.
     pub fn replace(&mut self, doc: Document) {
+        self.typing = None;
         self.doc = doc;
         self.undo.clear();
         self.redo.clear();
