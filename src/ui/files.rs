@@ -155,7 +155,7 @@ impl Recovery {
             }
             out.push(Found { file: path, copy });
         }
-        out.sort_by(|a, b| b.copy.saved_at.cmp(&a.copy.saved_at));
+        out.sort_by_key(|f| std::cmp::Reverse(f.copy.saved_at));
         out
     }
 }

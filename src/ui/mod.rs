@@ -15,7 +15,7 @@ pub mod panels;
 pub mod session;
 pub mod theme;
 
-use crate::workflow::edit::{copy_json, new_action, Edit, PALETTE};
+use crate::workflow::edit::{copy_json, default_name, new_action, Edit, PALETTE};
 use crate::workflow::tree::NodeId;
 use crate::workflow::Document;
 use canvas::{Canvas, CanvasIntent};
@@ -439,11 +439,7 @@ impl LapisApp {
 
     /// Adds an action into the actions object `container`, after `after`.
     pub fn add_action_at(&mut self, type_name: &str, container: String, after: Option<String>) {
-        let name = PALETTE
-            .iter()
-            .find(|(t, _)| *t == type_name)
-            .map(|(_, l)| l.replace(' ', "_"))
-            .unwrap_or_else(|| type_name.to_owned());
+        let name = default_name(type_name);
         self.apply(Edit::AddAction {
             container,
             name,
@@ -481,7 +477,7 @@ impl LapisApp {
                     .filter(|&i| {
                         d.graph.outline.nodes[i].role == crate::workflow::tree::Role::Action
                     })
-                    .last()
+                    .next_back()
                     .map(|i| d.graph.outline.nodes[i].name.clone());
                 (top, last)
             }
@@ -525,7 +521,7 @@ impl LapisApp {
             .filter(|n| n.role == crate::workflow::tree::Role::Action)
             .map(|n| (n.depth, n.pointer.clone()))
             .collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0));
+        v.sort_by_key(|x| std::cmp::Reverse(x.0));
         // Drop actions inside another selected action: they go with it.
         let all: Vec<String> = v.iter().map(|x| x.1.clone()).collect();
         v.into_iter()
@@ -876,7 +872,7 @@ impl LapisApp {
         match dialog {
             Dialog::Rename { pointer, mut name } => {
                 egui::Modal::new(egui::Id::unique("lapis-rename")).show(&ctx, |ui| {
-                    ui.heading("Rename");
+                    ui.heading("Rename action");
                     let label = ui.label("New name");
                     let r = ui
                         .add(egui::TextEdit::singleline(&mut name).desired_width(320.0))
@@ -887,13 +883,13 @@ impl LapisApp {
                     ui.weak("References in run-after and expressions follow.");
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                     ui.horizontal(|ui| {
-                        if ui.button("Rename").clicked() || enter {
-                            if self.apply(Edit::RenameAction {
+                        if (ui.button("Rename").clicked() || enter)
+                            && self.apply(Edit::RenameAction {
                                 pointer: pointer.clone(),
                                 new_name: name.trim().to_owned(),
-                            }) {
-                                close = true;
-                            }
+                            })
+                        {
+                            close = true;
                         }
                         if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape))
                         {
@@ -1015,13 +1011,7 @@ impl LapisApp {
                                 Ok(doc) => {
                                     self.session.replace(doc);
                                     // The recovered work is not on disk yet.
-                                    self.session
-                                        .editor
-                                        .apply(Edit::Batch {
-                                            label: "Recover".into(),
-                                            edits: vec![],
-                                        })
-                                        .ok();
+                                    self.session.editor.mark_unsaved();
                                     self.untitled_name = "Recovered".into();
                                     self.canvas.fit_pending = true;
                                     self.session.status = format!("Recovered {}", f.describe());

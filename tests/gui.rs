@@ -1,0 +1,312 @@
+//! The designer window, driven through egui_kittest by accessible labels,
+//! as a user would: click, type, drag, press keys. Assertions are on the
+//! document the app holds, and on the file it saves.
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::Harness;
+use lapis::ui::{LapisApp, Options};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn app(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |_cc| {
+            LapisApp::new(Options {
+                file,
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    h
+}
+
+fn root(h: &Harness<'_, LapisApp>) -> Value {
+    h.state().session.doc().root.clone()
+}
+
+fn sample_copy(dir: &tempfile::TempDir) -> PathBuf {
+    let p = dir.path().join("status.json");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/samples/app-proxy-status.json"),
+        &p,
+    )
+    .expect("copy the sample");
+    p
+}
+
+fn selected_names(h: &Harness<'_, LapisApp>) -> Vec<String> {
+    let s = &h.state().session;
+    let d = s.current();
+    s.selection
+        .iter()
+        .filter_map(|p| d.graph.outline.nodes.iter().find(|n| &n.pointer == p))
+        .map(|n| n.name.clone())
+        .collect()
+}
+
+fn press(h: &mut Harness<'_, LapisApp>, m: egui::Modifiers, k: egui::Key) {
+    h.key_press_modifiers(m, k);
+    h.run();
+}
+
+#[test]
+fn opens_the_bundled_sample_with_its_cards() {
+    let h = app(None);
+    assert!(h.state().window_title().contains("app-proxy-status.json"));
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)");
+    h.get_by_role_and_label(Role::Button, "manual (Request)");
+    h.get_by_role_and_label(Role::Button, "Response (Response)");
+    h.get_by_label("Workflow canvas");
+}
+
+#[test]
+fn click_a_card_selects_it_and_the_inspector_follows() {
+    let mut h = app(None);
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    assert_eq!(selected_names(&h), ["Get_status"]);
+    // Shift-click adds to the selection.
+    h.get_by_role_and_label(Role::Button, "Response (Response)")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    assert_eq!(selected_names(&h), ["Get_status", "Response"]);
+    // Arrow keys move between cards: up from Get_status is the trigger.
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    press(&mut h, egui::Modifiers::NONE, egui::Key::ArrowUp);
+    assert_eq!(selected_names(&h), ["manual"]);
+    press(&mut h, egui::Modifiers::NONE, egui::Key::ArrowDown);
+    assert_eq!(selected_names(&h), ["Get_status"]);
+}
+
+#[test]
+fn add_rename_undo_redo_and_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(&dir);
+    let mut h = app(Some(path.clone()));
+    assert!(!h.state().window_title().starts_with('●'));
+
+    // Select the HTTP action and add a Compose after it from the menu.
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    h.get_by_label("➕ Add action").click();
+    h.run();
+    h.get_by_label("Compose").click();
+    h.run();
+    let r = root(&h);
+    assert_eq!(
+        r["actions"]["Compose"]["runAfter"]["Get_status"][0],
+        "Succeeded"
+    );
+    // The Response, which ran after Get_status, now runs after the Compose.
+    assert!(r["actions"]["Response"]["runAfter"]
+        .get("Compose")
+        .is_some());
+    assert_eq!(selected_names(&h), ["Compose"]);
+    assert!(h.state().window_title().starts_with('●'), "dirty marker");
+
+    // Rename Get_status with F2; the run-after reference follows.
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    press(&mut h, egui::Modifiers::NONE, egui::Key::F2);
+    h.get_by_label("New name").focus();
+    h.run();
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("New name").type_text("Get_health");
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Rename").click();
+    h.run();
+    let r = root(&h);
+    assert!(r["actions"].get("Get_status").is_none());
+    assert!(r["actions"].get("Get_health").is_some());
+    assert!(r["actions"]["Compose"]["runAfter"]
+        .get("Get_health")
+        .is_some());
+    h.get_by_role_and_label(Role::Button, "Get_health (Http)");
+
+    // Undo the rename, then the add; redo both.
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);
+    assert!(root(&h)["actions"].get("Get_status").is_some());
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);
+    assert!(root(&h)["actions"].get("Compose").is_none());
+    let original: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(root(&h), original, "undo gives back the file as opened");
+    assert!(!h.state().window_title().starts_with('●'), "clean again");
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::Y);
+    press(
+        &mut h,
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::Z,
+    );
+    assert!(root(&h)["actions"].get("Get_health").is_some());
+
+    // Save with Ctrl+S and read the file back.
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::S);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved["actions"]["Compose"]["type"], "Compose");
+    assert_eq!(
+        saved["actions"]["Compose"]["runAfter"]["Get_health"][0],
+        "Succeeded"
+    );
+    assert!(saved["actions"]["Response"]["runAfter"]
+        .get("Compose")
+        .is_some());
+    assert!(!h.state().window_title().starts_with('●'));
+}
+
+#[test]
+fn dragging_empty_canvas_pans_the_view() {
+    let mut h = app(None);
+    let before = h.state().canvas.offset;
+    let canvas = h.get_by_label("Workflow canvas").rect();
+    // Start in an empty corner of the canvas, away from the cards and minimap.
+    let start = canvas.left_bottom() + egui::vec2(60.0, -120.0);
+    h.drag_at(start);
+    h.run();
+    for i in 1..=10 {
+        h.hover_at(start + egui::vec2(8.0 * i as f32, -5.0 * i as f32));
+        h.run();
+    }
+    h.drop_at(start + egui::vec2(80.0, -50.0));
+    h.run();
+    let after = h.state().canvas.offset;
+    let moved = after - before;
+    assert!(
+        (moved.x - 80.0).abs() < 12.0 && (moved.y + 50.0).abs() < 12.0,
+        "moved {moved:?}"
+    );
+    assert!(selected_names(&h).is_empty());
+}
+
+#[test]
+fn problems_panel_lists_a_broken_run_after_and_a_click_selects_the_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.json");
+    let mut v: Value = serde_json::from_slice(lapis::ui::SAMPLE).unwrap();
+    v["actions"]["Response"]["runAfter"] = serde_json::json!({"Get_stats": ["Succeeded"]});
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let mut h = app(Some(path));
+    let item = h.get_by_label_contains("Response: ");
+    assert!(item
+        .accesskit_node()
+        .label()
+        .unwrap_or_default()
+        .contains("Get_stats"));
+    item.click();
+    h.run();
+    assert_eq!(selected_names(&h), ["Response"]);
+}
+
+#[test]
+fn search_selects_the_match() {
+    let mut h = app(None);
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::F);
+    h.get_by_role_and_label(Role::TextInput, "Search")
+        .type_text("respon");
+    h.run();
+    press(&mut h, egui::Modifiers::NONE, egui::Key::Enter);
+    assert_eq!(selected_names(&h), ["Response"]);
+}
+
+#[test]
+fn open_asks_for_a_path_in_the_window_when_there_is_no_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("order-sync.json");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/order-sync/workflow.json"
+        ),
+        &path,
+    )
+    .unwrap();
+    let mut h = app(None);
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::O);
+    h.get_by_label("Path")
+        .type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    assert_eq!(h.state().session.path(), Some(&path));
+    assert!(h.state().window_title().starts_with("order-sync.json"));
+}
+
+#[test]
+fn collapsing_a_scope_hides_its_actions() {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/order-sync/workflow.json"
+    ));
+    let mut h = app(Some(path));
+    let scopes: Vec<String> = h
+        .state()
+        .session
+        .current()
+        .graph
+        .outline
+        .nodes
+        .iter()
+        .filter(|n| n.type_name.eq_ignore_ascii_case("Scope"))
+        .map(|n| n.name.clone())
+        .collect();
+    let scope = scopes.first().expect("the sample has a scope").clone();
+    h.get_by_label(&format!("Collapse {scope}")).click();
+    h.run();
+    assert!(h.state().session.collapsed.contains(&scope));
+    h.get_by_label(&format!("Expand {scope}")).click();
+    h.run();
+    assert!(!h.state().session.collapsed.contains(&scope));
+}
+
+#[test]
+fn a_recovery_copy_is_offered_after_a_crash() {
+    let data = tempfile::tempdir().unwrap();
+    let rec = data.path().join("recovery");
+    // A first designer edits and writes its recovery copy, then "crashes".
+    {
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1200.0, 800.0))
+            .build_eframe(|_cc| {
+                LapisApp::new(Options {
+                    file: None,
+                    native_dialogs: false,
+                    recovery_dir: Some(rec.clone()),
+                })
+            });
+        h.run();
+        h.state_mut().add_action("Compose");
+        h.state_mut().write_recovery();
+        // Pretend the process died: its copy must not look alive.
+        let f = std::fs::read_dir(&rec)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        v["pid"] = Value::from(u32::MAX - 1);
+        std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
+        std::mem::forget(h);
+    }
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(|_cc| {
+            LapisApp::new(Options {
+                file: None,
+                native_dialogs: false,
+                recovery_dir: Some(rec.clone()),
+            })
+        });
+    h.run();
+    h.get_by_label("Recover").click();
+    h.run();
+    assert!(root(&h)["actions"].get("Compose").is_some());
+    assert!(h.state().session.editor.is_dirty());
+}
