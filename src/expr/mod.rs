@@ -14,7 +14,9 @@
 //! - [`functions`]: the pure function library (string, collection, logic,
 //!   conversion, math, URI, JSON manipulation);
 //! - [`datetime`]: the date and time functions, with .NET format strings and
-//!   Windows or IANA time zones.
+//!   Windows or IANA time zones;
+//! - [`registry`]: every function's name, arity and signature, for the
+//!   checker and for completion.
 
 pub mod ast;
 pub mod check;
@@ -22,6 +24,7 @@ pub mod datetime;
 pub mod eval;
 pub mod functions;
 pub mod parse;
+pub mod registry;
 
 /// A half-open range of character offsets (not bytes) in the expression text.
 ///
