@@ -62,6 +62,8 @@ pub struct Call {
     pub key: String,
     /// Where the name is.
     pub name_span: Span,
+    /// Where the whole call is, from the name to the closing parenthesis.
+    pub span: Span,
     /// The arguments, in order.
     pub args: Vec<Expr>,
 }

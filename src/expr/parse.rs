@@ -565,15 +565,17 @@ impl<'a, U: Unit> Parser<'a, U> {
             ));
         }
         let key = name.to_ascii_lowercase();
+        let span = Span::new(start, self.pos);
         Ok((
             Expr {
                 kind: ExprKind::Call(Call {
                     name,
                     key,
                     name_span,
+                    span,
                     args,
                 }),
-                span: Span::new(start, self.pos),
+                span,
             },
             height + 1,
         ))

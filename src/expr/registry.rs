@@ -181,7 +181,9 @@ pub static FUNCTIONS: &[FunctionInfo] = &[
     f("decodeBase64", 1, 1, C::Conversion, "decodeBase64(value)", "The text of a base64 string (deprecated: use base64ToString)."),
     f("decodeDataUri", 1, 1, C::Conversion, "decodeDataUri(value)", "The binary content of a data URI."),
     f("decodeUriComponent", 1, 1, C::Conversion, "decodeUriComponent(value)", "The text with URI escapes decoded."),
-    f("encodeUriComponent", 1, 1, C::Conversion, "encodeUriComponent(value)", "The text with URI-unsafe characters escaped."),
+    // Designer-written connector paths pass several arguments, which the
+    // runtime joins before escaping: `encodeURIComponent('workflows/', x)`.
+    v("encodeUriComponent", 1, C::Conversion, "encodeUriComponent(value, ...)", "The text (arguments joined) with URI-unsafe characters escaped."),
     f("float", 1, 2, C::Conversion, "float(value, locale?)", "The text as a floating-point number."),
     f("int", 1, 1, C::Conversion, "int(value)", "The text as an integer."),
     f("json", 1, 1, C::Conversion, "json(value)", "The JSON value of a string or XML."),
