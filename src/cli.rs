@@ -4,6 +4,7 @@
 //! --check` found files to change); 2 bad usage or bad input.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lapis::expr::eval::{eval_str, Context};
 use lapis::graph::validate::{self, Problem, Severity};
 use lapis::graph::WorkflowGraph;
 use lapis::workflow::text::{self, SpanIndex};
@@ -77,6 +78,18 @@ pub enum Command {
         #[arg(long)]
         workflow: Option<String>,
     },
+    /// Evaluate a workflow expression, e.g. `lapis eval "concat('a', 'b')"`.
+    Eval {
+        /// The expression: `@…`, a bare expression (the `@` is added), or
+        /// text with `@{…}` interpolations.
+        #[arg(allow_hyphen_values = true)]
+        expression: String,
+        /// A JSON file with what the expression may read: parameters,
+        /// variables, triggerOutputs, actions, loops, appSettings, workflow,
+        /// now, …
+        #[arg(long, value_name = "FILE")]
+        context: Option<PathBuf>,
+    },
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -130,7 +143,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         None if cli.file.as_deref().is_some_and(|f| !f.exists()) => Err(format!(
-            "`{}` is neither a command (validate, fmt, export, graph, synth) nor an existing file",
+            "`{}` is neither a command (validate, fmt, export, graph, eval, synth) nor an existing file",
             cli.file.as_deref().unwrap_or(Path::new("")).display()
         )),
         None => {
@@ -166,6 +179,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             format,
             workflow,
         }) => cmd_graph(&file, format, workflow.as_deref(), out),
+        Some(Command::Eval {
+            expression,
+            context,
+        }) => cmd_eval(&expression, context.as_deref(), out, err),
         Some(Command::Synth {
             actions,
             depth,
@@ -539,4 +556,72 @@ fn cmd_synth_checked(
         }
     }
     Ok(0)
+}
+
+fn cmd_eval(
+    expression: &str,
+    context: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> CmdResult {
+    let ctx = match context {
+        None => Context::default(),
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let source = text::read_source(&bytes).map_err(|e| format!("{}:{e}", p.display()))?;
+            Context::from_json(&source.json)
+                .map_err(|e| format!("{}: not a valid context: {e}", p.display()))?
+        }
+    };
+    // A bare expression gets its `@`; columns stay those of what was typed.
+    let (text, shift) = if expression.starts_with('@') || expression.contains("@{") {
+        (expression.to_owned(), 0)
+    } else {
+        (format!("@{expression}"), 1)
+    };
+    match eval_str(&text, &ctx) {
+        Ok(v) => {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+            Ok(0)
+        }
+        Err(e) => {
+            let start = e.span.start.saturating_sub(shift);
+            let end = e.span.end.saturating_sub(shift).max(start + 1);
+            let _ = writeln!(err, "error: column {}: {}", start + 1, e.message);
+            let _ = write!(err, "{}", caret(expression, start, end));
+            Ok(1)
+        }
+    }
+}
+
+/// The line of `text` that holds character `start`, and a caret line under
+/// the characters `start..end` (cut at the end of the line).
+fn caret(text: &str, start: usize, end: usize) -> String {
+    let mut line_start = 0;
+    for line in text.split('\n') {
+        let len = line.chars().count();
+        if start <= line_start + len {
+            let col = start - line_start;
+            let pad: String = line
+                .chars()
+                .take(col)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let width = end
+                .min(line_start + len.max(col + 1))
+                .saturating_sub(start)
+                .max(1);
+            let shown: String = line
+                .chars()
+                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect();
+            return format!("  {shown}\n  {pad}{}\n", "^".repeat(width));
+        }
+        line_start += len + 1;
+    }
+    String::new()
 }
