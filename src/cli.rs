@@ -4,7 +4,8 @@
 //! --check` found files to change); 2 bad usage or bad input.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lapis::expr::eval::{eval_str, Context};
+use lapis::expr::eval::{eval_str, evaluate, Context};
+use lapis::expr::parse::parse_expression;
 use lapis::graph::validate::{self, Problem, Severity};
 use lapis::graph::WorkflowGraph;
 use lapis::workflow::text::{self, SpanIndex};
@@ -573,13 +574,14 @@ fn cmd_eval(
                 .map_err(|e| format!("{}: not a valid context: {e}", p.display()))?
         }
     };
-    // A bare expression gets its `@`; columns stay those of what was typed.
-    let (text, shift) = if expression.starts_with('@') || expression.contains("@{") {
-        (expression.to_owned(), 0)
+    // Text that starts with `@` or holds `@{` is a JSON string value; any
+    // other text is a bare expression. Columns are those of what was typed.
+    let result = if expression.starts_with('@') || expression.contains("@{") {
+        eval_str(expression, &ctx)
     } else {
-        (format!("@{expression}"), 1)
+        parse_expression(expression).and_then(|e| evaluate(&e, &ctx))
     };
-    match eval_str(&text, &ctx) {
+    match result {
         Ok(v) => {
             let _ = writeln!(
                 out,
@@ -589,8 +591,8 @@ fn cmd_eval(
             Ok(0)
         }
         Err(e) => {
-            let start = e.span.start.saturating_sub(shift);
-            let end = e.span.end.saturating_sub(shift).max(start + 1);
+            let start = e.span.start;
+            let end = e.span.end.max(start + 1);
             let _ = writeln!(err, "error: column {}: {}", start + 1, e.message);
             let _ = write!(err, "{}", caret(expression, start, end));
             Ok(1)

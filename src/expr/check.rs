@@ -306,10 +306,8 @@ impl<'a> Checker<'a> {
             return;
         }
         match v {
-            Value::String(s) => {
-                if is_expression(s) && !(self.arm && is_arm_expression(s)) {
-                    self.check_text(site, pointer, s, out);
-                }
+            Value::String(s) if is_expression(s) && !(self.arm && is_arm_expression(s)) => {
+                self.check_text(site, pointer, s, out);
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -464,15 +462,13 @@ impl<'a> Checker<'a> {
             return;
         }
         match c.key.as_str() {
-            "item" => {
-                if !self.item_available(site) {
-                    report(
-                        "expr-item-outside-foreach",
-                        Level::Error,
-                        call_span,
-                        "item() is used outside any Foreach loop (it has a value only inside a Foreach, or in the inputs of a Select, Query or Table action)".into(),
-                    );
-                }
+            "item" if !self.item_available(site) => {
+                report(
+                    "expr-item-outside-foreach",
+                    Level::Error,
+                    call_span,
+                    "item() is used outside any Foreach loop (it has a value only inside a Foreach, or in the inputs of a Select, Query or Table action)".into(),
+                );
             }
             "items" | "iterationindexes" => {
                 let Some((name, span)) = c.literal_arg(0) else {
@@ -617,14 +613,14 @@ impl<'a> Checker<'a> {
             .or_else(|| self.by_lower.get(&name.to_lowercase()).copied())
     }
 
+    /// An action whose name differs only by spaces written as underscores
+    /// (or the reverse).
     fn suggest_action(&self, name: &str) -> Option<&str> {
-        let alt = name.replace(' ', "_");
-        if alt != name {
-            if let Some(id) = self.find(&alt) {
-                return Some(&self.outline.nodes[id].name);
-            }
-        }
-        None
+        [name.replace(' ', "_"), name.replace('_', " ")]
+            .iter()
+            .filter(|alt| alt.as_str() != name)
+            .find_map(|alt| self.find(alt))
+            .map(|id| self.outline.nodes[id].name.as_str())
     }
 
     /// Foreach loops (and, with `until`, Until loops) around the site,
@@ -674,9 +670,8 @@ impl<'a> Checker<'a> {
         if t.role == Role::Trigger || site.kind == SiteKind::Outputs {
             return None;
         }
-        let Some(n) = site.node else {
-            return None;
-        };
+        // Outside every node, every action has finished.
+        let n = site.node?;
         let node = &o.nodes[n];
         let chain: Vec<NodeId> = std::iter::once(target).chain(o.ancestors(target)).collect();
         if site.kind == SiteKind::UntilExpression && chain[1..].contains(&n) {
@@ -704,6 +699,11 @@ impl<'a> Checker<'a> {
                     format!(
                         "`{}` is inside `{}`, which has not finished while its own fields are evaluated",
                         t.name, node.name
+                    )
+                } else if target == level {
+                    format!(
+                        "`{}` encloses `{}`, so it has not finished when `{}` runs",
+                        t.name, node.name, node.name
                     )
                 } else {
                     format!(

@@ -130,7 +130,7 @@ impl<'a, U: Unit> Parser<'a, U> {
             (Some('@'), Some('@')) => {
                 // "@@…": a literal "@", then text.
                 self.pos = 2;
-                self.text(String::from("@"), 1)
+                self.text(String::from("@"), 0)
             }
             (Some('@'), Some('{')) => self.text(String::new(), 0),
             (Some('@'), _) => Ok(Template::Expression(self.whole_expression(1)?)),
@@ -155,6 +155,7 @@ impl<'a, U: Unit> Parser<'a, U> {
             let hint = match self.peek() {
                 Some('}') => " (an `@{…}` interpolation needs the `@{` before the expression)",
                 Some('(') => " (only a function name can be called)",
+                Some(')') => " (a `)` without its `(`)",
                 _ => "",
             };
             return Err(self.err_here(format!(
