@@ -1643,3 +1643,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn renaming_references_rewrites_only_the_names() {
+    use lapis::expr::rename_references;
+    let text = "Hi @{body('Get')?['Get']} @{actions('Get')['status']} @{parameters('Get')} @{body('Getter')}";
+    let out = rename_references(text, &[RefKind::Action], "Get", "Fetch it's").unwrap();
+    assert_eq!(
+        out.as_deref(),
+        Some("Hi @{body('Fetch it''s')?['Get']} @{actions('Fetch it''s')['status']} @{parameters('Get')} @{body('Getter')}")
+    );
+    // The result refers to the new name.
+    let refs = parse_string_value(out.as_deref().unwrap())
+        .unwrap()
+        .references();
+    assert_eq!(refs[0].name, "Fetch it's");
+    assert_eq!(
+        rename_references("@body('Other')", &[RefKind::Action], "Get", "X").unwrap(),
+        None
+    );
+    assert_eq!(
+        rename_references("plain text", &[RefKind::Action], "Get", "X").unwrap(),
+        None
+    );
+    let loops = rename_references("é@{items('Loop')}", &[RefKind::Loop], "Loop", "Each").unwrap();
+    assert_eq!(loops.as_deref(), Some("é@{items('Each')}"));
+    assert!(rename_references("@body('Get'", &[RefKind::Action], "Get", "X").is_err());
+}
+
+#[test]
+fn a_multipart_index_must_be_a_number() {
+    let mut ctx = Context::default();
+    ctx.trigger_outputs = Some(json!({"body": {"$multipart": [{"body": "x"}]}}));
+    let e = eval_str("@triggerMultipartBody('0')", &ctx).unwrap_err();
+    assert!(e.message.contains("not \"0\""), "{}", e.message);
+    assert_eq!(
+        eval_str("@triggerMultipartBody(0)", &ctx).unwrap(),
+        json!("x")
+    );
+}

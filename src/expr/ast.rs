@@ -6,6 +6,7 @@
 //! node carries the [`Span`] of its text, in characters counted from the
 //! start of the JSON string value.
 
+use super::registry::FunctionInfo;
 use super::Span;
 use serde_json::Number;
 
@@ -64,6 +65,9 @@ pub struct Call {
     pub name_span: Span,
     /// Where the whole call is, from the name to the closing parenthesis.
     pub span: Span,
+    /// The function of that name in the registry, if any (found once, when
+    /// parsing).
+    pub function: Option<&'static FunctionInfo>,
     /// The arguments, in order.
     pub args: Vec<Expr>,
 }

@@ -20,7 +20,7 @@
 
 use super::ast::{Call, Template};
 use super::parse::{is_expression, parse_string_value};
-use super::{registry, Span};
+use super::Span;
 use crate::workflow::model::{is_arm_expression, ActionType};
 use crate::workflow::text::escape_pointer;
 use crate::workflow::tree::{NodeId, Outline, Role};
@@ -436,7 +436,7 @@ impl<'a> Checker<'a> {
         c: &Call,
         report: &mut dyn FnMut(&'static str, Level, Span, String),
     ) {
-        let Some(info) = registry::lookup(&c.key) else {
+        let Some(info) = c.function else {
             report(
                 "expr-unknown-function",
                 Level::Error,

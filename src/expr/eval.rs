@@ -319,6 +319,11 @@ impl<'c> Evaluator<'c> {
                 null_safe,
             } => {
                 let t = self.eval(target)?;
+                // A literal index is read from the tree, without a copy.
+                if let ExprKind::String(name) = &index.kind {
+                    let span = Span::new(target.span.end, e.span.end);
+                    return select(t, Key::Name(name), *null_safe, span);
+                }
                 let i = self.eval(index)?;
                 let key = match &*i {
                     Value::String(s) => Key::Name(s),
@@ -356,7 +361,7 @@ impl<'c> Evaluator<'c> {
     }
 
     fn call(&self, c: &Call, span: Span) -> Out<'c> {
-        let info = registry::lookup(&c.key);
+        let info = c.function;
         if let Some(info) = info {
             if !info.accepts(c.args.len()) {
                 return Err(ExprError::new(
@@ -371,12 +376,21 @@ impl<'c> Evaluator<'c> {
                 ));
             }
         }
+        if info.is_some_and(|i| i.category == registry::Category::Workflow) {
+            // Every argument is evaluated first (workflow functions take at
+            // most two). A string literal (a name) is read straight from the
+            // tree: evaluating it could not fail, and would only copy it.
+            let mut args = [Cow::Owned(Value::Null), Cow::Owned(Value::Null)];
+            for (slot, a) in args.iter_mut().zip(&c.args) {
+                if !matches!(a.kind, ExprKind::String(_)) {
+                    *slot = self.eval(a)?;
+                }
+            }
+            return self.workflow_call(c, &args, span);
+        }
         let mut args: Vec<Cow<'c, Value>> = Vec::with_capacity(c.args.len());
         for a in &c.args {
             args.push(self.eval(a)?);
-        }
-        if let Some(r) = self.workflow_function(c, &args, span) {
-            return r;
         }
         let owned: Vec<Value> = args.into_iter().map(Cow::into_owned).collect();
         let answer = super::functions::call(&c.key, &owned)
@@ -400,19 +414,13 @@ impl<'c> Evaluator<'c> {
         }
     }
 
-    /// The workflow functions; `None` when `c` is not one.
-    fn workflow_function(&self, c: &Call, args: &[Cow<'c, Value>], span: Span) -> Option<Out<'c>> {
-        match registry::lookup(&c.key) {
-            Some(info) if info.category == registry::Category::Workflow => {
-                Some(self.workflow_call(c, args, span))
-            }
-            _ => None,
-        }
-    }
-
+    /// The workflow functions (`c.function` is in that category).
     fn workflow_call(&self, c: &Call, args: &[Cow<'c, Value>], span: Span) -> Out<'c> {
         let ctx = self.ctx;
         let name_arg = |i: usize| -> Result<&str, ExprError> {
+            if let Some(ExprKind::String(s)) = c.args.get(i).map(|a| &a.kind) {
+                return Ok(s.as_str());
+            }
             match args.get(i).map(|a| &**a) {
                 Some(Value::String(s)) => Ok(s.as_str()),
                 Some(other) => Err(ExprError::new(
@@ -427,6 +435,14 @@ impl<'c> Evaluator<'c> {
             }
         };
         let at = |i: usize| c.args.get(i).map_or(span, |a| a.span);
+        // The value of argument `i` (string literals were not evaluated).
+        let arg = |i: usize| -> Value {
+            match (c.args.get(i).map(|a| &a.kind), args.get(i)) {
+                (Some(ExprKind::String(s)), _) => Value::String(s.clone()),
+                (_, Some(v)) => (**v).clone(),
+                _ => Value::Null,
+            }
+        };
         match c.key.as_str() {
             "parameters" => {
                 let n = name_arg(0)?;
@@ -489,7 +505,7 @@ impl<'c> Evaluator<'c> {
             }
             "triggermultipartbody" => {
                 let body = field(self.trigger_outputs(span)?, "body");
-                multipart_body(&body, &args[0], at(0))
+                multipart_body(&body, &arg(0), at(0))
             }
             "actions" => self.action_result(name_arg(0)?, at(0)).map(Cow::Borrowed),
             "outputs" | "actionoutputs" => {
@@ -508,7 +524,7 @@ impl<'c> Evaluator<'c> {
                     "formdatamultivalues" => {
                         Ok(Cow::Owned(Value::Array(form_values(&body, name_arg(1)?))))
                     }
-                    _ => multipart_body(&body, &args[1], at(1)),
+                    _ => multipart_body(&body, &arg(1), at(1)),
                 }
             }
             "result" => self.result(name_arg(0)?, at(0)),
@@ -700,6 +716,7 @@ fn default_workflow() -> Value {
     })
 }
 
+#[derive(Clone, Copy)]
 enum Key<'a> {
     Name(&'a str),
     Position(i64),
@@ -707,79 +724,85 @@ enum Key<'a> {
 
 /// `target[key]`, `target.key`, with or without `?`.
 fn select<'c>(target: Cow<'c, Value>, key: Key<'_>, null_safe: bool, span: Span) -> Out<'c> {
-    let found = {
-        let t: &Value = &target;
-        match (t, &key) {
-            (Value::Null, _) if null_safe => return Ok(Cow::Owned(Value::Null)),
-            (Value::Object(m), Key::Name(name)) => {
-                let hit = m.get_key_value(*name).or_else(|| {
-                    m.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
-                });
-                match hit {
-                    Some((k, _)) => k.clone(),
-                    None if null_safe => return Ok(Cow::Owned(Value::Null)),
-                    None => {
-                        let names: Vec<&str> = m.keys().map(String::as_str).take(20).collect();
-                        let tail = if m.len() > 20 { ", …" } else { "" };
-                        return Err(ExprError::new(
-                            format!(
-                                "property '{name}' doesn't exist, available properties are '{}{tail}' (use ?['{name}'] to get null instead)",
-                                names.join(", ")
-                            ),
-                            span,
-                        ));
-                    }
-                }
-            }
-            (Value::Object(_), Key::Position(i)) => {
-                return Err(ExprError::new(
-                    format!("an object's properties are selected by name, e.g. ['id'], not by position [{i}]"),
-                    span,
-                ))
-            }
-            (Value::Array(a), Key::Position(i)) => {
-                if *i < 0 || *i as u128 >= a.len() as u128 {
-                    return Err(ExprError::new(
+    Ok(match target {
+        Cow::Borrowed(t) => {
+            child(t, key, null_safe, span)?.map_or(Cow::Owned(Value::Null), Cow::Borrowed)
+        }
+        Cow::Owned(t) => Cow::Owned(
+            child(&t, key, null_safe, span)?
+                .cloned()
+                .unwrap_or(Value::Null),
+        ),
+    })
+}
+
+/// The value `key` selects in `t`; `None` for null.
+fn child<'v>(
+    t: &'v Value,
+    key: Key<'_>,
+    null_safe: bool,
+    span: Span,
+) -> Result<Option<&'v Value>, ExprError> {
+    match (t, key) {
+        (Value::Null, _) if null_safe => Ok(None),
+        (Value::Object(m), Key::Name(name)) => {
+            let hit = m.get(name).or_else(|| {
+                m.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            });
+            match hit {
+                Some(v) => Ok(Some(v)),
+                None if null_safe => Ok(None),
+                None => {
+                    let names: Vec<&str> = m.keys().map(String::as_str).take(20).collect();
+                    let tail = if m.len() > 20 { ", …" } else { "" };
+                    Err(ExprError::new(
                         format!(
-                            "array index '{i}' is outside bounds (0, {}) of array",
-                            a.len() as i64 - 1
+                            "property '{name}' doesn't exist, available properties are '{}{tail}' (use ?['{name}'] to get null instead)",
+                            names.join(", ")
                         ),
                         span,
-                    ));
+                    ))
                 }
-                return Ok(match target {
-                    Cow::Borrowed(Value::Array(a)) => Cow::Borrowed(&a[*i as usize]),
-                    Cow::Owned(Value::Array(mut a)) => Cow::Owned(a.swap_remove(*i as usize)),
-                    _ => Cow::Owned(Value::Null),
-                });
-            }
-            (other, key) => {
-                let what = match key {
-                    Key::Name(n) => format!("property '{n}' cannot be selected"),
-                    Key::Position(i) => format!("index '{i}' cannot be selected"),
-                };
-                let how = match other {
-                    Value::Array(_) => " (select an item by position first, e.g. [0])",
-                    Value::Null => " (use ? to get null instead, e.g. ?['x'])",
-                    _ => "",
-                };
-                return Err(ExprError::new(
-                    format!(
-                        "{what}: selection is not supported on values of type '{}'{how}",
-                        type_name(other)
-                    ),
-                    span,
-                ));
             }
         }
-    };
-    Ok(match target {
-        Cow::Borrowed(Value::Object(m)) => {
-            m.get(&found).map_or(Cow::Owned(Value::Null), Cow::Borrowed)
+        (Value::Object(_), Key::Position(i)) => Err(ExprError::new(
+            format!(
+                "an object's properties are selected by name, e.g. ['id'], not by position [{i}]"
+            ),
+            span,
+        )),
+        (Value::Array(a), Key::Position(i)) => match usize::try_from(i).ok().and_then(|i| a.get(i))
+        {
+            Some(v) => Ok(Some(v)),
+            None => Err(ExprError::new(
+                format!(
+                    "array index '{i}' is outside bounds (0, {}) of array",
+                    a.len() as i64 - 1
+                ),
+                span,
+            )),
+        },
+        (other, key) => {
+            let what = match key {
+                Key::Name(n) => format!("property '{n}' cannot be selected"),
+                Key::Position(i) => format!("index '{i}' cannot be selected"),
+            };
+            let how = match other {
+                Value::Array(_) => " (select an item by position first, e.g. [0])",
+                Value::Null => " (use ? to get null instead, e.g. ?['x'])",
+                _ => "",
+            };
+            Err(ExprError::new(
+                format!(
+                    "{what}: selection is not supported on values of type '{}'{how}",
+                    type_name(other)
+                ),
+                span,
+            ))
         }
-        Cow::Owned(Value::Object(mut m)) => Cow::Owned(m.remove(&found).unwrap_or(Value::Null)),
-        _ => Cow::Owned(Value::Null),
-    })
+    }
 }
 
 /// The name in a `Content-Disposition: form-data; name="x"` header.

@@ -21,7 +21,7 @@
 //! to [`MAX_HEIGHT`] levels, so hostile input cannot exhaust the stack.
 
 use super::ast::{Call, Expr, ExprKind, Segment, Template};
-use super::{ExprError, Span};
+use super::{registry, ExprError, Span};
 use serde_json::Number;
 
 /// Deepest nesting of parentheses and brackets accepted.
@@ -570,6 +570,7 @@ impl<'a, U: Unit> Parser<'a, U> {
         Ok((
             Expr {
                 kind: ExprKind::Call(Call {
+                    function: registry::lookup(&key),
                     name,
                     key,
                     name_span,
