@@ -1682,3 +1682,27 @@ fn a_multipart_index_must_be_a_number() {
         json!("x")
     );
 }
+
+#[test]
+fn reachable_agrees_with_the_upstream_check() {
+    // Every action `reachable` lists passes the check, every other fails it,
+    // at every node of a generated workflow with scopes and parallel
+    // branches.
+    let doc = Document::from_value(lapis::synth::generate(120, 4)).unwrap();
+    let o = doc.outline(0).unwrap();
+    let c = Checker::new(&doc.root, &o);
+    for n in o.actions() {
+        let pointer = format!("{}/inputs", n.pointer);
+        let r = c.reachable(c.site(&pointer));
+        for a in o.actions() {
+            let fs = c.check_field(&pointer, &format!("@actions('{}')", a.name));
+            assert_eq!(
+                fs.is_empty(),
+                r.actions.contains(&a.name),
+                "{} reading {}: {fs:?}",
+                n.name,
+                a.name
+            );
+        }
+    }
+}

@@ -25,9 +25,7 @@ use crate::workflow::model::{is_arm_expression, ActionType};
 use crate::workflow::text::escape_pointer;
 use crate::workflow::tree::{NodeId, Outline, Role};
 use serde_json::{Map, Value};
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 /// Logic Apps' limit on the length of one expression, in characters.
 pub const MAX_EXPRESSION_CHARS: usize = 8192;
@@ -153,8 +151,6 @@ pub struct Checker<'a> {
     by_lower: HashMap<String, NodeId>,
     /// The run-after predecessors of each node among its siblings.
     preds: Vec<Vec<NodeId>>,
-    /// Siblings reachable backwards from a node, computed on demand.
-    upstream_cache: RefCell<HashMap<NodeId, Rc<HashSet<NodeId>>>>,
     /// True for an ARM template: `[…]` strings are ARM expressions.
     arm: bool,
 }
@@ -240,7 +236,6 @@ impl<'a> Checker<'a> {
             by_name,
             by_lower,
             preds,
-            upstream_cache: RefCell::new(HashMap::new()),
             arm: root.get("resources").is_some_and(Value::is_array),
         }
     }
@@ -645,11 +640,28 @@ impl<'a> Checker<'a> {
         site.kind == SiteKind::ItemInputs || !self.enclosing_loops(site, false).is_empty()
     }
 
-    /// Siblings from which `id` is reachable backwards through runAfter.
-    fn upstream_siblings(&self, id: NodeId) -> Rc<HashSet<NodeId>> {
-        if let Some(s) = self.upstream_cache.borrow().get(&id) {
-            return Rc::clone(s);
+    /// Whether `target` is reachable backwards from `from` through
+    /// runAfter (a search that stops when it finds it: references are
+    /// usually to a direct predecessor).
+    fn reaches_back(&self, from: NodeId, target: NodeId) -> bool {
+        if self.preds[from].contains(&target) {
+            return true;
         }
+        let mut seen = HashSet::new();
+        let mut stack: Vec<NodeId> = self.preds[from].clone();
+        while let Some(p) = stack.pop() {
+            if p == target {
+                return true;
+            }
+            if seen.insert(p) {
+                stack.extend(self.preds[p].iter().copied());
+            }
+        }
+        false
+    }
+
+    /// Siblings from which `id` is reachable backwards through runAfter.
+    fn upstream_siblings(&self, id: NodeId) -> HashSet<NodeId> {
         let mut seen = HashSet::new();
         let mut stack: Vec<NodeId> = self.preds[id].clone();
         while let Some(p) = stack.pop() {
@@ -657,9 +669,17 @@ impl<'a> Checker<'a> {
                 stack.extend(self.preds[p].iter().copied());
             }
         }
-        let rc = Rc::new(seen);
-        self.upstream_cache.borrow_mut().insert(id, Rc::clone(&rc));
-        rc
+        seen
+    }
+
+    /// Marks `id` and every action nested in it.
+    fn mark_with_descendants(&self, id: NodeId, marks: &mut [bool]) {
+        marks[id] = true;
+        for b in &self.outline.nodes[id].branches {
+            for &c in &b.children {
+                self.mark_with_descendants(c, marks);
+            }
+        }
     }
 
     /// `None` when `target` has finished wherever the site is evaluated;
@@ -712,7 +732,7 @@ impl<'a> Checker<'a> {
                     )
                 });
             }
-            if self.upstream_siblings(level).contains(&holder) {
+            if self.reaches_back(level, holder) {
                 return None;
             }
             let via = if holder == target {
@@ -733,9 +753,28 @@ impl<'a> Checker<'a> {
     /// What an expression at `site` may name: for completion.
     pub fn reachable(&self, site: Site) -> Reachable {
         let o = self.outline;
+        let mut upstream = vec![false; o.nodes.len()];
+        match site.node {
+            None => upstream.iter_mut().for_each(|u| *u = true),
+            Some(_) if site.kind == SiteKind::Outputs => {
+                upstream.iter_mut().for_each(|u| *u = true)
+            }
+            Some(n) if o.nodes[n].role == Role::Trigger => {}
+            Some(n) => {
+                for level in std::iter::once(n).chain(o.ancestors(n)) {
+                    for s in self.upstream_siblings(level) {
+                        self.mark_with_descendants(s, &mut upstream);
+                    }
+                }
+                if site.kind == SiteKind::UntilExpression {
+                    self.mark_with_descendants(n, &mut upstream);
+                    upstream[n] = false;
+                }
+            }
+        }
         let actions = o
             .actions()
-            .filter(|n| self.not_upstream(site, n.id).is_none())
+            .filter(|n| upstream[n.id])
             .map(|n| n.name.clone())
             .collect();
         let names = |ids: Vec<NodeId>| -> Vec<String> {
