@@ -1673,8 +1673,10 @@ fn renaming_references_rewrites_only_the_names() {
 
 #[test]
 fn a_multipart_index_must_be_a_number() {
-    let mut ctx = Context::default();
-    ctx.trigger_outputs = Some(json!({"body": {"$multipart": [{"body": "x"}]}}));
+    let ctx = Context {
+        trigger_outputs: Some(json!({"body": {"$multipart": [{"body": "x"}]}})),
+        ..Context::default()
+    };
     let e = eval_str("@triggerMultipartBody('0')", &ctx).unwrap_err();
     assert!(e.message.contains("not \"0\""), "{}", e.message);
     assert_eq!(
