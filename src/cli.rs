@@ -79,10 +79,10 @@ pub enum Command {
         #[arg(long)]
         workflow: Option<String>,
     },
-    /// Evaluate a workflow expression, e.g. `lapis eval "concat('a', 'b')"`.
+    /// Evaluate a workflow expression, e.g. `lapis eval "body('Get')?['id']" --context run.json`.
     Eval {
-        /// The expression: `@…`, a bare expression (the `@` is added), or
-        /// text with `@{…}` interpolations.
+        /// The expression: a bare one such as `body('Get')?['id']`, or a JSON
+        /// string value (`@…`, or text with `@{…}` interpolations).
         #[arg(allow_hyphen_values = true)]
         expression: String,
         /// A JSON file with what the expression may read: parameters,
