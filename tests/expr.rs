@@ -1708,3 +1708,22 @@ fn reachable_agrees_with_the_upstream_check() {
         }
     }
 }
+
+#[test]
+fn the_deepest_accepted_expressions_evaluate_without_exhausting_the_stack() {
+    let ctx = Context {
+        parameters: json!({"x": "x"}).as_object().unwrap().clone(),
+        trigger_outputs: Some(json!({"body": null})),
+        ..Context::default()
+    };
+    // Nested calls, as deep as the parser accepts.
+    let n = MAX_NESTING;
+    let text = format!("@{}'x'{}", "parameters(".repeat(n), ")".repeat(n));
+    assert_eq!(eval_str(&text, &ctx).unwrap(), json!("x"));
+    // A long chain of null-safe selections.
+    let text = format!("@triggerBody(){}", "?['a']".repeat(240));
+    assert_eq!(eval_str(&text, &ctx).unwrap(), Value::Null);
+    let doc =
+        Document::from_value(definition(json!({"A": compose(json!(text), json!({}))}))).unwrap();
+    assert!(check_definition(&doc.root, &doc.outline(0).unwrap()).is_empty());
+}

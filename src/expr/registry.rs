@@ -299,6 +299,10 @@ pub fn completions(prefix: &str) -> Vec<&'static FunctionInfo> {
 /// The known function whose name is closest to `name`, for "did you mean"
 /// hints; `None` when nothing is close.
 pub fn suggest(name: &str) -> Option<&'static FunctionInfo> {
+    // No function name is this long: spare the comparisons.
+    if name.len() > 40 {
+        return None;
+    }
     let lower = name.to_ascii_lowercase();
     let mut best: Option<(usize, &'static FunctionInfo)> = None;
     for f in FUNCTIONS {
