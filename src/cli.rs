@@ -4,6 +4,8 @@
 //! --check` found files to change); 2 bad usage or bad input.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lapis::expr::eval::{eval_str, evaluate, Context};
+use lapis::expr::parse::parse_expression;
 use lapis::graph::validate::{self, Problem, Severity};
 use lapis::graph::WorkflowGraph;
 use lapis::workflow::text::{self, SpanIndex};
@@ -77,6 +79,18 @@ pub enum Command {
         #[arg(long)]
         workflow: Option<String>,
     },
+    /// Evaluate a workflow expression, e.g. `lapis eval "body('Get')?['id']" --context run.json`.
+    Eval {
+        /// The expression: a bare one such as `body('Get')?['id']`, or a JSON
+        /// string value (`@…`, or text with `@{…}` interpolations).
+        #[arg(allow_hyphen_values = true)]
+        expression: String,
+        /// A JSON file with what the expression may read: parameters,
+        /// variables, triggerOutputs, actions, loops, appSettings, workflow,
+        /// now, …
+        #[arg(long, value_name = "FILE")]
+        context: Option<PathBuf>,
+    },
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -130,7 +144,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         None if cli.file.as_deref().is_some_and(|f| !f.exists()) => Err(format!(
-            "`{}` is neither a command (validate, fmt, export, graph, synth) nor an existing file",
+            "`{}` is neither a command (validate, fmt, export, graph, eval, synth) nor an existing file",
             cli.file.as_deref().unwrap_or(Path::new("")).display()
         )),
         None => {
@@ -160,6 +174,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             format,
             workflow,
         }) => cmd_graph(&file, format, workflow.as_deref(), out),
+        Some(Command::Eval {
+            expression,
+            context,
+        }) => cmd_eval(&expression, context.as_deref(), out, err),
         Some(Command::Synth {
             actions,
             depth,
@@ -530,4 +548,73 @@ fn cmd_synth_checked(
         }
     }
     Ok(0)
+}
+
+fn cmd_eval(
+    expression: &str,
+    context: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> CmdResult {
+    let ctx = match context {
+        None => Context::default(),
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let source = text::read_source(&bytes).map_err(|e| format!("{}:{e}", p.display()))?;
+            Context::from_json(&source.json)
+                .map_err(|e| format!("{}: not a valid context: {e}", p.display()))?
+        }
+    };
+    // Text that starts with `@` or holds `@{` is a JSON string value; any
+    // other text is a bare expression. Columns are those of what was typed.
+    let result = if expression.starts_with('@') || expression.contains("@{") {
+        eval_str(expression, &ctx)
+    } else {
+        parse_expression(expression).and_then(|e| evaluate(&e, &ctx))
+    };
+    match result {
+        Ok(v) => {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+            Ok(0)
+        }
+        Err(e) => {
+            let start = e.span.start;
+            let end = e.span.end.max(start + 1);
+            let _ = writeln!(err, "error: column {}: {}", start + 1, e.message);
+            let _ = write!(err, "{}", caret(expression, start, end));
+            Ok(1)
+        }
+    }
+}
+
+/// The line of `text` that holds character `start`, and a caret line under
+/// the characters `start..end` (cut at the end of the line).
+fn caret(text: &str, start: usize, end: usize) -> String {
+    let mut line_start = 0;
+    for line in text.split('\n') {
+        let len = line.chars().count();
+        if start <= line_start + len {
+            let col = start - line_start;
+            let pad: String = line
+                .chars()
+                .take(col)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let width = end
+                .min(line_start + len.max(col + 1))
+                .saturating_sub(start)
+                .max(1);
+            let shown: String = line
+                .chars()
+                .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+                .collect();
+            return format!("  {shown}\n  {pad}{}\n", "^".repeat(width));
+        }
+        line_start += len + 1;
+    }
+    String::new()
 }

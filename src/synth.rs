@@ -66,10 +66,6 @@ impl Gen {
         format!("{prefix}_{}", self.next)
     }
 
-    fn last(list: &Map<String, Value>) -> Option<String> {
-        list.keys().next_back().cloned()
-    }
-
     fn run_after(&mut self, list: &Map<String, Value>) -> Value {
         let keys: Vec<&String> = list.keys().collect();
         match keys.len() {
@@ -118,7 +114,9 @@ impl Gen {
             )
         } else {
             let name = self.name("Compose");
-            let prev = Self::last(list);
+            // Read an action this one runs after, so the reference is
+            // upstream (as Logic Apps requires).
+            let prev = run_after.as_object().and_then(|m| m.keys().next()).cloned();
             let inputs = match prev {
                 Some(p) => json!(format!("@outputs('{p}')")),
                 None => json!("@triggerBody()"),

@@ -108,6 +108,12 @@ const KNOWN_BREAKS: &[(&str, &[&str])] = &[
         "blob-storage-to-dynamics-365-import",
         &["aad-missing-field"],
     ),
+    // Four HTTP bodies read @{parameters('ActionGroupID')}, which the
+    // definition never declares (it declares AllAlertName and Region only).
+    ("ActivityLogAlertsForDDoS", &["expr-unknown-parameter"]),
+    // A designer mock: two variables read body('Create_a_goal') and
+    // body('Create_a_goal_2'), actions that are not in the file.
+    ("workflows__RunAfter.json", &["expr-unknown-action"]),
 ];
 
 #[test]

@@ -14,7 +14,14 @@
 //! - [`functions`]: the pure function library (string, collection, logic,
 //!   conversion, math, URI, JSON manipulation);
 //! - [`datetime`]: the date and time functions, with .NET format strings and
-//!   Windows or IANA time zones.
+//!   Windows or IANA time zones;
+//! - [`registry`]: every function's name, arity and signature, for the
+//!   checker and for completion.
+//!
+//! The designer's entry points: [`parse_string_value`] and [`Template`]
+//! (with [`Template::references`] and [`rename_references`] for renames),
+//! [`Checker`] (`check_all`, `check_field`, `reachable`), and
+//! [`eval_str`] / [`evaluate_value`] with a [`Context`].
 
 pub mod ast;
 pub mod check;
@@ -22,6 +29,55 @@ pub mod datetime;
 pub mod eval;
 pub mod functions;
 pub mod parse;
+pub mod registry;
+
+pub use ast::{Expr, RefKind, Reference, Template};
+pub use check::{check_definition, Checker, Finding, Level};
+pub use eval::{eval_str, evaluate_value, Context};
+pub use parse::{is_expression, parse_expression, parse_string_value};
+
+/// Renames, in a JSON string value, every reference by name of one of the
+/// given kinds from `old` to `new` (e.g. `body('Get')` → `body('Fetch')`
+/// when the action `Get` is renamed). The new name is quoted as the
+/// language wants (`'` doubled). Returns `Ok(None)` when nothing refers to
+/// `old`, and the parse error when the text is not a valid expression.
+pub fn rename_references(
+    text: &str,
+    kinds: &[RefKind],
+    old: &str,
+    new: &str,
+) -> Result<Option<String>, ExprError> {
+    if !is_expression(text) {
+        return Ok(None);
+    }
+    let refs = parse_string_value(text)?.references();
+    let mut spans: Vec<Span> = refs
+        .iter()
+        .filter(|r| kinds.contains(&r.kind) && r.name == old)
+        .map(|r| r.span)
+        .collect();
+    if spans.is_empty() {
+        return Ok(None);
+    }
+    spans.sort_by_key(|s| s.start);
+    let quoted = format!("'{}'", new.replace('\'', "''"));
+    let mut out = String::with_capacity(text.len() + spans.len() * new.len());
+    let mut next = spans.iter().peekable();
+    let mut skip_until = 0;
+    for (i, c) in text.chars().enumerate() {
+        if let Some(s) = next.peek() {
+            if i == s.start {
+                out.push_str(&quoted);
+                skip_until = s.end;
+                next.next();
+            }
+        }
+        if i >= skip_until {
+            out.push(c);
+        }
+    }
+    Ok(Some(out))
+}
 
 /// A half-open range of character offsets (not bytes) in the expression text.
 ///

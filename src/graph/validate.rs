@@ -1,6 +1,8 @@
 //! Validation: the mistakes Logic Apps would refuse at deployment (errors)
 //! and the ones it would accept but regret (warnings), each with the
 //! action's name, a JSON pointer and a sentence a person understands.
+//! Expression problems come from [`crate::expr::check`]; their message starts
+//! with the column inside the string.
 
 use super::WorkflowGraph;
 use crate::workflow::model::{
@@ -404,6 +406,21 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
                 }
             }
         }
+    }
+
+    // Expressions: syntax, functions, parameters, actions, variables, loops.
+    for f in crate::expr::check::check_definition(root, o) {
+        let severity = match f.level {
+            crate::expr::check::Level::Error => Severity::Error,
+            crate::expr::check::Level::Warning => Severity::Warning,
+        };
+        s.push(
+            severity,
+            f.code,
+            f.node,
+            f.pointer,
+            format!("column {} of the string: {}", f.span.start + 1, f.message),
+        );
     }
 
     s.out
