@@ -193,12 +193,11 @@ fn problems_panel_lists_a_broken_run_after_and_a_click_selects_the_action() {
     v["actions"]["Response"]["runAfter"] = serde_json::json!({"Get_stats": ["Succeeded"]});
     std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
     let mut h = app(Some(path));
-    let item = h.get_by_label_contains("Response: ");
-    assert!(item
-        .accesskit_node()
-        .label()
-        .unwrap_or_default()
-        .contains("Get_stats"));
+    let items: Vec<_> = h.get_all_by_label_contains("Response: ").collect();
+    let item = items
+        .into_iter()
+        .find(|n| n.accesskit_node().label().unwrap_or_default().contains("Get_stats"))
+        .expect("the problems panel names the broken run-after");
     item.click();
     h.run();
     assert_eq!(selected_names(&h), ["Response"]);

@@ -474,10 +474,9 @@ impl LapisApp {
                     .topological_order()
                     .into_iter()
                     .filter(|&i| d.graph.outline.nodes[i].parent.is_none())
-                    .filter(|&i| {
+                    .rfind(|&i| {
                         d.graph.outline.nodes[i].role == crate::workflow::tree::Role::Action
                     })
-                    .next_back()
                     .map(|i| d.graph.outline.nodes[i].name.clone());
                 (top, last)
             }
