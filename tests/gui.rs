@@ -196,7 +196,12 @@ fn problems_panel_lists_a_broken_run_after_and_a_click_selects_the_action() {
     let items: Vec<_> = h.get_all_by_label_contains("Response: ").collect();
     let item = items
         .into_iter()
-        .find(|n| n.accesskit_node().label().unwrap_or_default().contains("Get_stats"))
+        .find(|n| {
+            n.accesskit_node()
+                .label()
+                .unwrap_or_default()
+                .contains("Get_stats")
+        })
         .expect("the problems panel names the broken run-after");
     item.click();
     h.run();

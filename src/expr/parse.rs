@@ -453,12 +453,18 @@ impl<'a, U: Unit> Parser<'a, U> {
             return Err(self.err_here(format!("unexpected {} right after a number", self.found())));
         }
         let text: String = self.s[start..self.pos].iter().map(|u| u.ch()).collect();
+        // Integers too long for 64 bits, and floats beyond f64, keep their
+        // digits (JSON numbers have arbitrary precision here): they reach the
+        // functions whole, which decide whether they are in range.
         let number = if float {
-            None
+            text.parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .or_else(|| text.parse::<Number>().ok())
         } else if let Ok(i) = text.parse::<i64>() {
             Some(Number::from(i))
         } else {
-            text.parse::<u64>().ok().map(Number::from)
+            text.parse::<Number>().ok()
         };
         let number = match number {
             Some(n) => n,

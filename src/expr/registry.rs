@@ -173,7 +173,7 @@ pub static FUNCTIONS: &[FunctionInfo] = &[
     f("base64ToString", 1, 1, C::Conversion, "base64ToString(value)", "The text of a base64 string."),
     f("binary", 1, 1, C::Conversion, "binary(value)", "The binary content of a string."),
     f("bool", 1, 1, C::Conversion, "bool(value)", "The value as a boolean."),
-    v("createArray", 1, C::Conversion, "createArray(value1, value2, ...)", "An array of the arguments."),
+    v("createArray", 0, C::Conversion, "createArray(value1, value2, ...)", "An array of the arguments."),
     f("dataUri", 1, 1, C::Conversion, "dataUri(value)", "A data URI holding the text."),
     f("dataUriToBinary", 1, 1, C::Conversion, "dataUriToBinary(value)", "The binary content of a data URI."),
     f("dataUriToString", 1, 1, C::Conversion, "dataUriToString(value)", "The text of a data URI."),
