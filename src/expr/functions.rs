@@ -142,7 +142,7 @@ const FUNCTIONS: &[(&str, usize, Option<usize>)] = &[
     ("decodeBase64", 1, Some(1)),
     ("decodeDataUri", 1, Some(1)),
     ("decodeUriComponent", 1, Some(1)),
-    ("encodeUriComponent", 1, Some(1)),
+    ("encodeUriComponent", 1, None),
     ("float", 1, Some(2)),
     ("int", 1, Some(1)),
     ("json", 1, Some(1)),
@@ -439,9 +439,13 @@ impl<'a> Call<'a> {
                 let bytes = percent_decode(self.string(0)?);
                 Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
             }
-            "encodeUriComponent" | "uriComponent" => {
-                Ok(Value::String(percent_encode(&to_text(self.arg(0)))))
+            "encodeUriComponent" => {
+                // Real workflows (Microsoft's own templates among them) pass
+                // several parts; they are encoded as one joined text.
+                let joined: String = (0..self.args.len()).map(|i| to_text(self.arg(i)).into_owned()).collect();
+                Ok(Value::String(percent_encode(&joined)))
             }
+            "uriComponent" => Ok(Value::String(percent_encode(&to_text(self.arg(0))))),
             "uriComponentToBinary" => Ok(binary_value(
                 &percent_decode(self.string(0)?),
                 OCTET_STREAM,

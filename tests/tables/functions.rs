@@ -395,6 +395,7 @@ pub const CASES: &[Case] = &[
     ("decodeUriComponent", r#"["100%"]"#, Ok(r#""100%""#)),
     ("decodeUriComponent", r#"["%zz"]"#, Ok(r#""%zz""#)),
     ("encodeUriComponent", r#"["https://contoso.com"]"#, Ok(r#""https%3A%2F%2Fcontoso.com""#)),
+    ("encodeUriComponent", r#"["a b", "/c"]"#, Ok(r#""a%20b%2Fc""#)),
     ("encodeUriComponent", r#"["a b&c=€"]"#, Ok(r#""a%20b%26c%3D%E2%82%AC""#)),
     ("encodeUriComponent", r#"["AZaz09-_.~"]"#, Ok(r#""AZaz09-_.~""#)),
     ("uriComponent", r#"["https://contoso.com"]"#, Ok(r#""https%3A%2F%2Fcontoso.com""#)),
