@@ -273,12 +273,17 @@ impl LapisApp {
         }
     }
 
+    /// Shows a document, replacing the current one (no question asked).
+    pub fn open_document(&mut self, doc: Document) {
+        self.session.replace(doc);
+        self.canvas.fit_pending = true;
+    }
+
     /// Opens a file now, replacing the document (no question asked).
     pub fn open_path(&mut self, path: &Path) {
         match Document::load(path) {
             Ok(doc) => {
-                self.session.replace(doc);
-                self.canvas.fit_pending = true;
+                self.open_document(doc);
                 files::push_recent(&mut self.settings.recent, path);
                 self.session.status = format!("Opened {}", path.display());
             }
@@ -1190,7 +1195,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result<()> {
         "Lapis",
         options,
         Box::new(move |cc| {
-            egui_extras_setup(&cc.egui_ctx);
+            setup_style(&cc.egui_ctx);
             Ok(Box::new(
                 LapisApp::new(Options {
                     file,
@@ -1204,7 +1209,7 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result<()> {
 }
 
 /// Style tweaks: calm spacing, and the system's dark or light preference.
-pub fn egui_extras_setup(ctx: &egui::Context) {
+pub fn setup_style(ctx: &egui::Context) {
     ctx.options_mut(|o| o.theme_preference = egui::ThemePreference::System);
     ctx.all_styles_mut(|s| {
         s.spacing.item_spacing = egui::vec2(8.0, 6.0);

@@ -1,0 +1,96 @@
+//! `cargo bench --bench frame`: one designer frame (build the UI and
+//! tessellate it, no GPU) with a generated workflow all on screen, while
+//! the view pans a little every frame. Targets (DESIGN.md): 500 actions,
+//! median under 4 ms and p99 under 8 ms; 5,000 actions, p99 under 16 ms.
+
+use lapis::ui::{LapisApp, Options};
+use lapis::workflow::Document;
+use std::time::{Duration, Instant};
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn pct(s: &[Duration], p: f64) -> Duration {
+    let mut s = s.to_vec();
+    s.sort();
+    s[((s.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn input(t: f64) -> egui::RawInput {
+    egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1920.0, 1080.0),
+        )),
+        time: Some(t),
+        ..Default::default()
+    }
+}
+
+fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    println!(
+        "lapis frame benchmark: build + tessellate one frame, 1920x1080, everything on screen"
+    );
+    println!("| actions | frames | median | p99 | worst | shapes | vertices | target |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (n, frames, median_target, p99_target) in [
+        (500usize, 600usize, Some(4.0), 8.0),
+        (5000, 300, None, 16.0),
+    ] {
+        if filter
+            .as_deref()
+            .is_some_and(|f| !n.to_string().contains(f))
+        {
+            continue;
+        }
+        let doc =
+            Document::from_value(lapis::synth::generate(n, 8)).expect("a generated workflow loads");
+        let mut app = LapisApp::new(Options::default());
+        app.open_document(doc);
+        let ctx = egui::Context::default();
+        lapis::ui::setup_style(&ctx);
+        let mut samples = Vec::with_capacity(frames);
+        let (mut shapes, mut vertices) = (0usize, 0usize);
+        for f in 0..frames + 10 {
+            let t0 = Instant::now();
+            let out = ctx.run_ui(input(f as f64 / 60.0), |ui| app.frame(ui));
+            let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
+            let dt = t0.elapsed();
+            if f == 0 {
+                assert!(
+                    app.canvas.zoom < 1.0,
+                    "the first frame fits the drawing to the view"
+                );
+            }
+            // Pan by a pixel: the view changes, the drawing stays on screen.
+            app.canvas.offset.x += if f % 2 == 0 { 1.0 } else { -1.0 };
+            if f >= 10 {
+                samples.push(dt);
+                shapes = prims.len();
+                vertices = prims
+                    .iter()
+                    .map(|p| match &p.primitive {
+                        egui::epaint::Primitive::Mesh(m) => m.vertices.len(),
+                        _ => 0,
+                    })
+                    .sum();
+            }
+        }
+        let (med, p99, worst) = (pct(&samples, 0.5), pct(&samples, 0.99), pct(&samples, 1.0));
+        let ok = median_target.is_none_or(|t| ms(med) < t) && ms(p99) < p99_target;
+        let target = match median_target {
+            Some(t) => format!("median < {t} ms, p99 < {p99_target} ms"),
+            None => format!("p99 < {p99_target} ms"),
+        };
+        println!(
+            "| {n} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {shapes} meshes | {vertices} | {target} {} |",
+            samples.len(),
+            ms(med),
+            ms(p99),
+            ms(worst),
+            if ok { "✓" } else { "✗ MISSED" }
+        );
+    }
+}
