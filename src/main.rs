@@ -8,6 +8,7 @@ mod cli;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    let started = std::time::Instant::now();
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let designer = match args.as_slice() {
         [] => Some(None),
@@ -16,7 +17,7 @@ fn main() {
     };
     match designer {
         Some(file) => {
-            if let Err(e) = lapis::ui::run(file) {
+            if let Err(e) = lapis::ui::run(file, started) {
                 eprintln!(
                     "error: could not open the designer window: {e}\n\
                      The command line works without a window: see `lapis --help`."

@@ -1980,3 +1980,66 @@ mod random {
         }
     }
 }
+
+#[test]
+fn typing_in_one_field_is_one_undo_step_but_never_across_a_save() {
+    let mut ed = chain();
+    let original = canonical(&ed.doc.root);
+    let p = "/actions/A/inputs";
+    for text in ["h", "he", "hel", "hello"] {
+        ed.apply_typing(
+            Edit::Set {
+                pointer: p.into(),
+                value: json!(text),
+            },
+            p,
+        )
+        .unwrap();
+    }
+    assert_eq!(at(&ed, p), &json!("hello"));
+    assert!(ed.undo().is_some());
+    assert_eq!(
+        canonical(&ed.doc.root),
+        original,
+        "one undo takes back the word"
+    );
+    assert!(!ed.can_undo());
+    ed.redo();
+    assert_eq!(at(&ed, p), &json!("hello"));
+
+    // A save in the middle splits the run, so dirtiness stays exact.
+    ed.mark_saved();
+    ed.apply_typing(
+        Edit::Set {
+            pointer: p.into(),
+            value: json!("hello!"),
+        },
+        p,
+    )
+    .unwrap();
+    assert!(ed.is_dirty());
+    ed.undo();
+    assert_eq!(at(&ed, p), &json!("hello"));
+    assert!(!ed.is_dirty(), "back at the saved state");
+
+    // Another field, or any other edit, starts a new step.
+    ed.apply_typing(
+        Edit::Set {
+            pointer: p.into(),
+            value: json!("x"),
+        },
+        p,
+    )
+    .unwrap();
+    ed.end_typing();
+    ed.apply_typing(
+        Edit::Set {
+            pointer: p.into(),
+            value: json!("xy"),
+        },
+        p,
+    )
+    .unwrap();
+    ed.undo();
+    assert_eq!(at(&ed, p), &json!("x"));
+}

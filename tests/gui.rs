@@ -314,3 +314,32 @@ fn a_recovery_copy_is_offered_after_a_crash() {
     assert!(root(&h)["actions"].get("Compose").is_some());
     assert!(h.state().session.editor.is_dirty());
 }
+
+// ----- snapshots (wgpu on Mesa lavapipe; `UPDATE_SNAPSHOTS=1` rewrites them)
+
+#[test]
+fn snapshot_sample_with_the_http_action_selected() {
+    let mut h = app(None);
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    h.snapshot("designer-sample");
+}
+
+#[test]
+fn snapshot_nested_scopes() {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/order-sync/workflow.json"
+    ));
+    let mut h = app(Some(path));
+    h.snapshot("designer-order-sync");
+}
+
+#[test]
+fn snapshot_light_theme() {
+    let mut h = app(None);
+    h.ctx.set_theme(egui::Theme::Light);
+    h.run();
+    h.snapshot("designer-light");
+}

@@ -305,8 +305,11 @@ impl Canvas {
         }
 
         self.rubber_band(ui, &bg, &painter, origin, session, theme);
-        if self.show_minimap {
-            self.minimap(ui, rect, session.current(), theme);
+        // The minimap helps only when part of the drawing is out of view.
+        let d = session.current();
+        let all = LRect::new(0.0, 0.0, d.layout.size.0, d.layout.size.1);
+        if self.show_minimap && !view.contains_rect(&all) {
+            self.minimap(ui, rect, d, theme);
         }
         self.zoom_label(ui, rect, theme);
         intents
@@ -590,7 +593,7 @@ impl Canvas {
     fn minimap(&mut self, ui: &mut Ui, rect: Rect, d: &Derived, theme: &Theme) {
         let (w, h) = (d.layout.size.0.max(1.0), d.layout.size.1.max(1.0));
         let max = vec2(180.0, 140.0);
-        let s = (max.x / w).min(max.y / h);
+        let s = (max.x / w).min(max.y / h).min(0.1);
         let size = vec2(w * s, h * s).max(vec2(40.0, 30.0));
         let mr = Rect::from_min_size(rect.max - size - vec2(12.0, 12.0), size);
         let resp = ui.interact(

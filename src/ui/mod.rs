@@ -158,6 +158,10 @@ pub struct LapisApp {
     allow_close: bool,
     theme: Theme,
     focus_search: bool,
+    /// With `LAPIS_REPORT_FIRST_FRAME`, when the process started: the time
+    /// to the first frame is printed and the window closes.
+    report_first_frame: Option<Instant>,
+    frames: u64,
     palette_for: Option<(String, Option<String>)>,
 }
 
@@ -198,6 +202,8 @@ impl LapisApp {
             allow_close: false,
             theme: Theme::new(true),
             focus_search: false,
+            report_first_frame: None,
+            frames: 0,
             palette_for: None,
             recovery_found,
         };
@@ -1105,7 +1111,7 @@ impl LapisApp {
         if self.settings.problems {
             egui::Panel::bottom("lapis-problems")
                 .resizable(true)
-                .default_size(150.0)
+                .default_size(110.0)
                 .show(ui, |ui| {
                     if let Some(id) = panels::problems(ui, &mut self.session, &self.theme) {
                         self.reveal(id);
@@ -1151,6 +1157,20 @@ impl LapisApp {
             self.title = title;
         }
         self.autosave();
+        self.frames += 1;
+        if let Some(t) = self.report_first_frame {
+            // The first frame has been presented once the second one starts
+            // being built; report then.
+            if self.frames == 2 {
+                println!(
+                    "first frame after {:.0} ms ({} actions)",
+                    t.elapsed().as_secs_f64() * 1000.0,
+                    self.session.current().graph.action_count()
+                );
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            ctx.request_repaint();
+        }
         if self.session.editor.is_dirty() || self.dialog_rx.is_some() {
             ctx.request_repaint_after(Duration::from_millis(500));
         }
@@ -1178,8 +1198,9 @@ impl eframe::App for LapisApp {
     }
 }
 
-/// Opens the designer window and runs it until it closes.
-pub fn run(file: Option<PathBuf>) -> eframe::Result<()> {
+/// Opens the designer window and runs it until it closes. `started` is when
+/// the process started (for the first-frame report).
+pub fn run(file: Option<PathBuf>, started: Instant) -> eframe::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Lapis")
@@ -1191,19 +1212,22 @@ pub fn run(file: Option<PathBuf>) -> eframe::Result<()> {
     };
     let recovery_dir = files::data_dir().map(|d| d.join("recovery"));
     let native = std::env::var_os("LAPIS_NO_NATIVE_DIALOG").is_none();
+    let report = std::env::var_os("LAPIS_REPORT_FIRST_FRAME").is_some();
     eframe::run_native(
         "Lapis",
         options,
         Box::new(move |cc| {
             setup_style(&cc.egui_ctx);
-            Ok(Box::new(
-                LapisApp::new(Options {
-                    file,
-                    native_dialogs: native,
-                    recovery_dir,
-                })
-                .with_storage(cc.storage),
-            ))
+            let mut app = LapisApp::new(Options {
+                file,
+                native_dialogs: native,
+                recovery_dir,
+            })
+            .with_storage(cc.storage);
+            if report {
+                app.report_first_frame = Some(started);
+            }
+            Ok(Box::new(app))
         }),
     )
 }
