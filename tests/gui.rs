@@ -343,3 +343,29 @@ fn snapshot_light_theme() {
     h.run();
     h.snapshot("designer-light");
 }
+
+#[test]
+fn right_click_adds_an_action_inside_an_empty_branch() {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/order-sync/workflow.json"
+    ));
+    let mut h = app(Some(path));
+    h.get_by_role_and_label(Role::Button, "Any_failures (If)")
+        .click_secondary();
+    h.run();
+    h.get_by_label("Add inside False").click();
+    h.run();
+    h.get_by_label("Compose").click();
+    h.run();
+    let r = root(&h);
+    let added = &r["definition"]["actions"]["Any_failures"]["else"]["actions"]["Compose"];
+    assert_eq!(
+        added["type"],
+        "Compose",
+        "{}",
+        serde_json::to_string_pretty(&r["definition"]["actions"]["Any_failures"]).unwrap()
+    );
+    assert_eq!(added["runAfter"], serde_json::json!({}));
+    assert_eq!(selected_names(&h), ["Compose"]);
+}

@@ -58,10 +58,23 @@ impl Default for Canvas {
 /// What the user asked for on the canvas that the app must act on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CanvasIntent {
-    /// Rename the selected action (double-click on a card).
+    /// Rename the selected action (double-click on a card, or the menu).
     Rename,
-    /// Open the context menu's "Add action after" palette.
-    AddAfter(NodeId),
+    /// Add an action of a type into an actions object, after a sibling.
+    Add {
+        /// The action type (a palette entry).
+        type_name: String,
+        /// Pointer of the actions object.
+        container: String,
+        /// The sibling it runs after (`None`: first in its list).
+        after: Option<String>,
+    },
+    /// Duplicate the selection.
+    Duplicate,
+    /// Delete the selection.
+    Delete,
+    /// Copy the selection as JSON.
+    Copy,
 }
 
 impl Canvas {
@@ -199,6 +212,7 @@ impl Canvas {
                 if resp.secondary_clicked() {
                     context = Some(b.id);
                 }
+                resp.context_menu(|ui| card_menu(ui, d, b.id, &mut intents));
                 self.draw_card(
                     &painter,
                     sr,
@@ -279,8 +293,9 @@ impl Canvas {
             }
         }
         if let Some(nid) = context {
-            session.select_node(nid);
-            intents.push(CanvasIntent::AddAfter(nid));
+            if !session.is_selected(&session.current().graph.outline.nodes[nid].pointer) {
+                session.select_node(nid);
+            }
         }
         if let Some(nid) = toggle {
             let name = session.current().graph.outline.nodes[nid].name.clone();
@@ -703,6 +718,60 @@ impl Canvas {
             if !self.last_rect.contains_rect(r) {
                 self.center_pending = Some(nid);
             }
+        }
+    }
+}
+
+/// The right-click menu of a card: add after it or inside its branches,
+/// rename, duplicate, copy, delete.
+fn card_menu(ui: &mut Ui, d: &Derived, id: NodeId, intents: &mut Vec<CanvasIntent>) {
+    use crate::workflow::edit::PALETTE;
+    let o = &d.graph.outline;
+    let n = &o.nodes[id];
+    let mut palette = |ui: &mut Ui, container: String, after: Option<String>| {
+        for (t, label) in PALETTE {
+            if ui.button(*label).clicked() {
+                intents.push(CanvasIntent::Add {
+                    type_name: (*t).to_owned(),
+                    container: container.clone(),
+                    after: after.clone(),
+                });
+                ui.close();
+            }
+        }
+    };
+    if n.role == Role::Action {
+        let container = match n.parent {
+            Some((p, b)) => o.nodes[p].branches[b].actions_pointer.clone(),
+            None => format!("{}/actions", o.definition_pointer),
+        };
+        ui.menu_button("Add after", |ui| {
+            palette(ui, container, Some(n.name.clone()))
+        });
+    } else {
+        // After a trigger: first at the top level.
+        let container = format!("{}/actions", o.definition_pointer);
+        ui.menu_button("Add first action", |ui| palette(ui, container, None));
+    }
+    for br in &n.branches {
+        let label = match br.kind.label() {
+            l if l.is_empty() => "Add inside".to_owned(),
+            l => format!("Add inside {l}"),
+        };
+        let container = br.actions_pointer.clone();
+        ui.menu_button(label, |ui| palette(ui, container, None));
+    }
+    ui.separator();
+    for (label, intent) in [
+        ("Rename", CanvasIntent::Rename),
+        ("Duplicate", CanvasIntent::Duplicate),
+        ("Copy as JSON", CanvasIntent::Copy),
+        ("Delete", CanvasIntent::Delete),
+    ] {
+        let enabled = n.role == Role::Action || matches!(intent, CanvasIntent::Rename);
+        if ui.add_enabled(enabled, egui::Button::new(label)).clicked() {
+            intents.push(intent);
+            ui.close();
         }
     }
 }

@@ -1146,7 +1146,19 @@ impl LapisApp {
         for i in intents {
             match i {
                 CanvasIntent::Rename => self.begin_rename(),
-                CanvasIntent::AddAfter(_) => {}
+                CanvasIntent::Add {
+                    type_name,
+                    container,
+                    after,
+                } => self.add_action_at(&type_name, container, after),
+                CanvasIntent::Duplicate => self.duplicate_selected(),
+                CanvasIntent::Delete => self.delete_selected(),
+                CanvasIntent::Copy => {
+                    if let Some(t) = self.copy_selection() {
+                        ui.ctx().copy_text(t);
+                        self.session.status = "Copied as JSON".into();
+                    }
+                }
             }
         }
         self.dialogs(ui);
