@@ -9,6 +9,7 @@
 //! - [`files`]: recovery copies and recent files.
 
 pub mod canvas;
+pub mod expr_field;
 pub mod files;
 pub mod inspector;
 pub mod panels;
