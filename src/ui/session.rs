@@ -52,6 +52,9 @@ pub struct Session {
     derived: Option<Derived>,
     /// The last message for the status bar.
     pub status: String,
+    /// Checked expression fields at the current revision, by pointer.
+    expr_cache: std::collections::HashMap<String, (String, crate::ui::expr_field::ExprContext)>,
+    expr_cache_rev: u64,
 }
 
 impl Session {
@@ -64,6 +67,8 @@ impl Session {
             collapsed: HashSet::new(),
             derived: None,
             status: String::new(),
+            expr_cache: Default::default(),
+            expr_cache_rev: u64::MAX,
         };
         s.refresh();
         s
@@ -301,6 +306,39 @@ impl Session {
         let id = self.current().graph.outline.find(name)?;
         self.select_node(id);
         Some(id)
+    }
+}
+
+impl Session {
+    /// The findings and completions for an expression field at `pointer`
+    /// holding `text` (checked once per text and document revision).
+    pub fn expr_context(
+        &mut self,
+        pointer: &str,
+        text: &str,
+    ) -> crate::ui::expr_field::ExprContext {
+        let rev = self.editor.revision();
+        if rev != self.expr_cache_rev {
+            self.expr_cache.clear();
+            self.expr_cache_rev = rev;
+        }
+        if let Some((t, cx)) = self.expr_cache.get(pointer) {
+            if t == text {
+                return cx.clone();
+            }
+        }
+        self.refresh();
+        let d = self.current();
+        let root = &self.editor.doc.root;
+        let checker = crate::expr::check::Checker::new(root, &d.graph.outline);
+        let site = checker.site(pointer);
+        let cx = crate::ui::expr_field::ExprContext {
+            findings: checker.check_field(pointer, text),
+            reachable: checker.reachable(site),
+        };
+        self.expr_cache
+            .insert(pointer.to_owned(), (text.to_owned(), cx.clone()));
+        cx
     }
 }
 
