@@ -34,6 +34,10 @@ pub struct PanelState {
     pub new_param_type: String,
     /// Default values being typed, by parameter name.
     pub param_text: std::collections::HashMap<String, String>,
+    /// Containers folded in the outline, by pointer.
+    pub closed: std::collections::HashSet<String>,
+    /// The outline's rows, built at a document revision.
+    outline_rows: Option<(u64, Vec<Row>)>,
 }
 
 /// The left panel: tabs, then the tab's contents.
@@ -51,7 +55,7 @@ pub fn left(
     });
     ui.separator();
     match tab {
-        LeftTab::Outline => outline(ui, session),
+        LeftTab::Outline => outline(ui, st, session),
         LeftTab::Parameters => {
             parameters(ui, st, session);
             None
@@ -60,83 +64,133 @@ pub fn left(
     }
 }
 
-fn outline(ui: &mut Ui, session: &mut Session) -> Option<NodeId> {
-    let mut picked = None;
-    egui::ScrollArea::vertical()
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            let d = session.current();
-            let o = &d.graph.outline;
-            ui.label(RichText::new("Triggers").strong());
-            for &t in &o.triggers {
-                if tree_item(ui, session, t, &mut picked) {}
-            }
-            ui.add_space(4.0);
-            ui.label(RichText::new("Actions").strong());
-            let top = d.graph.order_siblings(&o.top).0;
-            for id in top {
-                tree(ui, session, id, &mut picked);
-            }
-        });
-    picked
+/// One row of the outline tree.
+#[derive(Debug, Clone)]
+enum Row {
+    Heading(&'static str),
+    Node(NodeId, usize),
+    Branch(String, usize),
 }
 
-fn tree(ui: &mut Ui, session: &Session, id: NodeId, picked: &mut Option<NodeId>) {
-    let d = session.current();
-    let n = &d.graph.outline.nodes[id];
-    if n.branches.is_empty() {
-        tree_item(ui, session, id, picked);
-        return;
-    }
-    let selected = session.is_selected(&n.pointer);
-    let header = format!("{} {}", super::canvas::icon(n.role, &n.ty), n.name);
-    let resp = egui::CollapsingHeader::new(RichText::new(header).color(if selected {
-        ui.visuals().selection.stroke.color
-    } else {
-        ui.visuals().text_color()
-    }))
-    .id_salt(("outline", &n.pointer))
-    .default_open(n.depth <= 2)
-    .show(ui, |ui| {
-        for (bi, br) in n.branches.iter().enumerate() {
+/// The rows of the outline with the open containers expanded: only what is
+/// visible is built and drawn, so a 5,000-action tree costs what fits on
+/// the screen.
+fn outline_rows(session: &Session, closed: &std::collections::HashSet<String>) -> Vec<Row> {
+    fn walk(
+        session: &Session,
+        closed: &std::collections::HashSet<String>,
+        id: NodeId,
+        depth: usize,
+        out: &mut Vec<Row>,
+    ) {
+        let d = session.current();
+        let n = &d.graph.outline.nodes[id];
+        out.push(Row::Node(id, depth));
+        if n.branches.is_empty() || closed.contains(&n.pointer) {
+            return;
+        }
+        for br in &n.branches {
             let label = br.kind.label();
             if !label.is_empty() {
-                ui.weak(label);
+                out.push(Row::Branch(label, depth + 1));
             }
-            let kids = d.graph.order_siblings(&br.children).0;
-            let _ = bi;
-            for k in kids {
-                tree(ui, session, k, picked);
+            for k in d.graph.order_siblings(&br.children).0 {
+                walk(session, closed, k, depth + 1, out);
             }
         }
-    });
-    if resp.header_response.secondary_clicked() || resp.header_response.double_clicked() {
-        *picked = Some(id);
     }
+    let d = session.current();
+    let o = &d.graph.outline;
+    let mut rows = vec![Row::Heading("Triggers")];
+    rows.extend(o.triggers.iter().map(|&t| Row::Node(t, 0)));
+    rows.push(Row::Heading("Actions"));
+    for id in d.graph.order_siblings(&o.top).0 {
+        walk(session, closed, id, 0, &mut rows);
+    }
+    rows
 }
 
-fn tree_item(ui: &mut Ui, session: &Session, id: NodeId, picked: &mut Option<NodeId>) -> bool {
-    let d = session.current();
-    let n = &d.graph.outline.nodes[id];
-    let selected = session.is_selected(&n.pointer);
-    let (e, w) = d.node_problems[id];
-    let mark = if e > 0 {
-        " ⛔"
-    } else if w > 0 {
-        " ⚠"
-    } else {
-        ""
-    };
-    let text = format!("{} {}{mark}", super::canvas::icon(n.role, &n.ty), n.name);
-    let r = ui
-        .selectable_label(selected, text)
-        .on_hover_text(&d.summaries[id]);
-    if r.clicked() {
-        *picked = Some(id);
-        true
-    } else {
-        false
+fn outline(ui: &mut Ui, st: &mut PanelState, session: &mut Session) -> Option<NodeId> {
+    let rev = session.editor.revision();
+    if st.outline_rows.as_ref().is_none_or(|(r, _)| *r != rev) {
+        st.outline_rows = Some((rev, outline_rows(session, &st.closed)));
     }
+    let rows = st
+        .outline_rows
+        .as_ref()
+        .map(|(_, r)| r.clone())
+        .unwrap_or_default();
+    let mut picked = None;
+    let mut toggle = None;
+    let row_h = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, row_h, rows.len(), |ui, range| {
+            let d = session.current();
+            for row in &rows[range] {
+                match row {
+                    Row::Heading(h) => {
+                        ui.label(RichText::new(*h).strong());
+                    }
+                    Row::Branch(label, depth) => {
+                        ui.horizontal(|ui| {
+                            ui.add_space(14.0 * *depth as f32 + 18.0);
+                            ui.weak(label);
+                        });
+                    }
+                    Row::Node(id, depth) => {
+                        let n = &d.graph.outline.nodes[*id];
+                        ui.horizontal(|ui| {
+                            ui.add_space(14.0 * *depth as f32);
+                            if n.branches.is_empty() {
+                                ui.add_space(18.0);
+                            } else {
+                                let open = !st.closed.contains(&n.pointer);
+                                let r = ui
+                                    .add(
+                                        egui::Button::new(if open { "⏷" } else { "⏵" })
+                                            .frame(false)
+                                            .small(),
+                                    )
+                                    .accessible_name(format!(
+                                        "{} {}",
+                                        if open { "Fold" } else { "Unfold" },
+                                        n.name
+                                    ));
+                                if r.clicked() {
+                                    toggle = Some(n.pointer.clone());
+                                }
+                            }
+                            let selected = session.is_selected(&n.pointer);
+                            let (e, w) = d.node_problems[*id];
+                            let mark = if e > 0 {
+                                " ⛔"
+                            } else if w > 0 {
+                                " ⚠"
+                            } else {
+                                ""
+                            };
+                            let text =
+                                format!("{} {}{mark}", super::canvas::icon(n.role, &n.ty), n.name);
+                            if ui
+                                .selectable_label(selected, text)
+                                .on_hover_text(&d.summaries[*id])
+                                .clicked()
+                            {
+                                picked = Some(*id);
+                            }
+                        });
+                    }
+                }
+            }
+        });
+    if let Some(p) = toggle {
+        if !st.closed.remove(&p) {
+            st.closed.insert(p);
+        }
+        st.outline_rows = None;
+    }
+    picked
 }
 
 fn parameters(ui: &mut Ui, st: &mut PanelState, session: &mut Session) {
