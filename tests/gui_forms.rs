@@ -60,6 +60,12 @@ fn click(h: &mut Harness<'static, LapisApp>, label: &str) {
     h.run();
 }
 
+/// Where the inspector panel starts: content wider than the panel would
+/// push it wider, frame after frame.
+fn panel_left(h: &Harness<'static, LapisApp>) -> f32 {
+    h.get_by_label("Properties").rect().min.x
+}
+
 fn open_settings(h: &mut Harness<'static, LapisApp>) {
     if h.query_by_label("Secure inputs").is_none() {
         click(h, "Settings");
@@ -190,6 +196,7 @@ fn authentication_types_switch_and_none_removes() {
 fn headers_table_add_edit_remove() {
     let mut h = app();
     select(&mut h, "Get_status");
+    let left = panel_left(&h);
     let headers = "/actions/Get_status/inputs/headers";
     click(&mut h, "Add header");
     // Nothing is written until the row has a name.
@@ -218,6 +225,8 @@ fn headers_table_add_edit_remove() {
     // A name already in the list is refused (headers ignore case).
     replace(&mut h, "Header name 2", "accept-language");
     assert_eq!(at(&h, &format!("{headers}/X-Trace")), Some(json!("on")));
+    assert!(h.query_by_label_contains("already in the list").is_some());
+    assert_eq!(panel_left(&h), left, "the error note widened the panel");
     click(&mut h, "Remove header 1");
     assert_eq!(at(&h, headers), Some(json!({"X-Trace": "on"})));
     // Queries are a table too.
@@ -332,6 +341,7 @@ fn move_to_secure_parameter_drops_the_literal() {
 fn authorization_header_is_a_secret() {
     let mut h = app();
     select(&mut h, "Get_status");
+    let left = panel_left(&h);
     click(&mut h, "Add header");
     type_in(&mut h, "Header name 2", "Authorization");
     type_in(&mut h, "Header value 2", "Bearer abc");
@@ -339,6 +349,7 @@ fn authorization_header_is_a_secret() {
     h.get_by_label("Header value 2").focus();
     h.run();
     assert!(h.query_by_label("Move to secure parameter").is_some());
+    assert_eq!(panel_left(&h), left, "the warning widened the panel");
     // App Proxy takes that header for its own token.
     assert!(h.query_by_label_contains("Entra token").is_some());
     click(&mut h, "Move to secure parameter");

@@ -9,9 +9,8 @@
 
 use super::http::{http_inputs, poll_pfx, METHODS};
 use super::settings::{duration_row, run_after, scope, settings};
-use super::widgets::{
-    block, child, choice_row, field_id, row, table, unique_name, Field, Form, Kind, Table,
-};
+use super::table::{table, Table};
+use super::widgets::{block, child, choice_row, field_id, row, unique_name, Field, Form, Kind};
 use super::InspectorState;
 use crate::ui::session::Session;
 use crate::ui::theme::Theme;
@@ -150,11 +149,7 @@ pub fn show(
 }
 
 fn grid(ui: &mut Ui, salt: &str, add: impl FnOnce(&mut Ui)) {
-    egui::Grid::new(("lapis-form", salt))
-        .num_columns(2)
-        .spacing([12.0, 6.0])
-        .min_col_width(90.0)
-        .show(ui, add);
+    super::widgets::form_grid(("lapis-form", salt)).show(ui, add);
 }
 
 fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
@@ -448,15 +443,8 @@ fn cases(ui: &mut Ui, f: &mut Form, node: &str) {
         }
     };
     ui.strong("Cases");
-    if !list.is_empty() {
-        egui::Grid::new(("lapis-cases", node))
-            .num_columns(3)
-            .spacing([6.0, 4.0])
-            .show(ui, |ui| {
-                for (i, (name, _)) in list.iter().enumerate() {
-                    case_row(ui, f, &cases_ptr, &list, i, name);
-                }
-            });
+    for (i, (name, _)) in list.iter().enumerate() {
+        case_row(ui, f, &cases_ptr, &list, i, name);
     }
     if ui
         .button("✚ Add case")
@@ -488,7 +476,7 @@ fn case_row(
     name: &str,
 ) {
     let n1 = i + 1;
-    let (name_w, value_w) = super::widgets::cell_widths(f.width);
+    let (name_w, value_w) = super::table::cell_widths(f.width);
     let key = format!("{cases_ptr}#name{n1}");
     let problem = format!("{key}!");
     let mut commit = |f: &mut Form, text: &str| {
@@ -517,56 +505,61 @@ fn case_row(
             .collect();
         f.set_typing(cases_ptr, Value::Object(renamed), &key);
     };
-    ui.vertical(|ui| {
-        super::widgets::buffered(
-            ui,
-            f,
-            &key,
-            name.to_owned(),
-            cases_ptr,
-            |t, id| {
-                egui::TextEdit::singleline(t)
-                    .id(id)
-                    .desired_width(name_w)
-                    .hint_text(egui::RichText::new("case name").weak())
-            },
-            super::widgets::Name::Named(format!("Case name {n1}")),
-            &mut commit,
-        );
-        f.show_error(ui, &problem);
-        f.show_error(ui, &key);
-    });
     // The value keeps its JSON type: a number stays a number if the text is
     // one.
     let value_ptr = format!("{}/case", child(cases_ptr, name));
-    let was_number = matches!(list[i].1, Some(Value::Number(_)));
+    let was_number = matches!(
+        list.get(i).and_then(|c| c.1.as_ref()),
+        Some(Value::Number(_))
+    );
     let field = Field::new("", value_ptr)
         .width(value_w)
         .hint("equals")
         .kind(if was_number { Kind::Number } else { Kind::Text });
-    ui.vertical(|ui| {
-        super::widgets::field_input(
-            ui,
-            f,
-            &field,
-            super::widgets::Name::Named(format!("Case value {n1}")),
-        );
-    });
-    let rm = format!("Remove case {n1}");
-    if ui
-        .small_button("🗑")
-        .accessible_name(&rm)
-        .on_hover_text(format!("{rm} and the actions in it"))
-        .clicked()
-    {
-        f.apply(
-            Edit::Remove {
-                pointer: child(cases_ptr, name),
-            },
-            cases_ptr,
-        );
-    }
-    ui.end_row();
+    let notes = ui
+        .horizontal_top(|ui| {
+            super::widgets::buffered(
+                ui,
+                f,
+                &key,
+                name.to_owned(),
+                cases_ptr,
+                |t, id| {
+                    egui::TextEdit::singleline(t)
+                        .id(id)
+                        .desired_width(name_w)
+                        .hint_text(egui::RichText::new("case name").weak())
+                },
+                super::widgets::Name::Named(format!("Case name {n1}")),
+                &mut commit,
+            );
+            let (_, notes) = super::widgets::field_core(
+                ui,
+                f,
+                &field,
+                super::widgets::Name::Named(format!("Case value {n1}")),
+            );
+            let rm = format!("Remove case {n1}");
+            if ui
+                .small_button("🗑")
+                .accessible_name(&rm)
+                .on_hover_text(format!("{rm} and the actions in it"))
+                .clicked()
+            {
+                f.apply(
+                    Edit::Remove {
+                        pointer: child(cases_ptr, name),
+                    },
+                    cases_ptr,
+                );
+            }
+            notes
+        })
+        .inner;
+    // Notes under the row, where they can wrap.
+    f.show_error(ui, &problem);
+    f.show_error(ui, &key);
+    super::widgets::show_notes(ui, f, &field, &notes);
 }
 
 /// Variable types: (as shown, as written).

@@ -1,8 +1,7 @@
 //! The HTTP form (action and trigger inputs) and its authentication.
 
-use super::widgets::{
-    block, child, choice_row, combo, field_input, row, table, Field, Form, Kind, Name, Table,
-};
+use super::table::{table, Table};
+use super::widgets::{block, child, choice_row, combo, row, Field, Form, Kind};
 use crate::workflow::edit::Edit;
 use crate::workflow::model::{AadOAuth, Authentication, CredentialType};
 use base64::Engine as _;
@@ -49,25 +48,22 @@ pub(crate) fn http_inputs(ui: &mut Ui, f: &mut Form, inputs: &str) {
     egui::CollapsingHeader::new("HTTP request")
         .default_open(true)
         .show(ui, |ui| {
-            egui::Grid::new(("lapis-http", inputs))
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    choice_row(
-                        ui,
-                        f,
-                        "Method",
-                        &child(inputs, "method"),
-                        METHODS,
-                        None,
-                        true,
-                    );
-                    row(
-                        ui,
-                        f,
-                        &Field::new("URI", child(inputs, "uri")).hint("https://…"),
-                    );
-                });
+            super::widgets::form_grid(("lapis-http", inputs)).show(ui, |ui| {
+                choice_row(
+                    ui,
+                    f,
+                    "Method",
+                    &child(inputs, "method"),
+                    METHODS,
+                    None,
+                    true,
+                );
+                row(
+                    ui,
+                    f,
+                    &Field::new("URI", child(inputs, "uri")).hint("https://…"),
+                );
+            });
             ui.add_space(4.0);
             ui.strong("Headers");
             table(
@@ -104,16 +100,13 @@ pub(crate) fn http_inputs(ui: &mut Ui, f: &mut Form, inputs: &str) {
                     .hint("JSON, text or an expression"),
             );
             ui.add_space(4.0);
-            egui::Grid::new(("lapis-http-cookie", inputs))
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    row(
-                        ui,
-                        f,
-                        &Field::new("Cookie", child(inputs, "cookie")).optional(),
-                    );
-                });
+            super::widgets::form_grid(("lapis-http-cookie", inputs)).show(ui, |ui| {
+                row(
+                    ui,
+                    f,
+                    &Field::new("Cookie", child(inputs, "cookie")).optional(),
+                );
+            });
         });
     egui::CollapsingHeader::new("Authentication")
         .default_open(true)
@@ -176,63 +169,60 @@ pub(crate) fn authentication(ui: &mut Ui, f: &mut Form, auth: &str) {
         Some(Authentication::Other { type_name }) if type_name.is_empty() => "(unknown)".into(),
         Some(a) => a.type_name().to_owned(),
     };
-    egui::Grid::new(("lapis-auth", auth))
-        .num_columns(2)
-        .spacing([12.0, 6.0])
-        .show(ui, |ui| {
-            let l = ui.label("Authentication type");
-            ui.vertical(|ui| {
-                if let Some(i) = combo(ui, auth, l.id, &current, AUTH_TYPES) {
-                    set_auth_type(f, auth, AUTH_TYPES[i]);
-                }
-                f.show_error(ui, auth);
-            });
-            ui.end_row();
-            let p = |k: &str| child(auth, k);
-            match &read {
-                None | Some(Authentication::None) => {}
-                Some(Authentication::Basic { .. }) => {
-                    row(ui, f, &Field::new("Username", p("username")));
-                    row(ui, f, &Field::new("Password", p("password")).secret());
-                }
-                Some(Authentication::ClientCertificate { .. }) => {
-                    pfx_row(ui, f, &p("pfx"));
-                    row(
-                        ui,
-                        f,
-                        &Field::new("Password", p("password")).secret().optional(),
-                    );
-                }
-                Some(Authentication::ActiveDirectoryOAuth(a)) => aad(ui, f, auth, a),
-                Some(Authentication::Raw { .. }) => {
-                    row(
-                        ui,
-                        f,
-                        &Field::new("Value", p("value"))
-                            .secret()
-                            .hint("the whole Authorization header"),
-                    );
-                }
-                Some(Authentication::ManagedServiceIdentity { .. }) => {
-                    row(
-                        ui,
-                        f,
-                        &Field::new("Identity", p("identity"))
-                            .optional()
-                            .hint("system-assigned; or a user-assigned identity's resource id"),
-                    );
-                    row(ui, f, &Field::new("Audience", p("audience")).optional());
-                }
-                Some(Authentication::Expression(_)) => {
-                    row(
-                        ui,
-                        f,
-                        &Field::new("Authentication expression", auth.to_owned()).optional(),
-                    );
-                }
-                Some(Authentication::Other { .. }) => {}
+    super::widgets::form_grid(("lapis-auth", auth)).show(ui, |ui| {
+        let l = ui.label("Authentication type");
+        ui.vertical(|ui| {
+            if let Some(i) = combo(ui, auth, l.id, &current, AUTH_TYPES) {
+                set_auth_type(f, auth, AUTH_TYPES[i]);
             }
+            f.show_error(ui, auth);
         });
+        ui.end_row();
+        let p = |k: &str| child(auth, k);
+        match &read {
+            None | Some(Authentication::None) => {}
+            Some(Authentication::Basic { .. }) => {
+                row(ui, f, &Field::new("Username", p("username")));
+                row(ui, f, &Field::new("Password", p("password")).secret());
+            }
+            Some(Authentication::ClientCertificate { .. }) => {
+                pfx_row(ui, f, &p("pfx"));
+                row(
+                    ui,
+                    f,
+                    &Field::new("Password", p("password")).secret().optional(),
+                );
+            }
+            Some(Authentication::ActiveDirectoryOAuth(a)) => aad(ui, f, auth, a),
+            Some(Authentication::Raw { .. }) => {
+                row(
+                    ui,
+                    f,
+                    &Field::new("Value", p("value"))
+                        .secret()
+                        .hint("the whole Authorization header"),
+                );
+            }
+            Some(Authentication::ManagedServiceIdentity { .. }) => {
+                row(
+                    ui,
+                    f,
+                    &Field::new("Identity", p("identity"))
+                        .optional()
+                        .hint("system-assigned; or a user-assigned identity's resource id"),
+                );
+                row(ui, f, &Field::new("Audience", p("audience")).optional());
+            }
+            Some(Authentication::Expression(_)) => {
+                row(
+                    ui,
+                    f,
+                    &Field::new("Authentication expression", auth.to_owned()).optional(),
+                );
+            }
+            Some(Authentication::Other { .. }) => {}
+        }
+    });
     if let Some(Authentication::Other { type_name }) = &read {
         let what = if type_name.is_empty() {
             "This authentication has no known type".to_owned()
@@ -379,6 +369,9 @@ pub(crate) struct PfxJob {
     target: String,
     /// The answer: the base64 text and what to say, or an error.
     rx: mpsc::Receiver<Result<(String, String), String>>,
+    /// When it started, and whether it asked the system's file dialog.
+    started: std::time::Instant,
+    dialog: bool,
 }
 
 /// Reads a certificate file and base64-encodes it.
@@ -410,8 +403,9 @@ fn read_pfx(path: &Path) -> Result<(String, String), String> {
 fn start_pfx(f: &mut Form, ctx: &egui::Context, target: &str, path: Option<PathBuf>) {
     let (tx, rx) = mpsc::channel();
     let ctx = ctx.clone();
+    let wanted = path.clone();
     std::thread::spawn(move || {
-        let path = match path {
+        let path = match wanted {
             Some(p) => Some(p),
             None => rfd::FileDialog::new()
                 .add_filter("Certificate", &["pfx", "p12"])
@@ -425,6 +419,8 @@ fn start_pfx(f: &mut Form, ctx: &egui::Context, target: &str, path: Option<PathB
     f.st.forms.pfx_job = Some(PfxJob {
         target: target.to_owned(),
         rx,
+        started: std::time::Instant::now(),
+        dialog: path.is_none(),
     });
     f.st.forms.pfx_note = None;
 }
@@ -452,7 +448,18 @@ pub(crate) fn poll_pfx(f: &mut Form, ctx: &egui::Context) {
             f.st.forms.pfx_job = None;
             f.st.forms.pfx_note = Some((true, e));
         }
-        Err(mpsc::TryRecvError::Disconnected) => f.st.forms.pfx_job = None,
+        Err(mpsc::TryRecvError::Disconnected) => {
+            // No answer: the dialog was cancelled, or (when that came back
+            // at once) no system dialog could be shown.
+            let quick = job.dialog && job.started.elapsed() < std::time::Duration::from_millis(400);
+            f.st.forms.pfx_job = None;
+            if quick {
+                f.st.forms.pfx_note = Some((
+                    true,
+                    "No system file dialog here: type the file's path below.".into(),
+                ));
+            }
+        }
         Err(mpsc::TryRecvError::Empty) => {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
@@ -462,12 +469,15 @@ pub(crate) fn poll_pfx(f: &mut Form, ctx: &egui::Context) {
 /// The Pfx field (a secret) with its loaders: the system's file dialog, and
 /// an in-app path field.
 fn pfx_row(ui: &mut Ui, f: &mut Form, pointer: &str) {
-    let l = ui.label("Pfx");
-    ui.vertical(|ui| {
-        let field = Field::new("Pfx", pointer.to_owned())
+    row(
+        ui,
+        f,
+        &Field::new("Pfx", pointer.to_owned())
             .secret()
-            .hint("base64 of the .pfx file, or an expression");
-        field_input(ui, f, &field, Name::LabelledBy(l.id));
+            .hint("base64 of the .pfx file, or an expression"),
+    );
+    ui.label("");
+    ui.vertical(|ui| {
         let busy = f.st.forms.pfx_job.is_some();
         if std::env::var_os("LAPIS_NO_NATIVE_DIALOG").is_none()
             && ui
@@ -478,7 +488,7 @@ fn pfx_row(ui: &mut Ui, f: &mut Form, pointer: &str) {
             start_pfx(f, &ctx, pointer, None);
         }
         let pl = ui.label("Pfx file path");
-        let path_w = (f.width - super::widgets::LABEL_COLUMN - 80.0).max(120.0);
+        let path_w = (ui.available_width() - 72.0).max(100.0);
         ui.horizontal(|ui| {
             let r = ui
                 .add(

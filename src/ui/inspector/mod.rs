@@ -5,6 +5,7 @@
 pub mod forms;
 pub mod http;
 pub mod settings;
+pub mod table;
 pub mod widgets;
 
 use super::session::Session;

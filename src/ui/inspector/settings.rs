@@ -3,7 +3,8 @@
 //! joins) and the scope it lives in.
 
 use super::forms::NodeSnap;
-use super::widgets::{check, child, combo, row, table, Field, Form, Kind, Table};
+use super::table::{table, Table};
+use super::widgets::{check, child, combo, row, Field, Form, Kind};
 use crate::workflow::edit::Edit;
 use crate::workflow::model::{is_arm_expression, is_wdl_expression, value_text, ActionType};
 use crate::workflow::tree::Role;
@@ -107,34 +108,31 @@ pub(crate) fn settings(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     egui::CollapsingHeader::new("Settings")
         .default_open(false)
         .show(ui, |ui| {
-            egui::Grid::new(("lapis-settings", &snap.pointer))
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    if snap.role == Role::Action && has_retry(snap, f) {
-                        retry(
-                            ui,
-                            f,
-                            &child(&child(&snap.pointer, "inputs"), "retryPolicy"),
-                        );
-                    }
-                    if snap.role == Role::Action && snap.ty != ActionType::Until {
-                        duration_row(
-                            ui,
-                            f,
-                            "Timeout",
-                            &child(&child(&snap.pointer, "limit"), "timeout"),
-                            "PT30S",
-                        );
-                    }
-                    secure_data(ui, f, snap);
-                    options(ui, f, snap);
-                    row(
+            super::widgets::form_grid(("lapis-settings", &snap.pointer)).show(ui, |ui| {
+                if snap.role == Role::Action && has_retry(snap, f) {
+                    retry(
                         ui,
                         f,
-                        &Field::new("Description", child(&snap.pointer, "description")).optional(),
+                        &child(&child(&snap.pointer, "inputs"), "retryPolicy"),
                     );
-                });
+                }
+                if snap.role == Role::Action && snap.ty != ActionType::Until {
+                    duration_row(
+                        ui,
+                        f,
+                        "Timeout",
+                        &child(&child(&snap.pointer, "limit"), "timeout"),
+                        "PT30S",
+                    );
+                }
+                secure_data(ui, f, snap);
+                options(ui, f, snap);
+                row(
+                    ui,
+                    f,
+                    &Field::new("Description", child(&snap.pointer, "description")).optional(),
+                );
+            });
             if snap.role == Role::Action {
                 ui.add_space(4.0);
                 ui.strong("Tracked properties");
@@ -499,38 +497,35 @@ pub(crate) fn scope(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     egui::CollapsingHeader::new("Location")
         .default_open(true)
         .show(ui, |ui| {
-            egui::Grid::new(("lapis-scope", &snap.pointer))
-                .num_columns(2)
-                .spacing([12.0, 6.0])
-                .show(ui, |ui| {
-                    let l = ui.label("Move to scope");
-                    let labels: Vec<&str> = snap.targets.iter().map(|(l, _)| l.as_str()).collect();
-                    let current = snap
-                        .targets
-                        .iter()
-                        .find(|(_, c)| *c == snap.container)
-                        .map_or("", |(l, _)| l.as_str());
-                    ui.vertical(|ui| {
-                        if let Some(i) = combo(ui, "#scope", l.id, current, &labels) {
-                            let (label, container) = &snap.targets[i];
-                            if *container != snap.container {
-                                let ok = f.apply(
-                                    Edit::MoveAction {
-                                        pointer: snap.pointer.clone(),
-                                        container: container.clone(),
-                                        after: None,
-                                    },
-                                    KEY,
-                                );
-                                if ok {
-                                    f.session.status = format!("Moved {} to {label}", snap.name);
-                                }
+            super::widgets::form_grid(("lapis-scope", &snap.pointer)).show(ui, |ui| {
+                let l = ui.label("Move to scope");
+                let labels: Vec<&str> = snap.targets.iter().map(|(l, _)| l.as_str()).collect();
+                let current = snap
+                    .targets
+                    .iter()
+                    .find(|(_, c)| *c == snap.container)
+                    .map_or("", |(l, _)| l.as_str());
+                ui.vertical(|ui| {
+                    if let Some(i) = combo(ui, "#scope", l.id, current, &labels) {
+                        let (label, container) = &snap.targets[i];
+                        if *container != snap.container {
+                            let ok = f.apply(
+                                Edit::MoveAction {
+                                    pointer: snap.pointer.clone(),
+                                    container: container.clone(),
+                                    after: None,
+                                },
+                                KEY,
+                            );
+                            if ok {
+                                f.session.status = format!("Moved {} to {label}", snap.name);
                             }
                         }
-                        f.show_error(ui, KEY);
-                    });
-                    ui.end_row();
+                    }
+                    f.show_error(ui, KEY);
                 });
+                ui.end_row();
+            });
         });
 }
 

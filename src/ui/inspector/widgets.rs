@@ -20,8 +20,9 @@ use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
 /// What the forms keep between frames, besides the text buffers and the
-/// revealed secrets of [`InspectorState`].
-#[derive(Debug, Default)]
+/// revealed secrets of [`InspectorState`]. Its `Debug` shows no values:
+/// pending rows may hold secrets.
+#[derive(Default)]
 pub struct FormsState {
     /// Per buffered field: the document value (as compact JSON) the buffer
     /// was last in step with. When the document differs, the buffer is
@@ -44,6 +45,21 @@ pub struct FormsState {
     pub(crate) pfx_job: Option<super::http::PfxJob>,
     /// The outcome of the last certificate load: (is an error, message).
     pub(crate) pfx_note: Option<(bool, String)>,
+}
+
+impl std::fmt::Debug for FormsState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormsState")
+            .field("shown", &self.shown)
+            .field("buffers_in_step", &self.synced.len())
+            .field(
+                "pending_rows",
+                &self.pending.values().map(Vec::len).sum::<usize>(),
+            )
+            .field("errors", &self.errors.len())
+            .field("loading_pfx", &self.pfx_job.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl FormsState {
@@ -160,7 +176,8 @@ impl Form<'_> {
         let mut target = pointer.to_owned();
         while let Some(i) = target.rfind('/') {
             let parent = &target[..i];
-            if parent.len() <= self.node.len() {
+            // Never take the node itself, nor its `inputs`, with it.
+            if parent.len() <= self.node.len() || parent == format!("{}/inputs", self.node) {
                 break;
             }
             match self.get(parent) {
@@ -209,14 +226,16 @@ impl Form<'_> {
     }
 }
 
-/// The width kept for the labels of a form's grid, next to the fields.
-pub(crate) const LABEL_COLUMN: f32 = 150.0;
+/// The least width of the labels' column of a form's grid.
+pub(crate) const LABEL_COLUMN: f32 = 112.0;
 
-/// Widths of a table's name and value cells for a form `width` wide (the
-/// rest is the remove button, spacing and the section's indent).
-pub(crate) fn cell_widths(width: f32) -> (f32, f32) {
-    let room = (width - 90.0).max(200.0);
-    (room * 0.4, room * 0.6)
+/// A two-column grid of labels and fields, the labels' column the same
+/// width in every section.
+pub(crate) fn form_grid(salt: impl std::hash::Hash + std::fmt::Debug) -> egui::Grid {
+    egui::Grid::new(("lapis-form", salt))
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .min_col_width(LABEL_COLUMN)
 }
 
 /// `parent/key` with `key` escaped.
@@ -464,9 +483,36 @@ pub(crate) enum Name {
     Named(String),
 }
 
-/// The text input of a field with its notes (JSON status, secret warning),
-/// without the label. `name` gives its accessible name.
+/// The text input of a field with its notes under it (JSON status, secret
+/// warning), without the label. `name` gives its accessible name.
 pub(crate) fn field_input(ui: &mut Ui, f: &mut Form, field: &Field, name: Name) -> Response {
+    let (r, notes) = field_core(ui, f, field, name);
+    show_notes(ui, f, field, &notes);
+    r
+}
+
+/// A line under a field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Note {
+    /// Information.
+    Weak(String),
+    /// Something to look at.
+    Warning(String),
+    /// Something wrong.
+    Error(String),
+    /// A secret in clear: the warning and the "Move to secure parameter"
+    /// button.
+    SecretInClear,
+}
+
+/// The text input of a field (and its reveal button), and the notes to
+/// show under it.
+pub(crate) fn field_core(
+    ui: &mut Ui,
+    f: &mut Form,
+    field: &Field,
+    name: Name,
+) -> (Response, Vec<Note>) {
     let key = field.pointer.clone();
     let multiline = field.rows > 1;
     let current = f.get(&key).cloned();
@@ -489,13 +535,14 @@ pub(crate) fn field_input(ui: &mut Ui, f: &mut Form, field: &Field, name: Name) 
     };
     // The text edit's frame adds its margins to the desired width; a field
     // as wide as the space left must leave room for them (and for the
-    // reveal button), or a grid column would grow every frame.
+    // reveal button), or it would push the panel wider every frame. Only
+    // the last column of a grid may take the width left: it does not feed
+    // back into the column's width.
     let margins = 2.0 * ui.spacing().button_padding.x.max(4.0) + 2.0;
     let reveal_w = if field.secret { 72.0 } else { 0.0 };
     let width = match field.width {
         Some(w) => w,
-        None if multiline => (f.width - margins - reveal_w - 24.0).max(160.0),
-        None => (f.width - margins - reveal_w - LABEL_COLUMN).max(120.0),
+        None => (ui.available_width() - margins - reveal_w).max(120.0),
     };
     let response = ui
         .horizontal(|ui| {
@@ -539,44 +586,33 @@ pub(crate) fn field_input(ui: &mut Ui, f: &mut Form, field: &Field, name: Name) 
         Some(b) => b.clone(),
         None => display(f.get(&field.pointer), field.kind, multiline),
     };
-    field_notes(ui, f, field, &shown);
-    response
+    let notes = field_notes(f, field, &shown);
+    (response, notes)
 }
 
-/// Notes under a field: JSON status, number checks, secret warnings.
-fn field_notes(ui: &mut Ui, f: &mut Form, field: &Field, shown: &str) {
-    let weak = ui.visuals().weak_text_color();
+/// Notes under a field: JSON status, number checks, refusals, secrets.
+fn field_notes(f: &Form, field: &Field, shown: &str) -> Vec<Note> {
+    let mut out = Vec::new();
     match field.kind {
         Kind::JsonOrText if !shown.trim().is_empty() => match parse_json(shown) {
             Ok(v) => match parse_strict(shown) {
-                Ok(_) => {
-                    ui.colored_label(weak, format!("Stored as JSON ({})", json_kind(&v)));
-                }
-                Err(e) => {
-                    ui.colored_label(f.theme.error, format!("✖ Not applied: {e}"));
-                }
+                Ok(_) => out.push(Note::Weak(format!("Stored as JSON ({})", json_kind(&v)))),
+                Err(e) => out.push(Note::Error(format!("Not applied: {e}"))),
             },
             Err(e) => {
                 let t = shown.trim_start();
-                if is_wdl_expression(t) {
-                    ui.colored_label(weak, "Stored as text (an expression)");
+                out.push(if is_wdl_expression(t) {
+                    Note::Weak("Stored as text (an expression)".into())
                 } else if t.starts_with('{') || t.starts_with('[') {
-                    ui.colored_label(
-                        f.theme.warning,
-                        format!("Stored as text: not valid JSON ({e})"),
-                    );
+                    Note::Warning(format!("Stored as text: not valid JSON ({e})"))
                 } else {
-                    ui.colored_label(weak, "Stored as text");
-                }
+                    Note::Weak("Stored as text".into())
+                });
             }
         },
         Kind::Json | Kind::JsonObject => match parse_field(shown, field.kind, field.optional) {
-            Parsed::Invalid(e) => {
-                ui.colored_label(f.theme.error, format!("✖ Invalid, not applied: {e}"));
-            }
-            Parsed::Value(_) => {
-                ui.colored_label(weak, "✔ Valid JSON");
-            }
+            Parsed::Invalid(e) => out.push(Note::Error(format!("Invalid, not applied: {e}"))),
+            Parsed::Value(_) => out.push(Note::Weak("✔ Valid JSON".into())),
             Parsed::Remove => {}
         },
         Kind::Int | Kind::Number => {
@@ -594,21 +630,74 @@ fn field_notes(ui: &mut Ui, f: &mut Form, field: &Field, shown: &str) {
                 } else {
                     "a number"
                 };
-                ui.colored_label(
-                    f.theme.error,
-                    format!("✖ Expected {what} or an expression (stored as text)"),
-                );
+                out.push(Note::Error(format!(
+                    "Expected {what} or an expression (stored as text)"
+                )));
             }
         }
         _ => {}
     }
-    f.show_error(ui, &field.pointer);
+    if let Some(e) = f.st.forms.errors.get(&field.pointer) {
+        out.push(Note::Error(e.clone()));
+    }
     if field.secret {
-        secret_notes(ui, f, field);
+        let current = f.get(&field.pointer);
+        if is_literal_secret(current) {
+            out.push(Note::SecretInClear);
+        } else if let Some(name) = f.st.forms.moved.get(&field.pointer) {
+            let expected = reference(f.container(), name);
+            if current.and_then(Value::as_str) == Some(expected.as_str()) {
+                out.push(Note::Weak(if f.container() == Container::Standard {
+                    format!(
+                        "The value was dropped from the file. Add the app setting `{name}` \
+                         (local.settings.json, or a Key Vault reference in Azure)."
+                    )
+                } else {
+                    format!(
+                        "The value was dropped from the file. Supply the secure parameter \
+                         `{name}` at deployment or from your secret store."
+                    )
+                }));
+            }
+        }
+    }
+    out
+}
+
+/// Draws the notes of a field.
+pub(crate) fn show_notes(ui: &mut Ui, f: &mut Form, field: &Field, notes: &[Note]) {
+    for n in notes {
+        match n {
+            Note::Weak(t) => {
+                ui.colored_label(ui.visuals().weak_text_color(), t);
+            }
+            Note::Warning(t) => {
+                ui.colored_label(f.theme.warning, format!("⚠ {t}"));
+            }
+            Note::Error(t) => {
+                ui.colored_label(f.theme.error, format!("✖ {t}"));
+            }
+            Note::SecretInClear => {
+                ui.colored_label(
+                    f.theme.warning,
+                    "⚠ This secret is written in clear and would be saved in the file.",
+                );
+                if ui.button("Move to secure parameter").clicked() {
+                    let short = field
+                        .pointer
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("secret")
+                        .to_owned();
+                    move_to_secure(f, &field.pointer, &short);
+                }
+            }
+        }
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
+/// "an object", "a string", … for messages.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -616,39 +705,6 @@ fn json_kind(v: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-/// The warning under a secret written in clear, with the button that moves
-/// it to a secure parameter; or the note left after moving it.
-fn secret_notes(ui: &mut Ui, f: &mut Form, field: &Field) {
-    let pointer = field.pointer.clone();
-    let current = f.get(&pointer).cloned();
-    if is_literal_secret(current.as_ref()) {
-        ui.colored_label(
-            f.theme.warning,
-            "⚠ This secret is written in clear and would be saved in the file.",
-        );
-        if ui.button("Move to secure parameter").clicked() {
-            let short = pointer.rsplit('/').next().unwrap_or("secret").to_owned();
-            move_to_secure(f, &pointer, &short);
-        }
-    } else if let Some(name) = f.st.forms.moved.get(&pointer).cloned() {
-        let expected = reference(f.container(), &name);
-        if current.as_ref().and_then(Value::as_str) == Some(expected.as_str()) {
-            let note = if f.container() == Container::Standard {
-                format!(
-                    "The value was dropped from the file. Add the app setting `{name}` \
-                     (local.settings.json, or a Key Vault reference in Azure)."
-                )
-            } else {
-                format!(
-                    "The value was dropped from the file. Supply the secure parameter \
-                     `{name}` at deployment or from your secret store."
-                )
-            };
-            ui.colored_label(ui.visuals().weak_text_color(), note);
-        }
     }
 }
 
@@ -741,10 +797,15 @@ pub(crate) fn move_to_secure(f: &mut Form, pointer: &str, field_name: &str) {
 /// A grid row: the label on the left, the field on the right.
 pub(crate) fn row(ui: &mut Ui, f: &mut Form, field: &Field) -> Response {
     let label = ui.label(field.label);
-    let r = ui
-        .vertical(|ui| field_input(ui, f, field, Name::LabelledBy(label.id)))
-        .inner;
+    let (r, notes) = field_core(ui, f, field, Name::LabelledBy(label.id));
     ui.end_row();
+    // Notes go in a row of their own, so the label stays level with the
+    // field.
+    if !notes.is_empty() {
+        ui.label("");
+        ui.vertical(|ui| show_notes(ui, f, field, &notes));
+        ui.end_row();
+    }
     r
 }
 
@@ -849,299 +910,6 @@ pub(crate) fn choice_row(
         }
     });
     ui.end_row();
-}
-
-/// A key/value table of a JSON object (headers, queries, tracked
-/// properties): edit names and values, add and remove rows, order kept.
-pub(crate) struct Table<'a> {
-    /// Pointer to the object.
-    pub pointer: String,
-    /// What a row is, capitalised: "Header" gives the names "Header name 1",
-    /// "Header value 1", "Remove header 1" and the button "Add header".
-    pub noun: &'a str,
-    /// Whether a row with this name holds a secret.
-    pub secret: fn(&str) -> bool,
-    /// Whether names differ only by case (HTTP headers).
-    pub case_insensitive: bool,
-}
-
-/// Draws a key/value table.
-pub(crate) fn table(ui: &mut Ui, f: &mut Form, t: &Table) {
-    let lower = t.noun.to_lowercase();
-    let current = f.get(&t.pointer).cloned();
-    let rows: Vec<(String, Value)> = match &current {
-        None => Vec::new(),
-        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        Some(Value::String(_)) => {
-            let label = format!("{}s", t.noun);
-            let l = ui.label(&label);
-            let field = Field::new(&label, t.pointer.clone()).optional();
-            field_input(ui, f, &field, Name::LabelledBy(l.id));
-            ui.weak("An expression gives the whole list; clear it to edit rows.");
-            return;
-        }
-        Some(other) => {
-            ui.colored_label(
-                f.theme.warning,
-                format!(
-                    "`{}` is {}, not an object; edit it in the Code tab.",
-                    t.pointer.rsplit('/').next().unwrap_or(""),
-                    json_kind(other)
-                ),
-            );
-            return;
-        }
-    };
-    let pending =
-        f.st.forms
-            .pending
-            .get(&t.pointer)
-            .cloned()
-            .unwrap_or_default();
-    let n = rows.len();
-    let mut remove_pending: Option<usize> = None;
-    if n + pending.len() > 0 {
-        egui::Grid::new(("lapis-table", &t.pointer))
-            .num_columns(3)
-            .spacing([6.0, 4.0])
-            .show(ui, |ui| {
-                for (i, (k, _)) in rows.iter().enumerate() {
-                    table_row(ui, f, t, &lower, i, k, &rows);
-                }
-                for (j, (k, v)) in pending.iter().enumerate() {
-                    if pending_row(ui, f, t, &lower, n + j, j, k, v, &rows) {
-                        remove_pending = Some(j);
-                    }
-                }
-            });
-    }
-    if let Some(j) = remove_pending {
-        if let Some(p) = f.st.forms.pending.get_mut(&t.pointer) {
-            if j < p.len() {
-                p.remove(j);
-            }
-        }
-    }
-    let add = format!("Add {lower}");
-    if ui
-        .button(format!("✚ {add}"))
-        .accessible_name(&add)
-        .clicked()
-    {
-        let p = f.st.forms.pending.entry(t.pointer.clone()).or_default();
-        p.push((String::new(), String::new()));
-        let i = n + p.len();
-        let key = format!("{}#name{i}", t.pointer);
-        ui.ctx().memory_mut(|m| m.request_focus(field_id(&key)));
-    }
-    f.show_error(ui, &t.pointer);
-}
-
-/// Why a name cannot be used in the table, if it cannot.
-fn name_problem(t: &Table, name: &str, others: &[&String]) -> Option<String> {
-    if name.trim().is_empty() {
-        return Some("a name is needed".into());
-    }
-    let clash = others.iter().any(|o| {
-        if t.case_insensitive {
-            o.eq_ignore_ascii_case(name)
-        } else {
-            o.as_str() == name
-        }
-    });
-    clash.then(|| format!("`{name}` is already in the list"))
-}
-
-/// Rebuilds the object with row `index` renamed, order kept.
-fn renamed(rows: &[(String, Value)], index: usize, new_name: &str) -> Value {
-    let mut m = Map::new();
-    for (i, (k, v)) in rows.iter().enumerate() {
-        let key = if i == index { new_name } else { k.as_str() };
-        m.insert(key.to_owned(), v.clone());
-    }
-    Value::Object(m)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn table_row(
-    ui: &mut Ui,
-    f: &mut Form,
-    t: &Table,
-    lower: &str,
-    i: usize,
-    k: &str,
-    rows: &[(String, Value)],
-) {
-    let n1 = i + 1;
-    let (name_w, _) = cell_widths(f.width);
-    let name_key = format!("{}#name{n1}", t.pointer);
-    let problem_key = format!("{name_key}!");
-    let table_ptr = t.pointer.clone();
-    let mut commit = |f: &mut Form, text: &str| {
-        let others: Vec<&String> = rows
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .map(|(_, (k, _))| k)
-            .collect();
-        match name_problem(t, text, &others) {
-            Some(p) => {
-                f.st.forms.errors.insert(problem_key.clone(), p);
-            }
-            None => {
-                f.st.forms.errors.remove(&problem_key);
-                let obj = renamed(rows, i, text);
-                f.set_typing(&table_ptr, obj, &name_key);
-            }
-        }
-    };
-    ui.vertical(|ui| {
-        buffered(
-            ui,
-            f,
-            &name_key,
-            k.to_owned(),
-            &t.pointer,
-            |text, id| {
-                TextEdit::singleline(text)
-                    .id(id)
-                    .desired_width(name_w)
-                    .hint_text(RichText::new("name").weak())
-            },
-            Name::Named(format!("{} name {n1}", t.noun)),
-            &mut commit,
-        );
-        if !ui.ctx().memory(|m| m.has_focus(field_id(&name_key))) {
-            f.st.forms.errors.remove(&problem_key);
-        }
-        f.show_error(ui, &problem_key);
-        f.show_error(ui, &name_key);
-    });
-    let value_ptr = child(&t.pointer, k);
-    let (_, value_w) = cell_widths(f.width);
-    let mut field = Field::new("", value_ptr.clone())
-        .width(value_w)
-        .hint("value");
-    if (t.secret)(k) {
-        field = field.secret().width(value_w - 72.0);
-    }
-    ui.vertical(|ui| {
-        field_input(ui, f, &field, Name::Named(format!("{} value {n1}", t.noun)));
-    });
-    let rm = format!("Remove {lower} {n1}");
-    if ui
-        .small_button("🗑")
-        .accessible_name(&rm)
-        .on_hover_text(&rm)
-        .clicked()
-    {
-        f.apply(Edit::Remove { pointer: value_ptr }, &t.pointer);
-    }
-    ui.end_row();
-}
-
-/// A row added with "Add …" that has no name yet. Returns true when its
-/// remove button was clicked.
-#[allow(clippy::too_many_arguments)]
-fn pending_row(
-    ui: &mut Ui,
-    f: &mut Form,
-    t: &Table,
-    lower: &str,
-    i: usize,
-    j: usize,
-    k: &str,
-    v: &str,
-    rows: &[(String, Value)],
-) -> bool {
-    let n1 = i + 1;
-    let (name_w, value_w) = cell_widths(f.width);
-    let name_key = format!("{}#name{n1}", t.pointer);
-    let problem_key = format!("{name_key}!");
-    let table_ptr = t.pointer.clone();
-    let value = v.to_owned();
-    let mut commit = |f: &mut Form, text: &str| {
-        if let Some(p) = f.st.forms.pending.get_mut(&table_ptr) {
-            if let Some(row) = p.get_mut(j) {
-                row.0 = text.to_owned();
-            }
-        }
-        let others: Vec<&String> = rows.iter().map(|(k, _)| k).collect();
-        match name_problem(t, text, &others) {
-            Some(p) => {
-                f.st.forms.errors.insert(problem_key.clone(), p);
-            }
-            None => {
-                f.st.forms.errors.remove(&problem_key);
-                let mut m = Map::new();
-                for (k, v) in rows {
-                    m.insert(k.clone(), v.clone());
-                }
-                m.insert(text.to_owned(), Value::String(value.clone()));
-                if f.set_typing(&table_ptr, Value::Object(m), &name_key) {
-                    if let Some(p) = f.st.forms.pending.get_mut(&table_ptr) {
-                        if j < p.len() {
-                            p.remove(j);
-                        }
-                    }
-                }
-            }
-        }
-    };
-    ui.vertical(|ui| {
-        buffered(
-            ui,
-            f,
-            &name_key,
-            k.to_owned(),
-            &t.pointer,
-            |text, id| {
-                TextEdit::singleline(text)
-                    .id(id)
-                    .desired_width(name_w)
-                    .hint_text(RichText::new("name").weak())
-            },
-            Name::Named(format!("{} name {n1}", t.noun)),
-            &mut commit,
-        );
-        if !k.is_empty() {
-            f.show_error(ui, &problem_key);
-        }
-    });
-    let value_key = format!("{}#pvalue{n1}", t.pointer);
-    let table_ptr = t.pointer.clone();
-    let mut commit_value = |f: &mut Form, text: &str| {
-        if let Some(p) = f.st.forms.pending.get_mut(&table_ptr) {
-            if let Some(row) = p.get_mut(j) {
-                row.1 = text.to_owned();
-            }
-        }
-    };
-    let masked = (t.secret)(k);
-    buffered(
-        ui,
-        f,
-        &value_key,
-        v.to_owned(),
-        &t.pointer,
-        |text, id| {
-            TextEdit::singleline(text)
-                .id(id)
-                .password(masked)
-                .desired_width(value_w)
-                .hint_text(RichText::new("name it first").weak())
-        },
-        Name::Named(format!("{} value {n1}", t.noun)),
-        &mut commit_value,
-    );
-    let rm = format!("Remove {lower} {n1}");
-    let clicked = ui
-        .small_button("🗑")
-        .accessible_name(&rm)
-        .on_hover_text(&rm)
-        .clicked();
-    ui.end_row();
-    clicked
 }
 
 /// A checkbox bound to nothing but its value; returns the new value when
