@@ -260,6 +260,23 @@ fn body_is_json_when_it_parses_and_text_otherwise() {
     replace(&mut h, "Body", "{\"broken\": ");
     assert_eq!(at(&h, body), Some(json!("{\"broken\": ")));
     assert!(h.query_by_label_contains("not valid JSON").is_some());
+    // A huge body is not laid out every frame unless asked for.
+    let items: Vec<Value> = (0..2000).map(|i| json!({"id": i, "name": "x"})).collect();
+    h.state_mut()
+        .session
+        .apply(Edit::Set {
+            pointer: body.into(),
+            value: json!({"items": items}),
+        })
+        .unwrap();
+    h.run();
+    let editor = |h: &Harness<'static, LapisApp>| {
+        h.query_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Body")
+            .is_some()
+    };
+    assert!(!editor(&h));
+    click(&mut h, "Edit Body here");
+    assert!(editor(&h));
 }
 
 #[test]
@@ -281,6 +298,13 @@ fn method_combo_and_uri() {
         at(&h, "/actions/Get_status/inputs/uri"),
         Some(json!("https://sampleapp1.msappproxy.net/api/2/status"))
     );
+    click(&mut h, "Method");
+    click(&mut h, "Expression…");
+    replace(&mut h, "Method expression", "@{parameters('method')}");
+    assert_eq!(
+        at(&h, "/actions/Get_status/inputs/method"),
+        Some(json!("@{parameters('method')}"))
+    );
     type_in(&mut h, "Cookie", "session=@{parameters('cookie')}");
     assert_eq!(
         at(&h, "/actions/Get_status/inputs/cookie"),
@@ -297,6 +321,16 @@ fn move_to_secure_parameter_drops_the_literal() {
     replace(&mut h, "Client secret", CANARY);
     assert_eq!(at(&h, &format!("{AUTH}/secret")), Some(json!(CANARY)));
     // Masked by default; revealed on demand.
+    assert_ne!(
+        h.get_by_label("Client secret").value().as_deref(),
+        Some(CANARY)
+    );
+    click(&mut h, "Reveal");
+    assert_eq!(
+        h.get_by_label("Client secret").value().as_deref(),
+        Some(CANARY)
+    );
+    click(&mut h, "Hide");
     assert_ne!(
         h.get_by_label("Client secret").value().as_deref(),
         Some(CANARY)
@@ -682,6 +716,41 @@ fn control_and_data_forms() {
     assert_eq!(
         at(&h, "/triggers/manual/inputs/relativePath"),
         Some(json!("status/{id}"))
+    );
+    // A schema must be JSON: invalid text is not applied.
+    replace(&mut h, "Schema", "{\"type\": ");
+    assert_eq!(at(&h, "/triggers/manual/inputs/schema"), Some(json!({})));
+    assert!(h.query_by_label_contains("Invalid, not applied").is_some());
+    replace(&mut h, "Schema", "{\"type\": \"object\"}");
+    assert_eq!(
+        at(&h, "/triggers/manual/inputs/schema"),
+        Some(json!({"type": "object"}))
+    );
+    click(&mut h, "Method");
+    click(&mut h, "Any");
+    assert_eq!(at(&h, "/triggers/manual/inputs/method"), None);
+}
+
+#[test]
+fn recurrence_trigger() {
+    let mut h = app();
+    let doc = Document::from_value(json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "contentVersion": "1.0.0.0",
+        "triggers": {"Every_hour": {"type": "Recurrence", "recurrence": {"frequency": "Hour", "interval": 1}}},
+        "actions": {}
+    }))
+    .unwrap();
+    h.state_mut().session.replace(doc);
+    h.run();
+    select(&mut h, "Every_hour");
+    click(&mut h, "Frequency");
+    click(&mut h, "Minute");
+    replace(&mut h, "Interval", "15");
+    type_in(&mut h, "Time zone", "W. Europe Standard Time");
+    assert_eq!(
+        at(&h, "/triggers/Every_hour/recurrence"),
+        Some(json!({"frequency": "Minute", "interval": 15, "timeZone": "W. Europe Standard Time"}))
     );
 }
 

@@ -18,6 +18,7 @@ use crate::workflow::Container;
 use egui::{Id, Response, RichText, TextEdit, Ui};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash as _, Hasher as _};
 
 /// What the forms keep between frames, besides the text buffers and the
 /// revealed secrets of [`InspectorState`]. Its `Debug` shows no values:
@@ -27,12 +28,20 @@ pub struct FormsState {
     /// Per buffered field: the document value (as compact JSON) the buffer
     /// was last in step with. When the document differs, the buffer is
     /// re-read.
-    pub(crate) synced: HashMap<String, String>,
+    pub(crate) synced: HashMap<String, u64>,
+    /// Per pointer: the document revision and the hash of the value there.
+    versions: HashMap<String, (u64, u64)>,
+    /// Per field: the document revision and the text shown for it.
+    texts: HashMap<(String, Kind, bool), (u64, String)>,
+    /// Per field: the hash of the text and the notes about its syntax.
+    syntax: HashMap<String, (u64, Vec<Note>)>,
     /// Rows added to a key/value table that have no name yet, by the
     /// table's pointer: (name, value).
     pub(crate) pending: HashMap<String, Vec<(String, String)>>,
     /// Combo boxes switched to free text (an expression), by pointer.
     pub(crate) expression_mode: HashSet<String>,
+    /// Large values the user chose to edit in the form anyway, by pointer.
+    pub(crate) large_ok: HashSet<String>,
     /// The last refusal of an edit, by field or section key.
     pub(crate) errors: HashMap<String, String>,
     /// Secret fields moved to a secure parameter: pointer → parameter name.
@@ -67,9 +76,13 @@ impl FormsState {
     pub(crate) fn reset_for(&mut self, pointer: &str) {
         self.pending.clear();
         self.expression_mode.clear();
+        self.large_ok.clear();
         self.errors.clear();
         self.moved.clear();
         self.synced.clear();
+        self.versions.clear();
+        self.texts.clear();
+        self.syntax.clear();
         self.pfx_note = None;
         self.shown = Some(pointer.to_owned());
     }
@@ -103,13 +116,39 @@ impl Form<'_> {
         self.session.doc().root.pointer(pointer)
     }
 
-    /// The value at `pointer` as compact JSON (`∅` when absent): what a
-    /// buffer is compared against.
-    pub fn repr(&self, pointer: &str) -> String {
-        match self.get(pointer) {
-            Some(v) => serde_json::to_string(v).unwrap_or_default(),
-            None => "∅".into(),
+    /// A hash of the value at `pointer` (of its JSON text; absent has its
+    /// own): what a buffer is compared against. Kept per revision.
+    pub fn version(&mut self, pointer: &str) -> u64 {
+        let rev = self.session.editor.revision();
+        if let Some((r, h)) = self.st.forms.versions.get(pointer) {
+            if *r == rev {
+                return *h;
+            }
         }
+        let mut w = HashWriter(std::hash::DefaultHasher::new());
+        match self.get(pointer) {
+            Some(v) => {
+                let _ = serde_json::to_writer(&mut w, v);
+            }
+            None => w.0.write_u8(0xff),
+        }
+        let h = w.0.finish();
+        self.st.forms.versions.insert(pointer.to_owned(), (rev, h));
+        h
+    }
+
+    /// The text a field shows for the document's value, kept per revision.
+    pub fn shown_text(&mut self, pointer: &str, kind: Kind, multiline: bool) -> String {
+        let rev = self.session.editor.revision();
+        let key = (pointer.to_owned(), kind, multiline);
+        if let Some((r, t)) = self.st.forms.texts.get(&key) {
+            if *r == rev {
+                return t.clone();
+            }
+        }
+        let t = display(self.get(pointer), kind, multiline);
+        self.st.forms.texts.insert(key, (rev, t.clone()));
+        t
     }
 
     /// An edit made by typing: consecutive edits with the same `key` are one
@@ -238,6 +277,19 @@ pub(crate) fn form_grid(salt: impl std::hash::Hash + std::fmt::Debug) -> egui::G
         .min_col_width(LABEL_COLUMN)
 }
 
+/// Feeds written bytes to a hasher.
+struct HashWriter(std::hash::DefaultHasher);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// `parent/key` with `key` escaped.
 pub(crate) fn child(parent: &str, key: &str) -> String {
     format!("{parent}/{}", escape_pointer(key))
@@ -249,7 +301,7 @@ pub(crate) fn field_id(key: &str) -> Id {
 }
 
 /// How a field's text maps to a JSON value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
     /// Always a string.
     Text,
@@ -437,7 +489,7 @@ pub(crate) fn buffered(
 ) -> Response {
     let id = field_id(key);
     let focused = ui.ctx().memory(|m| m.has_focus(id));
-    let repr = f.repr(watch);
+    let repr = f.version(watch);
     let mut text = if focused {
         let in_step = f.st.forms.synced.get(key) == Some(&repr);
         match f.st.buffers.get(key) {
@@ -462,7 +514,7 @@ pub(crate) fn buffered(
         commit(f, &text);
         if response.has_focus() {
             f.st.buffers.insert(key.to_owned(), text);
-            let now = f.repr(watch);
+            let now = f.version(watch);
             f.st.forms.synced.insert(key.to_owned(), now);
         }
     }
@@ -515,8 +567,10 @@ pub(crate) fn field_core(
 ) -> (Response, Vec<Note>) {
     let key = field.pointer.clone();
     let multiline = field.rows > 1;
-    let current = f.get(&key).cloned();
-    let doc_text = display(current.as_ref(), field.kind, multiline);
+    let doc_text = f.shown_text(&key, field.kind, multiline);
+    if doc_text.len() > LARGE_TEXT && !f.st.forms.large_ok.contains(&key) {
+        return (large_value(ui, f, field, &doc_text, name), Vec::new());
+    }
     let masked = field.secret && !f.st.revealed.contains(&key);
     let hint = field.hint;
     let rows = field.rows;
@@ -584,14 +638,68 @@ pub(crate) fn field_core(
     // The text now shown: the buffer while typing, else the document's.
     let shown = match f.st.buffers.get(&field.pointer) {
         Some(b) => b.clone(),
-        None => display(f.get(&field.pointer), field.kind, multiline),
+        None => f.shown_text(&field.pointer, field.kind, multiline),
     };
     let notes = field_notes(f, field, &shown);
     (response, notes)
 }
 
+/// Text longer than this is not put in a text field unless asked: laying
+/// out (and, with a screen reader, describing) a huge text every frame
+/// would slow the whole window.
+pub(crate) const LARGE_TEXT: usize = 32 * 1024;
+
+/// Stands in for the text field of a large value: its size, and a button
+/// to edit it here anyway (the Code tab edits it too).
+fn large_value(ui: &mut Ui, f: &mut Form, field: &Field, text: &str, name: Name) -> Response {
+    ui.vertical(|ui| {
+        let lines = text.lines().count();
+        ui.weak(format!(
+            "A large value ({} KB, {lines} lines): see it in the Code tab.",
+            text.len() / 1024
+        ));
+        let what = match &name {
+            Name::Named(n) => n.clone(),
+            Name::LabelledBy(_) => field.label.to_owned(),
+        };
+        let r = ui
+            .button("Edit here")
+            .accessible_name(format!("Edit {what} here"));
+        if r.clicked() {
+            f.st.forms.large_ok.insert(field.pointer.clone());
+        }
+        r
+    })
+    .inner
+}
+
 /// Notes under a field: JSON status, number checks, refusals, secrets.
-fn field_notes(f: &Form, field: &Field, shown: &str) -> Vec<Note> {
+fn field_notes(f: &mut Form, field: &Field, shown: &str) -> Vec<Note> {
+    let mut h = std::hash::DefaultHasher::new();
+    shown.hash(&mut h);
+    field.kind.hash(&mut h);
+    let text_hash = h.finish();
+    let mut out = match f.st.forms.syntax.get(&field.pointer) {
+        Some((th, notes)) if *th == text_hash => notes.clone(),
+        _ => {
+            let notes = syntax_notes(field, shown);
+            f.st.forms
+                .syntax
+                .insert(field.pointer.clone(), (text_hash, notes.clone()));
+            notes
+        }
+    };
+    if let Some(e) = f.st.forms.errors.get(&field.pointer) {
+        out.push(Note::Error(e.clone()));
+    }
+    if field.secret {
+        secret_notes(f, field, &mut out);
+    }
+    out
+}
+
+/// What the text of a field says about its syntax.
+fn syntax_notes(field: &Field, shown: &str) -> Vec<Note> {
     let mut out = Vec::new();
     match field.kind {
         Kind::JsonOrText if !shown.trim().is_empty() => match parse_json(shown) {
@@ -637,31 +745,30 @@ fn field_notes(f: &Form, field: &Field, shown: &str) -> Vec<Note> {
         }
         _ => {}
     }
-    if let Some(e) = f.st.forms.errors.get(&field.pointer) {
-        out.push(Note::Error(e.clone()));
-    }
-    if field.secret {
-        let current = f.get(&field.pointer);
-        if is_literal_secret(current) {
-            out.push(Note::SecretInClear);
-        } else if let Some(name) = f.st.forms.moved.get(&field.pointer) {
-            let expected = reference(f.container(), name);
-            if current.and_then(Value::as_str) == Some(expected.as_str()) {
-                out.push(Note::Weak(if f.container() == Container::Standard {
-                    format!(
-                        "The value was dropped from the file. Add the app setting `{name}` \
+    out
+}
+
+/// The warning for a secret in clear, or the note left after moving it.
+fn secret_notes(f: &Form, field: &Field, out: &mut Vec<Note>) {
+    let current = f.get(&field.pointer);
+    if is_literal_secret(current) {
+        out.push(Note::SecretInClear);
+    } else if let Some(name) = f.st.forms.moved.get(&field.pointer) {
+        let expected = reference(f.container(), name);
+        if current.and_then(Value::as_str) == Some(expected.as_str()) {
+            out.push(Note::Weak(if f.container() == Container::Standard {
+                format!(
+                    "The value was dropped from the file. Add the app setting `{name}` \
                          (local.settings.json, or a Key Vault reference in Azure)."
-                    )
-                } else {
-                    format!(
-                        "The value was dropped from the file. Supply the secure parameter \
+                )
+            } else {
+                format!(
+                    "The value was dropped from the file. Supply the secure parameter \
                          `{name}` at deployment or from your secret store."
-                    )
-                }));
-            }
+                )
+            }));
         }
     }
-    out
 }
 
 /// Draws the notes of a field.
