@@ -3,6 +3,10 @@
 //! or of the whole workflow as editable JSON, synced both ways.
 
 pub mod forms;
+pub mod http;
+pub mod settings;
+pub mod table;
+pub mod widgets;
 
 use super::session::Session;
 use super::theme::Theme;
@@ -32,6 +36,8 @@ pub struct InspectorState {
     pub buffers: HashMap<String, String>,
     /// Fields whose secret value is shown in clear.
     pub revealed: std::collections::HashSet<String>,
+    /// What the forms keep between frames (pending rows, errors, …).
+    pub forms: forms::FormsState,
     /// The code view's text, and the revision and pointer it was made from.
     code: Option<CodeBuffer>,
 }

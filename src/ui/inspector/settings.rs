@@ -1,0 +1,554 @@
+//! The sections every action has: settings (retry, timeout, secure data,
+//! operation options, tracked properties, description), run-after (with
+//! joins) and the scope it lives in.
+
+use super::forms::NodeSnap;
+use super::table::{table, Table};
+use super::widgets::{check, child, combo, row, Field, Form, Kind};
+use crate::workflow::edit::Edit;
+use crate::workflow::model::{is_arm_expression, is_wdl_expression, value_text, ActionType};
+use crate::workflow::tree::Role;
+use egui::Ui;
+use serde_json::{Map, Value};
+
+/// Retry policy types: (as written, as shown). The first removes the policy.
+const RETRY: &[(&str, &str)] = &[
+    ("", "Not set"),
+    ("none", "None"),
+    ("default", "Default"),
+    ("fixed", "Fixed interval"),
+    ("exponential", "Exponential interval"),
+];
+
+/// Run-after statuses, canonical spelling.
+pub(crate) const STATUSES: &[&str] = &["Succeeded", "Failed", "Skipped", "TimedOut"];
+
+/// Operation options the form offers for a node.
+fn operation_options(role: Role, ty: &ActionType) -> &'static [&'static str] {
+    match (role, ty) {
+        (Role::Trigger, ActionType::Request) => &["EnableSchemaValidation"],
+        (Role::Trigger, _) => &["SingleInstance"],
+        (_, ActionType::Http) => &[
+            "DisableAsyncPattern",
+            "SuppressWorkflowHeaders",
+            "DisableAutomaticDecompression",
+            "IncludeAuthorizationHeadersInOutputs",
+        ],
+        (_, ActionType::ApiConnection | ActionType::Function | ActionType::Workflow) => {
+            &["DisableAsyncPattern"]
+        }
+        (_, ActionType::Response) => &["Asynchronous"],
+        (_, ActionType::Foreach) => &["Sequential"],
+        _ => &[],
+    }
+}
+
+/// Whether a retry policy makes sense for this node.
+fn has_retry(snap: &NodeSnap, f: &Form) -> bool {
+    let inputs = f.get(&child(&snap.pointer, "inputs"));
+    if inputs.and_then(|i| i.get("retryPolicy")).is_some() {
+        return true;
+    }
+    let retryable = matches!(
+        snap.ty,
+        ActionType::Http
+            | ActionType::HttpWebhook
+            | ActionType::ApiConnection
+            | ActionType::ApiConnectionWebhook
+            | ActionType::ApiManagement
+            | ActionType::Function
+            | ActionType::Workflow
+            | ActionType::ServiceProvider
+    );
+    retryable && matches!(inputs, None | Some(Value::Object(_)))
+}
+
+/// An ISO 8601 duration such as `PT30S`, `P1D`, `PT1H30M`, `PT0.5S`.
+pub(crate) fn is_iso_duration(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let parts = |text: &str, units: &str, frac: bool| -> Option<usize> {
+        let mut count = 0;
+        let mut num = String::new();
+        let mut last = 0usize;
+        for c in text.chars() {
+            if c.is_ascii_digit() || (frac && (c == '.' || c == ',') && !num.is_empty()) {
+                num.push(c);
+            } else {
+                let pos = units.find(c)? + 1;
+                if num.is_empty() || pos <= last {
+                    return None;
+                }
+                if (num.contains('.') || num.contains(',')) && c != 'S' {
+                    return None;
+                }
+                last = pos;
+                num.clear();
+                count += 1;
+            }
+        }
+        num.is_empty().then_some(count)
+    };
+    let Some(d) = parts(date, "YMWD", false) else {
+        return false;
+    };
+    match time {
+        None => d > 0,
+        Some(t) => parts(t, "HMS", true).is_some_and(|n| n > 0),
+    }
+}
+
+/// The Settings section.
+pub(crate) fn settings(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
+    egui::CollapsingHeader::new("Settings")
+        .default_open(false)
+        .show(ui, |ui| {
+            super::widgets::form_grid(("lapis-settings", &snap.pointer)).show(ui, |ui| {
+                if snap.role == Role::Action && has_retry(snap, f) {
+                    retry(
+                        ui,
+                        f,
+                        &child(&child(&snap.pointer, "inputs"), "retryPolicy"),
+                    );
+                }
+                if snap.role == Role::Action && snap.ty != ActionType::Until {
+                    duration_row(
+                        ui,
+                        f,
+                        "Timeout",
+                        &child(&child(&snap.pointer, "limit"), "timeout"),
+                        "PT30S",
+                    );
+                }
+                secure_data(ui, f, snap);
+                options(ui, f, snap);
+                row(
+                    ui,
+                    f,
+                    &Field::new("Description", child(&snap.pointer, "description")).optional(),
+                );
+            });
+            if snap.role == Role::Action {
+                ui.add_space(4.0);
+                ui.strong("Tracked properties");
+                table(
+                    ui,
+                    f,
+                    &Table {
+                        pointer: child(&snap.pointer, "trackedProperties"),
+                        noun: "Tracked property",
+                        secret: |_| false,
+                        case_insensitive: false,
+                    },
+                );
+            }
+        });
+}
+
+/// A duration field, with a warning when the text is not ISO 8601.
+pub(crate) fn duration_row(ui: &mut Ui, f: &mut Form, label: &str, pointer: &str, hint: &str) {
+    row(
+        ui,
+        f,
+        &Field::new(label, pointer.to_owned()).optional().hint(hint),
+    );
+    if let Some(v) = f.get(pointer) {
+        let t = value_text(v);
+        let t = t.trim();
+        if !t.is_empty() && !is_iso_duration(t) && !is_wdl_expression(t) && !is_arm_expression(t) {
+            ui.label("");
+            ui.colored_label(
+                f.theme.warning,
+                "⚠ Not an ISO 8601 duration (PT30S, PT5M, PT1H, P1D)",
+            );
+            ui.end_row();
+        }
+    }
+}
+
+fn retry(ui: &mut Ui, f: &mut Form, pointer: &str) {
+    let l = ui.label("Retry policy");
+    let cur = f.get(pointer).cloned();
+    let ty = match &cur {
+        None => Some(""),
+        Some(Value::Object(m)) => {
+            let t = m.get("type").and_then(Value::as_str).unwrap_or("");
+            RETRY
+                .iter()
+                .find(|(w, _)| !w.is_empty() && w.eq_ignore_ascii_case(t))
+                .map(|(w, _)| *w)
+        }
+        Some(_) => None,
+    };
+    let shown = match (ty, &cur) {
+        (Some(t), _) => RETRY
+            .iter()
+            .find(|(w, _)| *w == t)
+            .map_or("Not set", |(_, s)| *s)
+            .to_owned(),
+        (None, Some(Value::Object(m))) => m.get("type").map(value_text).unwrap_or_default(),
+        (None, _) => "(expression)".to_owned(),
+    };
+    let items: Vec<&str> = RETRY.iter().map(|(_, s)| *s).collect();
+    ui.vertical(|ui| {
+        if let Some(i) = combo(ui, pointer, l.id, &shown, &items) {
+            let new = RETRY[i].0;
+            if ty != Some(new) {
+                set_retry(f, pointer, new, cur.as_ref());
+            }
+        }
+        f.show_error(ui, pointer);
+    });
+    ui.end_row();
+    let p = |k: &str| child(pointer, k);
+    match ty {
+        Some("fixed") => {
+            row(
+                ui,
+                f,
+                &Field::new("Retry count", p("count")).kind(Kind::Int),
+            );
+            duration_row(ui, f, "Retry interval", &p("interval"), "PT20S");
+        }
+        Some("exponential") => {
+            row(
+                ui,
+                f,
+                &Field::new("Retry count", p("count")).kind(Kind::Int),
+            );
+            duration_row(ui, f, "Retry interval", &p("interval"), "PT7S");
+            duration_row(ui, f, "Minimum interval", &p("minimumInterval"), "PT5S");
+            duration_row(ui, f, "Maximum interval", &p("maximumInterval"), "PT1H");
+        }
+        _ => {}
+    }
+}
+
+fn set_retry(f: &mut Form, pointer: &str, new: &str, old: Option<&Value>) {
+    if new.is_empty() {
+        if let Some(p) = f.prune_target(pointer) {
+            f.apply(Edit::Remove { pointer: p }, pointer);
+        }
+        return;
+    }
+    let old = old.and_then(Value::as_object);
+    let keep = |k: &str, default: Value| -> Value {
+        old.and_then(|o| o.get(k)).cloned().unwrap_or(default)
+    };
+    let mut m = Map::new();
+    m.insert("type".into(), Value::String(new.to_owned()));
+    match new {
+        "fixed" => {
+            m.insert("count".into(), keep("count", Value::from(4)));
+            m.insert("interval".into(), keep("interval", "PT20S".into()));
+        }
+        "exponential" => {
+            m.insert("count".into(), keep("count", Value::from(4)));
+            m.insert("interval".into(), keep("interval", "PT7S".into()));
+            m.insert(
+                "minimumInterval".into(),
+                keep("minimumInterval", "PT5S".into()),
+            );
+            m.insert(
+                "maximumInterval".into(),
+                keep("maximumInterval", "PT1H".into()),
+            );
+        }
+        _ => {}
+    }
+    f.apply(
+        Edit::Set {
+            pointer: pointer.to_owned(),
+            value: Value::Object(m),
+        },
+        pointer,
+    );
+}
+
+/// The "Secure inputs" and "Secure outputs" checkboxes.
+fn secure_data(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
+    let rc = child(&snap.pointer, "runtimeConfiguration");
+    let sd = child(&rc, "secureData");
+    let props = child(&sd, "properties");
+    let list: Vec<String> = f
+        .get(&props)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
+        .unwrap_or_default();
+    let inputs = list.iter().any(|s| s == "inputs");
+    let outputs = list.iter().any(|s| s == "outputs");
+    ui.label("Secure data");
+    let mut want = None;
+    ui.vertical(|ui| {
+        ui.horizontal_wrapped(|ui| {
+            if let Some(b) = check(ui, inputs, "Secure inputs", None) {
+                want = Some((b, outputs));
+            }
+            if let Some(b) = check(ui, outputs, "Secure outputs", None) {
+                want = Some((inputs, b));
+            }
+        });
+        ui.weak("Hidden from run history.");
+        f.show_error(ui, &props);
+    });
+    ui.end_row();
+    let Some((i, o)) = want else { return };
+    if i || o {
+        let mut a = Vec::new();
+        if i {
+            a.push(Value::String("inputs".into()));
+        }
+        if o {
+            a.push(Value::String("outputs".into()));
+        }
+        f.apply(
+            Edit::Set {
+                pointer: props.clone(),
+                value: Value::Array(a),
+            },
+            &props,
+        );
+    } else {
+        // Nothing secure any more: drop the key, and the objects it leaves
+        // empty.
+        let target = match f.get(&sd) {
+            Some(Value::Object(m)) if m.len() == 1 => f.prune_target(&sd),
+            _ => f.prune_target(&props),
+        };
+        if let Some(t) = target {
+            f.apply(Edit::Remove { pointer: t }, &props);
+        }
+    }
+}
+
+/// Operation options: a checkbox per known option, and the raw text.
+fn options(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
+    let pointer = child(&snap.pointer, "operationOptions");
+    let raw = f.get(&pointer).map(value_text).unwrap_or_default();
+    let present: Vec<String> = raw
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut offered: Vec<String> = operation_options(snap.role, &snap.ty)
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    for p in &present {
+        if !offered.iter().any(|o| o.eq_ignore_ascii_case(p)) {
+            offered.push(p.clone());
+        }
+    }
+    let l = ui.label("Operation options");
+    ui.vertical(|ui| {
+        let mut changed: Option<Vec<String>> = None;
+        if !offered.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                for o in &offered {
+                    let on = present.iter().any(|p| p.eq_ignore_ascii_case(o));
+                    if let Some(b) = check(ui, on, o, None) {
+                        let mut list: Vec<String> = present
+                            .iter()
+                            .filter(|p| !p.eq_ignore_ascii_case(o))
+                            .cloned()
+                            .collect();
+                        if b {
+                            list.push(o.clone());
+                        }
+                        changed = Some(list);
+                    }
+                }
+            });
+        }
+        let field = Field::new("Operation options", pointer.clone())
+            .optional()
+            .hint("comma-separated");
+        super::widgets::field_input(ui, f, &field, super::widgets::Name::LabelledBy(l.id));
+        if let Some(list) = changed {
+            if list.is_empty() {
+                f.apply(
+                    Edit::Remove {
+                        pointer: pointer.clone(),
+                    },
+                    &pointer,
+                );
+            } else {
+                f.apply(
+                    Edit::Set {
+                        pointer: pointer.clone(),
+                        value: Value::String(list.join(", ")),
+                    },
+                    &pointer,
+                );
+            }
+        }
+    });
+    ui.end_row();
+}
+
+/// The Run after section: a checkbox per sibling, and per parent the
+/// statuses that let this action run. Each change applies at once.
+pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
+    const KEY: &str = "#run-after";
+    egui::CollapsingHeader::new("Run after")
+        .default_open(true)
+        .show(ui, |ui| {
+            let current: Vec<(String, Vec<String>)> = snap
+                .run_after
+                .iter()
+                .map(|r| (r.target.clone(), r.statuses.clone()))
+                .collect();
+            let mut names: Vec<(String, bool)> =
+                snap.siblings.iter().map(|s| (s.clone(), true)).collect();
+            for (t, _) in &current {
+                if !names.iter().any(|(n, _)| n == t) {
+                    names.push((t.clone(), false));
+                }
+            }
+            if names.is_empty() {
+                ui.weak("Nothing to wait for: this is the only action in its scope.");
+                return;
+            }
+            if current.is_empty() {
+                let msg = if snap.nested {
+                    "Runs first in its scope."
+                } else {
+                    "Runs first, right after the trigger."
+                };
+                ui.weak(msg);
+            }
+            let mut new: Option<Vec<(String, Vec<String>)>> = None;
+            for (name, sibling) in &names {
+                let idx = current.iter().position(|(t, _)| t == name);
+                let access = format!("Run after {name}");
+                let text = if *sibling {
+                    access.clone()
+                } else {
+                    format!("Run after {name} (not in this scope)")
+                };
+                if let Some(b) = check(ui, idx.is_some(), &text, Some(&access)) {
+                    let mut list = current.clone();
+                    match idx {
+                        Some(i) if !b => {
+                            list.remove(i);
+                        }
+                        None if b => list.push((name.clone(), vec!["Succeeded".into()])),
+                        _ => {}
+                    }
+                    new = Some(list);
+                }
+                let Some(i) = idx else { continue };
+                let statuses = &current[i].1;
+                let on_count = STATUSES
+                    .iter()
+                    .filter(|s| statuses.iter().any(|x| x.eq_ignore_ascii_case(s)))
+                    .count();
+                ui.horizontal_wrapped(|ui| {
+                    ui.add_space(24.0);
+                    for s in STATUSES {
+                        let on = statuses.iter().any(|x| x.eq_ignore_ascii_case(s));
+                        // The last status cannot be unticked: untick the
+                        // parent instead.
+                        let enabled = !(on && on_count == 1);
+                        let access = format!("{name} {s}");
+                        let r = ui.add_enabled_ui(enabled, |ui| check(ui, on, s, Some(&access)));
+                        if let Some(b) = r.inner {
+                            let mut list = current.clone();
+                            let st = &mut list[i].1;
+                            if b {
+                                st.push((*s).to_owned());
+                            } else {
+                                st.retain(|x| !x.eq_ignore_ascii_case(s));
+                            }
+                            // Statuses the editor does not know would be refused.
+                            st.retain(|x| STATUSES.iter().any(|k| k.eq_ignore_ascii_case(x)));
+                            new = Some(list);
+                        }
+                    }
+                });
+            }
+            if let Some(list) = new {
+                f.apply(
+                    Edit::SetRunAfter {
+                        pointer: snap.pointer.clone(),
+                        run_after: list,
+                    },
+                    KEY,
+                );
+            }
+            f.show_error(ui, KEY);
+        });
+}
+
+/// The Scope section: move the action to the top level or into a branch of
+/// another control action.
+pub(crate) fn scope(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
+    const KEY: &str = "#move";
+    egui::CollapsingHeader::new("Location")
+        .default_open(true)
+        .show(ui, |ui| {
+            super::widgets::form_grid(("lapis-scope", &snap.pointer)).show(ui, |ui| {
+                let l = ui.label("Move to scope");
+                let labels: Vec<&str> = snap.targets.iter().map(|(l, _)| l.as_str()).collect();
+                let current = snap
+                    .targets
+                    .iter()
+                    .find(|(_, c)| *c == snap.container)
+                    .map_or("", |(l, _)| l.as_str());
+                ui.vertical(|ui| {
+                    if let Some(i) = combo(ui, "#scope", l.id, current, &labels) {
+                        let (label, container) = &snap.targets[i];
+                        if *container != snap.container {
+                            let ok = f.apply(
+                                Edit::MoveAction {
+                                    pointer: snap.pointer.clone(),
+                                    container: container.clone(),
+                                    after: None,
+                                },
+                                KEY,
+                            );
+                            if ok {
+                                f.session.status = format!("Moved {} to {label}", snap.name);
+                            }
+                        }
+                    }
+                    f.show_error(ui, KEY);
+                });
+                ui.end_row();
+            });
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        for ok in [
+            "PT30S",
+            "P1D",
+            "PT1H30M",
+            "PT0.5S",
+            "P1Y2M3W4DT5H6M7S",
+            "P1W",
+        ] {
+            assert!(is_iso_duration(ok), "{ok}");
+        }
+        for bad in [
+            "", "P", "PT", "30S", "PT30", "PTS", "PT1.5M", "P1H", "PT1S1M", "P1DT",
+        ] {
+            assert!(!is_iso_duration(bad), "{bad}");
+        }
+    }
+}
