@@ -369,3 +369,115 @@ fn right_click_adds_an_action_inside_an_empty_branch() {
     assert_eq!(added["runAfter"], serde_json::json!({}));
     assert_eq!(selected_names(&h), ["Compose"]);
 }
+
+/// The whole story of the issue, in one sitting: open, select the HTTP
+/// action, fill its ActiveDirectoryOAuth fields, add an action after it,
+/// make a join in run-after, rename so references follow, undo and redo,
+/// save, and read the file back.
+#[test]
+fn the_designer_flow_from_open_to_saved_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sample_copy(&dir);
+    let mut h = app(Some(path.clone()));
+    let replace = |h: &mut Harness<'static, LapisApp>, label: &str, text: &str| {
+        h.get_by_label(label).focus();
+        h.run();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.run();
+        h.get_by_label(label).type_text(text);
+        h.run();
+    };
+    let click = |h: &mut Harness<'static, LapisApp>, label: &str| {
+        h.get_by_label(label).click_accesskit();
+        h.run();
+    };
+
+    // Select the HTTP action on the canvas; fill the Entra fields.
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    replace(&mut h, "Authority", "https://login.microsoftonline.com");
+    replace(&mut h, "Tenant", "contoso.onmicrosoft.com");
+    replace(&mut h, "Audience", "https://status-contoso.msappproxy.net");
+    replace(&mut h, "Client ID", "11111111-2222-3333-4444-555555555555");
+    click(&mut h, "Certificate");
+    click(&mut h, "Secret");
+    replace(&mut h, "Client secret", "@parameters('clientSecret')");
+    let auth = root(&h)["actions"]["Get_status"]["inputs"]["authentication"].clone();
+    assert_eq!(auth["authority"], "https://login.microsoftonline.com");
+    assert_eq!(auth["tenant"], "contoso.onmicrosoft.com");
+    assert_eq!(auth["audience"], "https://status-contoso.msappproxy.net");
+    assert_eq!(auth["clientId"], "11111111-2222-3333-4444-555555555555");
+    assert_eq!(auth["credentialType"], "Secret");
+    assert_eq!(auth["secret"], "@parameters('clientSecret')");
+
+    // Add a Compose after it (the Response now waits for the Compose).
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    h.get_by_label("➕ Add action").click();
+    h.run();
+    h.get_by_label("Compose").click();
+    h.run();
+    assert_eq!(selected_names(&h), ["Compose"]);
+
+    // A join: the Response waits for the Compose and for Get_status failing.
+    h.get_by_role_and_label(Role::Button, "Response (Response)")
+        .click();
+    h.run();
+    click(&mut h, "Run after Get_status");
+    click(&mut h, "Get_status Failed");
+    click(&mut h, "Get_status Succeeded");
+    let ra = root(&h)["actions"]["Response"]["runAfter"].clone();
+    assert_eq!(ra["Get_status"], serde_json::json!(["Failed"]), "{ra}");
+    assert!(ra.get("Compose").is_some(), "{ra}");
+
+    // Rename Get_status; run-after and expressions follow.
+    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
+        .click();
+    h.run();
+    press(&mut h, egui::Modifiers::NONE, egui::Key::F2);
+    h.get_by_label("New name").focus();
+    h.run();
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("New name").type_text("Get_health");
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Rename").click();
+    h.run();
+    let text = serde_json::to_string(&root(&h)).unwrap();
+    assert!(
+        !text.contains("Get_status"),
+        "every reference follows: {text}"
+    );
+    assert!(text.contains("body('Get_health')"));
+
+    // Undo the rename and redo it.
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::Z);
+    assert!(root(&h)["actions"].get("Get_status").is_some());
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::Y);
+    assert!(root(&h)["actions"].get("Get_health").is_some());
+
+    // Save and read the file back.
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::S);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(saved, root(&h));
+    let a = &saved["actions"];
+    assert_eq!(
+        a["Get_health"]["inputs"]["authentication"]["tenant"],
+        "contoso.onmicrosoft.com"
+    );
+    assert_eq!(a["Compose"]["runAfter"]["Get_health"][0], "Succeeded");
+    assert_eq!(
+        a["Response"]["runAfter"]["Get_health"],
+        serde_json::json!(["Failed"])
+    );
+    assert!(a["Response"]["runAfter"].get("Compose").is_some());
+    let report =
+        lapis::graph::validate::validate_document(h.state().session.doc(), 0).unwrap_or_default();
+    assert!(
+        report
+            .iter()
+            .all(|p| p.severity != lapis::graph::validate::Severity::Error),
+        "{report:#?}"
+    );
+}
