@@ -113,6 +113,8 @@ pub fn show(
     };
     if st.forms.shown.as_deref() != Some(snap.pointer.as_str()) {
         st.forms.reset_for(&snap.pointer);
+        // Secrets shown in clear are hidden again once the node is left.
+        st.revealed.clear();
     }
     // Keep typed text only for the field being typed in: a secret typed
     // elsewhere must not linger in memory.

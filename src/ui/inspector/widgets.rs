@@ -25,9 +25,9 @@ use std::hash::{Hash as _, Hasher as _};
 /// pending rows may hold secrets.
 #[derive(Default)]
 pub struct FormsState {
-    /// Per buffered field: the document value (as compact JSON) the buffer
-    /// was last in step with. When the document differs, the buffer is
-    /// re-read.
+    /// Per buffered field: the version (hash) of the document value the
+    /// buffer was last in step with. When the document differs, the buffer
+    /// is re-read.
     pub(crate) synced: HashMap<String, u64>,
     /// Per pointer: the document revision and the hash of the value there.
     versions: HashMap<String, (u64, u64)>,
@@ -103,8 +103,8 @@ pub(crate) struct Form<'a> {
     pub node: String,
     /// Pointer to the definition holding the node.
     pub definition: String,
-    /// The width of the form, read once per frame: fields size from it, not
-    /// from the grid cell they sit in (which would feed back into the grid).
+    /// The width of the form, read once per frame: table cells size from it,
+    /// not from their column (which would feed back into the column).
     pub width: f32,
     /// The context, to ask for a new layout pass after a change of shape.
     pub ctx: egui::Context,
