@@ -873,3 +873,49 @@ fn secrets_move_within_arm_templates_and_to_app_settings_in_standard() {
     let text = serde_json::to_string(&h.state().session.doc().root).unwrap();
     assert!(!text.contains(CANARY));
 }
+
+#[test]
+fn fields_of_any_json_type_display_without_panic() {
+    let mut h = app();
+    let a = "/actions/Get_status";
+    let pointers = [
+        "/inputs/method",
+        "/inputs/uri",
+        "/inputs/headers",
+        "/inputs/headers/Accept",
+        "/inputs/body",
+        "/inputs/authentication",
+        "/inputs/authentication/credentialType",
+        "/inputs/authentication/secret",
+        "/inputs/retryPolicy",
+        "/runtimeConfiguration/secureData",
+        "/operationOptions",
+        "/trackedProperties",
+        "/limit",
+        "/description",
+    ];
+    let values = [
+        json!(null),
+        json!(-1.5e300),
+        json!(true),
+        json!([1, {"a": []}]),
+        json!({"type": {"x": 1}}),
+        json!("é☃ 𝄞 \u{202e}"),
+        json!("[parameters('x')]"),
+    ];
+    select(&mut h, "Get_status");
+    open_settings(&mut h);
+    for p in pointers {
+        for v in &values {
+            let applied = h.state_mut().session.apply(Edit::Set {
+                pointer: format!("{a}{p}"),
+                value: v.clone(),
+            });
+            h.run();
+            if applied.is_ok() {
+                h.state_mut().session.undo();
+                h.run();
+            }
+        }
+    }
+}
