@@ -811,3 +811,111 @@ fn form_glyphs_exist_in_the_fonts() {
         assert!(ok, "{g} is missing from the fonts");
     }
 }
+
+#[test]
+fn secrets_move_within_arm_templates_and_to_app_settings_in_standard() {
+    const CANARY: &str = "canary-arm-8Hd2";
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|_cc| {
+            LapisApp::new(Options {
+                file: Some("samples/app-proxy-status.template.json".into()),
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    select(&mut h, "Get_status");
+    replace(&mut h, "Client secret", CANARY);
+    click(&mut h, "Move to secure parameter");
+    let def = "/resources/0/properties/definition";
+    assert_eq!(
+        at(&h, &format!("{def}/parameters/Get_status_secret")),
+        Some(json!({"type": "SecureString"}))
+    );
+    assert_eq!(
+        at(
+            &h,
+            &format!("{def}/actions/Get_status/inputs/authentication/secret")
+        ),
+        Some(json!("@parameters('Get_status_secret')"))
+    );
+    let text = serde_json::to_string(&h.state().session.doc().root).unwrap();
+    assert!(!text.contains(CANARY));
+
+    // Standard: the value goes to an app setting; no parameter is declared.
+    let doc = Document::from_value(json!({
+        "definition": {
+            "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0",
+            "triggers": {},
+            "actions": {"Call": {"type": "Http", "runAfter": {}, "inputs": {
+                "method": "GET", "uri": "https://x",
+                "authentication": {"type": "Basic", "username": "u", "password": CANARY}
+            }}}
+        },
+        "kind": "Stateful"
+    }))
+    .unwrap();
+    h.state_mut().session.replace(doc);
+    h.run();
+    select(&mut h, "Call");
+    click(&mut h, "Move to secure parameter");
+    assert_eq!(
+        at(
+            &h,
+            "/definition/actions/Call/inputs/authentication/password"
+        ),
+        Some(json!("@appsetting('Call_password')"))
+    );
+    assert_eq!(at(&h, "/definition/parameters"), None);
+    assert!(h.query_by_label_contains("Add the app setting").is_some());
+    let text = serde_json::to_string(&h.state().session.doc().root).unwrap();
+    assert!(!text.contains(CANARY));
+}
+
+#[test]
+fn fields_of_any_json_type_display_without_panic() {
+    let mut h = app();
+    let a = "/actions/Get_status";
+    let pointers = [
+        "/inputs/method",
+        "/inputs/uri",
+        "/inputs/headers",
+        "/inputs/headers/Accept",
+        "/inputs/body",
+        "/inputs/authentication",
+        "/inputs/authentication/credentialType",
+        "/inputs/authentication/secret",
+        "/inputs/retryPolicy",
+        "/runtimeConfiguration/secureData",
+        "/operationOptions",
+        "/trackedProperties",
+        "/limit",
+        "/description",
+    ];
+    let values = [
+        json!(null),
+        json!(-1.5e300),
+        json!(true),
+        json!([1, {"a": []}]),
+        json!({"type": {"x": 1}}),
+        json!("é☃ 𝄞 \u{202e}"),
+        json!("[parameters('x')]"),
+    ];
+    select(&mut h, "Get_status");
+    open_settings(&mut h);
+    for p in pointers {
+        for v in &values {
+            let applied = h.state_mut().session.apply(Edit::Set {
+                pointer: format!("{a}{p}"),
+                value: v.clone(),
+            });
+            h.run();
+            if applied.is_ok() {
+                h.state_mut().session.undo();
+                h.run();
+            }
+        }
+    }
+}
