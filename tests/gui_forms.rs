@@ -919,3 +919,31 @@ fn fields_of_any_json_type_display_without_panic() {
         }
     }
 }
+
+#[test]
+fn expression_fields_show_the_checkers_findings() {
+    let mut h = app();
+    select(&mut h, "Get_status");
+    // A parameter that does not exist, and an unknown function.
+    replace(&mut h, "Tenant", "@parameters('tenant')");
+    let notes: Vec<String> = h
+        .get_all_by_label_contains("column ")
+        .map(|n| {
+            use egui_kittest::kittest::NodeT;
+            n.accesskit_node().label().unwrap_or_default()
+        })
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("tenant")), "{notes:?}");
+    replace(&mut h, "Tenant", "@parametrs('tenantId')");
+    let notes: Vec<String> = h
+        .get_all_by_label_contains("column ")
+        .map(|n| {
+            use egui_kittest::kittest::NodeT;
+            n.accesskit_node().label().unwrap_or_default()
+        })
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("parametrs")), "{notes:?}");
+    // A correct expression has no finding.
+    replace(&mut h, "Tenant", "@parameters('tenantId')");
+    assert_eq!(h.query_all_by_label_contains("column ").count(), 0);
+}

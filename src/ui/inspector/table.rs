@@ -182,6 +182,7 @@ fn table_row(
                 },
                 Name::Named(format!("{} name {n1}", t.noun)),
                 &mut commit,
+                None,
             );
             let (_, notes) =
                 field_core(ui, f, &field, Name::Named(format!("{} value {n1}", t.noun)));
@@ -284,6 +285,7 @@ fn pending_row(
                 },
                 Name::Named(format!("{} name {n1}", t.noun)),
                 &mut commit,
+                None,
             );
             buffered(
                 ui,
@@ -300,6 +302,7 @@ fn pending_row(
                 },
                 Name::Named(format!("{} value {n1}", t.noun)),
                 &mut commit_value,
+                None,
             );
             let rm = format!("Remove {lower} {n1}");
             ui.small_button("🗑")

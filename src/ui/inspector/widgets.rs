@@ -486,6 +486,9 @@ pub(crate) fn buffered(
     edit: impl FnOnce(&mut String, Id) -> TextEdit<'_>,
     name: Name,
     commit: &mut dyn FnMut(&mut Form, &str),
+    layouter: Option<
+        &mut dyn FnMut(&Ui, &dyn egui::TextBuffer, f32) -> std::sync::Arc<egui::Galley>,
+    >,
 ) -> Response {
     let id = field_id(key);
     let focused = ui.ctx().memory(|m| m.has_focus(id));
@@ -505,7 +508,12 @@ pub(crate) fn buffered(
         f.st.forms.synced.remove(key);
         doc_text
     };
-    let response = ui.add(edit(&mut text, id));
+    let te = edit(&mut text, id);
+    let te = match layouter {
+        Some(l) => te.layouter(l),
+        None => te,
+    };
+    let response = ui.add(te);
     let response = match name {
         Name::LabelledBy(l) => response.labelled_by(l),
         Name::Named(n) => response.accessible_name(n),
@@ -598,6 +606,33 @@ pub(crate) fn field_core(
         Some(w) => w,
         None => (ui.available_width() - margins - reveal_w).max(120.0),
     };
+    // Expression fields: coloured syntax, and the checker's findings
+    // underlined (their messages show under the field and on hover).
+    let current = match f.st.buffers.get(&field.pointer) {
+        Some(b) => b.clone(),
+        None => doc_text.clone(),
+    };
+    let expr_cx = if !masked && crate::expr::parse::is_expression(&current) {
+        Some(f.session.expr_context(&field.pointer, &current))
+    } else {
+        None
+    };
+    let theme = f.theme.clone();
+    let findings = expr_cx
+        .as_ref()
+        .map(|c| c.findings.clone())
+        .unwrap_or_default();
+    let font = if multiline {
+        egui::TextStyle::Monospace.resolve(ui.style())
+    } else {
+        egui::TextStyle::Body.resolve(ui.style())
+    };
+    let colour = expr_cx.is_some();
+    let mut layouter = move |ui: &Ui, buf: &dyn egui::TextBuffer, wrap: f32| {
+        let job =
+            crate::ui::expr_field::layout_job(buf.as_str(), &findings, &theme, font.clone(), wrap);
+        ui.fonts_mut(|fonts| fonts.layout_job(job))
+    };
     let response = ui
         .horizontal(|ui| {
             let r = buffered(
@@ -620,6 +655,7 @@ pub(crate) fn field_core(
                 },
                 name,
                 &mut commit,
+                if colour { Some(&mut layouter) } else { None },
             );
             if field.secret {
                 let revealed = f.st.revealed.contains(&field.pointer);
@@ -640,7 +676,16 @@ pub(crate) fn field_core(
         Some(b) => b.clone(),
         None => f.shown_text(&field.pointer, field.kind, multiline),
     };
-    let notes = field_notes(f, field, &shown);
+    let mut notes = field_notes(f, field, &shown);
+    if let Some(cx) = &expr_cx {
+        for finding in &cx.findings {
+            let text = format!("column {}: {}", finding.span.start + 1, finding.message);
+            notes.push(match finding.level {
+                crate::expr::check::Level::Error => Note::Error(text),
+                crate::expr::check::Level::Warning => Note::Warning(text),
+            });
+        }
+    }
     (response, notes)
 }
 
