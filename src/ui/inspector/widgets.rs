@@ -470,12 +470,16 @@ pub(crate) fn is_literal_secret(v: Option<&Value>) -> bool {
     }
 }
 
+/// A text layouter, as `TextEdit::layouter` takes it.
+pub(crate) type Layouter<'a> =
+    dyn FnMut(&Ui, &dyn egui::TextBuffer, f32) -> std::sync::Arc<egui::Galley> + 'a;
+
 /// A text input whose text is kept in a buffer while it has focus.
 ///
 /// `key` names the buffer and the widget; `doc_text` is what the document
 /// says now; `watch` is the pointer whose value, when it changes, makes the
 /// buffer re-read. `commit` is called with the new text when the user
-/// changes it.
+/// changes it; `layouter`, when given, colours the text (expressions).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn buffered(
     ui: &mut Ui,
@@ -486,9 +490,7 @@ pub(crate) fn buffered(
     edit: impl FnOnce(&mut String, Id) -> TextEdit<'_>,
     name: Name,
     commit: &mut dyn FnMut(&mut Form, &str),
-    layouter: Option<
-        &mut dyn FnMut(&Ui, &dyn egui::TextBuffer, f32) -> std::sync::Arc<egui::Galley>,
-    >,
+    layouter: Option<&mut Layouter<'_>>,
 ) -> Response {
     let id = field_id(key);
     let focused = ui.ctx().memory(|m| m.has_focus(id));
