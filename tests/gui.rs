@@ -52,6 +52,20 @@ fn press(h: &mut Harness<'_, LapisApp>, m: egui::Modifiers, k: egui::Key) {
     h.run();
 }
 
+/// Clicks a card, presses F2, types the new name over the old and confirms.
+fn rename_with_f2(h: &mut Harness<'_, LapisApp>, card: &str, new_name: &str) {
+    h.get_by_role_and_label(Role::Button, card).click();
+    h.run();
+    press(h, egui::Modifiers::NONE, egui::Key::F2);
+    h.get_by_label("New name").focus();
+    h.run();
+    press(h, egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("New name").type_text(new_name);
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Rename").click();
+    h.run();
+}
+
 #[test]
 fn opens_the_bundled_sample_with_its_cards() {
     let h = app(None);
@@ -112,17 +126,7 @@ fn add_rename_undo_redo_and_save() {
     assert!(h.state().window_title().starts_with('●'), "dirty marker");
 
     // Rename Get_status with F2; the run-after reference follows.
-    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
-        .click();
-    h.run();
-    press(&mut h, egui::Modifiers::NONE, egui::Key::F2);
-    h.get_by_label("New name").focus();
-    h.run();
-    press(&mut h, egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("New name").type_text("Get_health");
-    h.run();
-    h.get_by_role_and_label(Role::Button, "Rename").click();
-    h.run();
+    rename_with_f2(&mut h, "Get_status (Http)", "Get_health");
     let r = root(&h);
     assert!(r["actions"].get("Get_status").is_none());
     assert!(r["actions"].get("Get_health").is_some());
@@ -433,17 +437,7 @@ fn the_designer_flow_from_open_to_saved_file() {
     assert!(ra.get("Compose").is_some(), "{ra}");
 
     // Rename Get_status; run-after and expressions follow.
-    h.get_by_role_and_label(Role::Button, "Get_status (Http)")
-        .click();
-    h.run();
-    press(&mut h, egui::Modifiers::NONE, egui::Key::F2);
-    h.get_by_label("New name").focus();
-    h.run();
-    press(&mut h, egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("New name").type_text("Get_health");
-    h.run();
-    h.get_by_role_and_label(Role::Button, "Rename").click();
-    h.run();
+    rename_with_f2(&mut h, "Get_status (Http)", "Get_health");
     let text = serde_json::to_string(&root(&h)).unwrap();
     assert!(
         !text.contains("Get_status"),
