@@ -10,13 +10,18 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn app(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
+    app_with(file, None)
+}
+
+/// The designer with recovery copies kept in `recovery_dir`.
+fn app_with(file: Option<PathBuf>, recovery_dir: Option<PathBuf>) -> Harness<'static, LapisApp> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
         .build_eframe(move |_cc| {
             LapisApp::new(Options {
                 file,
                 native_dialogs: false,
-                recovery_dir: None,
+                recovery_dir,
             })
         });
     h.run();
@@ -279,16 +284,7 @@ fn a_recovery_copy_is_offered_after_a_crash() {
     let rec = data.path().join("recovery");
     // A first designer edits and writes its recovery copy, then "crashes".
     {
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(1200.0, 800.0))
-            .build_eframe(|_cc| {
-                LapisApp::new(Options {
-                    file: None,
-                    native_dialogs: false,
-                    recovery_dir: Some(rec.clone()),
-                })
-            });
-        h.run();
+        let mut h = app_with(None, Some(rec.clone()));
         h.state_mut().add_action("Compose");
         h.state_mut().write_recovery();
         // Pretend the process died: its copy must not look alive.
@@ -303,16 +299,7 @@ fn a_recovery_copy_is_offered_after_a_crash() {
         std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
         std::mem::forget(h);
     }
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_eframe(|_cc| {
-            LapisApp::new(Options {
-                file: None,
-                native_dialogs: false,
-                recovery_dir: Some(rec.clone()),
-            })
-        });
-    h.run();
+    let mut h = app_with(None, Some(rec.clone()));
     h.get_by_label("Recover").click();
     h.run();
     assert!(root(&h)["actions"].get("Compose").is_some());

@@ -1000,18 +1000,20 @@ fn container_map<'a>(root: &'a Value, container: &str) -> Option<&'a Map<String,
     root.pointer(container).and_then(Value::as_object)
 }
 
-/// Siblings in `container` (other than `except`) that ran after `name` now
-/// run after `parents` instead (statuses merged).
-fn rewire_removed(
+/// Rewrites the runAfter of every sibling in `container` (other than those
+/// in `exclude`) that waits for `name`: its entry for `name` is replaced by
+/// what `replace` gives for the statuses it had (statuses merged).
+fn rewire_waiting_for(
     tx: &mut Tx,
     container: &str,
     name: &str,
-    parents: &[(String, Vec<String>)],
+    exclude: &[String],
+    replace: &dyn Fn(&Value) -> Vec<(String, Value)>,
 ) -> Result<(), EditError> {
     let mut changes = Vec::new();
     if let Some(map) = container_map(tx.root, container) {
         for (sib, v) in map {
-            if sib == name {
+            if sib == name || exclude.contains(sib) {
                 continue;
             }
             let Some(ra) = v.get("runAfter").and_then(Value::as_object) else {
@@ -1023,8 +1025,8 @@ fn rewire_removed(
             let mut new = Map::new();
             for (k, st) in ra {
                 if k == name {
-                    for (p, pst) in parents {
-                        merge_entry(&mut new, p, &statuses_value(pst));
+                    for (p, pst) in replace(st) {
+                        merge_entry(&mut new, &p, &pst);
                     }
                 } else {
                     merge_entry(&mut new, k, st);
@@ -1042,6 +1044,22 @@ fn rewire_removed(
     Ok(())
 }
 
+/// Siblings in `container` that ran after `name` now run after `parents`
+/// instead (statuses merged).
+fn rewire_removed(
+    tx: &mut Tx,
+    container: &str,
+    name: &str,
+    parents: &[(String, Vec<String>)],
+) -> Result<(), EditError> {
+    rewire_waiting_for(tx, container, name, &[], &|_| {
+        parents
+            .iter()
+            .map(|(p, pst)| (p.clone(), statuses_value(pst)))
+            .collect()
+    })
+}
+
 /// Siblings (not in `exclude`) that ran after `x` now run after `sinks`,
 /// with the statuses they had for `x`.
 fn rewire_after(
@@ -1051,38 +1069,9 @@ fn rewire_after(
     exclude: &[String],
     sinks: &[String],
 ) -> Result<(), EditError> {
-    let mut changes = Vec::new();
-    if let Some(map) = container_map(tx.root, container) {
-        for (sib, v) in map {
-            if exclude.contains(sib) {
-                continue;
-            }
-            let Some(ra) = v.get("runAfter").and_then(Value::as_object) else {
-                continue;
-            };
-            if !ra.contains_key(x) {
-                continue;
-            }
-            let mut new = Map::new();
-            for (k, st) in ra {
-                if k == x {
-                    for s in sinks {
-                        merge_entry(&mut new, s, st);
-                    }
-                } else {
-                    merge_entry(&mut new, k, st);
-                }
-            }
-            changes.push((
-                format!("{}/runAfter", child_pointer(container, sib)),
-                Value::Object(new),
-            ));
-        }
-    }
-    for (p, v) in changes {
-        tx.replace(&p, v)?;
-    }
-    Ok(())
+    rewire_waiting_for(tx, container, x, exclude, &|st| {
+        sinks.iter().map(|s| (s.clone(), st.clone())).collect()
+    })
 }
 
 /// Siblings (not in `exclude`) with an empty runAfter now run after
