@@ -8,6 +8,9 @@
 
 pub mod expr;
 pub mod graph;
+pub mod invoke;
+pub mod sandbox;
+pub mod secrets;
 pub mod synth;
 pub mod ui;
 pub mod workflow;

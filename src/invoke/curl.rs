@@ -1,0 +1,1 @@
+//! Copy as cURL. (Stub: being written.)

@@ -1,0 +1,1 @@
+//! From an action to a request. (Stub: being written.)
