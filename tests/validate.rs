@@ -450,3 +450,128 @@ fn problems_in_an_arm_template_point_into_the_template() {
         "/resources/0/properties/definition/actions/B/runAfter/Nope"
     );
 }
+
+fn secure(props: &[&str]) -> Value {
+    json!({"secureData": {"properties": props}})
+}
+
+#[test]
+fn secure_data_is_refused_on_variable_and_control_actions() {
+    let ps = problems(with_actions(json!({
+        "Init": {"type": "InitializeVariable", "runAfter": {},
+                 "inputs": {"variables": [{"name": "v", "type": "string"}]},
+                 "runtimeConfiguration": secure(&["inputs"])}
+    })));
+    only(
+        &ps,
+        "secure-data-unsupported",
+        Severity::Error,
+        "Init",
+        "/actions/Init/runtimeConfiguration/secureData/properties",
+    );
+    let ps = problems(with_actions(json!({
+        "Group": {"type": "Scope", "runAfter": {}, "actions": {},
+                  "runtimeConfiguration": secure(&["outputs"])}
+    })));
+    only(
+        &ps,
+        "secure-data-unsupported",
+        Severity::Error,
+        "Group",
+        "/actions/Group/runtimeConfiguration/secureData/properties",
+    );
+    assert!(ps[0].message.contains("control actions"));
+}
+
+#[test]
+fn secure_outputs_are_refused_on_compose_parse_response_wait() {
+    for ty in ["Compose", "ParseJson", "Response", "Wait"] {
+        let ps = problems(with_actions(json!({
+            "A": {"type": ty, "runAfter": {}, "inputs": {},
+                  "runtimeConfiguration": secure(&["outputs"])}
+        })));
+        let p: Vec<_> = ps
+            .iter()
+            .filter(|p| p.code == "secure-data-unsupported")
+            .collect();
+        assert_eq!(p.len(), 1, "{ty}: {ps:#?}");
+        assert!(p[0].message.contains("no secure outputs"), "{ty}");
+        // Secure inputs are fine on them.
+        let ps = problems(with_actions(json!({
+            "A": {"type": ty, "runAfter": {}, "inputs": {},
+                  "runtimeConfiguration": secure(&["inputs"])}
+        })));
+        assert!(
+            ps.iter().all(|p| p.code != "secure-data-unsupported"),
+            "{ty}: {ps:#?}"
+        );
+    }
+}
+
+#[test]
+fn reading_a_secured_output_in_clear_is_flagged() {
+    let get = json!({"type": "Http", "runAfter": {},
+        "inputs": {"method": "GET", "uri": "https://api.contoso.com/token"},
+        "runtimeConfiguration": secure(&["inputs", "outputs"])});
+    let ps = problems(with_actions(json!({
+        "Get_token": get,
+        "Use": {"type": "Compose", "runAfter": {"Get_token": ["Succeeded"]},
+                "inputs": "@{body('Get_token')?['access_token']}"}
+    })));
+    only(
+        &ps,
+        "secure-data-leak",
+        Severity::Warning,
+        "Use",
+        "/actions/Use/inputs",
+    );
+    assert!(ps[0].message.contains("`Get_token`"));
+    // With secure inputs on the reader, nothing shows in clear.
+    let ps = problems(with_actions(json!({
+        "Get_token": get,
+        "Use": {"type": "Compose", "runAfter": {"Get_token": ["Succeeded"]},
+                "inputs": "@body('Get_token')",
+                "runtimeConfiguration": secure(&["inputs"])}
+    })));
+    assert!(ps.is_empty(), "{ps:#?}");
+}
+
+#[test]
+fn access_control_ranges_are_checked_in_arm_templates() {
+    let mut def = with_actions(json!({}));
+    def.as_object_mut().unwrap().remove("$schema");
+    let arm = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [{
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "wf",
+            "location": "westeurope",
+            "properties": {
+                "definition": def,
+                "accessControl": {
+                    "triggers": {"allowedCallerIpAddresses": [
+                        {"addressRange": "10.0.0.0/24"},
+                        {"addressRange": "10.0.0.300"}
+                    ]},
+                    "contents": {"allowedCallerIpAddresses": [{"addressRange": "0.0.0.0-0.0.0.0"}]},
+                    "actions": {"allowedCallerIpAddresses": []}
+                }
+            }
+        }]
+    });
+    let doc = Document::from_value(arm).unwrap();
+    let ps: Vec<Problem> = validate_document(&doc, 0)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.code == "access-control")
+        .collect();
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(
+        ps[0].pointer,
+        "/resources/0/properties/accessControl/triggers/allowedCallerIpAddresses/1/addressRange"
+    );
+    assert_eq!(ps[0].severity, Severity::Error);
+    assert!(ps[0].message.contains("10.0.0.300"));
+}

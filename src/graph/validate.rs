@@ -409,6 +409,9 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
     }
 
     // Expressions: syntax, functions, parameters, actions, variables, loops.
+    secure_data_rules(&mut s, &objects);
+    access_control_rules(&mut s, root);
+
     for f in crate::expr::check::check_definition(root, o) {
         let severity = match f.level {
             crate::expr::check::Level::Error => Severity::Error,
@@ -552,4 +555,191 @@ pub fn counts(problems: &[Problem]) -> (usize, usize) {
         .filter(|p| p.severity == Severity::Error)
         .count();
     (e, problems.len() - e)
+}
+
+/// Logic Apps' rules for secure inputs and outputs, and the places where a
+/// secured value would show in clear: an action whose inputs read the
+/// outputs of an action (or trigger) with secure outputs, without having
+/// secure inputs itself.
+fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String, Value>>]) {
+    use crate::workflow::model::Envelope;
+    let o = &s.g.outline;
+    let mut secured_outputs: HashMap<&str, NodeId> = HashMap::new();
+    let mut envelopes = Vec::with_capacity(o.nodes.len());
+    for n in &o.nodes {
+        let env = objects[n.id].map(Envelope::read).unwrap_or_default();
+        if env.secure_outputs {
+            secured_outputs.insert(n.name.as_str(), n.id);
+        }
+        envelopes.push(env);
+    }
+    let mut found = Vec::new();
+    for n in &o.nodes {
+        let env = &envelopes[n.id];
+        if !env.secure_inputs && !env.secure_outputs {
+            continue;
+        }
+        let p = format!("{}/runtimeConfiguration/secureData/properties", n.pointer);
+        let variable = matches!(
+            n.ty,
+            ActionType::InitializeVariable
+                | ActionType::SetVariable
+                | ActionType::IncrementVariable
+                | ActionType::DecrementVariable
+                | ActionType::AppendToArrayVariable
+                | ActionType::AppendToStringVariable
+        );
+        if variable || n.ty.is_control() {
+            found.push((
+                n.id,
+                p,
+                format!(
+                    "`{}` is a {} action: Logic Apps has no secure inputs or outputs for {}",
+                    n.name,
+                    n.type_name,
+                    if variable {
+                        "variable actions"
+                    } else {
+                        "control actions"
+                    }
+                ),
+            ));
+        } else if env.secure_outputs
+            && matches!(
+                n.ty,
+                ActionType::Compose
+                    | ActionType::ParseJson
+                    | ActionType::Response
+                    | ActionType::Wait
+            )
+        {
+            found.push((
+                n.id,
+                p,
+                format!(
+                    "`{}` is a {} action, which has no secure outputs in Logic Apps; secure its inputs instead",
+                    n.name, n.type_name
+                ),
+            ));
+        }
+    }
+    for (id, p, m) in found {
+        s.error("secure-data-unsupported", id, p, m);
+    }
+    if secured_outputs.is_empty() {
+        return;
+    }
+    // Leaks: a reference to a secured action's outputs from an action whose
+    // inputs are shown in run history.
+    let trigger_secured: Vec<&str> = o
+        .triggers
+        .iter()
+        .filter(|t| envelopes[**t].secure_outputs)
+        .map(|t| o.nodes[*t].name.as_str())
+        .collect();
+    let mut leaks = Vec::new();
+    for n in &o.nodes {
+        if n.role == Role::Trigger || envelopes[n.id].secure_inputs {
+            continue;
+        }
+        let Some(obj) = objects[n.id] else { continue };
+        let mut seen: Vec<String> = Vec::new();
+        for key in ["inputs", "expression", "foreach"] {
+            let Some(v) = obj.get(key) else { continue };
+            let mut texts = Vec::new();
+            collect_strings(v, &format!("{}/{key}", n.pointer), &mut texts);
+            for (ptr, text) in texts {
+                let Ok(t) = crate::expr::parse::parse_string_value(text) else {
+                    continue;
+                };
+                for c in t.calls() {
+                    let source = if let Some(kind) = crate::expr::ast::RefKind::of_function(&c.key)
+                    {
+                        if kind != crate::expr::ast::RefKind::Action {
+                            continue;
+                        }
+                        match c.literal_arg(0) {
+                            Some((name, _)) if secured_outputs.contains_key(name) => {
+                                name.to_owned()
+                            }
+                            _ => continue,
+                        }
+                    } else if c.key.starts_with("trigger") && !trigger_secured.is_empty() {
+                        trigger_secured[0].to_owned()
+                    } else {
+                        continue;
+                    };
+                    if source == n.name || seen.contains(&source) {
+                        continue;
+                    }
+                    seen.push(source.clone());
+                    leaks.push((
+                        n.id,
+                        ptr.clone(),
+                        format!(
+                            "`{}` uses the outputs of `{source}`, which are secured; they would show in clear in the inputs of `{}` in run history — turn on secure inputs for `{}`",
+                            n.name, n.name, n.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for (id, p, m) in leaks {
+        s.warning("secure-data-leak", id, p, m);
+    }
+}
+
+fn collect_strings<'v>(v: &'v Value, pointer: &str, out: &mut Vec<(String, &'v str)>) {
+    match v {
+        Value::String(t) => out.push((pointer.to_owned(), t)),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                collect_strings(x, &format!("{pointer}/{i}"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                collect_strings(
+                    x,
+                    &format!("{pointer}/{}", crate::workflow::text::escape_pointer(k)),
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The access control of an ARM workflow resource (beside its definition).
+fn access_control_rules(s: &mut Sink<'_>, root: &Value) {
+    let Some(base) =
+        s.g.outline
+            .definition_pointer
+            .strip_suffix("/properties/definition")
+    else {
+        return;
+    };
+    let p = format!("{base}/properties/accessControl");
+    let Some(ac) = root.pointer(&p) else {
+        return;
+    };
+    if let Value::String(e) = ac {
+        if is_arm_expression(e) {
+            return;
+        }
+    }
+    for prob in crate::workflow::access::check(ac) {
+        s.push(
+            if prob.error {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            "access-control",
+            None,
+            format!("{p}{}", prob.pointer),
+            format!("access control: {}", prob.message),
+        );
+    }
 }

@@ -7,6 +7,7 @@
 //! not know stays where it was, keys keep their order and numbers keep their
 //! digits, so load → save with no edit gives back the same JSON.
 
+pub mod access;
 pub mod edit;
 pub mod model;
 pub mod text;
