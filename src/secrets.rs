@@ -302,7 +302,7 @@ impl Redactor {
                 self.needles.push((needle, placeholder.to_owned()));
             }
         }
-        self.needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
     }
 
     /// Redacts the Basic credentials `user:password` in their base64 form.
@@ -320,7 +320,7 @@ impl Redactor {
                 self.needles.push((n.clone(), p.clone()));
             }
         }
-        self.needles.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.needles.sort_by_key(|n| std::cmp::Reverse(n.0.len()));
     }
 
     /// True when `text` holds none of the values.

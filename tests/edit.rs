@@ -1769,7 +1769,7 @@ mod random {
             .and_then(Value::as_object)
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default();
-        let after = if siblings.is_empty() || c % 4 == 0 {
+        let after = if siblings.is_empty() || c.is_multiple_of(4) {
             None
         } else {
             Some(siblings[c % siblings.len()].clone())

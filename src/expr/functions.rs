@@ -2063,7 +2063,7 @@ fn group_digits(int: &str, separator: &str) -> String {
     let len = int.len();
     let mut out = String::with_capacity(len + len / 3 * separator.len());
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
+        if i > 0 && (len - i).is_multiple_of(3) {
             out.push_str(separator);
         }
         out.push(c);
@@ -2450,7 +2450,7 @@ fn render(dec: &Dec, exp: i64, layout: &Layout, locale: &Locale) -> String {
         if let Some(&c) = int.get(index) {
             out.push(c);
             let from_right = int.len() - 1 - index;
-            if layout.grouping && from_right > 0 && from_right % 3 == 0 {
+            if layout.grouping && from_right > 0 && from_right.is_multiple_of(3) {
                 out.push_str(locale.group);
             }
         }

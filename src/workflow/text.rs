@@ -162,7 +162,7 @@ fn utf8(bytes: &[u8]) -> Result<String, TextError> {
 }
 
 fn utf16(bytes: &[u8], little_endian: bool) -> Result<String, TextError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         let mut e = TextError {
             line: 1,
             column: 1,

@@ -239,7 +239,11 @@ fn render(stamp: Stamp, toks: &[Tok], c: &Culture) -> String {
     let dow = dt.weekday().num_days_from_sunday() as usize;
     let month0 = dt.month0() as usize;
     let hour = dt.hour();
-    let hour12 = if hour % 12 == 0 { 12 } else { hour % 12 };
+    let hour12 = if hour.is_multiple_of(12) {
+        12
+    } else {
+        hour % 12
+    };
     let frac = u32::try_from(stamp.ticks.rem_euclid(TICKS_PER_SECOND)).unwrap_or(0);
     let frac7 = format!("{frac:07}");
     let designator = if hour < 12 { c.am } else { c.pm };
