@@ -13,6 +13,7 @@ pub mod expr_field;
 pub mod files;
 pub mod inspector;
 pub mod panels;
+pub mod security;
 pub mod session;
 pub mod theme;
 
@@ -45,6 +46,8 @@ pub enum LeftTab {
     Parameters,
     /// Search.
     Search,
+    /// Access control and secure settings.
+    Security,
 }
 
 /// A question the window is asking.
@@ -1129,6 +1132,7 @@ impl LapisApp {
                     &mut self.panels,
                     &mut self.session,
                     std::mem::take(&mut self.focus_search),
+                    &self.theme,
                 );
                 if let Some(id) = reveal {
                     self.reveal(id);

@@ -36,6 +36,8 @@ pub struct PanelState {
     pub param_text: std::collections::HashMap<String, String>,
     /// Containers folded in the outline, by pointer.
     pub closed: std::collections::HashSet<String>,
+    /// The access-control editor's state.
+    pub access: super::security::AccessEditorState,
     /// The outline's rows, built at a document revision.
     outline_rows: Option<(u64, Vec<Row>)>,
 }
@@ -47,11 +49,13 @@ pub fn left(
     st: &mut PanelState,
     session: &mut Session,
     focus_search: bool,
+    theme: &Theme,
 ) -> Option<NodeId> {
     ui.horizontal(|ui| {
         ui.selectable_value(tab, LeftTab::Outline, "Outline");
         ui.selectable_value(tab, LeftTab::Parameters, "Parameters");
         ui.selectable_value(tab, LeftTab::Search, "Search");
+        ui.selectable_value(tab, LeftTab::Security, "Security");
     });
     ui.separator();
     match tab {
@@ -61,6 +65,7 @@ pub fn left(
             None
         }
         LeftTab::Search => search(ui, st, session, focus_search),
+        LeftTab::Security => super::security::panel(ui, &mut st.access, session, theme),
     }
 }
 
