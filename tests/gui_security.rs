@@ -1,6 +1,5 @@
 //! The Security panel and the export dialog, driven by accessible labels.
 
-use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use lapis::ui::{LapisApp, Options};
