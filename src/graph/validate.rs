@@ -580,16 +580,8 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
             continue;
         }
         let p = format!("{}/runtimeConfiguration/secureData/properties", n.pointer);
-        let variable = matches!(
-            n.ty,
-            ActionType::InitializeVariable
-                | ActionType::SetVariable
-                | ActionType::IncrementVariable
-                | ActionType::DecrementVariable
-                | ActionType::AppendToArrayVariable
-                | ActionType::AppendToStringVariable
-        );
-        if variable || n.ty.is_control() {
+        let (inputs_ok, outputs_ok) = n.ty.secure_data_support();
+        if !inputs_ok {
             found.push((
                 n.id,
                 p,
@@ -597,22 +589,14 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
                     "`{}` is a {} action: Logic Apps has no secure inputs or outputs for {}",
                     n.name,
                     n.type_name,
-                    if variable {
+                    if n.ty.is_variable() {
                         "variable actions"
                     } else {
                         "control actions"
                     }
                 ),
             ));
-        } else if env.secure_outputs
-            && matches!(
-                n.ty,
-                ActionType::Compose
-                    | ActionType::ParseJson
-                    | ActionType::Response
-                    | ActionType::Wait
-            )
-        {
+        } else if env.secure_outputs && !outputs_ok {
             found.push((
                 n.id,
                 p,

@@ -174,6 +174,35 @@ named_enum! {
 }
 
 impl ActionType {
+    /// True for the actions that declare or change a variable.
+    pub fn is_variable(&self) -> bool {
+        matches!(
+            self,
+            ActionType::InitializeVariable
+                | ActionType::SetVariable
+                | ActionType::IncrementVariable
+                | ActionType::DecrementVariable
+                | ActionType::AppendToArrayVariable
+                | ActionType::AppendToStringVariable
+        )
+    }
+
+    /// Whether Logic Apps offers secure inputs and secure outputs on this
+    /// type: neither on variable or control actions; no secure outputs on
+    /// Compose, ParseJson, Response and Wait.
+    pub fn secure_data_support(&self) -> (bool, bool) {
+        if self.is_variable() || self.is_control() {
+            (false, false)
+        } else if matches!(
+            self,
+            ActionType::Compose | ActionType::ParseJson | ActionType::Response | ActionType::Wait
+        ) {
+            (true, false)
+        } else {
+            (true, true)
+        }
+    }
+
     /// Actions that hold other actions.
     pub fn is_control(&self) -> bool {
         matches!(

@@ -290,15 +290,25 @@ fn secure_data(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     ui.label("Secure data");
     let mut want = None;
     ui.vertical(|ui| {
+        let (inputs_ok, outputs_ok) = snap.ty.secure_data_support();
         ui.horizontal_wrapped(|ui| {
-            if let Some(b) = check(ui, inputs, "Secure inputs", None) {
-                want = Some((b, outputs));
-            }
-            if let Some(b) = check(ui, outputs, "Secure outputs", None) {
-                want = Some((inputs, b));
-            }
+            // A setting Logic Apps does not offer can only be turned off.
+            ui.add_enabled_ui(inputs_ok || inputs, |ui| {
+                if let Some(b) = check(ui, inputs, "Secure inputs", None) {
+                    want = Some((b, outputs));
+                }
+            });
+            ui.add_enabled_ui(outputs_ok || outputs, |ui| {
+                if let Some(b) = check(ui, outputs, "Secure outputs", None) {
+                    want = Some((inputs, b));
+                }
+            });
         });
-        ui.weak("Hidden from run history.");
+        ui.weak(match (inputs_ok, outputs_ok) {
+            (false, _) => "Not available on variable and control actions.",
+            (true, false) => "Hidden from run history. This type has no secure outputs.",
+            _ => "Hidden from run history.",
+        });
         f.show_error(ui, &props);
     });
     ui.end_row();
