@@ -50,7 +50,11 @@ pub(crate) fn router(state: Arc<ApiState>) -> Router {
         .with_state(state)
 }
 
-async fn count(State(st): State<Arc<ApiState>>, req: Request, next: axum::middleware::Next) -> Response {
+async fn count(
+    State(st): State<Arc<ApiState>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
     let c = if st.mtls {
         &st.shared.stats.mtls_requests
     } else {
@@ -276,14 +280,19 @@ async fn basic(State(st): State<Arc<ApiState>>, headers: HeaderMap) -> Response 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().split_once(' '))
         .filter(|(s, _)| s.eq_ignore_ascii_case("basic"))
-        .and_then(|(_, b)| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|(_, b)| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .and_then(|b| String::from_utf8(b).ok());
     let ok = given
         .as_deref()
         .and_then(|g| g.split_once(':'))
         .is_some_and(|(u, p)| u == api.basic_user && p == api.basic_password);
     if ok {
-        return Json(json!({"status": "ok", "authenticated_by": "basic", "user": api.basic_user})).into_response();
+        return Json(json!({"status": "ok", "authenticated_by": "basic", "user": api.basic_user}))
+            .into_response();
     }
     let mut resp = unauthorized(if given.is_some() {
         "wrong user name or password"

@@ -240,10 +240,7 @@ impl Config {
                                     vec!["user_impersonation".to_string()],
                                 ),
                                 ("Other API".to_string(), vec!["Data.Read".to_string()]),
-                                (
-                                    "Disabled API".to_string(),
-                                    vec!["Data.Read".to_string()],
-                                ),
+                                ("Disabled API".to_string(), vec!["Data.Read".to_string()]),
                             ]),
                         },
                         ClientConfig {

@@ -236,7 +236,8 @@ fn generate() -> Result<Material, String> {
     let issuer = Issuer::new(ca_params, ca_key);
 
     // the server certificate for loopback
-    let server_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(e("server key"))?;
+    let server_key =
+        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(e("server key"))?;
     let mut sp = CertificateParams::new(vec![
         "127.0.0.1".to_string(),
         "localhost".to_string(),
@@ -353,7 +354,10 @@ mod tests {
     fn sha1_known_answers() {
         let hex = |d: [u8; 20]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
         assert_eq!(hex(sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(hex(sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex(sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         let long = vec![b'a'; 1000];
         assert_eq!(hex(sha1(&long)), "291e9a6c66994949b57ba5e650361e98fc36b1ba");
     }

@@ -254,7 +254,10 @@ fn other(e: impl std::fmt::Display) -> io::Error {
 async fn bind(port: Option<u16>, offset: u16) -> io::Result<TcpListener> {
     let p = port.map(|p| p + offset).unwrap_or(0);
     TcpListener::bind(("127.0.0.1", p)).await.map_err(|e| {
-        io::Error::new(e.kind(), format!("sandbox: cannot listen on 127.0.0.1:{p}: {e}"))
+        io::Error::new(
+            e.kind(),
+            format!("sandbox: cannot listen on 127.0.0.1:{p}: {e}"),
+        )
     })
 }
 
@@ -316,11 +319,9 @@ async fn serve_conn(
     match tls {
         None => serve_io(TokioIo::new(stream), peer, None, router).await,
         Some(acceptor) => {
-            let handshake = tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                acceptor.accept(stream),
-            )
-            .await;
+            let handshake =
+                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(stream))
+                    .await;
             let Ok(Ok(tls)) = handshake else { return };
             let cert = tls
                 .get_ref()
@@ -329,7 +330,13 @@ async fn serve_conn(
                 .and_then(|c| c.first())
                 .and_then(|c| p12_keystore::Certificate::from_der(c).ok())
                 .map(|c| c.subject().to_string());
-            serve_io(TokioIo::new(tls), peer, Some(ClientCert { subject: cert }), router).await
+            serve_io(
+                TokioIo::new(tls),
+                peer,
+                Some(ClientCert { subject: cert }),
+                router,
+            )
+            .await
         }
     }
 }
@@ -352,7 +359,12 @@ where
         .await;
 }
 
-fn resolve_tenants(config: &Config, m: &Material, proxy_url: &str, proxy_tls_url: &str) -> Result<Vec<Tenant>, String> {
+fn resolve_tenants(
+    config: &Config,
+    m: &Material,
+    proxy_url: &str,
+    proxy_tls_url: &str,
+) -> Result<Vec<Tenant>, String> {
     let mut out = Vec::new();
     for (i, t) in config.tenants.iter().enumerate() {
         let resources = t
@@ -381,12 +393,14 @@ fn resolve_tenants(config: &Config, m: &Material, proxy_url: &str, proxy_tls_url
             for (k, pem) in c.certificates.iter().enumerate() {
                 use rustls_pki_types::pem::PemObject as _;
                 let der = CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| {
-                    format!("tenants[{i}].clients[{j}].certificates[{k}]: not a PEM certificate: {e}")
+                    format!(
+                        "tenants[{i}].clients[{j}].certificates[{k}]: not a PEM certificate: {e}"
+                    )
                 })?;
-                certs.push(
-                    RegisteredCert::from_der(&der)
-                        .map_err(|e| format!("tenants[{i}].clients[{j}].certificates[{k}]: {e}"))?,
-                );
+                certs
+                    .push(RegisteredCert::from_der(&der).map_err(|e| {
+                        format!("tenants[{i}].clients[{j}].certificates[{k}]: {e}")
+                    })?);
             }
             clients.push(Client {
                 client_id: c.client_id.clone(),
@@ -411,9 +425,12 @@ impl Sandbox {
     /// `config.port` fixes them: token service P, front P+1, front over
     /// HTTPS P+2, mTLS API P+3, plain API P+4).
     pub async fn start(config: Config) -> io::Result<Sandbox> {
-        config
-            .check()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("sandbox configuration: {e}")))?;
+        config.check().map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("sandbox configuration: {e}"),
+            )
+        })?;
         let pfx_password = config.pfx_password.clone();
         let (material, pfx) = tokio::task::spawn_blocking(move || {
             let m = keys::material()?;
@@ -440,8 +457,13 @@ impl Sandbox {
         let api_url = url(&api_l, "http")?;
         let api_addr = api_l.local_addr()?;
 
-        let tenants = resolve_tenants(&config, &material, &proxy_url, &proxy_tls_url)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("sandbox configuration: {e}")))?;
+        let tenants =
+            resolve_tenants(&config, &material, &proxy_url, &proxy_tls_url).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("sandbox configuration: {e}"),
+                )
+            })?;
         let pt = config.proxy_tenant();
         let (tenant_id, tenant_domain) = (pt.id.clone(), pt.domain.clone());
         let demo_client = pt.clients.first();
@@ -539,7 +561,11 @@ impl Sandbox {
 /// a temporary folder removed at exit), prints [`Sandbox::settings_text`]
 /// to standard output and serves until Ctrl+C. `port` overrides
 /// `config.port`.
-pub async fn serve_cli(config: Config, port: Option<u16>, out_dir: Option<PathBuf>) -> io::Result<()> {
+pub async fn serve_cli(
+    config: Config,
+    port: Option<u16>,
+    out_dir: Option<PathBuf>,
+) -> io::Result<()> {
     let mut config = config;
     if port.is_some() {
         config.port = port;
@@ -551,7 +577,9 @@ pub async fn serve_cli(config: Config, port: Option<u16>, out_dir: Option<PathBu
             (None, d)
         }
         None => {
-            let t = tempfile::Builder::new().prefix("lapis-sandbox-").tempdir()?;
+            let t = tempfile::Builder::new()
+                .prefix("lapis-sandbox-")
+                .tempdir()?;
             let p = t.path().to_path_buf();
             (Some(t), p)
         }

@@ -207,7 +207,14 @@ fn redirect(f: &Front, req: &Request, token_sent: bool, reason: &'static str) ->
 }
 
 /// One of App Proxy's error pages.
-fn error_page(f: &Front, status: StatusCode, title: &str, message: &str, fault: &'static str, transaction: &str) -> Response {
+fn error_page(
+    f: &Front,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    fault: &'static str,
+    transaction: &str,
+) -> Response {
     let ts = chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ");
     let body = format!(
         "<!DOCTYPE html>\r\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>\r\n\
@@ -281,7 +288,10 @@ async fn forward(f: &Front, req: Request, transaction: &str) -> Response {
     builder = builder
         .header("x-forwarded-proto", if f.https { "https" } else { "http" })
         .header("x-forwarded-host", ext_host)
-        .header(HeaderName::from_static("x-ms-proxy"), "AzureAD-Application-Proxy");
+        .header(
+            HeaderName::from_static("x-ms-proxy"),
+            "AzureAD-Application-Proxy",
+        );
     let backend_req = match builder.body(body) {
         Ok(r) => r,
         Err(_) => return bad_gateway(f, transaction),

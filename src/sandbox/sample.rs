@@ -122,7 +122,10 @@ impl Sandbox {
     pub fn sample_workflow(&self) -> Value {
         let mut params = serde_json::Map::new();
         for (name, value) in self.plain_parameters() {
-            params.insert(name.into(), json!({ "type": "String", "defaultValue": value }));
+            params.insert(
+                name.into(),
+                json!({ "type": "String", "defaultValue": value }),
+            );
         }
         for (name, _, _) in self.secure_parameters() {
             params.insert(name.into(), json!({ "type": "SecureString" }));
@@ -130,7 +133,11 @@ impl Sandbox {
         let mut actions = serde_json::Map::new();
         actions.insert(
             "Get_status".into(),
-            http_action("GET", "@{parameters('apiBase')}/api/status", Some(aad("Secret"))),
+            http_action(
+                "GET",
+                "@{parameters('apiBase')}/api/status",
+                Some(aad("Secret")),
+            ),
         );
         let mut echo = http_action(
             "POST",
@@ -246,7 +253,10 @@ impl Sandbox {
         write_atomic(&files.client_pfx_b64, b64std(&self.client_pfx).as_bytes())?;
         write_atomic(&files.client_cert_pem, self.client_cert_pem.as_bytes())?;
         write_atomic(&files.workflow, pretty(&self.sample_workflow())?.as_bytes())?;
-        write_atomic(&files.parameters, pretty(&self.parameters_file())?.as_bytes())?;
+        write_atomic(
+            &files.parameters,
+            pretty(&self.parameters_file())?.as_bytes(),
+        )?;
         if let Ok(mut f) = self.files.lock() {
             *f = Some(files.clone());
         }
@@ -268,7 +278,10 @@ impl Sandbox {
             t.push_str(&s);
             t.push('\n');
         };
-        line("Lapis sandbox: Entra token service, App Proxy front and a demo API on loopback.".into());
+        line(
+            "Lapis sandbox: Entra token service, App Proxy front and a demo API on loopback."
+                .into(),
+        );
         line("These are sandbox demo credentials: they work only against this sandbox.".into());
         line(String::new());
         line("Entra (token service)".into());
@@ -280,10 +293,16 @@ impl Sandbox {
         line(format!("  client id            {}", self.client_id));
         line(format!("  client secret        {}", self.client_secret));
         line(format!("  audience             {}", self.proxy_url));
-        line(format!("  v2 scope             {}/.default", self.proxy_url));
+        line(format!(
+            "  v2 scope             {}/.default",
+            self.proxy_url
+        ));
         if let Some(t) = self.config.tenants.iter().find(|t| t.id == self.tenant_id) {
             for c in t.clients.iter().skip(1) {
-                line(format!("  other client         {} ({})", c.client_id, c.name));
+                line(format!(
+                    "  other client         {} ({})",
+                    c.client_id, c.name
+                ));
             }
         }
         line(String::new());
@@ -294,17 +313,29 @@ impl Sandbox {
             "  backend timeout      {} ms",
             self.config.backend_timeout_ms
         ));
-        line(format!("  fault pages          {0}/_fault/bad-gateway  {0}/_fault/gateway-timeout", self.proxy_url));
+        line(format!(
+            "  fault pages          {0}/_fault/bad-gateway  {0}/_fault/gateway-timeout",
+            self.proxy_url
+        ));
         line(String::new());
         line("Demo on-premises API".into());
-        line(format!("  direct               {}/api/status", self.api_url));
-        line(format!("  mTLS (client cert)   {}/api/status", self.mtls_url));
+        line(format!(
+            "  direct               {}/api/status",
+            self.api_url
+        ));
+        line(format!(
+            "  mTLS (client cert)   {}/api/status",
+            self.mtls_url
+        ));
         line(format!(
             "  Basic                user {}  password {}",
             api.basic_user, api.basic_password
         ));
         line(format!("  PRIVATE-TOKEN        {}", api.private_token));
-        line(format!("  session cookie       session={}", api.session_cookie));
+        line(format!(
+            "  session cookie       session={}",
+            api.session_cookie
+        ));
         line(String::new());
         line("Certificates".into());
         line(format!(
@@ -315,9 +346,18 @@ impl Sandbox {
             "  client pfx (base64)  {}",
             path(|f| &f.client_pfx_b64, "client.pfx.b64")
         ));
-        line(format!("  pfx password         {}", self.client_pfx_password));
-        line(format!("  thumbprint (SHA-1)   {}", self.client_cert_thumbprint));
-        line(format!("  CA certificate       {}", path(|f| &f.ca_pem, "ca.pem")));
+        line(format!(
+            "  pfx password         {}",
+            self.client_pfx_password
+        ));
+        line(format!(
+            "  thumbprint (SHA-1)   {}",
+            self.client_cert_thumbprint
+        ));
+        line(format!(
+            "  CA certificate       {}",
+            path(|f| &f.ca_pem, "ca.pem")
+        ));
         line(String::new());
         line(format!("Stats: {}/_sandbox/stats", self.authority));
         line(String::new());

@@ -90,7 +90,10 @@ fn entra_headers(h: &mut HeaderMap, request_id: &str) {
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("x-ms-request-id", v);
     }
-    h.insert("x-ms-ests-server", HeaderValue::from_static("lapis-sandbox"));
+    h.insert(
+        "x-ms-ests-server",
+        HeaderValue::from_static("lapis-sandbox"),
+    );
 }
 
 /// The token service's routes (served at the authority's root).
@@ -232,7 +235,13 @@ async fn token_v2(
     token(s, tenant, headers, body, true).await
 }
 
-async fn token(s: Arc<Shared>, tenant: String, headers: HeaderMap, body: Bytes, v2: bool) -> Response {
+async fn token(
+    s: Arc<Shared>,
+    tenant: String,
+    headers: HeaderMap,
+    body: Bytes,
+    v2: bool,
+) -> Response {
     s.stats.token_requests.fetch_add(1, Ordering::Relaxed);
     if s.config.token_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(s.config.token_delay_ms)).await;
@@ -285,14 +294,22 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((dec(id), dec(secret)))
 }
 
-fn issue(s: &Shared, tenant_name: &str, headers: &HeaderMap, body: &[u8], v2: bool) -> Result<Response, AadError> {
+fn issue(
+    s: &Shared,
+    tenant_name: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    v2: bool,
+) -> Result<Response, AadError> {
     let form = Form(
         url::form_urlencoded::parse(body)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
     );
     let tenant = find_tenant(s, tenant_name)?;
-    let grant = form.get("grant_type").ok_or_else(|| AadError::missing("grant_type"))?;
+    let grant = form
+        .get("grant_type")
+        .ok_or_else(|| AadError::missing("grant_type"))?;
     if grant != "client_credentials" {
         return Err(AadError::bad(
             "unsupported_grant_type",
@@ -360,10 +377,12 @@ fn issue(s: &Shared, tenant_name: &str, headers: &HeaderMap, body: &[u8], v2: bo
         })?;
 
     // client authentication
-    let secret = form
-        .get("client_secret")
-        .map(str::to_string)
-        .or_else(|| basic.as_ref().map(|b| b.1.clone()).filter(|x| !x.is_empty()));
+    let secret = form.get("client_secret").map(str::to_string).or_else(|| {
+        basic
+            .as_ref()
+            .map(|b| b.1.clone())
+            .filter(|x| !x.is_empty())
+    });
     let assertion = form.get("client_assertion");
     let acr = if let Some(assertion) = assertion {
         if form.get("client_assertion_type") != Some(JWT_BEARER) {
@@ -406,7 +425,9 @@ fn issue(s: &Shared, tenant_name: &str, headers: &HeaderMap, body: &[u8], v2: bo
             ),
         ));
     }
-    Ok(token_response(s, tenant, client, resource, &requested, acr, v2))
+    Ok(token_response(
+        s, tenant, client, resource, &requested, acr, v2,
+    ))
 }
 
 fn check_secret(client: &Client, secret: &str) -> Result<(), AadError> {
@@ -437,7 +458,13 @@ fn malformed(reason: &str) -> AadError {
     )
 }
 
-fn check_assertion(s: &Shared, tenant: &Tenant, client: &Client, assertion: &str, tenant_name: &str) -> Result<(), AadError> {
+fn check_assertion(
+    s: &Shared,
+    tenant: &Tenant,
+    client: &Client,
+    assertion: &str,
+    tenant_name: &str,
+) -> Result<(), AadError> {
     let header = jsonwebtoken::decode_header(assertion)
         .map_err(|_| malformed("The client assertion is not a JWT."))?;
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
@@ -557,13 +584,25 @@ fn check_assertion(s: &Shared, tenant: &Tenant, client: &Client, assertion: &str
             ),
         ));
     }
-    if claims.get("jti").and_then(Value::as_str).is_none_or(str::is_empty) {
+    if claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
         return Err(malformed("The client assertion has no 'jti' claim."));
     }
     Ok(())
 }
 
-fn token_response(s: &Shared, tenant: &Tenant, client: &Client, resource: &Resource, requested: &str, acr: &str, v2: bool) -> Response {
+fn token_response(
+    s: &Shared,
+    tenant: &Tenant,
+    client: &Client,
+    resource: &Resource,
+    requested: &str,
+    acr: &str,
+    v2: bool,
+) -> Response {
     let now = now_secs();
     let life = s.config.token_lifetime_secs.max(1);
     let exp = now + life;
@@ -578,7 +617,10 @@ fn token_response(s: &Shared, tenant: &Tenant, client: &Client, resource: &Resou
     if v2 {
         claims.insert("iss".into(), json!(format!("{}/{tid}/v2.0", s.authority)));
     } else {
-        claims.insert("iss".into(), json!(format!("https://sts.windows.net/{tid}/")));
+        claims.insert(
+            "iss".into(),
+            json!(format!("https://sts.windows.net/{tid}/")),
+        );
     }
     claims.insert("iat".into(), json!(now));
     claims.insert("nbf".into(), json!(now));
@@ -589,7 +631,10 @@ fn token_response(s: &Shared, tenant: &Tenant, client: &Client, resource: &Resou
     } else {
         claims.insert("appid".into(), json!(client.client_id));
         claims.insert("appidacr".into(), json!(acr));
-        claims.insert("idp".into(), json!(format!("https://sts.windows.net/{tid}/")));
+        claims.insert(
+            "idp".into(),
+            json!(format!("https://sts.windows.net/{tid}/")),
+        );
     }
     claims.insert("idtyp".into(), json!("app"));
     claims.insert("oid".into(), json!(client.object_id));
