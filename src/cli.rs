@@ -14,6 +14,8 @@ use lapis::workflow::{self as wf, Container, Document};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod call;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "lapis",
@@ -91,6 +93,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         context: Option<PathBuf>,
     },
+    /// Send one HTTP action for real (Entra token included) and explain
+    /// the answer; exits 0 on a 2xx answer, 1 otherwise.
+    Call(call::CallArgs),
+    /// Serve a local Entra token service, App Proxy front and demo API on
+    /// loopback, for demos and offline trials.
+    Sandbox(call::SandboxArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -144,7 +152,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         None if cli.file.as_deref().is_some_and(|f| !f.exists()) => Err(format!(
-            "`{}` is neither a command (validate, fmt, export, graph, eval, synth) nor an existing file",
+            "`{}` is neither a command (validate, fmt, export, graph, eval, call, sandbox, synth) nor an existing file",
             cli.file.as_deref().unwrap_or(Path::new("")).display()
         )),
         None => {
@@ -178,6 +186,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             expression,
             context,
         }) => cmd_eval(&expression, context.as_deref(), out, err),
+        Some(Command::Call(a)) => call::cmd_call(&a, out, err),
+        Some(Command::Sandbox(a)) => call::cmd_sandbox(&a),
         Some(Command::Synth {
             actions,
             depth,

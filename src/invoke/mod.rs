@@ -23,6 +23,7 @@ pub mod curl;
 pub mod diagnose;
 pub mod pfx;
 pub mod prepare;
+pub mod report;
 pub mod token;
 pub mod transport;
 

@@ -15,6 +15,7 @@ pub mod inspector;
 pub mod panels;
 pub mod security;
 pub mod session;
+pub mod testcall;
 pub mod theme;
 
 use crate::workflow::edit::{copy_json, default_name, new_action, Edit, PALETTE};
@@ -1109,6 +1110,7 @@ impl LapisApp {
 
         self.shortcuts(ui);
         self.session.refresh();
+        self.inspector.tests.poll(&ctx);
 
         egui::Panel::top("lapis-menu").show(ui, |ui| self.menu_bar(ui));
         self.status_bar(ui);

@@ -25,6 +25,8 @@ pub enum Tab {
     Code,
     /// The whole workflow as JSON.
     Workflow,
+    /// Send the selected HTTP action for real.
+    Test,
 }
 
 /// What the inspector keeps between frames.
@@ -38,6 +40,9 @@ pub struct InspectorState {
     pub revealed: std::collections::HashSet<String>,
     /// What the forms keep between frames (pending rows, errors, …).
     pub forms: forms::FormsState,
+    /// Test calls: options, results, history, the session's secrets and
+    /// tokens.
+    pub tests: super::testcall::TestCalls,
     /// The code view's text, and the revision and pointer it was made from.
     code: Option<CodeBuffer>,
 }
@@ -52,13 +57,25 @@ struct CodeBuffer {
 
 /// Draws the inspector.
 pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: &Theme) {
+    let selected = session.selected_node();
+    let http = selected.and_then(|id| {
+        let n = &session.current().graph.outline.nodes[id];
+        (n.ty == crate::workflow::model::ActionType::Http
+            && n.role == crate::workflow::tree::Role::Action)
+            .then(|| n.name.clone())
+    });
+    if http.is_none() && st.tab == Tab::Test {
+        st.tab = Tab::Form;
+    }
     ui.horizontal(|ui| {
         ui.selectable_value(&mut st.tab, Tab::Form, "Properties");
+        if http.is_some() {
+            ui.selectable_value(&mut st.tab, Tab::Test, "Test");
+        }
         ui.selectable_value(&mut st.tab, Tab::Code, "Code");
         ui.selectable_value(&mut st.tab, Tab::Workflow, "Workflow JSON");
     });
     ui.separator();
-    let selected = session.selected_node();
     match st.tab {
         Tab::Form => match selected {
             Some(id) => {
@@ -96,6 +113,13 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
         Tab::Workflow => {
             let pointer = session.current().graph.outline.definition_pointer.clone();
             code_view(ui, st, session, pointer, theme);
+        }
+        Tab::Test => {
+            if let Some(name) = http {
+                ui.label(RichText::new(&name).heading());
+                let doc = session.doc();
+                super::testcall::show(ui, &mut st.tests, doc, session.workflow, &name, theme);
+            }
         }
     }
 }

@@ -1,0 +1,233 @@
+//! `lapis call` (one HTTP action, sent for real) and `lapis sandbox`.
+
+use super::{load, ReportFormat};
+use clap::{Args, ValueEnum};
+use lapis::invoke::prepare::{self, PrepareError};
+use lapis::invoke::token::TokenCache;
+use lapis::invoke::{self, report, CallOptions, TokenEndpoint};
+use lapis::secrets::{env_var_name, Secret, SecretStore};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `lapis call`.
+#[derive(Args, Debug)]
+pub struct CallArgs {
+    /// The workflow file.
+    pub file: PathBuf,
+    /// The HTTP action to send.
+    #[arg(long)]
+    pub action: String,
+    /// Which workflow of an ARM template (name or 1-based index).
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// Parameter values: an ARM parameters file, a Standard parameters.json,
+    /// or a plain {"name": value} object.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+    /// A parameter value, NAME=VALUE (JSON for arrays, objects, numbers).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub param: Vec<String>,
+    /// Where a secret comes from: NAME=env:VAR or NAME=prompt. A secret's
+    /// value is never taken on the command line.
+    #[arg(long = "secret", value_name = "NAME=SOURCE")]
+    pub secret: Vec<String>,
+    /// Follow redirects (by default a redirect is the answer).
+    #[arg(long)]
+    pub follow_redirects: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Entra token endpoint: v1 (`resource=`, as Logic Apps) or v2
+    /// (`scope=<audience>/.default`).
+    #[arg(long, value_enum, default_value_t = EndpointArg::V1)]
+    pub token_endpoint: EndpointArg,
+    /// Timeout of the whole call, in seconds.
+    #[arg(long, default_value_t = 100, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Extra CA certificates to trust (PEM), besides the system's.
+    #[arg(long = "ca", value_name = "FILE")]
+    pub ca: Vec<PathBuf>,
+    /// For ManagedServiceIdentity (which works only inside Azure): the
+    /// environment variable that holds an access token to use instead.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// The App Proxy backend timeout in seconds (85, or 180 for "Long"):
+    /// a 504 after this long is a backend timeout.
+    #[arg(long, default_value_t = 85, value_name = "SECONDS")]
+    pub proxy_timeout: u64,
+    /// Print the request as a cURL command line (secrets as placeholders)
+    /// instead of sending it.
+    #[arg(long)]
+    pub curl: bool,
+}
+
+/// `--token-endpoint`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointArg {
+    /// `{authority}/{tenant}/oauth2/token` with `resource=`.
+    V1,
+    /// `{authority}/{tenant}/oauth2/v2.0/token` with `scope=`.
+    V2,
+}
+
+/// Arguments of `lapis sandbox`.
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// Tenants, clients and resources (JSON); the demo setup when absent.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// First port to listen on (the servers take this one and the next
+    /// ones); random free ports when absent.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Where to write the sample workflow, the CA and the demo certificate.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Reads the `--secret` sources into a store. Values never come from the
+/// command line itself.
+fn secrets(specs: &[String]) -> Result<SecretStore, String> {
+    let store = SecretStore::new();
+    for spec in specs {
+        let Some((name, source)) = spec.split_once('=') else {
+            return Err(format!(
+                "--secret `{spec}`: write NAME=env:VAR or NAME=prompt"
+            ));
+        };
+        if name.is_empty() {
+            return Err("--secret: the NAME before `=` is empty".into());
+        }
+        let value = if let Some(var) = source.strip_prefix("env:") {
+            match std::env::var(var) {
+                Ok(v) => Secret::new(v),
+                Err(_) => {
+                    return Err(format!(
+                        "--secret {name}=env:{var}: the environment variable `{var}` is not set"
+                    ))
+                }
+            }
+        } else if source == "prompt" {
+            let v = rpassword::prompt_password(format!("{name} (hidden): ")).map_err(|e| {
+                format!("--secret {name}=prompt: cannot read from the terminal: {e}")
+            })?;
+            Secret::new(v)
+        } else {
+            return Err(format!(
+                "--secret {name}=…: a secret's value is never taken on the command line, where it would \
+                 stay in the shell history and the process list; use {name}=env:VAR or {name}=prompt"
+            ));
+        };
+        store.set(name, value);
+    }
+    Ok(store)
+}
+
+fn prepare_error(e: PrepareError) -> String {
+    match e {
+        PrepareError::MissingSecret { name } => format!(
+            "the secure parameter `{name}` has no value: pass --secret {name}=env:VAR or --secret {name}=prompt, \
+             or set {}",
+            env_var_name(&name)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Runs `lapis call`.
+pub fn cmd_call(a: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let doc = load(&a.file)?.doc;
+    let i = doc
+        .select(a.workflow.as_deref())
+        .map_err(|e| format!("{}: {e}", a.file.display()))?;
+    let store = secrets(&a.secret)?;
+    let file_value = match &a.params {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let text = String::from_utf8_lossy(&bytes);
+            Some(
+                lapis::workflow::text::parse_json(&text)
+                    .map_err(|e| format!("{}: {e}", p.display()))?,
+            )
+        }
+        None => None,
+    };
+    let mut overrides = Vec::new();
+    for p in &a.param {
+        let Some((k, v)) = p.split_once('=') else {
+            return Err(format!("--param `{p}`: write NAME=VALUE"));
+        };
+        overrides.push((k.to_owned(), v.to_owned()));
+    }
+    let resolved =
+        prepare::parameter_values(doc.definition(i), file_value.as_ref(), &overrides, &store)
+            .map_err(prepare_error)?;
+    let prepared =
+        prepare::prepare(&doc, i, &a.action, &resolved, &store).map_err(prepare_error)?;
+
+    let mut extra_ca_pem = Vec::new();
+    for p in &a.ca {
+        extra_ca_pem.push(std::fs::read(p).map_err(|e| format!("--ca {}: {e}", p.display()))?);
+    }
+    let user_token = match &a.token_env {
+        Some(var) => Some(Secret::new(std::env::var(var).map_err(|_| {
+            format!("--token-env {var}: the environment variable `{var}` is not set")
+        })?)),
+        None => None,
+    };
+    let options = CallOptions {
+        timeout: Duration::from_secs(a.timeout.max(1)),
+        follow_redirects: a.follow_redirects,
+        token_endpoint: match a.token_endpoint {
+            EndpointArg::V1 => TokenEndpoint::V1,
+            EndpointArg::V2 => TokenEndpoint::V2,
+        },
+        proxy_backend_timeout: Duration::from_secs(a.proxy_timeout.max(1)),
+        user_token,
+        extra_ca_pem,
+        ..CallOptions::default()
+    };
+    if a.curl {
+        let _ = writeln!(out, "{}", invoke::curl::to_curl(&prepared, &options));
+        return Ok(0);
+    }
+    for w in &prepared.warnings {
+        let _ = writeln!(err, "warning: {}", prepared.redactor.redact(w));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    let outcome = rt.block_on(invoke::call(&prepared, &options, &TokenCache::new()));
+    match a.format {
+        ReportFormat::Json => {
+            let v = report::json(&outcome);
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            );
+        }
+        ReportFormat::Text => {
+            let _ = write!(out, "{}", report::text(&outcome));
+        }
+    }
+    Ok(if outcome.is_success() { 0 } else { 1 })
+}
+
+/// Runs `lapis sandbox` until Ctrl+C.
+pub fn cmd_sandbox(a: &SandboxArgs) -> Result<i32, String> {
+    let config = match &a.config {
+        Some(p) => lapis::sandbox::Config::from_file(p)?,
+        None => lapis::sandbox::Config::demo(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    rt.block_on(lapis::sandbox::serve_cli(config, a.port, a.dir.clone()))
+        .map_err(|e| format!("sandbox: {e}"))?;
+    Ok(0)
+}
