@@ -102,7 +102,11 @@ fn defaults_then_plain_file_then_overrides_then_store() {
     let r = parameter_values(
         d.definition(0),
         Some(&file),
-        &ov(&[("retries", "9"), ("flags", r#"{"a": [1, true]}"#), ("label", "123")]),
+        &ov(&[
+            ("retries", "9"),
+            ("flags", r#"{"a": [1, true]}"#),
+            ("label", "123"),
+        ]),
         &st,
     )
     .unwrap();
@@ -136,20 +140,32 @@ fn arm_parameters_file_skips_key_vault_references() {
     let r = parameter_values(d.definition(0), Some(&file), &[], &st).unwrap();
     assert_eq!(r.values["apiUrl"], json!("https://arm.example/"));
     assert_eq!(r.values["retries"], json!(4));
-    assert_eq!(r.values["apiKey"], json!(API_KEY), "the store supplies the Key Vault value");
+    assert_eq!(
+        r.values["apiKey"],
+        json!(API_KEY),
+        "the store supplies the Key Vault value"
+    );
 
     // Without the store the reference is a missing secret.
     let empty = SecretStore::without_keychain();
     empty.set("clientSecret", Secret::new(SECRET));
     let e = parameter_values(d.definition(0), Some(&file), &[], &empty).unwrap_err();
-    assert_eq!(e, PrepareError::MissingSecret { name: "apiKey".into() });
+    assert_eq!(
+        e,
+        PrepareError::MissingSecret {
+            name: "apiKey".into()
+        }
+    );
 }
 
 #[test]
 fn standard_parameters_file_with_appsettings() {
     let d = doc(json!({"uri": "https://example.org"}));
     let st = store();
-    st.set("LapisTestApiUrlSetting", Secret::new("https://setting.example/x"));
+    st.set(
+        "LapisTestApiUrlSetting",
+        Secret::new("https://setting.example/x"),
+    );
     let file = json!({
         "apiUrl": {"type": "String", "value": "@appsetting('LapisTestApiUrlSetting')"},
         "region": {"type": "String", "value": "westeurope"},
@@ -157,11 +173,20 @@ fn standard_parameters_file_with_appsettings() {
     });
     let r = parameter_values(d.definition(0), Some(&file), &[], &st).unwrap();
     assert_eq!(r.values["apiUrl"], json!("https://setting.example/x"));
-    assert_eq!(r.values["region"], json!("westeurope"), "parameters.json declares its own");
+    assert_eq!(
+        r.values["region"],
+        json!("westeurope"),
+        "parameters.json declares its own"
+    );
     assert_eq!(r.values["retries"], json!(2));
     // --param may name a parameter only the file declares.
-    let r = parameter_values(d.definition(0), Some(&file), &ov(&[("region", "northeurope")]), &st)
-        .unwrap();
+    let r = parameter_values(
+        d.definition(0),
+        Some(&file),
+        &ov(&[("region", "northeurope")]),
+        &st,
+    )
+    .unwrap();
     assert_eq!(r.values["region"], json!("northeurope"));
 
     let missing = json!({"apiUrl": {"type": "String", "value": "@appsetting('LAPIS_TEST_NO_SUCH_SETTING_X')"}});
@@ -179,17 +204,28 @@ fn missing_secret_unknown_param_and_type_errors() {
     let d = doc(json!({"uri": "https://example.org"}));
     let empty = SecretStore::without_keychain();
     let e = parameter_values(d.definition(0), None, &[], &empty).unwrap_err();
-    assert_eq!(e, PrepareError::MissingSecret { name: "apiKey".into() });
+    assert_eq!(
+        e,
+        PrepareError::MissingSecret {
+            name: "apiKey".into()
+        }
+    );
     assert!(e.to_string().contains("LAPIS_SECRET_APIKEY"), "{e}");
 
     let st = store();
     let e = parameter_values(d.definition(0), None, &ov(&[("nope", "1")]), &st).unwrap_err();
     let m = e.to_string();
-    assert!(m.contains("`nope`") && m.contains("apiUrl") && m.contains("retries"), "{m}");
+    assert!(
+        m.contains("`nope`") && m.contains("apiUrl") && m.contains("retries"),
+        "{m}"
+    );
 
     let e = parameter_values(d.definition(0), None, &ov(&[("retries", "many")]), &st).unwrap_err();
     let m = e.to_string();
-    assert!(m.contains("retries") && m.contains("Int") && m.contains("--param"), "{m}");
+    assert!(
+        m.contains("retries") && m.contains("Int") && m.contains("--param"),
+        "{m}"
+    );
 
     let e = parameter_values(d.definition(0), Some(&json!({"flags": [1]})), &[], &st).unwrap_err();
     assert!(e.to_string().contains("Object"), "{e}");
@@ -263,7 +299,11 @@ fn queries_merge_with_the_uri_query_and_text_bodies() {
         "body": "<a/>"
     }))
     .unwrap();
-    assert_eq!(p.body.unwrap().content_type, None, "the action's header decides");
+    assert_eq!(
+        p.body.unwrap().content_type,
+        None,
+        "the action's header decides"
+    );
 }
 
 #[test]
@@ -286,7 +326,10 @@ fn authentication_maps_all_six_types() {
     assert_eq!(o.client_id, "11111111-2222-3333-4444-555555555555");
     assert_eq!(o.credential, Credential::Secret(Secret::new(SECRET)));
     assert!(p.redactor.is_clean(&p.redactor.redact(SECRET)));
-    assert!(!format!("{p:?}").contains(SECRET), "Debug never shows a secret");
+    assert!(
+        !format!("{p:?}").contains(SECRET),
+        "Debug never shows a secret"
+    );
 
     // credentialType inferred from pfx, authority as written.
     let p = prep(json!({"uri": "https://h.example/", "authentication": {
@@ -311,7 +354,9 @@ fn authentication_maps_all_six_types() {
         "credentialType": "Secret", "secret": "abcd-secret", "pfx": pfx_b64
     }}))
     .unwrap();
-    assert!(matches!(&p.auth, Auth::ActiveDirectoryOAuth(o) if matches!(o.credential, Credential::Secret(_))));
+    assert!(
+        matches!(&p.auth, Auth::ActiveDirectoryOAuth(o) if matches!(o.credential, Credential::Secret(_)))
+    );
 
     let p = prep(json!({"uri": "https://h.example/", "authentication": {"type": "Basic", "username": "alice", "password": "pa55word!"}})).unwrap();
     assert_eq!(
@@ -327,7 +372,9 @@ fn authentication_maps_all_six_types() {
     );
 
     let p = prep(json!({"uri": "https://h.example/", "authentication": {"type": "ClientCertificate", "pfx": pfx_b64}})).unwrap();
-    assert!(matches!(&p.auth, Auth::ClientCertificate { pfx, password: None } if pfx.0 == pfx_bytes));
+    assert!(
+        matches!(&p.auth, Auth::ClientCertificate { pfx, password: None } if pfx.0 == pfx_bytes)
+    );
 
     let p = prep(json!({"uri": "https://h.example/", "authentication": {"type": "Raw", "value": "SharedAccessSignature sr=x&sig=y"}})).unwrap();
     assert_eq!(
@@ -365,20 +412,30 @@ fn authentication_errors_point_at_the_field() {
     assert!(!message.contains("not base64 !!"));
 
     let e = prep(json!({"uri": "https://h.example/", "authentication": {"type": "ActiveDirectoryOAuth", "audience": "a", "clientId": "c", "secret": "x"}})).unwrap_err();
-    assert!(matches!(&e, PrepareError::Invalid { pointer, .. } if pointer.ends_with("/authentication/tenant")), "{e:?}");
+    assert!(
+        matches!(&e, PrepareError::Invalid { pointer, .. } if pointer.ends_with("/authentication/tenant")),
+        "{e:?}"
+    );
 
-    let e = prep(json!({"uri": "https://h.example/", "authentication": {"type": "Kerberos"}})).unwrap_err();
+    let e = prep(json!({"uri": "https://h.example/", "authentication": {"type": "Kerberos"}}))
+        .unwrap_err();
     assert!(e.to_string().contains("Kerberos"), "{e}");
 }
 
 #[test]
 fn run_data_and_bad_inputs_are_clear_errors() {
-    let e = prep(json!({"uri": "https://h.example/", "headers": {"X-Id": "@{body('Get_user')?['id']}"}})).unwrap_err();
+    let e = prep(
+        json!({"uri": "https://h.example/", "headers": {"X-Id": "@{body('Get_user')?['id']}"}}),
+    )
+    .unwrap_err();
     let PrepareError::Expression { pointer, message } = &e else {
         panic!("{e:?}")
     };
     assert_eq!(pointer, &format!("{CALL_PTR}/headers/X-Id"));
-    assert!(message.contains("body('Get_user')") && message.contains("run"), "{message}");
+    assert!(
+        message.contains("body('Get_user')") && message.contains("run"),
+        "{message}"
+    );
 
     let e = prep(json!({"uri": "@{triggerBody()?['url']}"})).unwrap_err();
     assert!(e.to_string().contains("triggerBody()"), "{e}");
@@ -387,10 +444,16 @@ fn run_data_and_bad_inputs_are_clear_errors() {
     assert!(e.to_string().contains("nothere"), "{e}");
 
     let e = prep(json!({"uri": "@concat('a', "})).unwrap_err();
-    assert!(matches!(&e, PrepareError::Expression { pointer, .. } if pointer.ends_with("/inputs/uri")), "{e:?}");
+    assert!(
+        matches!(&e, PrepareError::Expression { pointer, .. } if pointer.ends_with("/inputs/uri")),
+        "{e:?}"
+    );
 
     let e = prep(json!({"uri": "http://intranet.contoso.local/api"})).unwrap_err();
-    assert!(matches!(&e, PrepareError::Invalid { pointer, message } if pointer.ends_with("/inputs/uri") && message.contains("https")), "{e:?}");
+    assert!(
+        matches!(&e, PrepareError::Invalid { pointer, message } if pointer.ends_with("/inputs/uri") && message.contains("https")),
+        "{e:?}"
+    );
     assert!(prep(json!({"uri": "http://127.0.0.1:8080/api"})).is_ok());
     assert!(prep(json!({"uri": "http://localhost/api"})).is_ok());
     assert!(prep(json!({"uri": "http://[::1]:9/api"})).is_ok());
@@ -402,7 +465,10 @@ fn run_data_and_bad_inputs_are_clear_errors() {
     let e = prep(json!({"uri": "https://h.example/", "headers": {"Bad Name": "x"}})).unwrap_err();
     assert!(e.to_string().contains("Bad Name"), "{e}");
     let e = prep(json!({"uri": "https://h.example/", "headers": "oops"})).unwrap_err();
-    assert!(matches!(&e, PrepareError::Invalid { pointer, .. } if pointer.ends_with("/inputs/headers")), "{e:?}");
+    assert!(
+        matches!(&e, PrepareError::Invalid { pointer, .. } if pointer.ends_with("/inputs/headers")),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -420,7 +486,10 @@ fn finding_the_action() {
     );
     assert!(e.to_string().contains("Call_API, Other_call"));
     let e = prepare(&d, 0, "Compose", &p, &st).unwrap_err();
-    assert!(matches!(&e, PrepareError::NotHttp { kind, .. } if kind == "Compose"), "{e:?}");
+    assert!(
+        matches!(&e, PrepareError::NotHttp { kind, .. } if kind == "Compose"),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("Call_API"));
     // Type matched ignoring case.
     let o = prepare(&d, 0, "Other_call", &p, &st).unwrap();
@@ -434,8 +503,12 @@ fn authorization_header_beside_entra_auth_warns() {
     .unwrap();
     assert_eq!(p.warnings.len(), 1);
     assert!(p.warnings[0].contains("PRIVATE-TOKEN"), "{}", p.warnings[0]);
-    assert_eq!(p.redactor.redact("Bearer backend-token-123"), "<secret:Authorization>");
-    let p = prep(json!({"uri": "https://h.example/", "headers": {"Authorization": "Bearer x"}})).unwrap();
+    assert_eq!(
+        p.redactor.redact("Bearer backend-token-123"),
+        "<secret:Authorization>"
+    );
+    let p = prep(json!({"uri": "https://h.example/", "headers": {"Authorization": "Bearer x"}}))
+        .unwrap();
     assert!(p.warnings.is_empty());
     assert!(is_secret_header("private-token") && !is_secret_header("Accept"));
 }
@@ -460,8 +533,14 @@ fn entra_errors_decode() {
     let a = decode_entra_error(&entra_body()).unwrap();
     assert_eq!(a.code, 7000215);
     assert_eq!(a.error.as_deref(), Some("invalid_client"));
-    assert_eq!(a.trace_id.as_deref(), Some("0000aaaa-11bb-cccc-dd22-eeeeee333333"));
-    assert_eq!(a.correlation_id.as_deref(), Some("aaaa0000-bb11-2222-33cc-444444dddddd"));
+    assert_eq!(
+        a.trace_id.as_deref(),
+        Some("0000aaaa-11bb-cccc-dd22-eeeeee333333")
+    );
+    assert_eq!(
+        a.correlation_id.as_deref(),
+        Some("aaaa0000-bb11-2222-33cc-444444dddddd")
+    );
     assert_eq!(a.timestamp.as_deref(), Some("2024-05-01 12:00:00Z"));
     assert!(a.meaning.contains("secret"));
 
@@ -557,11 +636,22 @@ fn token_failures() {
     let (d, _) = diagnose(&p, &o, &CallOptions::default());
     let d = d.unwrap();
     assert_eq!(d.kind, "entra_error");
-    assert!(d.message.starts_with("Entra ID refused the token request: "), "{}", d.message);
+    assert!(
+        d.message
+            .starts_with("Entra ID refused the token request: "),
+        "{}",
+        d.message
+    );
     assert!(d.message.contains("(AADSTS7000215)"));
     assert!(d.hint.as_deref().unwrap().contains("Secret ID"));
-    assert!(d.evidence.iter().any(|e| e.contains("0000aaaa-11bb-cccc-dd22-eeeeee333333")));
-    assert!(d.evidence.iter().any(|e| e.contains("aaaa0000-bb11-2222-33cc-444444dddddd")));
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e.contains("0000aaaa-11bb-cccc-dd22-eeeeee333333")));
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e.contains("aaaa0000-bb11-2222-33cc-444444dddddd")));
     assert_eq!(d.aadsts.unwrap().code, 7000215);
 
     let e = TokenError {
@@ -589,17 +679,39 @@ fn app_proxy_redirects() {
     assert_eq!(d.kind, "proxy_rejected_token");
     assert_eq!(d.message, "The application proxy did not accept the token.");
     let hint = d.hint.unwrap();
-    assert!(hint.contains("audience") && hint.contains("user_impersonation") && hint.contains("consent"), "{hint}");
-    assert!(d.evidence.iter().any(|e| e.starts_with("Location: https://login.microsoftonline.com")));
-    assert!(d.evidence.iter().any(|e| e.contains("\"InvalidTokenRetry\":true")), "{:?}", d.evidence);
+    assert!(
+        hint.contains("audience")
+            && hint.contains("user_impersonation")
+            && hint.contains("consent"),
+        "{hint}"
+    );
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e.starts_with("Location: https://login.microsoftonline.com")));
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.contains("\"InvalidTokenRetry\":true")),
+        "{:?}",
+        d.evidence
+    );
 
-    let no_token = LOGIN.replace("%22InvalidTokenRetry%22%3atrue", "%22InvalidTokenRetry%22%3afalse");
+    let no_token = LOGIN.replace(
+        "%22InvalidTokenRetry%22%3atrue",
+        "%22InvalidTokenRetry%22%3afalse",
+    );
     let p0 = plain_prepared(Auth::None);
-    let o = outcome(Some(response(302, &[("Location", &no_token)], "")), None, 40.0);
+    let o = outcome(
+        Some(response(302, &[("Location", &no_token)], "")),
+        None,
+        40.0,
+    );
     assert_eq!(kind_of(&p0, &o), "proxy_no_token");
 
     // A local stand-in: any authorize path, relative or absolute, state in base64.
-    let state = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"InvalidTokenRetry": true}"#);
+    let state =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"InvalidTokenRetry": true}"#);
     let loc = format!("/t/oauth2/v2.0/authorize?state={state}");
     let o = outcome(Some(response(302, &[("Location", &loc)], "")), None, 40.0);
     assert_eq!(kind_of(&p, &o), "proxy_rejected_token");
@@ -607,7 +719,15 @@ fn app_proxy_redirects() {
     assert!(!lr.invalid_token_retry);
     assert!(login_redirect("https://app.example/next", None).is_none());
 
-    let o = outcome(Some(response(302, &[("Location", "https://app.example/next")], "")), None, 40.0);
+    let o = outcome(
+        Some(response(
+            302,
+            &[("Location", "https://app.example/next")],
+            "",
+        )),
+        None,
+        40.0,
+    );
     assert_eq!(kind_of(&p, &o), "http_status");
 }
 
@@ -615,14 +735,21 @@ fn app_proxy_redirects() {
 fn gateway_errors() {
     let p = plain_prepared(oauth());
     let o = outcome(
-        Some(response(502, &[("x-ms-proxy-transaction-id", "tx-1")], "Bad Gateway")),
+        Some(response(
+            502,
+            &[("x-ms-proxy-transaction-id", "tx-1")],
+            "Bad Gateway",
+        )),
         None,
         200.0,
     );
     let (d, _) = diagnose(&p, &o, &CallOptions::default());
     let d = d.unwrap();
     assert_eq!(d.kind, "bad_gateway");
-    assert!(d.evidence.iter().any(|e| e == "x-ms-proxy-transaction-id: tx-1"));
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e == "x-ms-proxy-transaction-id: tx-1"));
 
     let o = outcome(Some(response(504, &[], "Gateway Timeout")), None, 300.0);
     assert_eq!(kind_of(&p, &o), "gateway_timeout");
@@ -633,7 +760,11 @@ fn gateway_errors() {
     assert!(d.message.contains("85 s"), "{}", d.message);
     assert!(d.hint.unwrap().contains("180 s"));
     let o = outcome(
-        Some(response(504, &[], "<html>The backend server timed out</html>")),
+        Some(response(
+            504,
+            &[],
+            "<html>The backend server timed out</html>",
+        )),
         None,
         300.0,
     );
@@ -660,14 +791,27 @@ fn network_input_and_status_kinds() {
     }
     let o = outcome(
         None,
-        Some(Failure::Tls("invalid peer certificate: UnknownIssuer".into())),
+        Some(Failure::Tls(
+            "invalid peer certificate: UnknownIssuer".into(),
+        )),
         0.0,
     );
     let d = diagnose(&p, &o, &CallOptions::default()).0.unwrap();
     assert_eq!(d.kind, "tls");
     assert!(d.hint.unwrap().contains("SSL_CERT_FILE"));
-    let o = outcome(None, Some(Failure::Tls("invalid peer certificate: NotValidForName".into())), 0.0);
-    assert!(diagnose(&p, &o, &CallOptions::default()).0.unwrap().hint.unwrap().contains("host name"));
+    let o = outcome(
+        None,
+        Some(Failure::Tls(
+            "invalid peer certificate: NotValidForName".into(),
+        )),
+        0.0,
+    );
+    assert!(diagnose(&p, &o, &CallOptions::default())
+        .0
+        .unwrap()
+        .hint
+        .unwrap()
+        .contains("host name"));
 
     let msi = plain_prepared(Auth::ManagedServiceIdentity {
         identity: None,
@@ -679,15 +823,26 @@ fn network_input_and_status_kinds() {
     assert!(d.message.contains("inside Azure"));
 
     let o = outcome(
-        Some(response(401, &[("WWW-Authenticate", "Bearer realm=\"api\"")], "")),
+        Some(response(
+            401,
+            &[("WWW-Authenticate", "Bearer realm=\"api\"")],
+            "",
+        )),
         None,
         10.0,
     );
     let d = diagnose(&p, &o, &CallOptions::default()).0.unwrap();
     assert_eq!(d.kind, "http_status");
-    assert!(d.evidence.iter().any(|e| e == "WWW-Authenticate: Bearer realm=\"api\""));
+    assert!(d
+        .evidence
+        .iter()
+        .any(|e| e == "WWW-Authenticate: Bearer realm=\"api\""));
     let o = outcome(Some(response(404, &[], "")), None, 10.0);
-    assert!(diagnose(&p, &o, &CallOptions::default()).0.unwrap().message.contains("404"));
+    assert!(diagnose(&p, &o, &CallOptions::default())
+        .0
+        .unwrap()
+        .message
+        .contains("404"));
     let o = outcome(Some(response(200, &[], "{}")), None, 10.0);
     assert_eq!(kind_of(&p, &o), "none");
 }
@@ -740,9 +895,15 @@ fn curl_with_entra_token_and_no_secrets() {
     assert!(!c.contains("backend-token-123"), "{c}");
     assert!(c.contains("TOKEN=$(curl -s -X POST 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/token'"), "{c}");
     assert!(c.contains("client_secret=\"$CLIENT_SECRET\""), "{c}");
-    assert!(c.contains("resource='https://app-contoso.msappproxy.net/'"), "{c}");
+    assert!(
+        c.contains("resource='https://app-contoso.msappproxy.net/'"),
+        "{c}"
+    );
     assert!(c.contains("jq -r .access_token)"), "{c}");
-    assert!(c.contains("curl -X POST 'https://app-contoso.msappproxy.net/api/orders?q=it%27s'"), "{c}");
+    assert!(
+        c.contains("curl -X POST 'https://app-contoso.msappproxy.net/api/orders?q=it%27s'"),
+        "{c}"
+    );
     assert!(c.contains("-H \"Authorization: Bearer $TOKEN\""), "{c}");
     assert!(c.contains("-H \"X-Api-Key: $X_API_KEY\""), "{c}");
     assert!(c.contains("-H 'Accept: application/json'"), "{c}");
@@ -769,7 +930,10 @@ fn curl_for_basic_raw_and_certificates() {
     let pfx = base64::engine::general_purpose::STANDARD.encode(b"pkcs12-bytes-here");
     let p = prep(json!({"uri": "https://h.example/", "authentication": {"type": "ClientCertificate", "pfx": pfx, "password": "pfxpass!"}})).unwrap();
     let c = curl::to_curl(&p, &CallOptions::default());
-    assert!(c.contains("--cert-type P12 --cert \"client.pfx:$PFX_PASSWORD\""), "{c}");
+    assert!(
+        c.contains("--cert-type P12 --cert \"client.pfx:$PFX_PASSWORD\""),
+        "{c}"
+    );
     assert!(!c.contains("pfxpass!") && !c.contains(&pfx), "{c}");
 
     let p = prep(json!({"uri": "https://h.example/", "authentication": {"type": "ActiveDirectoryOAuth", "tenant": "t", "audience": "https://a/", "clientId": "c", "pfx": pfx}})).unwrap();
@@ -790,7 +954,9 @@ fn curl_for_basic_raw_and_certificates() {
 
 async fn echo(req: axum::extract::Request) -> axum::response::Response {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     let host = parts
         .headers
         .get("host")
@@ -881,8 +1047,10 @@ async fn call_without_auth_sends_the_request() {
     let addr = server().await;
     let p = prep_at(
         addr,
-        obj(json!({"method": "PUT", "uri": "/echo", "queries": {"a": "b c"}, "headers": {"X-Api-Key": "@parameters('apiKey')"},
-            "body": {"x": 1}, "cookie": "k=v"})),
+        obj(
+            json!({"method": "PUT", "uri": "/echo", "queries": {"a": "b c"}, "headers": {"X-Api-Key": "@parameters('apiKey')"},
+            "body": {"x": 1}, "cookie": "k=v"}),
+        ),
     );
     let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
     assert!(o.failure.is_none(), "{:?}", o.failure);
@@ -908,22 +1076,32 @@ async fn call_with_basic_and_raw() {
     let addr = server().await;
     let p = prep_at(
         addr,
-        obj(json!({"authentication": {"type": "Basic", "username": "alice", "password": "pa55word!"}})),
+        obj(
+            json!({"authentication": {"type": "Basic", "username": "alice", "password": "pa55word!"}}),
+        ),
     );
     let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
     let v = echoed(&o);
-    assert_eq!(header(&v, "authorization"), Some("Basic YWxpY2U6cGE1NXdvcmQh"));
+    assert_eq!(
+        header(&v, "authorization"),
+        Some("Basic YWxpY2U6cGE1NXdvcmQh")
+    );
     let sent = serde_json::to_string(&o.request).unwrap();
     assert!(!sent.contains("YWxpY2U6cGE1NXdvcmQh"), "{sent}");
 
     let p = prep_at(
         addr,
-        obj(json!({"headers": {"Authorization": "Bearer from-the-action"},
-            "authentication": {"type": "Raw", "value": "SharedAccessSignature sig=abcd"}})),
+        obj(
+            json!({"headers": {"Authorization": "Bearer from-the-action"},
+            "authentication": {"type": "Raw", "value": "SharedAccessSignature sig=abcd"}}),
+        ),
     );
     let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
     let v = echoed(&o);
-    assert_eq!(header(&v, "authorization"), Some("SharedAccessSignature sig=abcd"));
+    assert_eq!(
+        header(&v, "authorization"),
+        Some("SharedAccessSignature sig=abcd")
+    );
     assert_eq!(
         v["headers"]
             .as_array()
@@ -944,7 +1122,9 @@ async fn managed_identity_needs_a_supplied_token() {
     let addr = server().await;
     let p = prep_at(
         addr,
-        obj(json!({"authentication": {"type": "ManagedServiceIdentity", "audience": "https://a/"}})),
+        obj(
+            json!({"authentication": {"type": "ManagedServiceIdentity", "audience": "https://a/"}}),
+        ),
     );
     let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
     assert!(o.response.is_none());
@@ -956,7 +1136,10 @@ async fn managed_identity_needs_a_supplied_token() {
     };
     let o = call(&p, &opts, &TokenCache::new()).await;
     let v = echoed(&o);
-    assert_eq!(header(&v, "authorization"), Some("Bearer user-supplied-token-xyz"));
+    assert_eq!(
+        header(&v, "authorization"),
+        Some("Bearer user-supplied-token-xyz")
+    );
     let sent = serde_json::to_string(&o.request).unwrap();
     assert!(sent.contains("Bearer <token>"), "{sent}");
 }
@@ -967,7 +1150,11 @@ async fn redirects_followed_or_not() {
     let opts = CallOptions::default();
     let p = prep_at(addr, obj(json!({"uri": "/redirect/302"})));
     let o = call(&p, &opts, &TokenCache::new()).await;
-    assert_eq!(o.response.as_ref().unwrap().status, 302, "not followed by default");
+    assert_eq!(
+        o.response.as_ref().unwrap().status,
+        302,
+        "not followed by default"
+    );
     assert_eq!(o.diagnosis.as_ref().unwrap().kind, "http_status");
 
     let follow = CallOptions {
@@ -975,29 +1162,48 @@ async fn redirects_followed_or_not() {
         ..CallOptions::default()
     };
     // POST + 302 → GET without body; POST + 307 keeps both.
-    let p = prep_at(addr, obj(json!({"method": "POST", "uri": "/redirect/302", "body": "data"})));
+    let p = prep_at(
+        addr,
+        obj(json!({"method": "POST", "uri": "/redirect/302", "body": "data"})),
+    );
     let o = call(&p, &follow, &TokenCache::new()).await;
     let v = echoed(&o);
-    assert_eq!((v["method"].as_str(), v["body"].as_str()), (Some("GET"), Some("")));
+    assert_eq!(
+        (v["method"].as_str(), v["body"].as_str()),
+        (Some("GET"), Some(""))
+    );
     assert_eq!(v["query"], "from=redirect");
     assert!(o.notes.iter().any(|n| n.kind == "redirects"));
-    let p = prep_at(addr, obj(json!({"method": "POST", "uri": "/redirect/307", "body": "data"})));
+    let p = prep_at(
+        addr,
+        obj(json!({"method": "POST", "uri": "/redirect/307", "body": "data"})),
+    );
     let v = echoed(&call(&p, &follow, &TokenCache::new()).await);
-    assert_eq!((v["method"].as_str(), v["body"].as_str()), (Some("POST"), Some("data")));
-    let p = prep_at(addr, obj(json!({"method": "PUT", "uri": "/redirect/303", "body": "data"})));
+    assert_eq!(
+        (v["method"].as_str(), v["body"].as_str()),
+        (Some("POST"), Some("data"))
+    );
+    let p = prep_at(
+        addr,
+        obj(json!({"method": "PUT", "uri": "/redirect/303", "body": "data"})),
+    );
     let v = echoed(&call(&p, &follow, &TokenCache::new()).await);
     assert_eq!(v["method"], "GET");
 
     // A new host loses the Authorization header.
     let p = prep_at(
         addr,
-        obj(json!({"uri": "/redirect/other-host", "authentication": {"type": "Raw", "value": "Token abcd-1234"}})),
+        obj(
+            json!({"uri": "/redirect/other-host", "authentication": {"type": "Raw", "value": "Token abcd-1234"}}),
+        ),
     );
     let v = echoed(&call(&p, &follow, &TokenCache::new()).await);
     assert_eq!(header(&v, "authorization"), None);
     let p = prep_at(
         addr,
-        obj(json!({"uri": "/redirect/307", "authentication": {"type": "Raw", "value": "Token abcd-1234"}})),
+        obj(
+            json!({"uri": "/redirect/307", "authentication": {"type": "Raw", "value": "Token abcd-1234"}}),
+        ),
     );
     let v = echoed(&call(&p, &follow, &TokenCache::new()).await);
     assert_eq!(header(&v, "authorization"), Some("Token abcd-1234"));
@@ -1010,7 +1216,9 @@ async fn redirects_followed_or_not() {
     // A sign-in redirect (local stand-in) is diagnosed, not followed.
     let p = prep_at(
         addr,
-        obj(json!({"uri": "/proxy", "authentication": {"type": "Raw", "value": "Bearer abcd-token"}})),
+        obj(
+            json!({"uri": "/proxy", "authentication": {"type": "Raw", "value": "Bearer abcd-token"}}),
+        ),
     );
     let o = call(&p, &opts, &TokenCache::new()).await;
     assert_eq!(o.diagnosis.as_ref().unwrap().kind, "proxy_rejected_token");
@@ -1023,6 +1231,10 @@ async fn connection_refused_is_diagnosed() {
     drop(listener);
     let p = prep_at(addr, obj(json!({})));
     let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
-    assert!(matches!(o.failure, Some(Failure::Connect(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Connect(_))),
+        "{:?}",
+        o.failure
+    );
     assert_eq!(o.diagnosis.as_ref().unwrap().kind, "connect");
 }

@@ -272,7 +272,11 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                                 response = Some(r);
                                 break;
                             }
-                            hops.push(format!("{} → {}", r.status, redactor.redact(next.url.as_str())));
+                            hops.push(format!(
+                                "{} → {}",
+                                r.status,
+                                redactor.redact(next.url.as_str())
+                            ));
                             req = next;
                             net.timeout = Some(
                                 options
@@ -299,7 +303,11 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         if !hops.is_empty() {
             let mut n = note(
                 "redirects",
-                format!("Followed {} redirect{}.", hops.len(), if hops.len() == 1 { "" } else { "s" }),
+                format!(
+                    "Followed {} redirect{}.",
+                    hops.len(),
+                    if hops.len() == 1 { "" } else { "s" }
+                ),
             );
             n.evidence = hops;
             notes.push(n);

@@ -83,9 +83,10 @@ fn token_lines(o: &OAuth, e: TokenEndpoint) -> Vec<String> {
         }
     }
     match e {
-        TokenEndpoint::V1 => {
-            args.push(format!("--data-urlencode resource={}", shell_quote(&o.audience)))
-        }
+        TokenEndpoint::V1 => args.push(format!(
+            "--data-urlencode resource={}",
+            shell_quote(&o.audience)
+        )),
         TokenEndpoint::V2 => args.push(format!(
             "--data-urlencode scope={}",
             shell_quote(&format!("{}/.default", o.audience.trim_end_matches('/')))
@@ -132,7 +133,9 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
         }
         Auth::ManagedServiceIdentity { audience, .. } => {
             let aud = audience.as_deref().unwrap_or("<audience>");
-            pre.push("# Managed identity works only inside Azure; from a desk, for example:".into());
+            pre.push(
+                "# Managed identity works only inside Azure; from a desk, for example:".into(),
+            );
             pre.push(format!(
                 "TOKEN=$(az account get-access-token --resource {} --query accessToken -o tsv)",
                 shell_quote(aud)
@@ -159,7 +162,8 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
             })
         }
     };
-    let auth_sets_authorization = !matches!(prepared.auth, Auth::None | Auth::ClientCertificate { .. });
+    let auth_sets_authorization =
+        !matches!(prepared.auth, Auth::None | Auth::ClientCertificate { .. });
 
     for (name, value) in &prepared.headers {
         if auth_sets_authorization && name.eq_ignore_ascii_case("Authorization") {
@@ -184,7 +188,10 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("Content-Type"));
         if let (Some(ct), false) = (&b.content_type, has_ct) {
-            args.push(format!("-H {}", shell_quote(&format!("Content-Type: {ct}"))));
+            args.push(format!(
+                "-H {}",
+                shell_quote(&format!("Content-Type: {ct}"))
+            ));
         }
         if !b.bytes.is_empty() {
             args.push(format!(
@@ -199,7 +206,10 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
     if options.follow_redirects {
         args.push(format!("-L --max-redirs {}", super::call::MAX_REDIRECTS));
     }
-    args.push(format!("--max-time {}", options.timeout.as_secs_f64().ceil() as u64));
+    args.push(format!(
+        "--max-time {}",
+        options.timeout.as_secs_f64().ceil() as u64
+    ));
 
     let mut out = String::new();
     for l in pre {

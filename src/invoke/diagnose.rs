@@ -378,12 +378,14 @@ fn failure_diagnosis(prepared: &Prepared, f: &Failure, options: &CallOptions) ->
     match f {
         Failure::Token(e) => {
             if let Some(a) = e.entra.as_ref().and_then(decode_entra_error) {
-                let hint = aadsts_info(a.code).map(|(_, h)| h.to_owned()).unwrap_or_else(|| {
-                    format!(
-                        "Look the code up at https://login.microsoftonline.com/error?code={}",
-                        a.code
-                    )
-                });
+                let hint = aadsts_info(a.code)
+                    .map(|(_, h)| h.to_owned())
+                    .unwrap_or_else(|| {
+                        format!(
+                            "Look the code up at https://login.microsoftonline.com/error?code={}",
+                            a.code
+                        )
+                    });
                 let mut d = diag(
                     "entra_error",
                     format!(
@@ -405,8 +407,10 @@ fn failure_diagnosis(prepared: &Prepared, f: &Failure, options: &CallOptions) ->
                     .and_then(|v| v.get("error_description"))
                     .and_then(Value::as_str)
                 {
-                    d.evidence
-                        .push(format!("description: {}", desc.lines().next().unwrap_or("")));
+                    d.evidence.push(format!(
+                        "description: {}",
+                        desc.lines().next().unwrap_or("")
+                    ));
                 }
                 for (k, v) in [
                     ("trace id", &a.trace_id),
@@ -436,7 +440,8 @@ fn failure_diagnosis(prepared: &Prepared, f: &Failure, options: &CallOptions) ->
                     Some("Check `authority` and `tenant` (the token endpoint is {authority}/{tenant}/oauth2/token), and the token endpoint version."),
                 ),
             };
-            d.evidence.insert(0, format!("token endpoint: {}", e.endpoint));
+            d.evidence
+                .insert(0, format!("token endpoint: {}", e.endpoint));
             d
         }
         Failure::Dns(m) => network("dns", &what, m, options.timeout),
@@ -490,7 +495,8 @@ fn response_diagnosis(
                     Some("A token was sent but App Proxy refused it. Likely causes: the audience is not the app's external URL exactly (e.g. https://app-contoso.msappproxy.net/, trailing slash included) or its Application ID URI; the client app lacks the `user_impersonation` permission on the proxied app; admin consent was not given for that permission."),
                 )
             } else {
-                let sent_auth = !matches!(prepared.auth, Auth::None | Auth::ClientCertificate { .. });
+                let sent_auth =
+                    !matches!(prepared.auth, Auth::None | Auth::ClientCertificate { .. });
                 let hint = if sent_auth {
                     "App Proxy wants an interactive sign-in: no token it recognises reached it. Use ActiveDirectoryOAuth with the app's external URL as the audience."
                 } else {

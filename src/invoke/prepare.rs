@@ -295,8 +295,9 @@ fn read_parameters_file(file: &Value, store: &SecretStore) -> Result<FileEntries
         && obj.values().all(|v| {
             v.as_object().is_some_and(|o| {
                 o.contains_key("value")
-                    && o.keys()
-                        .all(|k| matches!(k.as_str(), "type" | "value" | "metadata" | "description"))
+                    && o.keys().all(|k| {
+                        matches!(k.as_str(), "type" | "value" | "metadata" | "description")
+                    })
             })
         });
     if standard {
@@ -335,7 +336,10 @@ fn redact_value(r: &mut Redactor, name: &str, v: &Value) {
             }
         }
         Value::Object(o) => {
-            r.add_raw(&Value::Object(o.clone()).to_string(), &format!("<secret:{name}>"));
+            r.add_raw(
+                &Value::Object(o.clone()).to_string(),
+                &format!("<secret:{name}>"),
+            );
             for x in o.values() {
                 redact_value(r, name, x);
             }
@@ -356,16 +360,18 @@ pub fn parameter_values(
     let mut declared: Vec<(String, Option<PType>)> = Vec::new();
     let mut values: Map<String, Value> = Map::new();
     let mut sources: std::collections::HashMap<String, Source> = Default::default();
-    let declare = |declared: &mut Vec<(String, Option<PType>)>, name: &str, ty: Option<PType>| {
-        match declared.iter_mut().find(|(n, _)| n == name) {
+    let declare =
+        |declared: &mut Vec<(String, Option<PType>)>, name: &str, ty: Option<PType>| match declared
+            .iter_mut()
+            .find(|(n, _)| n == name)
+        {
             Some(slot) => {
                 if slot.1.is_none() {
                     slot.1 = ty;
                 }
             }
             None => declared.push((name.to_owned(), ty)),
-        }
-    };
+        };
     if let Some(Value::Object(params)) = definition.get("parameters") {
         for (name, decl) in params {
             let ty = decl.get("type").and_then(Value::as_str);
@@ -402,7 +408,10 @@ pub fn parameter_values(
         }
     }
     let type_of = |declared: &[(String, Option<PType>)], name: &str| {
-        declared.iter().find(|(n, _)| n == name).and_then(|(_, t)| *t)
+        declared
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, t)| *t)
     };
     for (name, text) in overrides {
         let Some((real, _)) = declared
@@ -422,7 +431,9 @@ pub fn parameter_values(
             Value::String(text.clone())
         } else {
             match serde_json::from_str::<Value>(text.trim()) {
-                Ok(v @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_))) => v,
+                Ok(
+                    v @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_)),
+                ) => v,
                 _ => Value::String(text.clone()),
             }
         };
@@ -634,9 +645,9 @@ fn is_loopback(url: &url::Url) -> bool {
 
 fn valid_header_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Finds `action` in workflow `workflow` of `doc` (at any depth), resolves
@@ -739,7 +750,12 @@ pub fn prepare(
         }
         let mut known: Vec<String> = ctx.parameters.keys().cloned().collect();
         if let Some(d) = declared {
-            known.extend(d.keys().filter(|k| !known.contains(k)).cloned().collect::<Vec<_>>());
+            known.extend(
+                d.keys()
+                    .filter(|k| !known.contains(k))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
         }
         return Err(PrepareError::Parameters(format!(
             "{pointer}: the workflow has no parameter named `{name}` (known: {})",
@@ -767,8 +783,11 @@ pub fn prepare(
     };
     let at = |k: &str| format!("{base}/{}", escape_pointer(k));
     let get = |k: &str| {
-        inp.get(k)
-            .or_else(|| inp.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v))
+        inp.get(k).or_else(|| {
+            inp.iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v)
+        })
     };
 
     // Method.
@@ -777,14 +796,20 @@ pub fn prepare(
         Some(Value::String(m)) if !m.trim().is_empty() => {
             let m = m.trim().to_ascii_uppercase();
             if !valid_header_name(&m) {
-                return Err(invalid(&at("method"), format!("`{m}` is not an HTTP method")));
+                return Err(invalid(
+                    &at("method"),
+                    format!("`{m}` is not an HTTP method"),
+                ));
             }
             m
         }
         Some(other) => {
             return Err(invalid(
                 &at("method"),
-                format!("`method` must be a string such as GET or POST, found {}", json_kind(other)),
+                format!(
+                    "`method` must be a string such as GET or POST, found {}",
+                    json_kind(other)
+                ),
             ))
         }
     };
@@ -928,7 +953,10 @@ pub fn prepare(
         Some(other) => {
             return Err(invalid(
                 &at("authentication"),
-                format!("`authentication` must be an object, found {}", json_kind(other)),
+                format!(
+                    "`authentication` must be an object, found {}",
+                    json_kind(other)
+                ),
             ))
         }
     };
@@ -969,8 +997,11 @@ fn read_auth(
 ) -> Result<Auth, PrepareError> {
     let field_ptr = |k: &str| format!("{pointer}/{k}");
     let get = |k: &str| {
-        a.get(k)
-            .or_else(|| a.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v))
+        a.get(k).or_else(|| {
+            a.iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v)
+        })
     };
     let opt = |k: &str| -> Result<Option<String>, PrepareError> {
         match get(k) {
