@@ -40,16 +40,6 @@ fn var_name(header: &str) -> String {
     s
 }
 
-/// The token endpoint (`{authority}/{tenant}/oauth2/token`, or
-/// `…/oauth2/v2.0/token`).
-fn token_url(o: &OAuth, e: TokenEndpoint) -> String {
-    let base = format!("{}/{}", o.authority.trim_end_matches('/'), o.tenant);
-    match e {
-        TokenEndpoint::V1 => format!("{base}/oauth2/token"),
-        TokenEndpoint::V2 => format!("{base}/oauth2/v2.0/token"),
-    }
-}
-
 fn token_lines(o: &OAuth, e: TokenEndpoint) -> Vec<String> {
     let mut lines = vec![format!(
         "# Get a token for {} (client credentials, {} endpoint):",
@@ -60,7 +50,7 @@ fn token_lines(o: &OAuth, e: TokenEndpoint) -> Vec<String> {
         }
     )];
     let mut args = vec![
-        format!("TOKEN=$(curl -s -X POST {}", shell_quote(&token_url(o, e))),
+        format!("TOKEN=$(curl -s -X POST {}", shell_quote(&super::token::endpoint_url(o, e))),
         "-d grant_type=client_credentials".to_owned(),
         format!("--data-urlencode client_id={}", shell_quote(&o.client_id)),
     ];

@@ -444,8 +444,10 @@ pub fn parameter_values(
     for (name, ty) in &declared {
         let secure = ty.is_some_and(PType::is_secure);
         if secure && !values.contains_key(name) {
+            // A secret that no source has is asked for only when the
+            // action uses it (`prepare` says so).
             let Some((secret, _)) = store.get(name) else {
-                return Err(PrepareError::MissingSecret { name: name.clone() });
+                continue;
             };
             let v = if *ty == Some(PType::SecureObject) {
                 match serde_json::from_str::<Value>(secret.expose()) {
