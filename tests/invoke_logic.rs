@@ -149,13 +149,8 @@ fn arm_parameters_file_skips_key_vault_references() {
     // Without the store the reference is a missing secret.
     let empty = SecretStore::without_keychain();
     empty.set("clientSecret", Secret::new(SECRET));
-    let e = parameter_values(d.definition(0), Some(&file), &[], &empty).unwrap_err();
-    assert_eq!(
-        e,
-        PrepareError::MissingSecret {
-            name: "apiKey".into()
-        }
-    );
+    let r = parameter_values(d.definition(0), Some(&file), &[], &empty).unwrap();
+    assert!(!r.values.contains_key("apiKey"));
 }
 
 #[test]
@@ -203,7 +198,13 @@ fn standard_parameters_file_with_appsettings() {
 fn missing_secret_unknown_param_and_type_errors() {
     let d = doc(json!({"uri": "https://example.org"}));
     let empty = SecretStore::without_keychain();
-    let e = parameter_values(d.definition(0), None, &[], &empty).unwrap_err();
+    // A secret no source has is not needed to resolve the others...
+    let r = parameter_values(d.definition(0), None, &[], &empty).unwrap();
+    assert!(!r.values.contains_key("apiKey"));
+    // ...and is asked for when the action uses it.
+    let d2 = doc(json!({"uri": "https://example.org", "headers": {"x-api-key": "@parameters('apiKey')"}}));
+    let r2 = parameter_values(d2.definition(0), None, &[], &empty).unwrap();
+    let e = prepare(&d2, 0, "Call_API", &r2, &empty).unwrap_err();
     assert_eq!(
         e,
         PrepareError::MissingSecret {
