@@ -179,6 +179,7 @@ fn outline(ui: &mut Ui, st: &mut PanelState, session: &mut Session) -> Option<No
                                 format!("{} {}{mark}", super::canvas::icon(n.role, &n.ty), n.name);
                             if ui
                                 .selectable_label(selected, text)
+                                .accessible_name(format!("{} in the outline", n.name))
                                 .on_hover_text(&d.summaries[*id])
                                 .clicked()
                             {

@@ -367,8 +367,10 @@ pub fn show(
             } else {
                 format!(" ({})", r.action)
             };
-            ui.label(format!("{:.1} s{what}", r.started.elapsed().as_secs_f64()))
-                .accessible_name("Elapsed");
+            ui.label(format!(
+                "Elapsed {:.1} s{what}",
+                r.started.elapsed().as_secs_f64()
+            ));
         }
     });
     if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Enter))

@@ -1,0 +1,179 @@
+//! The Test tab, against the project's sandbox over real loopback sockets:
+//! send the HTTP action, give the missing secret in the masked prompt, and
+//! see the answer while frames keep coming.
+
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use lapis::sandbox::{Config, Sandbox, DEMO_CLIENT_SECRET};
+use lapis::ui::{LapisApp, Options};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+struct Fixture {
+    _rt: tokio::runtime::Runtime,
+    sandbox: Sandbox,
+    _dir: tempfile::TempDir,
+    workflow: PathBuf,
+}
+
+fn sandbox(config: Config) -> Fixture {
+    // The keychain stays out of tests.
+    std::env::set_var("LAPIS_NO_KEYCHAIN", "1");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = rt.block_on(Sandbox::start(config)).expect("sandbox starts");
+    let dir = tempfile::tempdir().unwrap();
+    let files = sandbox.write_files(dir.path()).expect("sandbox files");
+    Fixture {
+        _rt: rt,
+        sandbox,
+        _dir: dir,
+        workflow: files.workflow,
+    }
+}
+
+fn app(file: PathBuf) -> Harness<'static, LapisApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |_cc| {
+            LapisApp::new(Options {
+                file: Some(file),
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    h
+}
+
+/// Steps frames until the call in flight ends; returns how many frames
+/// were drawn meanwhile.
+fn until_answered(h: &mut Harness<'_, LapisApp>) -> u64 {
+    let start = Instant::now();
+    let mut frames = 0;
+    while h.state().inspector.tests.is_running() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no answer after 20 s"
+        );
+        h.step();
+        frames += 1;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    frames
+}
+
+#[test]
+fn sends_the_action_asks_for_the_secret_and_shows_the_answer_while_drawing() {
+    let f = sandbox(Config {
+        // A slow token service: the call is in flight for a while.
+        token_delay_ms: 400,
+        ..Config::demo()
+    });
+    let mut h = app(f.workflow.clone());
+    h.get_by_label("Get_status in the outline").click();
+    h.run();
+    h.get_by_label("Test").click();
+    h.run();
+    h.get_by_label("Send").click();
+    h.step();
+    until_answered(&mut h);
+
+    // The client secret is a secure parameter with no value: a masked
+    // prompt asks for it.
+    let field = "Value of clientSecret";
+    h.get_by_label(field).focus();
+    h.get_by_label(field).type_text(DEMO_CLIENT_SECRET);
+    h.run();
+    h.get_by_label("Use and send").click();
+    h.step();
+    assert!(h.state().inspector.tests.is_running());
+    h.step();
+    // The elapsed time is on screen while the call runs.
+    h.get_by_label_contains("Elapsed ");
+    let frames = until_answered(&mut h);
+    assert!(
+        frames >= 10,
+        "the window kept drawing while the call ran: {frames} frames"
+    );
+
+    let t = &h.state().inspector.tests;
+    let o = t.result("Get_status").expect("an outcome");
+    let r = o.response.as_ref().expect("an answer");
+    assert_eq!(r.status, 200, "{:?}", o.diagnosis);
+    assert!(o.diagnosis.is_none());
+    assert!(o.timings.token.unwrap() >= 400.0, "{:?}", o.timings);
+    h.get_by_label_contains("200 OK");
+    h.get_by_label_contains("Token requested from");
+    assert_eq!(f.sandbox.stats.snapshot().tokens_issued, 1);
+
+    // Sent again: the token comes from the cache; the history has both.
+    h.get_by_label("Send").click();
+    h.step();
+    until_answered(&mut h);
+    let t = &h.state().inspector.tests;
+    assert!(
+        t.result("Get_status")
+            .unwrap()
+            .token
+            .as_ref()
+            .unwrap()
+            .cached
+    );
+    assert_eq!(t.history.len(), 2);
+    assert_eq!(f.sandbox.stats.snapshot().token_requests, 1);
+    h.get_by_label_contains("Token from the cache");
+}
+
+#[test]
+fn a_refused_call_is_explained_beside_the_action() {
+    let f = sandbox(Config::demo());
+    let mut h = app(f.workflow.clone());
+    h.state_mut().inspector.tests.store.set(
+        "clientSecret",
+        lapis::secrets::Secret::new("not-the-secret"),
+    );
+    h.get_by_label("Get_status in the outline").click();
+    h.run();
+    h.get_by_label("Test").click();
+    h.run();
+    h.get_by_label("Send").click();
+    h.step();
+    until_answered(&mut h);
+    let o = h
+        .state()
+        .inspector
+        .tests
+        .result("Get_status")
+        .unwrap()
+        .clone();
+    let d = o.diagnosis.expect("a diagnosis");
+    assert_eq!(d.kind, "entra_error");
+    assert_eq!(d.aadsts.as_ref().unwrap().code, 7000215);
+    assert!(h.query_all_by_label_contains("AADSTS7000215").count() >= 1);
+    h.get_by_label_contains("Entra ID refused the token request");
+    h.get_by_label_contains("No answer");
+
+    // The proxy's sign-in redirect, on another action: the result of the
+    // first stays beside it.
+    h.get_by_label("Proxy_without_token in the outline").click();
+    h.run();
+    h.get_by_label("Test").click();
+    h.run();
+    h.get_by_label("Send").click();
+    h.step();
+    until_answered(&mut h);
+    let o = h
+        .state()
+        .inspector
+        .tests
+        .result("Proxy_without_token")
+        .unwrap();
+    assert_eq!(o.response.as_ref().unwrap().status, 302);
+    assert_eq!(o.diagnosis.as_ref().unwrap().kind, "proxy_no_token");
+    assert!(h.state().inspector.tests.result("Get_status").is_some());
+}
