@@ -101,7 +101,11 @@ fn client_identity() -> &'static ClientId {
         let issuer = rcgen::Issuer::from_params(&pki.ca_params, &pki.ca_key);
         let cert = params.signed_by(&key, &issuer).unwrap();
         let cert_der = cert.der().to_vec();
-        let pfx = make_pfx(&pkcs8, &[cert_der.clone(), pki.ca_der.to_vec()], PFX_PASSWORD);
+        let pfx = make_pfx(
+            &pkcs8,
+            &[cert_der.clone(), pki.ca_der.to_vec()],
+            PFX_PASSWORD,
+        );
         ClientId {
             rsa,
             cert_der,
@@ -226,9 +230,7 @@ async fn serve(tls: Option<Arc<rustls::ServerConfig>>, handler: Handler) -> Serv
                             headers: parts
                                 .headers
                                 .iter()
-                                .map(|(k, v)| {
-                                    (k.to_string(), v.to_str().unwrap_or("?").to_owned())
-                                })
+                                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
                                 .collect(),
                             body: body.unwrap_or_default(),
                         };
@@ -296,10 +298,19 @@ fn get(url: &str) -> HttpRequest {
 }
 
 fn assert_ordered(t: &lapis::invoke::Timings) {
-    let sum = t.dns.unwrap_or(0.0) + t.connect.unwrap_or(0.0) + t.tls.unwrap_or(0.0)
+    let sum = t.dns.unwrap_or(0.0)
+        + t.connect.unwrap_or(0.0)
+        + t.tls.unwrap_or(0.0)
         + t.first_byte.unwrap_or(0.0);
-    assert!(t.total >= sum, "total {} < sum of phases {sum}: {t:?}", t.total);
-    for v in [t.dns, t.connect, t.tls, t.first_byte].into_iter().flatten() {
+    assert!(
+        t.total >= sum,
+        "total {} < sum of phases {sum}: {t:?}",
+        t.total
+    );
+    for v in [t.dns, t.connect, t.tls, t.first_byte]
+        .into_iter()
+        .flatten()
+    {
         assert!(v >= 0.0);
     }
     assert_eq!(t.token, None);
@@ -347,7 +358,10 @@ async fn http_exchange_is_timed_and_sent_as_given() {
     let s = server.last();
     assert_eq!(s.method, "POST");
     assert_eq!(s.uri, "/api/items%20x?q=a%2Fb&x=1");
-    assert_eq!(s.header("host"), Some(format!("127.0.0.1:{}", server.port()).as_str()));
+    assert_eq!(
+        s.header("host"),
+        Some(format!("127.0.0.1:{}", server.port()).as_str())
+    );
     assert_eq!(s.header("private-token"), Some("abc"));
     assert_eq!(s.header("content-length"), Some("7"));
     assert!(s.header("user-agent").unwrap().starts_with("lapis/"));
@@ -372,9 +386,12 @@ async fn empty_post_sends_content_length_zero_and_user_agent_can_be_set() {
     assert_eq!(s.header("content-length"), Some("0"));
     assert_eq!(s.header("user-agent"), Some("LogicApps/1.0"));
     // GET without a body: no Content-Length.
-    transport::send(&get(&format!("http://127.0.0.1:{}/", server.port())), &no_proxy())
-        .await
-        .unwrap();
+    transport::send(
+        &get(&format!("http://127.0.0.1:{}/", server.port())),
+        &no_proxy(),
+    )
+    .await
+    .unwrap();
     assert_eq!(server.last().header("content-length"), None);
 }
 
@@ -554,16 +571,22 @@ async fn large_bodies_spill_to_a_file() {
         spill_dir: Some(dir.path().to_path_buf()),
         ..no_proxy()
     };
-    let ex = transport::send(&get(&format!("http://127.0.0.1:{}/big", server.port())), &net)
-        .await
-        .unwrap();
+    let ex = transport::send(
+        &get(&format!("http://127.0.0.1:{}/big", server.port())),
+        &net,
+    )
+    .await
+    .unwrap();
     let r = ex.response;
     assert_eq!(r.body_len, 200_000);
     assert_eq!(r.body, &big[..10_000]);
     let path = r.spilled_to.expect("spilled");
     assert_eq!(path.parent(), Some(dir.path()));
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    assert!(name.starts_with("lapis-body-") && name.ends_with(".bin"), "{name}");
+    assert!(
+        name.starts_with("lapis-body-") && name.ends_with(".bin"),
+        "{name}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), big);
 
     // Exactly at the limit: no file.
@@ -572,9 +595,12 @@ async fn large_bodies_spill_to_a_file() {
         spill_dir: Some(dir.path().to_path_buf()),
         ..no_proxy()
     };
-    let ex = transport::send(&get(&format!("http://127.0.0.1:{}/big", server.port())), &net)
-        .await
-        .unwrap();
+    let ex = transport::send(
+        &get(&format!("http://127.0.0.1:{}/big", server.port())),
+        &net,
+    )
+    .await
+    .unwrap();
     assert_eq!(ex.response.spilled_to, None);
     assert_eq!(ex.response.body, big);
 }
@@ -584,11 +610,7 @@ async fn mutual_tls() {
     let id = client_identity();
     let pki = Pki::new("Lapis mTLS server CA");
     let (cert, key) = pki.server_cert(&["localhost"]);
-    let server = serve(
-        Some(server_tls(cert, key, Some(&id.pki.ca_der))),
-        hello(),
-    )
-    .await;
+    let server = serve(Some(server_tls(cert, key, Some(&id.pki.ca_der))), hello()).await;
     let url = format!("https://localhost:{}/secure", server.port());
     let base = NetConfig {
         extra_ca_pem: vec![pki.ca_pem.clone().into_bytes()],
@@ -596,10 +618,7 @@ async fn mutual_tls() {
     };
 
     let with_cert = NetConfig {
-        client_cert: Some((
-            SecretBytes(id.pfx.clone()),
-            Some(Secret::new(PFX_PASSWORD)),
-        )),
+        client_cert: Some((SecretBytes(id.pfx.clone()), Some(Secret::new(PFX_PASSWORD)))),
         ..base.clone()
     };
     let ex = transport::send(&get(&url), &with_cert).await.unwrap();
@@ -715,18 +734,28 @@ async fn https_through_a_connect_proxy() {
     assert!(ex.timings.tls.is_some());
     let head = heads.lock().unwrap()[0].clone();
     assert!(
-        head.starts_with(&format!("CONNECT api.contoso.test:{} HTTP/1.1\r\n", server.port())),
+        head.starts_with(&format!(
+            "CONNECT api.contoso.test:{} HTTP/1.1\r\n",
+            server.port()
+        )),
         "{head}"
     );
     let basic = base64::engine::general_purpose::STANDARD.encode("us@er:p:ss");
-    assert!(head.contains(&format!("Proxy-Authorization: Basic {basic}")), "{head}");
+    assert!(
+        head.contains(&format!("Proxy-Authorization: Basic {basic}")),
+        "{head}"
+    );
     let seen = server.last();
     assert_eq!(seen.uri, "/through?x=1");
     assert_eq!(
         seen.header("host"),
         Some(format!("api.contoso.test:{}", server.port()).as_str())
     );
-    assert_eq!(seen.header("proxy-authorization"), None, "not sent inside the tunnel");
+    assert_eq!(
+        seen.header("proxy-authorization"),
+        None,
+        "not sent inside the tunnel"
+    );
 
     // Plain http through the proxy: the absolute form.
     let ex = transport::send(&get("http://api.contoso.test/plain?y=2"), &net)
@@ -742,10 +771,7 @@ async fn https_through_a_connect_proxy() {
     // NO_PROXY and loopback bypass it.
     let mut bypass = ProxySetting::all(proxy_url);
     bypass.no_proxy = vec![".contoso.test".into()];
-    assert_eq!(
-        bypass.proxy_for(&url::Url::parse(&url).unwrap()),
-        None
-    );
+    assert_eq!(bypass.proxy_for(&url::Url::parse(&url).unwrap()), None);
     let direct = serve(None, hello()).await;
     let net = NetConfig {
         proxy: Some(ProxySetting::all(
@@ -788,10 +814,18 @@ fn proxy_settings_from_variables() {
     .collect();
     let p = ProxySetting::from_lookup(|k| vars.get(k).map(|v| v.to_string()));
     let u = |s: &str| url::Url::parse(s).unwrap();
-    assert!(p.proxy_for(&u("https://api-contoso.msappproxy.net/")).is_some());
-    assert!(p.proxy_for(&u("https://login.microsoftonline.com/t")).is_none());
+    assert!(p
+        .proxy_for(&u("https://api-contoso.msappproxy.net/"))
+        .is_some());
+    assert!(p
+        .proxy_for(&u("https://login.microsoftonline.com/t"))
+        .is_none());
     assert!(p.proxy_for(&u("https://db.internal/")).is_none());
-    assert!(p.proxy_for(&u("http://api-contoso.msappproxy.net/")).is_none(), "no http proxy");
+    assert!(
+        p.proxy_for(&u("http://api-contoso.msappproxy.net/"))
+            .is_none(),
+        "no http proxy"
+    );
 }
 
 // ------------------------------------------------------------ tokens
@@ -836,7 +870,7 @@ fn token_handler() -> Handler {
                 "<html><body><h1>502 Bad Gateway</h1>\n<p>The upstream is down.</p></body></html>",
             );
         }
-        if form.get("client_assertion").is_none()
+        if !form.contains_key("client_assertion")
             && form.get("client_secret").map(String::as_str) != Some(SECRET)
         {
             return text(401, "application/json; charset=utf-8", entra_error());
@@ -881,15 +915,23 @@ async fn v1_token_and_the_cache() {
     let o = oauth(&server, "cid", SECRET);
     let net = no_proxy();
 
-    let t1 = token::acquire(&o, TokenEndpoint::V1, &cache, &net).await.unwrap();
+    let t1 = token::acquire(&o, TokenEndpoint::V1, &cache, &net)
+        .await
+        .unwrap();
     assert_eq!(t1.access_token.expose(), "tok-cid-1");
     assert!(!t1.cached);
     assert_eq!(
         t1.endpoint,
-        format!("http://127.0.0.1:{}/contoso.onmicrosoft.com/oauth2/token", server.port())
+        format!(
+            "http://127.0.0.1:{}/contoso.onmicrosoft.com/oauth2/token",
+            server.port()
+        )
     );
     let left = t1.expires_at - chrono::Utc::now();
-    assert!(left.num_seconds() > 3500 && left.num_seconds() <= 3599, "{left}");
+    assert!(
+        left.num_seconds() > 3500 && left.num_seconds() <= 3599,
+        "{left}"
+    );
     let seen = server.last();
     assert_eq!(seen.method, "POST");
     assert_eq!(seen.uri, "/contoso.onmicrosoft.com/oauth2/token");
@@ -897,7 +939,11 @@ async fn v1_token_and_the_cache() {
         .header("content-type")
         .unwrap()
         .starts_with("application/x-www-form-urlencoded"));
-    assert_eq!(seen.header("authorization"), None, "the secret goes in the body");
+    assert_eq!(
+        seen.header("authorization"),
+        None,
+        "the secret goes in the body"
+    );
     let form = seen.form();
     assert_eq!(form["grant_type"], "client_credentials");
     assert_eq!(form["client_id"], "cid");
@@ -906,7 +952,9 @@ async fn v1_token_and_the_cache() {
     assert!(!form.contains_key("scope"));
 
     // From the cache: no request.
-    let t2 = token::acquire(&o, TokenEndpoint::V1, &cache, &net).await.unwrap();
+    let t2 = token::acquire(&o, TokenEndpoint::V1, &cache, &net)
+        .await
+        .unwrap();
     assert!(t2.cached);
     assert_eq!(t2.elapsed, Duration::ZERO);
     assert_eq!(t2.access_token.expose(), "tok-cid-1");
@@ -914,16 +962,22 @@ async fn v1_token_and_the_cache() {
 
     // Another secret, another key: a request (the server refuses it).
     let other = oauth(&server, "cid", "another-secret");
-    assert!(token::acquire(&other, TokenEndpoint::V1, &cache, &net).await.is_err());
+    assert!(token::acquire(&other, TokenEndpoint::V1, &cache, &net)
+        .await
+        .is_err());
     assert_eq!(server.count(), 2);
     // v2 is another key too.
-    let t3 = token::acquire(&o, TokenEndpoint::V2, &cache, &net).await.unwrap();
+    let t3 = token::acquire(&o, TokenEndpoint::V2, &cache, &net)
+        .await
+        .unwrap();
     assert!(!t3.cached);
     assert_eq!(server.count(), 3);
     assert_eq!(cache.len(), 2);
     cache.clear();
     assert!(cache.is_empty());
-    token::acquire(&o, TokenEndpoint::V1, &cache, &net).await.unwrap();
+    token::acquire(&o, TokenEndpoint::V1, &cache, &net)
+        .await
+        .unwrap();
     assert_eq!(server.count(), 4);
 }
 
@@ -933,14 +987,20 @@ async fn v2_token_sends_a_scope() {
     let cache = TokenCache::new();
     let net = no_proxy();
     let mut o = oauth(&server, "cid", SECRET);
-    let t = token::acquire(&o, TokenEndpoint::V2, &cache, &net).await.unwrap();
-    assert!(t.endpoint.ends_with("/contoso.onmicrosoft.com/oauth2/v2.0/token"));
+    let t = token::acquire(&o, TokenEndpoint::V2, &cache, &net)
+        .await
+        .unwrap();
+    assert!(t
+        .endpoint
+        .ends_with("/contoso.onmicrosoft.com/oauth2/v2.0/token"));
     let form = server.last().form();
     assert_eq!(form["scope"], "https://api-contoso.msappproxy.net/.default");
     assert!(!form.contains_key("resource"));
 
     o.audience = "api://lapis/.default".into();
-    token::acquire(&o, TokenEndpoint::V2, &cache, &net).await.unwrap();
+    token::acquire(&o, TokenEndpoint::V2, &cache, &net)
+        .await
+        .unwrap();
     assert_eq!(server.last().form()["scope"], "api://lapis/.default");
 }
 
@@ -951,15 +1011,23 @@ async fn tokens_near_their_end_are_refreshed() {
     let net = no_proxy();
     // 4 of 60 minutes left: under the 5-minute margin.
     let soon = oauth(&server, "soon", SECRET);
-    let a = token::acquire(&soon, TokenEndpoint::V1, &cache, &net).await.unwrap();
-    let b = token::acquire(&soon, TokenEndpoint::V1, &cache, &net).await.unwrap();
+    let a = token::acquire(&soon, TokenEndpoint::V1, &cache, &net)
+        .await
+        .unwrap();
+    let b = token::acquire(&soon, TokenEndpoint::V1, &cache, &net)
+        .await
+        .unwrap();
     assert!(!a.cached && !b.cached);
     assert_ne!(a.access_token, b.access_token);
     assert_eq!(server.count(), 2);
     // A 2-minute token: the margin is a tenth of it, so it is reused.
     let short = oauth(&server, "short", SECRET);
-    token::acquire(&short, TokenEndpoint::V2, &cache, &net).await.unwrap();
-    let c = token::acquire(&short, TokenEndpoint::V2, &cache, &net).await.unwrap();
+    token::acquire(&short, TokenEndpoint::V2, &cache, &net)
+        .await
+        .unwrap();
+    let c = token::acquire(&short, TokenEndpoint::V2, &cache, &net)
+        .await
+        .unwrap();
     assert!(c.cached);
     assert_eq!(server.count(), 3);
 }
@@ -974,7 +1042,8 @@ async fn entra_errors_are_kept() {
     assert_eq!(e.status, Some(401));
     assert_eq!(e.network, None);
     assert!(
-        e.message.starts_with("AADSTS7000215: Invalid client secret provided."),
+        e.message
+            .starts_with("AADSTS7000215: Invalid client secret provided."),
         "{}",
         e.message
     );
@@ -1026,7 +1095,11 @@ async fn token_network_failures_and_http_authorities() {
     let e = token::acquire(&o, TokenEndpoint::V1, &TokenCache::new(), &no_proxy())
         .await
         .unwrap_err();
-    assert!(e.message.contains("http://login.example.com"), "{}", e.message);
+    assert!(
+        e.message.contains("http://login.example.com"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("https://"), "{}", e.message);
     assert_eq!(e.network, None);
 }
@@ -1060,8 +1133,8 @@ async fn certificate_credentials_send_a_signed_assertion() {
 
     let header = jsonwebtoken::decode_header(jwt).unwrap();
     assert_eq!(header.typ.as_deref(), Some("JWT"));
-    let s256 = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(sha2::Sha256::digest(&id.cert_der));
+    let s256 =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&id.cert_der));
     assert_eq!(header.x5t_s256.as_deref(), Some(s256.as_str()));
     assert_eq!(header.x5t, Some(pfx::thumbprint_sha1(&id.cert_der)));
 
@@ -1084,10 +1157,12 @@ async fn certificate_credentials_send_a_signed_assertion() {
     ));
 
     // Cached like a secret; a wrong pfx password says so and sends nothing.
-    assert!(token::acquire(&o, TokenEndpoint::V2, &cache, &no_proxy())
-        .await
-        .unwrap()
-        .cached);
+    assert!(
+        token::acquire(&o, TokenEndpoint::V2, &cache, &no_proxy())
+            .await
+            .unwrap()
+            .cached
+    );
     let bad = OAuth {
         credential: Credential::Certificate {
             pfx: SecretBytes(id.pfx.clone()),
@@ -1127,7 +1202,12 @@ fn pfx_files() {
             p12_keystore::Certificate::from_der(&id.pki.ca_der).unwrap(),
         ),
     );
-    let trust = ks.writer("pw").mac_iterations(64).encryption_iterations(64).write().unwrap();
+    let trust = ks
+        .writer("pw")
+        .mac_iterations(64)
+        .encryption_iterations(64)
+        .write()
+        .unwrap();
     let e = pfx::load(&trust, Some(&Secret::new("pw"))).unwrap_err();
     assert!(e.contains("no private key"), "{e}");
 
@@ -1140,8 +1220,8 @@ fn pfx_files() {
     let ec = make_pfx(&key.serialize_der(), &[cert.der().to_vec()], "");
     let loaded = pfx::load(&ec, None).unwrap();
     assert_eq!(loaded.key_kind(), pfx::KeyKind::Ec);
-    let jwt = token::client_assertion(&ec, None, "ec-app", "https://login.test/t/oauth2/token")
-        .unwrap();
+    let jwt =
+        token::client_assertion(&ec, None, "ec-app", "https://login.test/t/oauth2/token").unwrap();
     assert_eq!(
         jsonwebtoken::decode_header(&jwt).unwrap().alg,
         jsonwebtoken::Algorithm::ES256

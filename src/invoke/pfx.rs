@@ -86,7 +86,10 @@ pub fn load(pfx: &[u8], password: Option<&Secret>) -> Result<Identity, String> {
             })
         }
         Err(E::UnpadError | E::Pkcs5Error(_) | E::InvalidData) => {
-            return Err("the certificate file could not be decrypted: the password is probably wrong".into())
+            return Err(
+                "the certificate file could not be decrypted: the password is probably wrong"
+                    .into(),
+            )
         }
         Err(E::DerError(e)) => return Err(not_pkcs12(pfx, &e.to_string())),
         Err(E::InvalidVersion | E::UnsupportedContentType) => {
@@ -236,7 +239,10 @@ mod tests {
     #[test]
     fn sha1_known_answers() {
         assert_eq!(hex(&sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(hex(&sha1(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex(&sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             hex(&sha1(
                 b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
@@ -244,7 +250,10 @@ mod tests {
             "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
         );
         let million = vec![b'a'; 1_000_000];
-        assert_eq!(hex(&sha1(&million)), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+        assert_eq!(
+            hex(&sha1(&million)),
+            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
     }
 
     #[test]
@@ -253,8 +262,11 @@ mod tests {
         assert!(e.contains("not a PKCS#12"), "{e}");
         let e = load(b"-----BEGIN CERTIFICATE-----\nMIIB\n", None).unwrap_err();
         assert!(e.contains("PEM"), "{e}");
-        let e = load(b"MIIKYQIBAzCCCicGCSqGSIb3DQEHAaCCChgEggoUMIIKEDCCBMcGCSqGSIb3", None)
-            .unwrap_err();
+        let e = load(
+            b"MIIKYQIBAzCCCicGCSqGSIb3DQEHAaCCChgEggoUMIIKEDCCBMcGCSqGSIb3",
+            None,
+        )
+        .unwrap_err();
         assert!(e.contains("base64"), "{e}");
         assert!(load(b"", None).unwrap_err().contains("empty"));
     }

@@ -24,7 +24,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
+use oauth2::basic::{
+    BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::{
     AccessToken, AsyncHttpClient, AuthType, ClientId, ClientSecret, RequestTokenError,
     StandardRevocableToken, TokenUrl,
@@ -183,7 +185,13 @@ fn credential_mac(c: &Credential) -> [u8; 32] {
             mac.update(b"certificate\0");
             mac.update(&(pfx.0.len() as u64).to_be_bytes());
             mac.update(&pfx.0);
-            mac.update(password.as_ref().map(Secret::expose).unwrap_or("").as_bytes());
+            mac.update(
+                password
+                    .as_ref()
+                    .map(Secret::expose)
+                    .unwrap_or("")
+                    .as_bytes(),
+            );
         }
     }
     mac.finalize().into_bytes().into()
@@ -222,7 +230,8 @@ pub fn scope_for(audience: &str) -> String {
 
 /// Checks a token endpoint URL: https, or http for a loopback host only.
 pub fn check_endpoint(url: &str) -> Result<url::Url, String> {
-    let u = url::Url::parse(url).map_err(|e| format!("the token endpoint `{url}` is not a URL: {e}"))?;
+    let u = url::Url::parse(url)
+        .map_err(|e| format!("the token endpoint `{url}` is not a URL: {e}"))?;
     match u.scheme() {
         "https" => Ok(u),
         "http" => {
@@ -303,7 +312,11 @@ struct EntraError(serde_json::Value);
 
 impl fmt::Display for EntraError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0.get("error").and_then(|v| v.as_str()).unwrap_or("error");
+        let d = self
+            .0
+            .get("error")
+            .and_then(|v| v.as_str())
+            .unwrap_or("error");
         f.write_str(d)
     }
 }
@@ -352,8 +365,7 @@ struct Http {
 
 impl<'c> AsyncHttpClient<'c> for Http {
     type Error = NetError;
-    type Future =
-        Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, NetError>> + Send + 'c>>;
+    type Future = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, NetError>> + Send + 'c>>;
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         Box::pin(async move {
@@ -386,7 +398,9 @@ impl<'c> AsyncHttpClient<'c> for Http {
                 }
             }
             let resp = builder.body(r.body.clone()).map_err(|e| {
-                NetError(Failure::Protocol(format!("the token endpoint's answer: {e}")))
+                NetError(Failure::Protocol(format!(
+                    "the token endpoint's answer: {e}"
+                )))
             })?;
             if let Ok(mut last) = self.last.lock() {
                 *last = Some(Seen {
@@ -456,7 +470,9 @@ pub fn client_assertion(
             } else if head.windows(OID_P384.len()).any(|w| w == OID_P384) {
                 Algorithm::ES384
             } else {
-                return Err("the certificate's EC key is on a curve other than P-256 or P-384".into());
+                return Err(
+                    "the certificate's EC key is on a curve other than P-256 or P-384".into(),
+                );
             };
             (alg, EncodingKey::from_ec_der(pkcs8))
         }
@@ -528,7 +544,9 @@ pub async fn acquire(
     let elapsed = started.elapsed();
 
     let expires_at = match (answer.expires_in, answer.expires_on) {
-        (Some(s), _) => Some(started_at + chrono::Duration::seconds(s.min(i64::MAX as u64 / 2000) as i64)),
+        (Some(s), _) => {
+            Some(started_at + chrono::Duration::seconds(s.min(i64::MAX as u64 / 2000) as i64))
+        }
         (None, Some(on)) => DateTime::from_timestamp(on.min(i64::MAX as u64 / 2000) as i64, 0),
         (None, None) => None,
     };
@@ -567,11 +585,13 @@ async fn request(
     url: &str,
     net: &NetConfig,
 ) -> Result<EntraTokenResponse, TokenError> {
-    let token_url = TokenUrl::new(url.to_owned())
-        .map_err(|e| TokenError::plain(url, format!("the token endpoint `{url}` is not a URL: {e}")))?;
-    let mut client: EntraClient = oauth2::Client::new(ClientId::new(oauth.client_id.trim().to_owned()))
-        .set_auth_type(AuthType::RequestBody)
-        .set_token_uri(token_url);
+    let token_url = TokenUrl::new(url.to_owned()).map_err(|e| {
+        TokenError::plain(url, format!("the token endpoint `{url}` is not a URL: {e}"))
+    })?;
+    let mut client: EntraClient =
+        oauth2::Client::new(ClientId::new(oauth.client_id.trim().to_owned()))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(token_url);
     let assertion = match &oauth.credential {
         Credential::Secret(s) => {
             client = client.set_client_secret(ClientSecret::new(s.expose().to_owned()));
@@ -585,7 +605,9 @@ async fn request(
 
     let mut req = client.exchange_client_credentials();
     match endpoint {
-        TokenEndpoint::V1 => req = req.add_extra_param("resource", oauth.audience.trim().to_owned()),
+        TokenEndpoint::V1 => {
+            req = req.add_extra_param("resource", oauth.audience.trim().to_owned())
+        }
         TokenEndpoint::V2 => req = req.add_scope(oauth2::Scope::new(scope_for(&oauth.audience))),
     }
     if let Some(a) = &assertion {
@@ -670,7 +692,10 @@ fn answer_error(
             let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let snippet: String = text.chars().take(200).collect();
             e.message = if snippet.is_empty() {
-                format!("the token endpoint answered {} {}", seen.status, seen.reason)
+                format!(
+                    "the token endpoint answered {} {}",
+                    seen.status, seen.reason
+                )
             } else {
                 format!(
                     "the token endpoint answered {} {}: {snippet}",
@@ -710,14 +735,23 @@ mod tests {
 
     #[test]
     fn scopes() {
-        assert_eq!(scope_for("https://a.example/"), "https://a.example/.default");
+        assert_eq!(
+            scope_for("https://a.example/"),
+            "https://a.example/.default"
+        );
         assert_eq!(scope_for("api://x/.default"), "api://x/.default");
     }
 
     #[test]
     fn margins() {
-        assert_eq!(safety_margin(Duration::from_secs(3600)), Duration::from_secs(300));
-        assert_eq!(safety_margin(Duration::from_secs(600)), Duration::from_secs(60));
+        assert_eq!(
+            safety_margin(Duration::from_secs(3600)),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            safety_margin(Duration::from_secs(600)),
+            Duration::from_secs(60)
+        );
     }
 
     #[test]

@@ -254,6 +254,7 @@ fn ring() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// The TLS client configuration for `net`: trusted roots plus the extra
 /// CAs, the client certificate if any, ALPN `http/1.1`.
+#[allow(clippy::result_large_err)] // `Failure` is the module's error type
 pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
     let mut roots = base_roots().clone();
     for (i, pem) in net.extra_ca_pem.iter().enumerate() {
@@ -289,8 +290,11 @@ pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
         Some((pfx, password)) => {
             let id = super::pfx::load(&pfx.0, password.as_ref())
                 .map_err(|e| Failure::Input(format!("client certificate: {e}")))?;
-            let chain: Vec<CertificateDer<'static>> =
-                id.chain.iter().map(|c| CertificateDer::from(c.clone())).collect();
+            let chain: Vec<CertificateDer<'static>> = id
+                .chain
+                .iter()
+                .map(|c| CertificateDer::from(c.clone()))
+                .collect();
             let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8.0.clone()));
             builder.with_client_auth_cert(chain, key).map_err(|e| {
                 Failure::Input(format!("client certificate cannot be used for TLS: {e}"))
@@ -356,11 +360,14 @@ pub fn describe_tls(e: &rustls::Error, host: &str) -> String {
             A::ProtocolVersion => {
                 "the server speaks no TLS version this program supports (1.2 or 1.3)".to_owned()
             }
-            other => format!("the server ended the TLS handshake (alert: {})", alert_name(other)),
+            other => format!(
+                "the server ended the TLS handshake (alert: {})",
+                alert_name(other)
+            ),
         },
-        E::InvalidMessage(_) | E::InappropriateMessage { .. } => format!(
-            "the server did not answer in TLS (is it plain HTTP on this port?): {e}"
-        ),
+        E::InvalidMessage(_) | E::InappropriateMessage { .. } => {
+            format!("the server did not answer in TLS (is it plain HTTP on this port?): {e}")
+        }
         E::PeerIncompatible(_) => {
             format!("the server and this program have no TLS version or cipher in common: {e}")
         }
@@ -595,9 +602,8 @@ async fn exchange(
     match tls {
         Some(config) => {
             let name = match &target.host {
-                Host::Domain(d) => ServerName::try_from(d.to_string()).map_err(|_| {
-                    Failure::Input(format!("`{d}` is not a valid TLS server name"))
-                })?,
+                Host::Domain(d) => ServerName::try_from(d.to_string())
+                    .map_err(|_| Failure::Input(format!("`{d}` is not a valid TLS server name")))?,
                 Host::Ipv4(ip) => ServerName::IpAddress(IpAddr::V4(*ip).into()),
                 Host::Ipv6(ip) => ServerName::IpAddress(IpAddr::V6(*ip).into()),
             };
@@ -628,7 +634,11 @@ fn prefix_failure(f: Failure, prefix: &str) -> Failure {
     }
 }
 
-async fn resolve(host: &Host<&str>, port: u16, t: &mut Timings) -> Result<Vec<SocketAddr>, Failure> {
+async fn resolve(
+    host: &Host<&str>,
+    port: u16,
+    t: &mut Timings,
+) -> Result<Vec<SocketAddr>, Failure> {
     match host {
         Host::Ipv4(ip) => Ok(vec![SocketAddr::new(IpAddr::V4(*ip), port)]),
         Host::Ipv6(ip) => Ok(vec![SocketAddr::new(IpAddr::V6(*ip), port)]),
@@ -688,7 +698,11 @@ fn proxy_authorization(proxy: &Url) -> Option<String> {
     if proxy.username().is_empty() && proxy.password().is_none() {
         return None;
     }
-    let dec = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     let user = dec(proxy.username());
     let pass = dec(proxy.password().unwrap_or(""));
     Some(format!(
@@ -855,9 +869,12 @@ where
             None => builder.tempfile(),
         }
         .map_err(spill_error(net))?;
-        let mut file = tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(spill_error(net))?);
+        let mut file =
+            tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(spill_error(net))?);
         file.write_all(&kept).await.map_err(spill_error(net))?;
-        file.write_all(&data[room..]).await.map_err(spill_error(net))?;
+        file.write_all(&data[room..])
+            .await
+            .map_err(spill_error(net))?;
         spill = Some((tmp, file));
     }
     drop(driver);
@@ -905,6 +922,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
+#[allow(clippy::result_large_err)]
 fn build_request(
     req: &HttpRequest,
     target: &Target<'_>,
@@ -933,7 +951,11 @@ fn build_request(
         .method(method)
         .uri(uri)
         .version(http::Version::HTTP_11);
-    let user_has = |name: &str| req.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+    let user_has = |name: &str| {
+        req.headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
     if !user_has("host") {
         let host = match url.port() {
             Some(p) => format!("{}:{p}", target.host_str),
@@ -987,14 +1009,19 @@ mod tests {
         let p = ProxySetting::from_lookup(env(&[
             ("HTTPS_PROXY", "proxy.corp:3128"),
             ("http_proxy", "http://user:p%40ss@web.corp:8080"),
-            ("NO_PROXY", "internal.corp, .example.org,*.svc,10.1.2.3, [::2]:80"),
+            (
+                "NO_PROXY",
+                "internal.corp, .example.org,*.svc,10.1.2.3, [::2]:80",
+            ),
         ]));
         assert_eq!(
-            p.proxy_for(&u("https://api.contoso.com/x")).map(|u| u.as_str()),
+            p.proxy_for(&u("https://api.contoso.com/x"))
+                .map(|u| u.as_str()),
             Some("http://proxy.corp:3128/")
         );
         assert_eq!(
-            p.proxy_for(&u("http://api.contoso.com/x")).map(proxy_display),
+            p.proxy_for(&u("http://api.contoso.com/x"))
+                .map(proxy_display),
             Some("http://web.corp:8080".to_owned())
         );
         for direct in [
