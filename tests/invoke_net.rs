@@ -443,6 +443,59 @@ async fn raw_reason_phrase_and_repeated_headers() {
     assert_eq!(ex.response.body, b"hi");
 }
 
+/// A server that reads the request head and answers `reply` raw.
+async fn raw_server(reply: &'static [u8]) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).await;
+            let _ = s.write_all(reply).await;
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn broken_answers_are_protocol_failures() {
+    let port = raw_server(b"").await;
+    let (f, t) = transport::send(&get(&format!("http://127.0.0.1:{port}/")), &no_proxy())
+        .await
+        .unwrap_err();
+    match &f {
+        Failure::Protocol(m) => assert!(m.contains("closed the connection"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(t.first_byte.is_some());
+
+    let port = raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\r\n").await;
+    let (f, _) = transport::send(&get(&format!("http://127.0.0.1:{port}/")), &no_proxy())
+        .await
+        .unwrap_err();
+    match &f {
+        Failure::Protocol(m) => assert!(m.contains("not valid HTTP"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+
+    // A body cut short.
+    let port = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort").await;
+    let (f, _) = transport::send(&get(&format!("http://127.0.0.1:{port}/")), &no_proxy())
+        .await
+        .unwrap_err();
+    match &f {
+        Failure::Protocol(m) => assert!(m.contains("body"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+
+    // Not http(s).
+    let (f, t) = transport::send(&get("ftp://127.0.0.1/"), &no_proxy())
+        .await
+        .unwrap_err();
+    assert!(matches!(f, Failure::Input(_)), "{f:?}");
+    assert_eq!(t.connect, None);
+}
+
 #[tokio::test]
 async fn https_with_an_extra_ca() {
     let pki = Pki::new("Lapis test CA");
@@ -1065,6 +1118,67 @@ async fn entra_errors_are_kept() {
     assert!(e.message.contains("502"), "{}", e.message);
     assert!(e.message.contains("The upstream is down."), "{}", e.message);
     assert!(!format!("{e:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn odd_token_answers() {
+    let page = serve(
+        None,
+        Arc::new(|s: &Seen| {
+            if s.uri.starts_with("/redirect/") {
+                http::Response::builder()
+                    .status(302)
+                    .header("location", "https://login.example/elsewhere")
+                    .body(Full::new(Bytes::new()))
+                    .unwrap()
+            } else if s.uri.starts_with("/nojson/") {
+                text(200, "text/html", "<html>Sign in to continue</html>")
+            } else {
+                text(
+                    200,
+                    "application/json",
+                    r#"{"token_type":"Bearer","expires_in":"60"}"#,
+                )
+            }
+        }),
+    )
+    .await;
+    let o = |tenant: &str| OAuth {
+        tenant: tenant.into(),
+        ..oauth(&page, "cid", SECRET)
+    };
+    let cache = TokenCache::new();
+    let e = token::acquire(&o("redirect"), TokenEndpoint::V1, &cache, &no_proxy())
+        .await
+        .unwrap_err();
+    assert_eq!(e.status, Some(302));
+    assert!(
+        e.message.contains("https://login.example/elsewhere"),
+        "{}",
+        e.message
+    );
+    let e = token::acquire(&o("nojson"), TokenEndpoint::V1, &cache, &no_proxy())
+        .await
+        .unwrap_err();
+    assert!(
+        e.message.contains("not JSON: <html>Sign in"),
+        "{}",
+        e.message
+    );
+    let e = token::acquire(&o("notoken"), TokenEndpoint::V1, &cache, &no_proxy())
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("no usable token"), "{}", e.message);
+    let e = token::acquire(
+        &oauth(&page, "cid", ""),
+        TokenEndpoint::V1,
+        &cache,
+        &no_proxy(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.message, "the client secret is empty");
+    assert!(cache.is_empty());
 }
 
 #[tokio::test]

@@ -59,6 +59,21 @@ pub struct NetConfig {
     pub proxy: Option<ProxySetting>,
 }
 
+impl NetConfig {
+    /// The network settings of a call's options (timeout, body limit,
+    /// spill folder, extra CAs); the proxy comes from the environment.
+    pub fn from_options(o: &super::CallOptions) -> NetConfig {
+        NetConfig {
+            timeout: Some(o.timeout),
+            extra_ca_pem: o.extra_ca_pem.clone(),
+            client_cert: None,
+            body_limit: Some(o.body_limit),
+            spill_dir: o.spill_dir.clone(),
+            proxy: None,
+        }
+    }
+}
+
 /// A request on the wire.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
