@@ -353,6 +353,7 @@ impl std::error::Error for NetError {}
 struct Seen {
     status: u16,
     reason: String,
+    location: Option<String>,
     body: Vec<u8>,
 }
 
@@ -405,6 +406,7 @@ impl<'c> AsyncHttpClient<'c> for Http {
             if let Ok(mut last) = self.last.lock() {
                 *last = Some(Seen {
                     status: r.status,
+                    location: r.header("location").map(str::to_owned),
                     reason: r.reason,
                     body: r.body,
                 });
@@ -518,6 +520,11 @@ pub async fn acquire(
             return Err(TokenError::plain(&url, format!("the {what} is empty")));
         }
     }
+    if let Credential::Secret(s) = &oauth.credential {
+        if s.is_empty() {
+            return Err(TokenError::plain(&url, "the client secret is empty"));
+        }
+    }
     check_endpoint(&url).map_err(|m| TokenError::plain(&url, m))?;
 
     let key = CacheKey {
@@ -616,8 +623,12 @@ async fn request(
             .add_extra_param("client_assertion", a.expose().to_owned());
     }
 
+    // The action's client certificate (if any) is not the token
+    // endpoint's business.
+    let mut net = net.clone();
+    net.client_cert = None;
     let http = Http {
-        net: net.clone(),
+        net,
         last: Mutex::new(None),
     };
     let result = req.request_async(&http).await;
@@ -659,14 +670,35 @@ fn answer_error(
         entra: None,
         network: None,
     };
+    let snippet = {
+        let text = String::from_utf8_lossy(&seen.body);
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        text.chars().take(200).collect::<String>()
+    };
     if seen.status == 200 {
-        e.message = match err {
-            RequestTokenError::Parse(p, _) => format!(
+        e.message = match (err, &json) {
+            (RequestTokenError::Parse(p, _), Some(_)) => format!(
                 "the token endpoint's answer holds no usable token (at `{}`)",
                 p.path()
             ),
-            RequestTokenError::Other(m) => format!("the token endpoint's answer: {m}"),
-            other => format!("the token endpoint's answer: {other}"),
+            (_, None) if !snippet.is_empty() => {
+                format!("the token endpoint's answer is not JSON: {snippet}")
+            }
+            (RequestTokenError::Other(m), _) => format!("the token endpoint's answer: {m}"),
+            (other, _) => format!("the token endpoint's answer: {other}"),
+        };
+        return e;
+    }
+    if (300..400).contains(&seen.status) {
+        e.message = match &seen.location {
+            Some(l) => format!(
+                "the token endpoint answered {} {} (a redirect to {l}): is the authority right?",
+                seen.status, seen.reason
+            ),
+            None => format!(
+                "the token endpoint answered {} {}",
+                seen.status, seen.reason
+            ),
         };
         return e;
     }
@@ -688,9 +720,6 @@ fn answer_error(
             e.entra = Some(v);
         }
         _ => {
-            let text = String::from_utf8_lossy(&seen.body);
-            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let snippet: String = text.chars().take(200).collect();
             e.message = if snippet.is_empty() {
                 format!(
                     "the token endpoint answered {} {}",

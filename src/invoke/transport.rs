@@ -59,6 +59,21 @@ pub struct NetConfig {
     pub proxy: Option<ProxySetting>,
 }
 
+impl NetConfig {
+    /// The network settings of a call's options (timeout, body limit,
+    /// spill folder, extra CAs); the proxy comes from the environment.
+    pub fn from_options(o: &super::CallOptions) -> NetConfig {
+        NetConfig {
+            timeout: Some(o.timeout),
+            extra_ca_pem: o.extra_ca_pem.clone(),
+            client_cert: None,
+            body_limit: Some(o.body_limit),
+            spill_dir: o.spill_dir.clone(),
+            proxy: None,
+        }
+    }
+}
+
 /// A request on the wire.
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
@@ -254,6 +269,7 @@ fn ring() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// The TLS client configuration for `net`: trusted roots plus the extra
 /// CAs, the client certificate if any, ALPN `http/1.1`.
+#[allow(clippy::result_large_err)] // `Failure` is the module's error type
 pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
     let mut roots = base_roots().clone();
     for (i, pem) in net.extra_ca_pem.iter().enumerate() {
@@ -921,6 +937,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
+#[allow(clippy::result_large_err)]
 fn build_request(
     req: &HttpRequest,
     target: &Target<'_>,
