@@ -306,7 +306,7 @@ impl<'a> Source<'a> {
         }
         Source {
             doc,
-            name: doc.workflows[i].name.clone(),
+            name: resolved_name(doc, &doc.workflows[i].name),
             definition,
             arm_expressions: exprs,
             resource,
@@ -355,6 +355,28 @@ impl<'a> Source<'a> {
             }
         }
     }
+}
+
+/// A resource name `[parameters('x')]` resolved to the literal default of
+/// template parameter `x`, when it has one.
+fn resolved_name(doc: &Document, name: &str) -> String {
+    let inner = name
+        .strip_prefix("[parameters('")
+        .and_then(|r| r.strip_suffix("')]"));
+    if let Some(p) = inner {
+        if let Some(d) = doc
+            .root
+            .get("parameters")
+            .and_then(|ps| ps.get(p))
+            .and_then(|d| d.get("defaultValue"))
+            .and_then(Value::as_str)
+        {
+            if !d.is_empty() && !model::is_arm_expression(d) {
+                return d.to_owned();
+            }
+        }
+    }
+    name.to_owned()
 }
 
 /// A name usable as a file or folder name: letters, digits, `-`, `_`, `.`;

@@ -1100,6 +1100,48 @@ pub fn fix_document(doc: &mut Document, finding: &Finding, name: &str) -> Result
     }
 }
 
+/// Applies the fix of every finding that blocks exporting workflow
+/// `workflow` to `target`, one at a time (rescanning after each, so ranges
+/// inside a string stay right), with unique parameter names. Returns each
+/// finding with the parameter name it now reads.
+pub fn fix_all(
+    doc: &mut Document,
+    workflow: usize,
+    target: super::Target,
+) -> Result<Vec<(Finding, String)>, String> {
+    let mut done = Vec::new();
+    let mut last = usize::MAX;
+    loop {
+        let findings = super::blocking_findings(doc, workflow, target);
+        let Some(f) = findings.first() else {
+            return Ok(done);
+        };
+        if findings.len() >= last && done.len() > 10_000 {
+            return Err("the fixes do not converge".into());
+        }
+        last = findings.len();
+        let existing: Vec<String> = crate::workflow::model::parameters(doc.definition(f.workflow))
+            .into_iter()
+            .map(|p| p.name)
+            .chain(
+                doc.root
+                    .get("parameters")
+                    .and_then(Value::as_object)
+                    .filter(|_| doc.container == Container::Arm)
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
+            .collect();
+        let name = unique_names(std::slice::from_ref(f), &existing).remove(0);
+        fix_document(doc, f, &name).map_err(|e| format!("{}: {e}", f.field))?;
+        let after = super::blocking_findings(doc, workflow, target);
+        if after.iter().any(|g| g == f) {
+            return Err(format!("{}: the fix did not remove the finding", f.field));
+        }
+        done.push((f.clone(), name));
+    }
+}
+
 /// Unique parameter names for a list of findings: the suggested names, with
 /// `_2`, `_3`… added where they would clash with each other or with the
 /// definition's parameters.
