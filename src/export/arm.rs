@@ -208,35 +208,38 @@ pub(super) fn build(
     // access control).
     let mut variables = None;
     if from_arm {
-        let mut carried = serde_json::to_string(&def).unwrap_or_default();
+        // Only ARM expressions read template parameters (a WDL
+        // `@parameters('x')` reads the workflow's).
+        let mut carried = String::new();
+        arm_expression_text(&def, &mut carried);
         if let (Some(m), Some(Value::Object(params))) =
             (source_values, src.definition.get("parameters"))
         {
             for (k, decl) in params {
                 if !param_type(decl).is_secure() {
                     if let Some(v) = m.get(k) {
-                        carried.push_str(&v.to_string());
+                        arm_expression_text(v, &mut carried);
                     }
                 }
             }
         }
         if let Some(r) = src.resource {
-            for key in ["tags", "identity"] {
+            for key in ["tags", "identity", "location"] {
                 if let Some(v) = r.get(key) {
-                    carried.push_str(&v.to_string());
+                    arm_expression_text(v, &mut carried);
                 }
             }
         }
         if let Some(p) = resource_props {
             for key in ["accessControl", "integrationAccount", "endpointsConfiguration"] {
                 if let Some(v) = p.get(key) {
-                    carried.push_str(&v.to_string());
+                    arm_expression_text(v, &mut carried);
                 }
             }
         }
         if carried.contains("variables(") {
             if let Some(v) = src.doc.root.get("variables") {
-                carried.push_str(&v.to_string());
+                arm_expression_text(v, &mut carried);
                 variables = Some(v.clone());
             }
         }
@@ -244,8 +247,7 @@ pub(super) fn build(
         if let Some(Value::Object(sp)) = src.doc.root.get("parameters") {
             for (k, v) in sp {
                 let lk = k.to_ascii_lowercase();
-                let used = carried.contains(&format!("parameters('{lk}')"))
-                    || carried.contains(&format!("parameters(\\u0027{lk}\\u0027)"));
+                let used = carried.contains(&format!("parameters('{lk}')"));
                 if !used || taken.contains(&lk) {
                     continue;
                 }
@@ -472,6 +474,19 @@ pub(super) fn build(
             value: parameters_file,
         },
     ])
+}
+
+/// The text of every ARM expression string in a value, one per line.
+fn arm_expression_text(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) if model::is_arm_expression(s) => {
+            out.push_str(s);
+            out.push('\n');
+        }
+        Value::Array(a) => a.iter().for_each(|x| arm_expression_text(x, out)),
+        Value::Object(o) => o.values().for_each(|x| arm_expression_text(x, out)),
+        _ => {}
+    }
 }
 
 /// The managed identity a definition needs: `SystemAssigned` when an

@@ -617,7 +617,7 @@ fn is_plain_literal(s: &str) -> bool {
 }
 
 /// Placeholders that stand for a value to fill in: `<secret>`, `{secret}`,
-/// `${SECRET}`, `***`, `xxx`, `changeme`.
+/// `${SECRET}`, `***`, `xxx`, `changeme`, `your-key`.
 fn is_placeholder(s: &str) -> bool {
     let t = s.trim();
     let l = t.to_ascii_lowercase();
@@ -628,6 +628,9 @@ fn is_placeholder(s: &str) -> bool {
         || t.starts_with("%")
         || t.chars().all(|c| c == '*' || c == 'x' || c == 'X' || c == '•')
         || ["changeme", "change-me", "set-me", "<set-me>", "placeholder", "todo"].contains(&l.as_str())
+        || ["your-", "your_", "yourown", "enter-", "enter_", "insert-", "insert_"]
+            .iter()
+            .any(|p| l.starts_with(p))
 }
 
 /// The literal parts of a string value, with their byte offsets: nothing
@@ -856,7 +859,11 @@ pub fn looks_random(s: &str) -> bool {
     if l.starts_with("http:") || l.starts_with("https:") || t.starts_with('/') || is_guid(t) {
         return false;
     }
-    if t.chars().all(|c| c.is_ascii_digit() || "-:.TZ+".contains(c)) {
+    if t.chars().all(|c| c.is_ascii_digit() || "-:.TZ+".contains(c)) || t.contains(',') {
+        return false;
+    }
+    // Keys and tokens (base64, hex) have digits; names and lists rarely do.
+    if !t.chars().any(|c| c.is_ascii_digit()) {
         return false;
     }
     let classes = [
@@ -1120,18 +1127,25 @@ pub fn fix_all(
             return Err("the fixes do not converge".into());
         }
         last = findings.len();
-        let existing: Vec<String> = crate::workflow::model::parameters(doc.definition(f.workflow))
-            .into_iter()
-            .map(|p| p.name)
-            .chain(
-                doc.root
-                    .get("parameters")
-                    .and_then(Value::as_object)
-                    .filter(|_| doc.container == Container::Arm)
-                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
-                    .unwrap_or_default(),
-            )
-            .collect();
+        // Names already taken where the new parameter goes: the
+        // template's parameters for a template value, else the
+        // definition's.
+        let existing: Vec<String> = if f.kind == FindingKind::ResourceParameterValue
+            || !f.pointer.contains("/definition")
+                && doc.container == Container::Arm
+                && f.pointer.contains("/properties/parameters/")
+        {
+            doc.root
+                .get("parameters")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        } else {
+            crate::workflow::model::parameters(doc.definition(f.workflow))
+                .into_iter()
+                .map(|p| p.name)
+                .collect()
+        };
         let name = unique_names(std::slice::from_ref(f), &existing).remove(0);
         fix_document(doc, f, &name).map_err(|e| format!("{}: {e}", f.field))?;
         let after = super::blocking_findings(doc, workflow, target);

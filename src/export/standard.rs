@@ -66,7 +66,7 @@ pub(super) fn build(
     let mut parameters = Map::new();
     let movable = match def.get("parameters") {
         None => false,
-        Some(Value::Object(p)) => p
+        Some(Value::Object(p)) => !p.is_empty() && p
             .values()
             .all(|d| d.as_object().is_some_and(|o| !o.contains_key("value"))),
         Some(_) => false,
@@ -103,7 +103,10 @@ pub(super) fn build(
                 parameters.insert(pname, Value::Object(entry));
             }
         }
-    } else if def.get("parameters").is_some_and(|p| p.as_object().is_some_and(|o| !o.is_empty())) {
+    } else if def
+        .get("parameters")
+        .is_some_and(|p| p.as_object().is_some_and(|o| !o.is_empty()))
+    {
         warnings.push(
             "the definition's parameters stay in workflow.json (one declares its own `value`, which parameters.json cannot carry)".into(),
         );
