@@ -556,7 +556,10 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
                 tags,
                 lock: args.lock,
                 role_assignments,
-                key_vault: args.key_vault.clone().map(|vault_id| ex::KeyVaultRef { vault_id }),
+                key_vault: args
+                    .key_vault
+                    .clone()
+                    .map(|vault_id| ex::KeyVaultRef { vault_id }),
                 workflow_name: args.name.clone(),
                 access_control: None,
             })
@@ -587,8 +590,8 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
     for w in &export.warnings {
         let _ = writeln!(err, "warning: {w}");
     }
-    let written = ex::write(&export, &args.output)
-        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let written =
+        ex::write(&export, &args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
     for p in written {
         let _ = writeln!(out, "wrote {} ({target_name})", p.display());
     }

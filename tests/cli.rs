@@ -764,9 +764,9 @@ fn without_secure_defaults(def: &Value) -> Value {
     let mut d = def.clone();
     if let Some(Value::Object(params)) = d.get_mut("parameters") {
         for p in params.values_mut() {
-            let secure = p["type"]
-                .as_str()
-                .is_some_and(|t| t.eq_ignore_ascii_case("securestring") || t.eq_ignore_ascii_case("secureobject"));
+            let secure = p["type"].as_str().is_some_and(|t| {
+                t.eq_ignore_ascii_case("securestring") || t.eq_ignore_ascii_case("secureobject")
+            });
             if secure {
                 p.as_object_mut().unwrap().remove("defaultValue");
             }
@@ -801,7 +801,9 @@ fn export_to_arm_and_back() {
         // The secure parameter is a securestring template parameter with
         // no default, and a Key Vault reference in the parameters file.
         assert_eq!(t["parameters"]["clientSecret"]["type"], "securestring");
-        assert!(t["parameters"]["clientSecret"].get("defaultValue").is_none());
+        assert!(t["parameters"]["clientSecret"]
+            .get("defaultValue")
+            .is_none());
         let params = read_json(&dir.path().join(format!("arm{i}.parameters.json")));
         assert!(
             params["parameters"]["clientSecret"]["reference"]["keyVault"]["id"]
@@ -826,9 +828,12 @@ fn export_to_arm_and_back() {
 #[test]
 fn export_to_standard_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, (sample, name)) in [(bare_sample(), "app-proxy-status"), (standard_sample(), "order-sync")]
-        .iter()
-        .enumerate()
+    for (i, (sample, name)) in [
+        (bare_sample(), "app-proxy-status"),
+        (standard_sample(), "order-sync"),
+    ]
+    .iter()
+    .enumerate()
     {
         let project = dir.path().join(format!("std{i}"));
         export(sample, "standard", &project);
@@ -838,7 +843,11 @@ fn export_to_standard_and_back() {
         // The parameters live in the project's parameters.json, not in
         // workflow.json.
         let mut expected = definition_of(sample);
-        let declared = expected.as_object_mut().unwrap().remove("parameters").unwrap();
+        let declared = expected
+            .as_object_mut()
+            .unwrap()
+            .remove("parameters")
+            .unwrap();
         assert_eq!(v["definition"], expected);
         let params = read_json(&project.join("parameters.json"));
         assert_eq!(
@@ -857,7 +866,12 @@ fn export_to_standard_and_back() {
         // Exporting the workflow.json reads parameters.json back.
         let back = dir.path().join(format!("back{i}.json"));
         export(&wf_file, "definition", &back);
-        assert_eq!(read_json(&back), definition_of(sample), "{}", sample.display());
+        assert_eq!(
+            read_json(&back),
+            definition_of(sample),
+            "{}",
+            sample.display()
+        );
     }
 }
 

@@ -7,8 +7,8 @@
 mod common;
 
 use lapis::export::{
-    self, scan, ArmOptions, ExportError, ExportSpec, FindingKind, ImportOptions, KeyVaultRef,
-    Role, RoleAssignment, StandardOptions, Target,
+    self, scan, ArmOptions, ExportError, ExportSpec, FindingKind, ImportOptions, KeyVaultRef, Role,
+    RoleAssignment, StandardOptions, Target,
 };
 use lapis::workflow::{Container, Document};
 use serde_json::{json, Value};
@@ -91,7 +91,10 @@ impl<'a> SchemaChecker<'a> {
                     if let Some(b) = branches.first() {
                         self.check(b, v, at, &mut first);
                     }
-                    errs.push(format!("{at}: matches no branch of {key} ({})", first.join("; ")));
+                    errs.push(format!(
+                        "{at}: matches no branch of {key} ({})",
+                        first.join("; ")
+                    ));
                 }
             }
         }
@@ -156,7 +159,9 @@ fn kind(v: &Value) -> &'static str {
 /// The published Microsoft.Logic 2019-05-01 schema, from the shared corpus.
 fn logic_schema() -> Option<Value> {
     let dir = common::corpus_dir()?;
-    let p = dir.join("schema/Azure__azure-resource-manager-schemas__schemas__2019-05-01__Microsoft.Logic.json");
+    let p = dir.join(
+        "schema/Azure__azure-resource-manager-schemas__schemas__2019-05-01__Microsoft.Logic.json",
+    );
     let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     Some(serde_json::from_slice(&bytes).expect("the schema is JSON"))
 }
@@ -198,7 +203,10 @@ fn the_schema_checker_rejects_what_azure_would() {
     assert_eq!(schema_problems(&schema, &good).0, Vec::<String>::new());
     for (edit, what) in [
         (json!({"apiVersion": "2016-06-01"}), "apiVersion"),
-        (json!({"properties": {"state": "Sleeping", "definition": {}}}), "state"),
+        (
+            json!({"properties": {"state": "Sleeping", "definition": {}}}),
+            "state",
+        ),
         (json!({"tags": {"n": 5}}), "tags"),
         (json!({"properties": {"definition": "x"}}), "definition"),
         (
@@ -217,7 +225,10 @@ fn the_schema_checker_rejects_what_azure_would() {
         );
     }
     let mut no_name = good.clone();
-    no_name["resources"][0].as_object_mut().unwrap().remove("name");
+    no_name["resources"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
     assert!(schema_problems(&schema, &no_name).0[0].contains("name"));
 }
 
@@ -318,14 +329,22 @@ fn every_corpus_workflow_round_trips_through_arm_and_standard() {
                 .unwrap_or_else(|e| panic!("{name} #{i}: {e}"));
             export::write(&e, &out).unwrap();
             let template: Value =
-                serde_json::from_slice(&std::fs::read(out.join("azuredeploy.json")).unwrap()).unwrap();
+                serde_json::from_slice(&std::fs::read(out.join("azuredeploy.json")).unwrap())
+                    .unwrap();
             let (errs, ext) = schema_problems(&schema, &template);
             external += ext;
             assert!(errs.is_empty(), "{name} #{i}: schema: {errs:?}");
             let back = export::import(&out.join("azuredeploy.json"), &ImportOptions::default())
                 .unwrap_or_else(|e| panic!("{name} #{i}: {e}"));
-            assert!(back.parameters_file.is_some(), "{name}: parameters file read");
-            assert_same(&back.definition, &want, &format!("{name} #{i}: ARM round trip"));
+            assert!(
+                back.parameters_file.is_some(),
+                "{name}: parameters file read"
+            );
+            assert_same(
+                &back.definition,
+                &want,
+                &format!("{name} #{i}: ARM round trip"),
+            );
 
             // Standard
             let out = tmp.path().join(format!("std-{n}-{i}"));
@@ -357,10 +376,55 @@ fn every_corpus_workflow_round_trips_through_arm_and_standard() {
     }
     println!(
         "export round trip: {} files, {workflows} workflows through ARM, Standard and definition; \
-         {fixed_first} needed the secret fix first; {exact_std} came back from Standard byte-for-byte \
-         equal (the rest differ only by secure defaults); every ARM workflow resource matches the \
+         {fixed_first} needed the secret fix first; {exact_std} came back from Standard as the same \
+         JSON value (the rest differ only by secure defaults); every ARM workflow resource matches the \
          2019-05-01 schema ({external} references to other schema files accepted as anything)",
         files.len()
+    );
+}
+
+/// The corpus findings, all looked at: a test workflow with a dummy
+/// certificate and password written in clear. Nothing else is flagged
+/// (ARM and WDL expressions, GUIDs, OData `$select` lists, names, URLs).
+const EXPECTED_CORPUS_FINDINGS: &[(&str, &str)] = &[
+    (
+        "ScoreUnder__IllogicApps__TestWorkflows__Stateful1__workflow.json",
+        "/definition/actions/Switch/default/actions/HTTP-copy_4/inputs/authentication/password",
+    ),
+    (
+        "ScoreUnder__IllogicApps__TestWorkflows__Stateful1__workflow.json",
+        "/definition/actions/Switch/default/actions/HTTP-copy_4/inputs/authentication/pfx",
+    ),
+];
+
+#[test]
+fn the_scanner_on_the_corpus() {
+    let files = common::corpus_files();
+    if files.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    for path in &files {
+        let doc = Document::load(path).unwrap();
+        for f in scan::scan_document(&doc) {
+            println!(
+                "{}: {:?}: {}",
+                common::file_name(path),
+                f.kind,
+                f.describe()
+            );
+            found.push((common::file_name(path), f.pointer));
+        }
+    }
+    let expected: Vec<(String, String)> = EXPECTED_CORPUS_FINDINGS
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(found, expected);
+    println!(
+        "corpus scan: {} files, {} finding(s)",
+        files.len(),
+        found.len()
     );
 }
 
@@ -506,7 +570,11 @@ fn a_canary_secret_blocks_every_export_until_moved_out() {
         for f in &findings {
             assert_no_canary_in(&f.describe(), "a finding");
             assert_no_canary_in(&format!("{f:?}"), "a finding's Debug");
-            assert!(f.field.contains(f.action.as_deref().unwrap_or("")), "{}", f.field);
+            assert!(
+                f.field.contains(f.action.as_deref().unwrap_or("")),
+                "{}",
+                f.field
+            );
         }
         let e = ExportError::Secrets(findings);
         assert_no_canary_in(&e.to_string(), "the error");
@@ -540,7 +608,9 @@ fn a_canary_secret_blocks_every_export_until_moved_out() {
     // A secret inside a URL: only the signature is replaced.
     let uri = d["actions"]["Query"]["inputs"]["uri"].as_str().unwrap();
     assert!(
-        uri.starts_with("https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=@{parameters('"),
+        uri.starts_with(
+            "https://acct.blob.core.windows.net/c/b?sv=2022-11-02&sp=r&sig=@{parameters('"
+        ),
         "{uri}"
     );
     // `Bearer xxx`: the whole header value.
@@ -553,7 +623,9 @@ fn a_canary_secret_blocks_every_export_until_moved_out() {
     let tmp = tempfile::tempdir().unwrap();
     let opts = ArmOptions {
         key_vault: Some(KeyVaultRef {
-            vault_id: "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv".into(),
+            vault_id:
+                "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+                    .into(),
         }),
         lock: true,
         role_assignments: vec![RoleAssignment {
@@ -590,11 +662,16 @@ fn a_canary_secret_blocks_every_export_until_moved_out() {
 
     // The ARM template's secure parameter value.
     let mut arm = Document::from_value(canary_template()).unwrap();
-    let Err(ExportError::Secrets(f)) = export::export(&arm, 0, &ExportSpec::Arm(ArmOptions::default())) else {
+    let Err(ExportError::Secrets(f)) =
+        export::export(&arm, 0, &ExportSpec::Arm(ArmOptions::default()))
+    else {
         panic!("not refused");
     };
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].pointer, "/resources/0/properties/parameters/apiKey/value");
+    assert_eq!(
+        f[0].pointer,
+        "/resources/0/properties/parameters/apiKey/value"
+    );
     assert_eq!(f[0].kind, FindingKind::ResourceParameterValue);
     scan::fix_all(&mut arm, 0, Target::Arm).unwrap();
     assert_eq!(
@@ -606,12 +683,23 @@ fn a_canary_secret_blocks_every_export_until_moved_out() {
     let out = tmp.path().join("from-arm");
     export::write(&e, &out).unwrap();
     for f in all_files(&out) {
-        assert_no_canary_in(&std::fs::read_to_string(&f).unwrap(), &f.display().to_string());
+        assert_no_canary_in(
+            &std::fs::read_to_string(&f).unwrap(),
+            &f.display().to_string(),
+        );
     }
     let params: Value =
-        serde_json::from_slice(&std::fs::read(out.join("azuredeploy.parameters.json")).unwrap()).unwrap();
-    assert!(params["parameters"]["apiKey"]["reference"]["keyVault"]["id"].is_string(), "{params}");
-    assert!(e.warnings.iter().any(|w| w.contains("placeholder vault")), "{:?}", e.warnings);
+        serde_json::from_slice(&std::fs::read(out.join("azuredeploy.parameters.json")).unwrap())
+            .unwrap();
+    assert!(
+        params["parameters"]["apiKey"]["reference"]["keyVault"]["id"].is_string(),
+        "{params}"
+    );
+    assert!(
+        e.warnings.iter().any(|w| w.contains("placeholder vault")),
+        "{:?}",
+        e.warnings
+    );
     println!(
         "canary: {} secret fields found, fixed, and {count} written files are clean",
         pointers.len()
@@ -668,12 +756,20 @@ fn arm_export_has_the_requested_resources() {
         tags: [("env".to_owned(), json!("prod"))].into_iter().collect(),
         lock: true,
         role_assignments: vec![
-            RoleAssignment { role: Role::Contributor, principal_id: "aaaaaaaa-0000-0000-0000-000000000001".into() },
-            RoleAssignment { role: Role::Operator, principal_id: "aaaaaaaa-0000-0000-0000-000000000002".into() },
+            RoleAssignment {
+                role: Role::Contributor,
+                principal_id: "aaaaaaaa-0000-0000-0000-000000000001".into(),
+            },
+            RoleAssignment {
+                role: Role::Operator,
+                principal_id: "aaaaaaaa-0000-0000-0000-000000000002".into(),
+            },
         ],
         key_vault: None,
         workflow_name: Some("orders".into()),
-        access_control: Some(json!({"triggers": {"allowedCallerIpAddresses": [{"addressRange": "10.0.0.0/24"}]}})),
+        access_control: Some(
+            json!({"triggers": {"allowedCallerIpAddresses": [{"addressRange": "10.0.0.0/24"}]}}),
+        ),
     };
     let e = export::export(&d, 0, &ExportSpec::Arm(opts)).unwrap();
     let t = &e.files[0].value;
@@ -682,7 +778,11 @@ fn arm_export_has_the_requested_resources() {
     assert_eq!(r[0]["tags"]["env"], "prod");
     assert_eq!(t["parameters"]["location"]["defaultValue"], "westeurope");
     assert_eq!(t["parameters"]["logicAppName"]["defaultValue"], "orders");
-    assert_eq!(r[0]["properties"]["accessControl"]["triggers"]["allowedCallerIpAddresses"][0]["addressRange"], "10.0.0.0/24");
+    assert_eq!(
+        r[0]["properties"]["accessControl"]["triggers"]["allowedCallerIpAddresses"][0]
+            ["addressRange"],
+        "10.0.0.0/24"
+    );
     assert_eq!(r[1]["type"], "Microsoft.Authorization/locks");
     assert_eq!(r[1]["apiVersion"], "2020-05-01");
     assert_eq!(r[1]["properties"]["level"], "CanNotDelete");
@@ -693,30 +793,56 @@ fn arm_export_has_the_requested_resources() {
         r[2]["properties"]["roleDefinitionId"],
         "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '87a39d53-fc1b-424a-814c-f7e04687dc9e')]"
     );
-    assert!(r[3]["properties"]["roleDefinitionId"].as_str().unwrap().contains("515c2055-d9d4-4321-b1b9-bd0c9a0f79fe"));
+    assert!(r[3]["properties"]["roleDefinitionId"]
+        .as_str()
+        .unwrap()
+        .contains("515c2055-d9d4-4321-b1b9-bd0c9a0f79fe"));
     // Every workflow parameter is a template parameter, wired through.
     assert_eq!(t["parameters"]["plain"]["type"], "string");
     assert_eq!(t["parameters"]["plain"]["defaultValue"], "hello");
     assert_eq!(t["parameters"]["apiSecret"]["type"], "securestring");
     assert!(t["parameters"]["apiSecret"].get("defaultValue").is_none());
-    assert_eq!(r[0]["properties"]["parameters"]["apiSecret"]["value"], "[parameters('apiSecret')]");
+    assert_eq!(
+        r[0]["properties"]["parameters"]["apiSecret"]["value"],
+        "[parameters('apiSecret')]"
+    );
     let p = &e.files[1].value;
-    assert_eq!(p["$schema"], "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#");
+    assert_eq!(
+        p["$schema"],
+        "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
+    );
     assert_eq!(p["parameters"]["plain"]["value"], "hello");
     assert_eq!(
         p["parameters"]["apiSecret"]["reference"]["keyVault"]["id"],
         "/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.KeyVault/vaults/<vault-name>"
     );
-    assert_eq!(p["parameters"]["apiSecret"]["reference"]["secretName"], "apiSecret");
+    assert_eq!(
+        p["parameters"]["apiSecret"]["reference"]["secretName"],
+        "apiSecret"
+    );
     assert!(e.warnings.iter().any(|w| w.contains("Key Vault")));
     if let Some(schema) = logic_schema() {
         assert_eq!(schema_problems(&schema, t).0, Vec::<String>::new());
     }
     // A bad option is refused.
-    let bad = ArmOptions { state: Some("Sleeping".into()), ..ArmOptions::default() };
-    assert!(matches!(export::export(&d, 0, &ExportSpec::Arm(bad)), Err(ExportError::Invalid(_))));
-    let bad = ArmOptions { key_vault: Some(KeyVaultRef { vault_id: "kv".into() }), ..ArmOptions::default() };
-    assert!(matches!(export::export(&d, 0, &ExportSpec::Arm(bad)), Err(ExportError::Invalid(_))));
+    let bad = ArmOptions {
+        state: Some("Sleeping".into()),
+        ..ArmOptions::default()
+    };
+    assert!(matches!(
+        export::export(&d, 0, &ExportSpec::Arm(bad)),
+        Err(ExportError::Invalid(_))
+    ));
+    let bad = ArmOptions {
+        key_vault: Some(KeyVaultRef {
+            vault_id: "kv".into(),
+        }),
+        ..ArmOptions::default()
+    };
+    assert!(matches!(
+        export::export(&d, 0, &ExportSpec::Arm(bad)),
+        Err(ExportError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -738,21 +864,47 @@ fn standard_export_writes_a_project_without_values() {
         }
     });
     let doc = Document::from_value(def.clone()).unwrap();
-    let e = export::export(&doc, 0, &ExportSpec::Standard(StandardOptions {
-        kind: Some(lapis::export::Kind::Stateless),
-        workflow_name: Some("orders".into()),
-    })).unwrap();
-    let names: Vec<String> = e.files.iter().map(|f| f.path.to_string_lossy().into_owned()).collect();
-    assert_eq!(names, ["orders/workflow.json", "parameters.json", "connections.json", "local.settings.json", "host.json"]);
+    let e = export::export(
+        &doc,
+        0,
+        &ExportSpec::Standard(StandardOptions {
+            kind: Some(lapis::export::Kind::Stateless),
+            workflow_name: Some("orders".into()),
+        }),
+    )
+    .unwrap();
+    let names: Vec<String> = e
+        .files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "orders/workflow.json",
+            "parameters.json",
+            "connections.json",
+            "local.settings.json",
+            "host.json"
+        ]
+    );
     let wf = &e.files[0].value;
     assert_eq!(wf["kind"], "Stateless");
     assert!(wf["definition"].get("parameters").is_none());
     let params = &e.files[1].value;
-    assert_eq!(params["apiKey"], json!({"type": "SecureString", "value": "@appsetting('apiKey')"}));
+    assert_eq!(
+        params["apiKey"],
+        json!({"type": "SecureString", "value": "@appsetting('apiKey')"})
+    );
     assert_eq!(params["region"], json!({"type": "String", "value": "eu"}));
     let conns = &e.files[2].value;
     assert!(conns["serviceProviderConnections"]["serviceBus"].is_object());
-    assert!(conns["managedApiConnections"]["office365"]["connectionRuntimeUrl"].as_str().unwrap().starts_with("@appsetting("));
+    assert!(
+        conns["managedApiConnections"]["office365"]["connectionRuntimeUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("@appsetting(")
+    );
     let settings = &e.files[3].value["Values"];
     assert_eq!(settings["APP_KIND"], "workflowApp");
     assert_eq!(settings["apiKey"], "<set-me>");
@@ -797,26 +949,75 @@ fn cli_refuses_secrets_and_fixes_them_on_request() {
     assert!(!out.exists());
     assert!(!tmp.path().join("out.parameters.json").exists());
 
-    let r = lapis(&["export", &s(&src), "--to", "arm", "-o", &s(&out), "--fix", "--lock", "--operator", "11111111-2222-3333-4444-555555555555"]);
+    let r = lapis(&[
+        "export",
+        &s(&src),
+        "--to",
+        "arm",
+        "-o",
+        &s(&out),
+        "--fix",
+        "--lock",
+        "--operator",
+        "11111111-2222-3333-4444-555555555555",
+    ]);
     let stdout = String::from_utf8_lossy(&r.stdout);
-    assert_eq!(r.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&r.stderr));
-    assert!(stdout.contains("fixed: Client secret of Call_API"), "{stdout}");
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        stdout.contains("fixed: Client secret of Call_API"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Call_API_clientSecret"), "{stdout}");
     assert_no_canary_in(&stdout, "stdout");
-    assert_eq!(std::fs::read_to_string(&src).unwrap(), text, "the source was changed");
+    assert_eq!(
+        std::fs::read_to_string(&src).unwrap(),
+        text,
+        "the source was changed"
+    );
     for f in [out.clone(), tmp.path().join("out.parameters.json")] {
-        assert_no_canary_in(&std::fs::read_to_string(&f).unwrap(), &f.display().to_string());
+        assert_no_canary_in(
+            &std::fs::read_to_string(&f).unwrap(),
+            &f.display().to_string(),
+        );
     }
     let t: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(t["resources"].as_array().unwrap().len(), 3);
 
     // Standard: -o is a folder.
     let proj = tmp.path().join("proj");
-    let r = lapis(&["export", &s(&src), "--to", "standard", "-o", &s(&proj), "--fix", "--kind", "stateless"]);
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = lapis(&[
+        "export",
+        &s(&src),
+        "--to",
+        "standard",
+        "-o",
+        &s(&proj),
+        "--fix",
+        "--kind",
+        "stateless",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     assert!(proj.join("wf/workflow.json").is_file());
     assert!(proj.join("local.settings.json").is_file());
     // ARM-only options are refused for other targets.
-    let r = lapis(&["export", &s(&src), "--to", "definition", "-o", &s(&out), "--lock"]);
+    let r = lapis(&[
+        "export",
+        &s(&src),
+        "--to",
+        "definition",
+        "-o",
+        &s(&out),
+        "--lock",
+    ]);
     assert_eq!(r.status.code(), Some(2));
 }

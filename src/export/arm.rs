@@ -46,7 +46,13 @@ fn template_name(name: &str, taken: &mut HashSet<String>) -> String {
     let mut base: String = name
         .trim_start_matches('$')
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
         base.insert_str(0, "p_");
@@ -150,17 +156,14 @@ pub(super) fn build(
     arm_escape(&mut def, true);
     if src.resource.is_some() {
         for p in &src.arm_expressions {
-            if let (Some(orig), Some(slot)) = (
-                src.definition.pointer(p).cloned(),
-                def.pointer_mut(p),
-            ) {
+            if let (Some(orig), Some(slot)) =
+                (src.definition.pointer(p).cloned(), def.pointer_mut(p))
+            {
                 *slot = orig;
             }
         }
     }
-    if serde_json::to_string(&src.definition)
-        .is_ok_and(|t| t.contains("appsetting("))
-    {
+    if serde_json::to_string(&src.definition).is_ok_and(|t| t.contains("appsetting(")) {
         warnings.push(
             "the definition reads app settings (`appsetting()`), which a Consumption logic app does not have".into(),
         );
@@ -231,7 +234,11 @@ pub(super) fn build(
             }
         }
         if let Some(p) = resource_props {
-            for key in ["accessControl", "integrationAccount", "endpointsConfiguration"] {
+            for key in [
+                "accessControl",
+                "integrationAccount",
+                "endpointsConfiguration",
+            ] {
                 if let Some(v) = p.get(key) {
                     arm_expression_text(v, &mut carried);
                 }
@@ -253,7 +260,9 @@ pub(super) fn build(
                 }
                 let mut v = v.clone();
                 let ty = v.get("type").and_then(Value::as_str).unwrap_or("");
-                if ty.eq_ignore_ascii_case("securestring") || ty.eq_ignore_ascii_case("secureobject") {
+                if ty.eq_ignore_ascii_case("securestring")
+                    || ty.eq_ignore_ascii_case("secureobject")
+                {
                     if let Some(o) = v.as_object_mut() {
                         o.remove("defaultValue");
                     }
@@ -284,7 +293,10 @@ pub(super) fn build(
     };
     let mut wired = Map::new();
     let mut file_params = Map::new();
-    file_params.insert("logicAppName".into(), json!({"value": tparams["logicAppName"]["defaultValue"].clone()}));
+    file_params.insert(
+        "logicAppName".into(),
+        json!({"value": tparams["logicAppName"]["defaultValue"].clone()}),
+    );
     let mut secure_count = 0;
     if let Some(Value::Object(params)) = src.definition.get("parameters") {
         for (name, decl) in params {
@@ -551,7 +563,12 @@ pub(super) fn read_parameters_file(
     let params = v
         .get("parameters")
         .and_then(Value::as_object)
-        .ok_or_else(|| format!("{}: not an ARM parameters file (no `parameters` object)", path.display()))?;
+        .ok_or_else(|| {
+            format!(
+                "{}: not an ARM parameters file (no `parameters` object)",
+                path.display()
+            )
+        })?;
     let mut out = Map::new();
     let mut refs = 0;
     for (k, p) in params {

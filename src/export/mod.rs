@@ -157,6 +157,7 @@ pub struct StandardOptions {
 
 /// What to export, with its options.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // built once per export
 pub enum ExportSpec {
     /// The bare definition.
     Definition,

@@ -140,7 +140,12 @@ pub fn scan(definition: &Value) -> Vec<Finding> {
     walker.value(definition, "", &Ctx::default());
     if let Some(Value::Object(params)) = definition.get("parameters") {
         for (name, p) in params {
-            scan_parameter(name, p, &format!("/parameters/{}", escape_pointer(name)), &mut out);
+            scan_parameter(
+                name,
+                p,
+                &format!("/parameters/{}", escape_pointer(name)),
+                &mut out,
+            );
         }
     }
     out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
@@ -209,9 +214,7 @@ fn scan_resource_parameters(doc: &Document, i: usize, props_ptr: &str, out: &mut
         let Some(value) = v.get("value") else {
             continue;
         };
-        let secure = declared
-            .iter()
-            .any(|p| &p.name == name && p.ty.is_secure());
+        let secure = declared.iter().any(|p| &p.name == name && p.ty.is_secure());
         if secure && is_literal_value(value) {
             out.push(Finding {
                 pointer: ptr.clone(),
@@ -220,9 +223,7 @@ fn scan_resource_parameters(doc: &Document, i: usize, props_ptr: &str, out: &mut
                 workflow: i,
                 field: format!("Value of secure parameter {name}"),
                 kind: FindingKind::ResourceParameterValue,
-                message: format!(
-                    "the template gives secure parameter `{name}` a value in clear"
-                ),
+                message: format!("the template gives secure parameter `{name}` a value in clear"),
                 fix: Fix::MoveToSecureParameter {
                     suggested_name: name.clone(),
                 },
@@ -273,9 +274,7 @@ fn scan_parameter(name: &str, p: &Value, ptr: &str, out: &mut Vec<Finding>) {
                 workflow: 0,
                 field: format!("Default value of secure parameter {name}"),
                 kind: FindingKind::SecureParameterDefault,
-                message: format!(
-                    "secure parameter `{name}` has a default value in clear"
-                ),
+                message: format!("secure parameter `{name}` has a default value in clear"),
                 fix: Fix::MoveToSecureParameter {
                     suggested_name: name.to_owned(),
                 },
@@ -285,9 +284,11 @@ fn scan_parameter(name: &str, p: &Value, ptr: &str, out: &mut Vec<Finding>) {
     }
     if let Value::String(s) = default {
         let lname = name.to_ascii_lowercase();
-        let secret_name = ["secret", "password", "passwd", "token", "apikey", "api_key", "key"]
-            .iter()
-            .any(|w| lname.contains(w));
+        let secret_name = [
+            "secret", "password", "passwd", "token", "apikey", "api_key", "key",
+        ]
+        .iter()
+        .any(|w| lname.contains(w));
         if secret_name && is_plain_literal(s) && looks_random(s) {
             out.push(Finding {
                 pointer: format!("{ptr}/defaultValue"),
@@ -409,10 +410,18 @@ impl Walker<'_> {
             let p = format!("{ptr}/{}", escape_pointer(k));
             let label = match k.as_str() {
                 "secret" => Some(("Client secret", "client secret", "clientSecret")),
-                "password" if cert => Some(("Certificate password", "certificate password", "certificatePassword")),
+                "password" if cert => Some((
+                    "Certificate password",
+                    "certificate password",
+                    "certificatePassword",
+                )),
                 "password" => Some(("Password", "password", "password")),
                 "pfx" => Some(("Certificate (pfx)", "certificate (pfx)", "pfx")),
-                "value" if ty == "raw" => Some(("Raw authorization value", "raw authorization value", "authorization")),
+                "value" if ty == "raw" => Some((
+                    "Raw authorization value",
+                    "raw authorization value",
+                    "authorization",
+                )),
                 _ => None,
             };
             match (label, fv) {
@@ -611,9 +620,9 @@ fn is_literal_value(v: &Value) -> bool {
 /// A non-empty string that is not an expression (WDL `@…`, an interpolated
 /// string, or an ARM expression `[…]`).
 fn is_plain_literal(s: &str) -> bool {
-    !s.trim().is_empty()
-        && !((s.starts_with('@') && !s.starts_with("@@")) || s.contains("@{"))
-        && !is_arm_expression(s)
+    let expression =
+        (s.starts_with('@') && !s.starts_with("@@")) || s.contains("@{") || is_arm_expression(s);
+    !s.trim().is_empty() && !expression
 }
 
 /// Placeholders that stand for a value to fill in: `<secret>`, `{secret}`,
@@ -626,11 +635,22 @@ fn is_placeholder(s: &str) -> bool {
         || t.starts_with("${")
         || t.starts_with("$(")
         || t.starts_with("%")
-        || t.chars().all(|c| c == '*' || c == 'x' || c == 'X' || c == '•')
-        || ["changeme", "change-me", "set-me", "<set-me>", "placeholder", "todo"].contains(&l.as_str())
-        || ["your-", "your_", "yourown", "enter-", "enter_", "insert-", "insert_"]
-            .iter()
-            .any(|p| l.starts_with(p))
+        || t.chars()
+            .all(|c| c == '*' || c == 'x' || c == 'X' || c == '•')
+        || [
+            "changeme",
+            "change-me",
+            "set-me",
+            "<set-me>",
+            "placeholder",
+            "todo",
+        ]
+        .contains(&l.as_str())
+        || [
+            "your-", "your_", "yourown", "enter-", "enter_", "insert-", "insert_",
+        ]
+        .iter()
+        .any(|p| l.starts_with(p))
 }
 
 /// The literal parts of a string value, with their byte offsets: nothing
@@ -712,7 +732,12 @@ fn find_patterns(s: &str) -> Vec<(Range<usize>, FindingKind, &'static str, &'sta
             end += 1;
         }
         if end - tok >= 16 && !is_placeholder(&s[tok..end]) {
-            out.push((start..end, FindingKind::BearerToken, "Bearer token", "token"));
+            out.push((
+                start..end,
+                FindingKind::BearerToken,
+                "Bearer token",
+                "token",
+            ));
         }
         from = tok;
     }
@@ -731,8 +756,15 @@ fn find_patterns(s: &str) -> Vec<(Range<usize>, FindingKind, &'static str, &'sta
         }
         let text = &s[start..end];
         let parts: Vec<&str> = text.split('.').collect();
-        if dots >= 2 && parts.len() >= 3 && parts[0].len() >= 10 && parts[1].starts_with("eyJ") && parts[1].len() >= 10 {
-            let covered = out.iter().any(|(r, _, _, _)| r.start <= start && end <= r.end);
+        if dots >= 2
+            && parts.len() >= 3
+            && parts[0].len() >= 10
+            && parts[1].starts_with("eyJ")
+            && parts[1].len() >= 10
+        {
+            let covered = out
+                .iter()
+                .any(|(r, _, _, _)| r.start <= start && end <= r.end);
             if !covered {
                 out.push((start..end, FindingKind::Jwt, "JSON Web Token", "token"));
             }
@@ -743,7 +775,12 @@ fn find_patterns(s: &str) -> Vec<(Range<usize>, FindingKind, &'static str, &'sta
     // Connection strings: key=value pairs separated by `;`.
     if s.contains(';') || lower.contains("accountkey=") || lower.contains("sharedaccesskey=") {
         if let Some(r) = connection_string(s) {
-            out.push((r, FindingKind::ConnectionString, "Connection string", "connectionString"));
+            out.push((
+                r,
+                FindingKind::ConnectionString,
+                "Connection string",
+                "connectionString",
+            ));
         }
     }
 
@@ -760,10 +797,17 @@ fn find_patterns(s: &str) -> Vec<(Range<usize>, FindingKind, &'static str, &'sta
             }
             let val = &s[vstart..end];
             if preceded && val.len() >= 20 && !is_placeholder(val) {
-                let covered = out.iter().any(|(r, _, _, _)| r.start <= vstart && end <= r.end);
+                let covered = out
+                    .iter()
+                    .any(|(r, _, _, _)| r.start <= vstart && end <= r.end);
                 if !covered {
                     let short = if key == "sig=" { "sig" } else { "code" };
-                    out.push((vstart..end, FindingKind::UrlSignature, "Signature in a URL", short));
+                    out.push((
+                        vstart..end,
+                        FindingKind::UrlSignature,
+                        "Signature in a URL",
+                        short,
+                    ));
                 }
             }
             from = vstart;
@@ -819,7 +863,8 @@ fn connection_string(s: &str) -> Option<Range<usize>> {
         }
     }
     let lower = s.to_ascii_lowercase();
-    if secret && (pairs >= 2 || lower.contains("accountkey=") || lower.contains("sharedaccesskey=")) {
+    if secret && (pairs >= 2 || lower.contains("accountkey=") || lower.contains("sharedaccesskey="))
+    {
         let start = first?;
         (start < last_end).then_some(start..last_end)
     } else {
@@ -859,7 +904,10 @@ pub fn looks_random(s: &str) -> bool {
     if l.starts_with("http:") || l.starts_with("https:") || t.starts_with('/') || is_guid(t) {
         return false;
     }
-    if t.chars().all(|c| c.is_ascii_digit() || "-:.TZ+".contains(c)) || t.contains(',') {
+    if t.chars()
+        .all(|c| c.is_ascii_digit() || "-:.TZ+".contains(c))
+        || t.contains(',')
+    {
         return false;
     }
     // Keys and tokens (base64, hex) have digits; names and lists rarely do.
@@ -936,9 +984,12 @@ pub fn move_to_secure_parameter(
         return Ok(());
     }
     check_name(name)?;
-    let value = definition
-        .pointer(&finding.pointer)
-        .ok_or_else(|| format!("{}: no value there (the definition changed?)", finding.pointer))?;
+    let value = definition.pointer(&finding.pointer).ok_or_else(|| {
+        format!(
+            "{}: no value there (the definition changed?)",
+            finding.pointer
+        )
+    })?;
     let secure_type = if value.is_object() && finding.span.is_none() {
         "SecureObject"
     } else {
@@ -1038,8 +1089,15 @@ pub fn fix_document(doc: &mut Document, finding: &Finding, name: &str) -> Result
                 .root
                 .pointer(&finding.pointer)
                 .ok_or_else(|| format!("{}: no value there", finding.pointer))?;
-            let ty = if value.is_object() { "secureobject" } else { "securestring" };
-            let root = doc.root.as_object_mut().ok_or("the file is not an object")?;
+            let ty = if value.is_object() {
+                "secureobject"
+            } else {
+                "securestring"
+            };
+            let root = doc
+                .root
+                .as_object_mut()
+                .ok_or("the file is not an object")?;
             let params = root
                 .entry("parameters")
                 .or_insert_with(|| json!({}))
@@ -1084,13 +1142,15 @@ pub fn fix_document(doc: &mut Document, finding: &Finding, name: &str) -> Result
             let pname = token.replace("~1", "/").replace("~0", "~");
             let value_ptr = format!("{props}/parameters/{token}/value");
             let is_object = doc.root.pointer(&value_ptr).is_some_and(Value::is_object);
-            if let Some(Value::Object(p)) = doc
-                .root
-                .pointer_mut(&format!("{w}/parameters/{token}"))
+            if let Some(Value::Object(p)) = doc.root.pointer_mut(&format!("{w}/parameters/{token}"))
             {
                 p.insert(
                     "type".into(),
-                    json!(if is_object { "SecureObject" } else { "SecureString" }),
+                    json!(if is_object {
+                        "SecureObject"
+                    } else {
+                        "SecureString"
+                    }),
                 );
                 p.remove("defaultValue");
             } else {
@@ -1213,7 +1273,8 @@ mod tests {
         let p = find_patterns("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc123==;EndpointSuffix=core.windows.net");
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].1, FindingKind::ConnectionString);
-        let u = "https://x.blob.core.windows.net/c?sv=2020&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123%3D&se=1";
+        let u =
+            "https://x.blob.core.windows.net/c?sv=2020&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123%3D&se=1";
         let p = find_patterns(u);
         assert_eq!(p.len(), 1);
         assert_eq!(&u[p[0].0.clone()], "AbCdEfGhIjKlMnOpQrStUvWxYz0123%3D");

@@ -66,13 +66,16 @@ pub(super) fn build(
     let mut parameters = Map::new();
     let movable = match def.get("parameters") {
         None => false,
-        Some(Value::Object(p)) => !p.is_empty() && p
-            .values()
-            .all(|d| d.as_object().is_some_and(|o| !o.contains_key("value"))),
+        Some(Value::Object(p)) => {
+            !p.is_empty()
+                && p.values()
+                    .all(|d| d.as_object().is_some_and(|o| !o.contains_key("value")))
+        }
         Some(_) => false,
     };
     if movable {
-        if let Some(Value::Object(params)) = def.as_object_mut().and_then(|d| d.remove("parameters"))
+        if let Some(Value::Object(params)) =
+            def.as_object_mut().and_then(|d| d.remove("parameters"))
         {
             for (pname, decl) in params {
                 let secure = param_type(&decl).is_secure();
@@ -126,7 +129,10 @@ pub(super) fn build(
         collect_app_settings(c, &mut settings);
     }
     let mut values = Map::new();
-    values.insert("AzureWebJobsStorage".into(), json!("UseDevelopmentStorage=true"));
+    values.insert(
+        "AzureWebJobsStorage".into(),
+        json!("UseDevelopmentStorage=true"),
+    );
     values.insert("FUNCTIONS_INPROC_NET8_ENABLED".into(), json!("1"));
     values.insert("FUNCTIONS_WORKER_RUNTIME".into(), json!("dotnet"));
     values.insert("APP_KIND".into(), json!("workflowApp"));
@@ -258,7 +264,13 @@ fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Valu
             _ => {}
         }
     }
-    walk(def, &mut managed, &mut providers, &mut functions, &mut consumption_style);
+    walk(
+        def,
+        &mut managed,
+        &mut providers,
+        &mut functions,
+        &mut consumption_style,
+    );
     let mut warnings = Vec::new();
     if managed.is_empty() && providers.is_empty() && functions.is_empty() {
         return (None, warnings);
@@ -280,11 +292,14 @@ fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Valu
     if !providers.is_empty() {
         let mut m = Map::new();
         for (n, id) in &providers {
-            m.insert(n.clone(), json!({
-                "parameterValues": {},
-                "serviceProvider": {"id": id},
-                "displayName": n
-            }));
+            m.insert(
+                n.clone(),
+                json!({
+                    "parameterValues": {},
+                    "serviceProvider": {"id": id},
+                    "displayName": n
+                }),
+            );
         }
         out.insert("serviceProviderConnections".into(), Value::Object(m));
         warnings.push(format!(
@@ -381,7 +396,10 @@ pub(super) fn restore_parameters(
 ) -> Result<Map<String, Value>, String> {
     let v = super::read_json_file(path)?;
     let Value::Object(entries) = v else {
-        return Err(format!("{}: parameters.json must be a JSON object", path.display()));
+        return Err(format!(
+            "{}: parameters.json must be a JSON object",
+            path.display()
+        ));
     };
     let mut values = Map::new();
     let mut decls = Map::new();
