@@ -10,7 +10,7 @@ use lapis::graph::validate::{self, Problem, Severity};
 use lapis::graph::WorkflowGraph;
 use lapis::workflow::text::{self, SpanIndex};
 use lapis::workflow::tree::Role;
-use lapis::workflow::{self as wf, Container, Document};
+use lapis::workflow::Document;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -59,19 +59,10 @@ pub enum Command {
         #[arg(long)]
         drop_comments: bool,
     },
-    /// Convert a workflow to another container format.
-    Export {
-        file: PathBuf,
-        /// Target format.
-        #[arg(long, value_enum)]
-        to: ExportTarget,
-        /// Output path.
-        #[arg(short, long)]
-        output: PathBuf,
-        /// Which workflow of an ARM template (name or 1-based index).
-        #[arg(long)]
-        workflow: Option<String>,
-    },
+    /// Write a workflow for deployment: the bare definition, a Consumption ARM
+    /// template (with its parameters file), or a Standard project folder.
+    /// Refuses (exit 1, nothing written) while a secret is in clear.
+    Export(ExportArgs),
     /// Print the actions in topological order, Graphviz DOT, or an SVG picture.
     Graph {
         file: PathBuf,
@@ -127,6 +118,60 @@ pub enum GraphFormat {
     Svg,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// A workflow file, or a Standard project or workflow folder.
+    pub file: PathBuf,
+    /// Target format.
+    #[arg(long, value_enum)]
+    pub to: ExportTarget,
+    /// Output: the definition file; the template file for arm (its
+    /// parameters file is written beside it as `<stem>.parameters.json`);
+    /// the project folder for standard.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Which workflow of an ARM template (name or 1-based index).
+    #[arg(long)]
+    pub workflow: Option<String>,
+    /// arm: default location (else the resource group's).
+    #[arg(long)]
+    pub location: Option<String>,
+    /// arm: the workflow's state.
+    #[arg(long, value_parser = ["Enabled", "Disabled"])]
+    pub state: Option<String>,
+    /// arm: a tag on the workflow resource (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+    /// arm: add a CanNotDelete lock on the workflow.
+    #[arg(long)]
+    pub lock: bool,
+    /// arm: give this principal (object id) Logic App Contributor on the workflow (repeatable).
+    #[arg(long = "contributor", value_name = "PRINCIPAL_ID")]
+    pub contributors: Vec<String>,
+    /// arm: give this principal (object id) Logic App Operator on the workflow (repeatable).
+    #[arg(long = "operator", value_name = "PRINCIPAL_ID")]
+    pub operators: Vec<String>,
+    /// arm: the Key Vault that holds the secure parameters' values.
+    #[arg(long = "key-vault", value_name = "VAULT_RESOURCE_ID")]
+    pub key_vault: Option<String>,
+    /// standard: stateful or stateless (else the source's, or stateful).
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// The logic app name (arm) or workflow folder name (standard).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Move every secret in clear to a secure parameter before exporting
+    /// (the source file is not changed; the values are not kept).
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KindArg {
+    Stateful,
+    Stateless,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportTarget {
     Definition,
@@ -171,12 +216,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             output,
             drop_comments,
         }) => cmd_fmt(&files, check, output.as_deref(), drop_comments, out, err),
-        Some(Command::Export {
-            file,
-            to,
-            output,
-            workflow,
-        }) => cmd_export(&file, to, &output, workflow.as_deref(), out, err),
+        Some(Command::Export(args)) => cmd_export(&args, out, err),
         Some(Command::Graph {
             file,
             format,
@@ -431,30 +471,140 @@ fn cmd_fmt(
     Ok(0)
 }
 
-fn cmd_export(
-    file: &Path,
-    to: ExportTarget,
-    output: &Path,
-    workflow: Option<&str>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> CmdResult {
-    let doc = load(file)?.doc;
-    let i = doc
-        .select(workflow)
-        .map_err(|e| format!("{}: {e}", file.display()))?;
-    let target = match to {
-        ExportTarget::Definition => Container::Definition,
-        ExportTarget::Arm => Container::Arm,
-        ExportTarget::Standard => Container::Standard,
+fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> CmdResult {
+    use lapis::export::{self as ex, ExportError, ExportSpec, Target};
+    let target = match args.to {
+        ExportTarget::Definition => Target::Definition,
+        ExportTarget::Arm => Target::Arm,
+        ExportTarget::Standard => Target::Standard,
     };
-    let exported = wf::export(&doc, i, target);
-    for w in &exported.warnings {
+    let target_name = match target {
+        Target::Definition => "definition",
+        Target::Arm => "arm",
+        Target::Standard => "standard",
+    };
+    // Options that belong to another target are a mistake, not a no-op.
+    let arm_only = [
+        ("--location", args.location.is_some()),
+        ("--state", args.state.is_some()),
+        ("--tag", !args.tags.is_empty()),
+        ("--lock", args.lock),
+        ("--contributor", !args.contributors.is_empty()),
+        ("--operator", !args.operators.is_empty()),
+        ("--key-vault", args.key_vault.is_some()),
+    ];
+    for (flag, given) in arm_only {
+        if given && target != Target::Arm {
+            return Err(format!("{flag} applies to --to arm only"));
+        }
+    }
+    if args.kind.is_some() && target != Target::Standard {
+        return Err("--kind applies to --to standard only".into());
+    }
+    if args.name.is_some() && target == Target::Definition {
+        return Err("--name applies to --to arm and --to standard only".into());
+    }
+    if target == Target::Standard
+        && args
+            .output
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return Err(format!(
+            "{}: for --to standard, -o is the project folder",
+            args.output.display()
+        ));
+    }
+    let imported = ex::import(
+        &args.file,
+        &ex::ImportOptions {
+            workflow: args.workflow.clone(),
+            parameters_file: None,
+        },
+    )?;
+    for w in &imported.warnings {
         let _ = writeln!(err, "warning: {w}");
     }
-    let bytes = text::render(&exported.value, &text::TextFormat::default());
-    text::write_atomic(output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
-    let _ = writeln!(out, "wrote {} ({})", output.display(), target.name());
+    let mut doc = imported.document;
+    let i = imported.workflow;
+    if args.fix {
+        let fixed = ex::scan::fix_all(&mut doc, i, target)?;
+        for (f, name) in &fixed {
+            let _ = writeln!(
+                out,
+                "fixed: {} ({}) now reads secure parameter `{name}`; its value is not kept: supply it at deployment",
+                f.field, f.pointer
+            );
+        }
+    }
+    let spec = match target {
+        Target::Definition => ExportSpec::Definition,
+        Target::Arm => {
+            let mut tags = serde_json::Map::new();
+            for t in &args.tags {
+                let (k, v) = t
+                    .split_once('=')
+                    .ok_or_else(|| format!("--tag `{t}`: expected KEY=VALUE"))?;
+                tags.insert(k.to_owned(), serde_json::Value::String(v.to_owned()));
+            }
+            let mut role_assignments = Vec::new();
+            for p in &args.contributors {
+                role_assignments.push(ex::RoleAssignment {
+                    role: ex::Role::Contributor,
+                    principal_id: p.clone(),
+                });
+            }
+            for p in &args.operators {
+                role_assignments.push(ex::RoleAssignment {
+                    role: ex::Role::Operator,
+                    principal_id: p.clone(),
+                });
+            }
+            ExportSpec::Arm(ex::ArmOptions {
+                location: args.location.clone(),
+                state: args.state.clone(),
+                tags,
+                lock: args.lock,
+                role_assignments,
+                key_vault: args
+                    .key_vault
+                    .clone()
+                    .map(|vault_id| ex::KeyVaultRef { vault_id }),
+                workflow_name: args.name.clone(),
+                access_control: None,
+            })
+        }
+        Target::Standard => ExportSpec::Standard(ex::StandardOptions {
+            kind: args.kind.map(|k| match k {
+                KindArg::Stateful => ex::Kind::Stateful,
+                KindArg::Stateless => ex::Kind::Stateless,
+            }),
+            workflow_name: args.name.clone(),
+        }),
+    };
+    let export = match ex::export(&doc, i, &spec) {
+        Ok(e) => e,
+        Err(ExportError::Secrets(findings)) => {
+            for f in &findings {
+                let _ = writeln!(err, "error: {}", f.describe());
+            }
+            let _ = writeln!(
+                err,
+                "error: {} secret(s) in clear; nothing was written (move them to secure parameters, or rerun with --fix)",
+                findings.len()
+            );
+            return Ok(1);
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    for w in &export.warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    let written =
+        ex::write(&export, &args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    for p in written {
+        let _ = writeln!(out, "wrote {} ({target_name})", p.display());
+    }
     Ok(0)
 }
 

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod export;
 pub mod expr;
 pub mod graph;
 pub mod invoke;

@@ -758,6 +758,23 @@ fn export(input: &Path, to: &str, out: &Path) -> Run {
     r
 }
 
+/// A definition with the default values of its secure parameters removed:
+/// no export carries them (they come from Key Vault or app settings).
+fn without_secure_defaults(def: &Value) -> Value {
+    let mut d = def.clone();
+    if let Some(Value::Object(params)) = d.get_mut("parameters") {
+        for p in params.values_mut() {
+            let secure = p["type"].as_str().is_some_and(|t| {
+                t.eq_ignore_ascii_case("securestring") || t.eq_ignore_ascii_case("secureobject")
+            });
+            if secure {
+                p.as_object_mut().unwrap().remove("defaultValue");
+            }
+        }
+    }
+    d
+}
+
 #[test]
 fn export_to_arm_and_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -778,8 +795,22 @@ fn export_to_arm_and_back() {
         assert_eq!(resources[0]["apiVersion"], "2019-05-01");
         assert_eq!(
             resources[0]["properties"]["definition"],
-            definition_of(sample),
+            without_secure_defaults(&definition_of(sample)),
             "the samples have no string starting with `[`"
+        );
+        // The secure parameter is a securestring template parameter with
+        // no default, and a Key Vault reference in the parameters file.
+        assert_eq!(t["parameters"]["clientSecret"]["type"], "securestring");
+        assert!(t["parameters"]["clientSecret"]
+            .get("defaultValue")
+            .is_none());
+        let params = read_json(&dir.path().join(format!("arm{i}.parameters.json")));
+        assert!(
+            params["parameters"]["clientSecret"]["reference"]["keyVault"]["id"]
+                .as_str()
+                .unwrap()
+                .contains("Microsoft.KeyVault/vaults"),
+            "{params}"
         );
         lapis(&["validate", s(&arm)]).expect_code(0);
 
@@ -787,7 +818,7 @@ fn export_to_arm_and_back() {
         export(&arm, "definition", &back);
         assert_eq!(
             read_json(&back),
-            definition_of(sample),
+            without_secure_defaults(&definition_of(sample)),
             "{}",
             sample.display()
         );
@@ -797,16 +828,44 @@ fn export_to_arm_and_back() {
 #[test]
 fn export_to_standard_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    for (i, sample) in [bare_sample(), standard_sample()].iter().enumerate() {
-        let std_file = dir.path().join(format!("std{i}.json"));
-        export(sample, "standard", &std_file);
-        let v = read_json(&std_file);
+    for (i, (sample, name)) in [
+        (bare_sample(), "app-proxy-status"),
+        (standard_sample(), "order-sync"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let project = dir.path().join(format!("std{i}"));
+        export(sample, "standard", &project);
+        let wf_file = project.join(name).join("workflow.json");
+        let v = read_json(&wf_file);
         assert_eq!(v["kind"], "Stateful");
-        assert_eq!(v["definition"], definition_of(sample));
-        lapis(&["validate", s(&std_file)]).expect_code(0);
+        // The parameters live in the project's parameters.json, not in
+        // workflow.json.
+        let mut expected = definition_of(sample);
+        let declared = expected
+            .as_object_mut()
+            .unwrap()
+            .remove("parameters")
+            .unwrap();
+        assert_eq!(v["definition"], expected);
+        let params = read_json(&project.join("parameters.json"));
+        assert_eq!(
+            params.as_object().unwrap().keys().collect::<Vec<_>>(),
+            declared.as_object().unwrap().keys().collect::<Vec<_>>()
+        );
+        assert!(
+            params["clientSecret"]["value"]
+                .as_str()
+                .unwrap()
+                .starts_with("@appsetting('"),
+            "{params}"
+        );
+        lapis(&["validate", s(&wf_file)]).expect_code(0);
 
+        // Exporting the workflow.json reads parameters.json back.
         let back = dir.path().join(format!("back{i}.json"));
-        export(&std_file, "definition", &back);
+        export(&wf_file, "definition", &back);
         assert_eq!(
             read_json(&back),
             definition_of(sample),
@@ -860,9 +919,12 @@ fn export_escapes_literal_brackets_for_arm() {
     assert!(!r.stderr.contains("warning"), "{}", r.describe());
 
     // Through Standard (no ARM escaping at all).
-    let std_file = dir.path().join("std.json");
-    export(&arm, "standard", &std_file);
-    assert_eq!(read_json(&std_file)["definition"], def);
+    let project = dir.path().join("std");
+    export(&arm, "standard", &project);
+    assert_eq!(
+        read_json(&project.join("brackets").join("workflow.json"))["definition"],
+        def
+    );
 }
 
 #[test]

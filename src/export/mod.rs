@@ -1,0 +1,601 @@
+//! Deployment outputs, written so that no secret is ever in clear, read
+//! back, and the secret scanning that guards them.
+//!
+//! Three targets:
+//! - [`Target::Definition`]: the bare definition JSON;
+//! - [`Target::Arm`]: a Consumption ARM template (`azuredeploy.json`) with
+//!   one `Microsoft.Logic/workflows` resource, every definition parameter
+//!   turned into a template parameter (secure ones as
+//!   `securestring`/`secureobject` with no default), optional lock and role
+//!   assignments, and a parameters file (`azuredeploy.parameters.json`)
+//!   whose secure values are Key Vault references;
+//! - [`Target::Standard`]: a Standard project: `<name>/workflow.json`,
+//!   `parameters.json` (secure values as `@appsetting('…')`),
+//!   `connections.json` when the workflow uses connections, a
+//!   `local.settings.json` template with placeholders only, and `host.json`.
+//!
+//! [`export`] first runs [`scan::scan_document`] and refuses
+//! ([`ExportError::Secrets`]) while any secret is in clear. [`import`]
+//! reads any of these outputs back and gives the definition that was
+//! exported (a secure parameter's default value, which no export carries,
+//! excepted: compare with [`strip_secure_defaults`]).
+//!
+//! Standard and parameters: a Standard workflow reads `@parameters('x')`
+//! from the project's `parameters.json`, and its `workflow.json` declares
+//! none (the Standard designer treats declarations in `workflow.json` as a
+//! mistake, LogicAppsUX#3314). So the export *moves* the definition's
+//! `parameters` block to `parameters.json` — each declaration as written,
+//! with `defaultValue` renamed `value` — and [`import`] moves it back. A
+//! declaration that cannot be carried that way (one with its own `value`
+//! key) keeps the whole block in `workflow.json`, and import then uses it
+//! as it is.
+
+pub mod scan;
+
+mod arm;
+mod standard;
+
+use crate::workflow::model::{self, ParamType};
+use crate::workflow::text::{self, TextFormat};
+use crate::workflow::{arm_escape, arm_expressions, Container, Document};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use scan::{
+    fix_document, move_to_secure_parameter, scan, scan_document, Finding, FindingKind, Fix,
+};
+
+/// The kind of output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// The bare definition JSON.
+    Definition,
+    /// A Consumption ARM template and its parameters file.
+    Arm,
+    /// A Standard project folder.
+    Standard,
+}
+
+/// A built-in Azure role for a role assignment on the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Logic App Contributor: manage the logic app, not access to it.
+    Contributor,
+    /// Logic App Operator: read, enable and disable the logic app.
+    Operator,
+}
+
+impl Role {
+    /// The built-in role definition id (a GUID, the same in every tenant).
+    pub fn definition_id(self) -> &'static str {
+        match self {
+            Role::Contributor => "87a39d53-fc1b-424a-814c-f7e04687dc9e",
+            Role::Operator => "515c2055-d9d4-4321-b1b9-bd0c9a0f79fe",
+        }
+    }
+
+    /// The role's name in Azure.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Contributor => "Logic App Contributor",
+            Role::Operator => "Logic App Operator",
+        }
+    }
+}
+
+/// A role assignment to add beside the workflow, scoped to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAssignment {
+    /// The role.
+    pub role: Role,
+    /// Object id of the user, group or service principal.
+    pub principal_id: String,
+}
+
+/// The Key Vault that holds the values of secure parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyVaultRef {
+    /// Resource id:
+    /// `/subscriptions/…/resourceGroups/…/providers/Microsoft.KeyVault/vaults/name`.
+    pub vault_id: String,
+}
+
+/// Options of the ARM template.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArmOptions {
+    /// Default of the `location` template parameter; `None`: the resource
+    /// group's location (or the source template's literal location).
+    pub location: Option<String>,
+    /// `Enabled` or `Disabled`; `None`: the source's state, else `Enabled`.
+    pub state: Option<String>,
+    /// Tags of the workflow resource (added to those of the source).
+    pub tags: Map<String, Value>,
+    /// Add a `CanNotDelete` lock on the workflow.
+    pub lock: bool,
+    /// Role assignments on the workflow.
+    pub role_assignments: Vec<RoleAssignment>,
+    /// Where the secure parameters' values live; `None`: a placeholder id
+    /// (and a warning).
+    pub key_vault: Option<KeyVaultRef>,
+    /// Default of the `logicAppName` template parameter; `None`: the
+    /// workflow's name.
+    pub workflow_name: Option<String>,
+    /// `properties.accessControl` (allowed caller IP ranges…); `None`: the
+    /// source resource's, if it is an ARM template.
+    pub access_control: Option<Value>,
+}
+
+/// Stateful or stateless Standard workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Run history and state are kept.
+    Stateful,
+    /// Runs in memory only.
+    Stateless,
+}
+
+impl Kind {
+    /// The spelling of `workflow.json`'s `kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Stateful => "Stateful",
+            Kind::Stateless => "Stateless",
+        }
+    }
+}
+
+/// Options of the Standard project.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StandardOptions {
+    /// `None`: the source's kind (a Standard file), else `Stateful`.
+    pub kind: Option<Kind>,
+    /// The workflow's folder name; `None`: the workflow's name.
+    pub workflow_name: Option<String>,
+}
+
+/// What to export, with its options.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // built once per export
+pub enum ExportSpec {
+    /// The bare definition.
+    Definition,
+    /// A Consumption ARM template.
+    Arm(ArmOptions),
+    /// A Standard project.
+    Standard(StandardOptions),
+}
+
+impl ExportSpec {
+    /// The target of this spec.
+    pub fn target(&self) -> Target {
+        match self {
+            ExportSpec::Definition => Target::Definition,
+            ExportSpec::Arm(_) => Target::Arm,
+            ExportSpec::Standard(_) => Target::Standard,
+        }
+    }
+}
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportFile {
+    /// Path relative to the output folder (`azuredeploy.json`,
+    /// `orders/workflow.json`).
+    pub path: PathBuf,
+    /// Its content.
+    pub value: Value,
+}
+
+/// The result of an export: files (the main one first) and what could not
+/// be carried over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Export {
+    /// The target.
+    pub target: Target,
+    /// The files; the first is the main one (definition, template,
+    /// `workflow.json`).
+    pub files: Vec<ExportFile>,
+    /// One sentence each.
+    pub warnings: Vec<String>,
+}
+
+/// Why an export was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportError {
+    /// Secrets in clear: nothing is written until they are moved out.
+    Secrets(Vec<Finding>),
+    /// A bad option or an unusable workflow.
+    Invalid(String),
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportError::Secrets(list) => {
+                write!(f, "{} secret(s) in clear: ", list.len())?;
+                let parts: Vec<String> = list.iter().map(Finding::describe).collect();
+                f.write_str(&parts.join("; "))
+            }
+            ExportError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+/// The findings that block exporting workflow `workflow` of `doc` to
+/// `target`: those of the workflow, and for an ARM template written from an
+/// ARM template, those of the template's own parameters.
+pub fn blocking_findings(doc: &Document, workflow: usize, target: Target) -> Vec<Finding> {
+    scan_document(doc)
+        .into_iter()
+        .filter(|f| match f.kind {
+            FindingKind::TemplateSecureDefault => target == Target::Arm,
+            _ => f.workflow == workflow,
+        })
+        .collect()
+}
+
+/// Builds the files of an export of workflow `workflow` of `doc`. Refuses
+/// with [`ExportError::Secrets`] when a secret is in clear.
+pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Export, ExportError> {
+    if workflow >= doc.workflows.len() {
+        return Err(ExportError::Invalid(format!(
+            "no workflow {} in the file (it holds {})",
+            workflow + 1,
+            doc.workflows.len()
+        )));
+    }
+    let findings = blocking_findings(doc, workflow, spec.target());
+    if !findings.is_empty() {
+        return Err(ExportError::Secrets(findings));
+    }
+    let source = Source::new(doc, workflow);
+    let mut warnings = Vec::new();
+    let files = match spec {
+        ExportSpec::Definition => {
+            let mut def = source.definition.clone();
+            source.warn_left_out(Target::Definition, &mut warnings);
+            strip_literal_secure_defaults(&mut def);
+            let name = file_stem_name(&source.name, "workflow");
+            vec![ExportFile {
+                path: PathBuf::from(format!("{name}.json")),
+                value: def,
+            }]
+        }
+        ExportSpec::Arm(opts) => arm::build(&source, opts, &mut warnings)?,
+        ExportSpec::Standard(opts) => {
+            source.warn_left_out(Target::Standard, &mut warnings);
+            standard::build(&source, opts, &mut warnings)?
+        }
+    };
+    Ok(Export {
+        target: spec.target(),
+        files,
+        warnings,
+    })
+}
+
+/// The workflow being exported, read once.
+pub(crate) struct Source<'a> {
+    doc: &'a Document,
+    /// The workflow's name in the document.
+    name: String,
+    /// The definition, ARM escaping removed.
+    definition: Value,
+    /// For ARM sources: pointers (in `definition`) of the strings that are
+    /// ARM template expressions.
+    arm_expressions: Vec<String>,
+    /// For ARM sources: the workflow resource.
+    resource: Option<&'a Value>,
+}
+
+impl<'a> Source<'a> {
+    fn new(doc: &'a Document, i: usize) -> Source<'a> {
+        let mut definition = Value::Object(doc.definition(i).clone());
+        let mut exprs = Vec::new();
+        let mut resource = None;
+        if matches!(doc.container, Container::Arm | Container::Resource) {
+            arm_expressions(&definition, "", &mut exprs);
+            arm_escape(&mut definition, false);
+            let ptr = doc.workflows[i]
+                .definition_pointer
+                .trim_end_matches("/properties/definition");
+            resource = doc.root.pointer(ptr);
+        }
+        Source {
+            doc,
+            name: resolved_name(doc, &doc.workflows[i].name),
+            definition,
+            arm_expressions: exprs,
+            resource,
+        }
+    }
+
+    fn is_arm(&self) -> bool {
+        self.doc.container == Container::Arm
+    }
+
+    /// Warnings for what a definition or Standard file cannot carry of an
+    /// ARM source.
+    fn warn_left_out(&self, to: Target, warnings: &mut Vec<String>) {
+        if !self.arm_expressions.is_empty() {
+            warnings.push(format!(
+                "{} value(s) are ARM template expressions that only the template resolves (first at {}); they are kept as written",
+                self.arm_expressions.len(),
+                self.arm_expressions[0]
+            ));
+        }
+        let to_name = match to {
+            Target::Definition => "definition",
+            Target::Arm => "arm",
+            Target::Standard => "standard",
+        };
+        if let Some(props) = self.resource.and_then(|r| r.get("properties")) {
+            for (key, what) in [
+                (
+                    "parameters",
+                    "the workflow parameter values (`properties.parameters`)",
+                ),
+                (
+                    "accessControl",
+                    "the access control (`properties.accessControl`)",
+                ),
+                ("integrationAccount", "the integration account link"),
+            ] {
+                if props
+                    .get(key)
+                    .is_some_and(|v| v.as_object().is_none_or(|o| !o.is_empty()))
+                {
+                    warnings.push(format!(
+                        "left out: {what} of the ARM resource, which a {to_name} file has no place for",
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A resource name `[parameters('x')]` resolved to the literal default of
+/// template parameter `x`, when it has one.
+fn resolved_name(doc: &Document, name: &str) -> String {
+    let inner = name
+        .strip_prefix("[parameters('")
+        .and_then(|r| r.strip_suffix("')]"));
+    if let Some(p) = inner {
+        if let Some(d) = doc
+            .root
+            .get("parameters")
+            .and_then(|ps| ps.get(p))
+            .and_then(|d| d.get("defaultValue"))
+            .and_then(Value::as_str)
+        {
+            if !d.is_empty() && !model::is_arm_expression(d) {
+                return d.to_owned();
+            }
+        }
+    }
+    name.to_owned()
+}
+
+/// A name usable as a file or folder name: letters, digits, `-`, `_`, `.`;
+/// `fallback` for an ARM expression or an empty name.
+fn file_stem_name(name: &str, fallback: &str) -> String {
+    if name.is_empty() || model::is_arm_expression(name) {
+        return fallback.to_owned();
+    }
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('_').to_owned();
+    if s.is_empty() {
+        fallback.to_owned()
+    } else {
+        s
+    }
+}
+
+fn param_type(decl: &Value) -> ParamType {
+    ParamType::parse(decl.get("type").and_then(Value::as_str).unwrap_or(""))
+}
+
+/// Removes the default value of every secure parameter (what no export
+/// carries): the form in which to compare an original definition with one
+/// read back by [`import`].
+pub fn strip_secure_defaults(definition: &Value) -> Value {
+    let mut d = definition.clone();
+    if let Some(Value::Object(params)) = d.get_mut("parameters") {
+        for p in params.values_mut() {
+            if param_type(p).is_secure() {
+                if let Some(o) = p.as_object_mut() {
+                    o.remove("defaultValue");
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Removes the literal default values of secure parameters (after the scan,
+/// only empty ones can be left); expressions such as `@appsetting('…')`
+/// stay.
+fn strip_literal_secure_defaults(definition: &mut Value) {
+    if let Some(Value::Object(params)) = definition.get_mut("parameters") {
+        for p in params.values_mut() {
+            if !param_type(p).is_secure() {
+                continue;
+            }
+            if let Some(o) = p.as_object_mut() {
+                let keep = o
+                    .get("defaultValue")
+                    .and_then(Value::as_str)
+                    .is_some_and(model::is_wdl_expression);
+                if !keep {
+                    o.remove("defaultValue");
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------
+
+/// Writes an export. `out` is a folder (each file at its relative path,
+/// folders created), or — when it names a `.json` file that is not an
+/// existing folder — the path of the main file, the others beside it (a
+/// file named after the main one's stem takes `out`'s stem:
+/// `azuredeploy.parameters.json` beside `prod.json` becomes
+/// `prod.parameters.json`). Every file is written atomically, in Lapis's
+/// format (two spaces, LF). Returns the paths written.
+pub fn write(export: &Export, out: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let file_mode = !out.is_dir()
+        && out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let mut targets = Vec::new();
+    for (k, f) in export.files.iter().enumerate() {
+        let path = if !file_mode {
+            out.join(&f.path)
+        } else if k == 0 {
+            out.to_owned()
+        } else {
+            let dir = out.parent().unwrap_or(Path::new(""));
+            let main_stem = export.files[0]
+                .path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("");
+            let out_stem = out.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            let name = f.path.to_string_lossy();
+            match name.strip_prefix(&format!("{main_stem}.")) {
+                Some(rest) if !main_stem.is_empty() => dir.join(format!("{out_stem}.{rest}")),
+                _ => dir.join(&f.path),
+            }
+        };
+        targets.push(path);
+    }
+    for (f, path) in export.files.iter().zip(&targets) {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let bytes = text::render(&f.value, &TextFormat::default());
+        text::write_atomic(path, &bytes)?;
+    }
+    Ok(targets)
+}
+
+// ---------------------------------------------------------------------------
+// Import
+// ---------------------------------------------------------------------------
+
+/// Options of [`import`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportOptions {
+    /// Which workflow: of an ARM template (name or 1-based index), or of a
+    /// Standard project folder (the workflow's folder name).
+    pub workflow: Option<String>,
+    /// An ARM parameters file or a Standard `parameters.json`; `None`: the
+    /// one beside the file (`<stem>.parameters.json`,
+    /// `azuredeploy.parameters.json`; `parameters.json` in the project
+    /// folder), if any.
+    pub parameters_file: Option<PathBuf>,
+}
+
+/// A workflow read back from an output of [`export`] (or any workflow file).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The file as loaded; for Standard, with the parameters of
+    /// `parameters.json` put back into the definition.
+    pub document: Document,
+    /// Which workflow of the document.
+    pub workflow: usize,
+    /// Its definition with ARM escaping removed: what was exported.
+    pub definition: Value,
+    /// The parameters file that was read, if any.
+    pub parameters_file: Option<PathBuf>,
+    /// Plain values of the parameters file, by parameter name (Key Vault
+    /// references and app settings are left out).
+    pub parameter_values: Map<String, Value>,
+    /// What could not be read back, one sentence each.
+    pub warnings: Vec<String>,
+}
+
+/// Reads back a definition file, an ARM template (and its parameters file),
+/// or a Standard project folder, workflow folder or `workflow.json` (and the
+/// project's `parameters.json`).
+pub fn import(path: &Path, options: &ImportOptions) -> Result<Imported, String> {
+    let mut chosen_by_folder = false;
+    let file = if path.is_dir() {
+        chosen_by_folder = true;
+        standard::find_workflow_file(path, options.workflow.as_deref())?
+    } else {
+        path.to_owned()
+    };
+    let mut document = Document::load(&file).map_err(|e| e.to_string())?;
+    let workflow = if chosen_by_folder {
+        0
+    } else {
+        document
+            .select(options.workflow.as_deref())
+            .map_err(|e| format!("{}: {e}", file.display()))?
+    };
+    let mut warnings = Vec::new();
+    let mut parameter_values = Map::new();
+    let mut parameters_file = None;
+    match document.container {
+        Container::Standard => {
+            let pfile = options
+                .parameters_file
+                .clone()
+                .or_else(|| standard::find_parameters_file(&file));
+            if let Some(pf) = pfile {
+                let restored = standard::restore_parameters(&mut document, &pf, &mut warnings)?;
+                parameter_values = restored;
+                parameters_file = Some(pf);
+            }
+        }
+        Container::Arm => {
+            let pfile = options
+                .parameters_file
+                .clone()
+                .or_else(|| arm::find_parameters_file(&file));
+            if let Some(pf) = pfile {
+                parameter_values = arm::read_parameters_file(&pf, &mut warnings)?;
+                parameters_file = Some(pf);
+            }
+        }
+        _ => {}
+    }
+    let mut definition = Value::Object(document.definition(workflow).clone());
+    if matches!(document.container, Container::Arm | Container::Resource) {
+        arm_escape(&mut definition, false);
+    }
+    Ok(Imported {
+        document,
+        workflow,
+        definition,
+        parameters_file,
+        parameter_values,
+        warnings,
+    })
+}
+
+/// Reads a JSON file (any encoding Lapis reads, comments allowed).
+fn read_json_file(path: &Path) -> Result<Value, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let source = text::read_source(&bytes).map_err(|e| format!("{}:{e}", path.display()))?;
+    text::parse_json(&source.json).map_err(|e| format!("{}:{e}", path.display()))
+}

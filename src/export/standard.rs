@@ -1,0 +1,451 @@
+//! The Standard project: `<name>/workflow.json`, `parameters.json`,
+//! `connections.json`, `local.settings.json`, `host.json`.
+
+use super::{
+    file_stem_name, param_type, strip_literal_secure_defaults, ExportError, ExportFile, Kind,
+    Source, StandardOptions,
+};
+use crate::workflow::model;
+use crate::workflow::{Container, Document};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The value written into `local.settings.json` for every setting the
+/// project reads: a placeholder, never a value.
+pub const PLACEHOLDER: &str = "<set-me>";
+
+/// The app setting that holds secure parameter `name`'s value.
+pub fn app_setting_name(name: &str) -> String {
+    let s: String = name
+        .trim_start_matches('$')
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if s.is_empty() {
+        "SECRET".into()
+    } else {
+        s
+    }
+}
+
+pub(super) fn build(
+    src: &Source,
+    opts: &StandardOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<ExportFile>, ExportError> {
+    let name = match &opts.workflow_name {
+        Some(n) => {
+            let s = file_stem_name(n, "");
+            if s.is_empty() || s != *n {
+                return Err(ExportError::Invalid(format!(
+                    "`{n}` cannot name a workflow folder: use letters, digits, - and _"
+                )));
+            }
+            s
+        }
+        None => file_stem_name(&src.name, "workflow"),
+    };
+    let kind = match opts.kind {
+        Some(k) => k.as_str().to_owned(),
+        None => {
+            let from_source = (src.doc.container == Container::Standard)
+                .then(|| src.doc.root.get("kind").and_then(Value::as_str))
+                .flatten();
+            match from_source {
+                Some(k) if k.eq_ignore_ascii_case("stateless") => Kind::Stateless.as_str().into(),
+                _ => Kind::Stateful.as_str().into(),
+            }
+        }
+    };
+
+    let mut def = src.definition.clone();
+    strip_literal_secure_defaults(&mut def);
+    // Move the parameters to parameters.json, unless one cannot be carried
+    // (then the block stays in workflow.json as it is).
+    let mut parameters = Map::new();
+    let movable = match def.get("parameters") {
+        None => false,
+        Some(Value::Object(p)) => {
+            !p.is_empty()
+                && p.values()
+                    .all(|d| d.as_object().is_some_and(|o| !o.contains_key("value")))
+        }
+        Some(_) => false,
+    };
+    if movable {
+        if let Some(Value::Object(params)) =
+            def.as_object_mut().and_then(|d| d.remove("parameters"))
+        {
+            for (pname, decl) in params {
+                let secure = param_type(&decl).is_secure();
+                let mut entry = Map::new();
+                let mut has_value = false;
+                if let Value::Object(o) = decl {
+                    for (k, v) in o {
+                        if k == "defaultValue" {
+                            entry.insert("value".into(), v);
+                            has_value = true;
+                        } else {
+                            entry.insert(k, v);
+                        }
+                    }
+                }
+                if !has_value {
+                    if secure {
+                        entry.insert(
+                            "value".into(),
+                            json!(format!("@appsetting('{}')", app_setting_name(&pname))),
+                        );
+                    } else {
+                        warnings.push(format!(
+                            "parameter `{pname}` has no value: set one in parameters.json"
+                        ));
+                    }
+                }
+                parameters.insert(pname, Value::Object(entry));
+            }
+        }
+    } else if def
+        .get("parameters")
+        .is_some_and(|p| p.as_object().is_some_and(|o| !o.is_empty()))
+    {
+        warnings.push(
+            "the definition's parameters stay in workflow.json (one declares its own `value`, which parameters.json cannot carry)".into(),
+        );
+    }
+
+    let (connections, conn_warnings) = connections_for(&def, &parameters);
+    warnings.extend(conn_warnings);
+
+    let workflow = json!({"definition": def, "kind": kind});
+
+    // local.settings.json: every app setting read anywhere, as a placeholder.
+    let mut settings = BTreeSet::new();
+    for v in [&workflow, &Value::Object(parameters.clone())] {
+        collect_app_settings(v, &mut settings);
+    }
+    if let Some(c) = &connections {
+        collect_app_settings(c, &mut settings);
+    }
+    let mut values = Map::new();
+    values.insert(
+        "AzureWebJobsStorage".into(),
+        json!("UseDevelopmentStorage=true"),
+    );
+    values.insert("FUNCTIONS_INPROC_NET8_ENABLED".into(), json!("1"));
+    values.insert("FUNCTIONS_WORKER_RUNTIME".into(), json!("dotnet"));
+    values.insert("APP_KIND".into(), json!("workflowApp"));
+    for s in settings {
+        values.entry(s).or_insert_with(|| json!(PLACEHOLDER));
+    }
+
+    let mut files = vec![
+        ExportFile {
+            path: PathBuf::from(&name).join("workflow.json"),
+            value: workflow,
+        },
+        ExportFile {
+            path: PathBuf::from("parameters.json"),
+            value: Value::Object(parameters),
+        },
+    ];
+    if let Some(c) = connections {
+        files.push(ExportFile {
+            path: PathBuf::from("connections.json"),
+            value: c,
+        });
+    }
+    files.push(ExportFile {
+        path: PathBuf::from("local.settings.json"),
+        value: json!({"IsEncrypted": false, "Values": values}),
+    });
+    files.push(ExportFile {
+        path: PathBuf::from("host.json"),
+        value: json!({
+            "version": "2.0",
+            "extensionBundle": {
+                "id": "Microsoft.Azure.Functions.ExtensionBundle.Workflows",
+                "version": "[1.*, 2.0.0)"
+            }
+        }),
+    });
+    Ok(files)
+}
+
+/// Every `appsetting('X')` read in a value.
+fn collect_app_settings(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(k) = rest.find("appsetting('") {
+                let after = &rest[k + 12..];
+                if let Some(end) = after.find('\'') {
+                    if end > 0 {
+                        out.insert(after[..end].to_owned());
+                    }
+                    rest = &after[end..];
+                } else {
+                    break;
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_app_settings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| collect_app_settings(x, out)),
+        _ => {}
+    }
+}
+
+/// The connections a definition uses: `$connections` parameter entries,
+/// `ApiConnection*` actions (`host.connection`), built-in service provider
+/// actions (`serviceProviderConfiguration`) and Azure Functions actions
+/// (`function.connectionName`). A skeleton with placeholders.
+fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Value>, Vec<String>) {
+    let mut managed: BTreeSet<String> = BTreeSet::new();
+    let mut providers: Vec<(String, String)> = Vec::new();
+    let mut functions: BTreeSet<String> = BTreeSet::new();
+    let mut consumption_style = 0;
+    let conns = def
+        .pointer("/parameters/$connections")
+        .or_else(|| parameters.get("$connections"));
+    if let Some(c) = conns {
+        let v = c.get("defaultValue").or_else(|| c.get("value"));
+        if let Some(Value::Object(m)) = v {
+            managed.extend(m.keys().cloned());
+        }
+    }
+    fn walk(
+        v: &Value,
+        managed: &mut BTreeSet<String>,
+        providers: &mut Vec<(String, String)>,
+        functions: &mut BTreeSet<String>,
+        consumption_style: &mut usize,
+    ) {
+        match v {
+            Value::Object(o) => {
+                if let Some(conn) = o.get("host").and_then(|h| h.get("connection")) {
+                    if let Some(r) = conn.get("referenceName").and_then(Value::as_str) {
+                        managed.insert(r.to_owned());
+                    } else if let Some(n) = conn.get("name").and_then(Value::as_str) {
+                        *consumption_style += 1;
+                        if let Some(k) = connection_key(n) {
+                            managed.insert(k);
+                        }
+                    }
+                }
+                if let Some(sp) = o.get("serviceProviderConfiguration") {
+                    if let Some(n) = sp.get("connectionName").and_then(Value::as_str) {
+                        let id = sp
+                            .get("serviceProviderId")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned();
+                        if !providers.iter().any(|(k, _)| k == n) {
+                            providers.push((n.to_owned(), id));
+                        }
+                    }
+                }
+                if let Some(n) = o
+                    .get("function")
+                    .and_then(|f| f.get("connectionName"))
+                    .and_then(Value::as_str)
+                {
+                    functions.insert(n.to_owned());
+                }
+                for x in o.values() {
+                    walk(x, managed, providers, functions, consumption_style);
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    walk(x, managed, providers, functions, consumption_style);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(
+        def,
+        &mut managed,
+        &mut providers,
+        &mut functions,
+        &mut consumption_style,
+    );
+    let mut warnings = Vec::new();
+    if managed.is_empty() && providers.is_empty() && functions.is_empty() {
+        return (None, warnings);
+    }
+    let mut out = Map::new();
+    if !managed.is_empty() {
+        let mut m = Map::new();
+        for n in &managed {
+            let setting = format!("{}-connectionRuntimeUrl", app_setting_name(n));
+            m.insert(n.clone(), json!({
+                "api": {"id": format!("/subscriptions/@{{appsetting('WORKFLOWS_SUBSCRIPTION_ID')}}/providers/Microsoft.Web/locations/@{{appsetting('WORKFLOWS_LOCATION_NAME')}}/managedApis/{n}")},
+                "connection": {"id": format!("/subscriptions/@{{appsetting('WORKFLOWS_SUBSCRIPTION_ID')}}/resourceGroups/@{{appsetting('WORKFLOWS_RESOURCE_GROUP_NAME')}}/providers/Microsoft.Web/connections/{n}")},
+                "connectionRuntimeUrl": format!("@appsetting('{setting}')"),
+                "authentication": {"type": "ManagedServiceIdentity"}
+            }));
+        }
+        out.insert("managedApiConnections".into(), Value::Object(m));
+    }
+    if !providers.is_empty() {
+        let mut m = Map::new();
+        for (n, id) in &providers {
+            m.insert(
+                n.clone(),
+                json!({
+                    "parameterValues": {},
+                    "serviceProvider": {"id": id},
+                    "displayName": n
+                }),
+            );
+        }
+        out.insert("serviceProviderConnections".into(), Value::Object(m));
+        warnings.push(format!(
+            "connections.json: fill in `parameterValues` of {} service provider connection(s) with `@appsetting('…')` references (never values)",
+            providers.len()
+        ));
+    }
+    if !functions.is_empty() {
+        let mut m = Map::new();
+        for n in &functions {
+            m.insert(n.clone(), json!({
+                "function": {"id": "<function resource id>"},
+                "triggerUrl": "<function trigger url>",
+                "authentication": {"type": "QueryString", "name": "Code", "value": format!("@appsetting('{}_functionAppKey')", app_setting_name(n))},
+                "displayName": n
+            }));
+        }
+        out.insert("functionConnections".into(), Value::Object(m));
+    }
+    if consumption_style > 0 {
+        warnings.push(format!(
+            "{consumption_style} ApiConnection action(s) name their connection through `$connections` (Consumption style); in Standard they use `host.connection.referenceName`"
+        ));
+    }
+    (Some(Value::Object(out)), warnings)
+}
+
+/// `office365` from `@parameters('$connections')['office365']['connectionId']`.
+fn connection_key(s: &str) -> Option<String> {
+    let i = s.find("['")?;
+    let rest = &s[i + 2..];
+    let end = rest.find("']")?;
+    Some(rest[..end].to_owned())
+}
+
+/// The `workflow.json` of a project folder, or of a workflow folder.
+pub(super) fn find_workflow_file(dir: &Path, name: Option<&str>) -> Result<PathBuf, String> {
+    let direct = dir.join("workflow.json");
+    if direct.is_file() {
+        return Ok(direct);
+    }
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for e in entries.flatten() {
+        let p = e.path().join("workflow.json");
+        if p.is_file() {
+            found.push((e.file_name().to_string_lossy().into_owned(), p));
+        }
+    }
+    found.sort();
+    match (name, found.len()) {
+        (_, 0) => Err(format!(
+            "{}: no workflow.json in the folder or its subfolders",
+            dir.display()
+        )),
+        (None, 1) => Ok(found.remove(0).1),
+        (Some(n), _) => found
+            .into_iter()
+            .find(|(f, _)| f == n)
+            .map(|(_, p)| p)
+            .ok_or_else(|| format!("{}: no workflow folder named `{n}`", dir.display())),
+        (None, _) => Err(format!(
+            "{}: the project holds {} workflows; choose one with --workflow NAME ({})",
+            dir.display(),
+            found.len(),
+            found
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The project's `parameters.json` for a `workflow.json`: in the folder
+/// above the workflow's, or beside it.
+pub(super) fn find_parameters_file(workflow_file: &Path) -> Option<PathBuf> {
+    let dir = workflow_file.parent()?;
+    let up = dir.parent().map(|d| d.join("parameters.json"));
+    [up, Some(dir.join("parameters.json"))]
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())
+}
+
+/// Puts the declarations of `parameters.json` back into the definition of
+/// a Standard document (when its `workflow.json` declares none): `value`
+/// becomes `defaultValue`, except the `@appsetting('…')` the export wrote
+/// for a secure parameter with no default. Returns the plain values.
+pub(super) fn restore_parameters(
+    doc: &mut Document,
+    path: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Map<String, Value>, String> {
+    let v = super::read_json_file(path)?;
+    let Value::Object(entries) = v else {
+        return Err(format!(
+            "{}: parameters.json must be a JSON object",
+            path.display()
+        ));
+    };
+    let mut values = Map::new();
+    let mut decls = Map::new();
+    for (name, entry) in &entries {
+        let Value::Object(e) = entry else {
+            return Err(format!(
+                "{}: parameter `{name}` must be an object with `type` and `value`",
+                path.display()
+            ));
+        };
+        let secure = param_type(entry).is_secure();
+        let generated = format!("@appsetting('{}')", app_setting_name(name));
+        let mut decl = Map::new();
+        for (k, val) in e {
+            if k == "value" {
+                if secure && val.as_str() == Some(generated.as_str()) {
+                    continue;
+                }
+                if !secure && !val.as_str().is_some_and(model::is_wdl_expression) {
+                    values.insert(name.clone(), val.clone());
+                }
+                decl.insert("defaultValue".into(), val.clone());
+            } else {
+                decl.insert(k.clone(), val.clone());
+            }
+        }
+        decls.insert(name.clone(), Value::Object(decl));
+    }
+    let def = doc.definition_mut(0);
+    if def.contains_key("parameters") {
+        if !decls.is_empty() {
+            warnings.push(format!(
+                "workflow.json declares its own parameters; {} is not merged into them",
+                path.display()
+            ));
+        }
+        return Ok(values);
+    }
+    if decls.is_empty() {
+        return Ok(values);
+    }
+    let at = ["contentVersion", "$schema"]
+        .iter()
+        .find_map(|k| def.keys().position(|x| x == k))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    def.shift_insert(at, "parameters".into(), Value::Object(decls));
+    Ok(values)
+}
