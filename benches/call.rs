@@ -51,7 +51,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let sb = rt.block_on(Sandbox::start(Config::demo())).expect("sandbox");
+    let sb = rt
+        .block_on(Sandbox::start(Config::demo()))
+        .expect("sandbox");
     let dir = tempfile::tempdir().unwrap();
     let files = sb.write_files(dir.path()).unwrap();
     let url = format!("{}/api/status", sb.api_url);
@@ -93,7 +95,11 @@ fn main() {
     );
     if have_curl {
         let cm = median(c.clone());
-        println!("| curl | {runs} | {:.2} ms | {:.2} ms |", ms(cm), ms(p99(c)));
+        println!(
+            "| curl | {runs} | {:.2} ms | {:.2} ms |",
+            ms(cm),
+            ms(p99(c))
+        );
         println!();
         println!("ratio lapis call / curl (medians): {:.2}", ms(lm) / ms(cm));
     } else {

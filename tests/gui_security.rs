@@ -122,3 +122,151 @@ fn access_control_is_edited_with_ranges_validated_as_typed() {
     h.run();
     assert_eq!(access_control(&h), None);
 }
+
+const CANARY: &str = "Zq8~literal-client-secret-4471";
+
+/// The sample with its client secret typed in clear.
+fn leaky_fixture(dir: &tempfile::TempDir) -> PathBuf {
+    let mut def: Value = serde_json::from_str(include_str!("../samples/app-proxy-status.json"))
+        .expect("the sample is JSON");
+    def["actions"]["Get_status"]["inputs"]["authentication"]["secret"] = json!(CANARY);
+    let p = dir.path().join("leaky.json");
+    std::fs::write(&p, serde_json::to_vec_pretty(&def).unwrap()).unwrap();
+    p
+}
+
+fn files_under(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn export_dialog_blocks_secrets_fixes_them_and_writes_an_arm_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(leaky_fixture(&dir));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    h.run();
+    h.get_by_label("Consumption ARM template").click();
+    h.run();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let template = out.join("status.azuredeploy.json");
+    h.get_by_label("Export path").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Export path")
+        .type_text(template.to_str().unwrap());
+    h.get_by_label("Azure location").focus();
+    h.get_by_label("Azure location").type_text("westeurope");
+    h.get_by_label("CanNotDelete lock").click();
+    h.run();
+
+    // The literal secret blocks the export, and says where it is.
+    h.get_by_label_contains("secret(s) written in clear");
+    h.get_by_label_contains("Get_status: client secret is a literal value");
+    h.get_by_label("Export").click();
+    h.run();
+    assert!(
+        !template.exists(),
+        "nothing is written while a secret is in clear"
+    );
+
+    // One click moves it to a secure parameter (one undoable edit).
+    h.get_by_label_contains("Fix: ").click();
+    h.run();
+    let root = h.state().session.doc().root.clone();
+    let secret = root["actions"]["Get_status"]["inputs"]["authentication"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("@parameters('"), "{secret}");
+    h.get_by_label_contains("No secret in clear");
+    h.get_by_label("Export").click();
+    h.run();
+    h.get_by_label_contains("Wrote");
+
+    let t: Value = serde_json::from_slice(&std::fs::read(&template).unwrap()).unwrap();
+    let wf = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Logic/workflows")
+        .expect("the workflow resource");
+    assert_eq!(wf["apiVersion"], "2019-05-01");
+    assert!(t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["type"] == "Microsoft.Authorization/locks"));
+    let secure: Vec<&String> = t["parameters"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, p)| p["type"] == "securestring")
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!secure.is_empty(), "{}", t["parameters"]);
+    let mut written = Vec::new();
+    files_under(&out, &mut written);
+    assert!(
+        written.len() >= 2,
+        "template and parameters file: {written:?}"
+    );
+    for f in &written {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(CANARY),
+            "{} holds the secret",
+            f.display()
+        );
+    }
+    // Undo brings the literal back into the document (not into any file).
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(
+        h.state().session.doc().root["actions"]["Get_status"]["inputs"]["authentication"]["secret"],
+        json!(CANARY)
+    );
+}
+
+#[test]
+fn saving_a_secret_in_clear_is_held_until_it_is_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = leaky_fixture(&dir);
+    let before = std::fs::read(&path).unwrap();
+    let mut h = app(path.clone());
+    // An edit, then Ctrl+S: the save is held back.
+    h.state_mut()
+        .session
+        .set_field(
+            "/actions/Get_status/inputs/uri",
+            json!("https://sampleapp2.msappproxy.net/api/1/status"),
+        )
+        .unwrap();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    assert!(h.state().session.editor.is_dirty());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is unchanged"
+    );
+    h.get_by_label_contains("was not saved");
+    h.get_by_label("Move all to secure parameters").click();
+    h.run();
+    assert!(
+        !h.state().session.editor.is_dirty(),
+        "saved once fixed: {}",
+        h.state().session.status
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains(CANARY));
+    assert!(text.contains("sampleapp2"));
+    let doc = lapis::workflow::Document::load(&path).unwrap();
+    assert!(lapis::export::scan_document(&doc).is_empty());
+}

@@ -9,6 +9,7 @@
 //! - [`files`]: recovery copies and recent files.
 
 pub mod canvas;
+pub mod export_dialog;
 pub mod expr_field;
 pub mod files;
 pub mod inspector;
@@ -151,6 +152,11 @@ pub struct LapisApp {
     pub panels: panels::PanelState,
     /// State of the inspector (buffers of fields being typed).
     pub inspector: inspector::InspectorState,
+    /// The Export dialog, while open.
+    pub export: Option<export_dialog::ExportDialog>,
+    /// A save held back by secrets written in clear: the path, and what
+    /// was found.
+    pub blocked_save: Option<(PathBuf, Vec<crate::export::Finding>)>,
     /// The untitled document's display name (the sample's, at start).
     untitled_name: String,
     native_dialogs: bool,
@@ -197,6 +203,8 @@ impl LapisApp {
             dialog: None,
             panels: panels::PanelState::default(),
             inspector: inspector::InspectorState::default(),
+            export: None,
+            blocked_save: None,
             untitled_name: untitled,
             native_dialogs: options.native_dialogs,
             dialog_rx: None,
@@ -302,6 +310,54 @@ impl LapisApp {
         }
     }
 
+    /// Opens the Export dialog.
+    pub fn open_export(&mut self) {
+        if self.export.is_none() {
+            self.export = Some(export_dialog::ExportDialog::new(&self.session));
+        }
+    }
+
+    /// The window that holds back a save with secrets in clear.
+    fn blocked_save_window(&mut self, ctx: &egui::Context) {
+        let Some((path, findings)) = self.blocked_save.clone() else {
+            return;
+        };
+        let mut keep = true;
+        let mut retry = false;
+        egui::Window::new("Secrets in clear")
+            .collapsible(false)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                ui.label(format!(
+                    "{} was not saved. Move each secret to a secure parameter, then save.",
+                    path.display()
+                ));
+                let fix = export_dialog::findings_list(ui, &findings, &self.theme);
+                if !fix.is_empty() {
+                    match export_dialog::apply_fixes(&mut self.session, &fix) {
+                        Ok(_) => retry = true,
+                        Err(e) => self.session.status = format!("Could not fix: {e}"),
+                    }
+                }
+                if ui.button("Cancel").accessible_name("Cancel save").clicked() {
+                    keep = false;
+                }
+            });
+        if retry {
+            let left = crate::export::scan_document(self.session.doc());
+            if left.is_empty() {
+                self.blocked_save = None;
+                self.save_to(&path);
+                return;
+            }
+            self.blocked_save = Some((path, left));
+            return;
+        }
+        if !keep {
+            self.blocked_save = None;
+        }
+    }
+
     /// Saves to the document's path, or asks for one. Returns whether the
     /// document is saved.
     pub fn save(&mut self) -> bool {
@@ -316,6 +372,15 @@ impl LapisApp {
 
     /// Saves under a path (atomically) and makes it the document's path.
     pub fn save_to(&mut self, path: &Path) -> bool {
+        // A secret written in clear never reaches a file: the save waits
+        // until it is moved to a secure parameter.
+        let findings = crate::export::scan_document(self.session.doc());
+        if !findings.is_empty() {
+            self.session.status =
+                format!("Not saved: {} secret(s) written in clear", findings.len());
+            self.blocked_save = Some((path.to_path_buf(), findings));
+            return false;
+        }
         let mut doc = self.session.doc().clone();
         doc.path = Some(path.to_path_buf());
         match doc.save_to(path) {
@@ -603,6 +668,9 @@ impl LapisApp {
         if sc(cmd, Key::O) {
             self.open(None);
         }
+        if sc(cmd, Key::E) {
+            self.open_export();
+        }
         if sc(cmd, Key::N) {
             self.new_document();
         }
@@ -716,6 +784,9 @@ impl LapisApp {
                 }
                 if ui.button("Save as…     Ctrl+Shift+S").clicked() {
                     self.ask_path(PathPurpose::SaveAs);
+                }
+                if ui.button("Export…          Ctrl+E").clicked() {
+                    self.open_export();
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -1169,6 +1240,12 @@ impl LapisApp {
             }
         }
         self.dialogs(ui);
+        self.blocked_save_window(&ctx);
+        if let Some(mut d) = self.export.take() {
+            if export_dialog::show(&ctx, &mut d, &mut self.session, &self.theme) {
+                self.export = Some(d);
+            }
+        }
 
         let title = self.window_title();
         if title != self.title {

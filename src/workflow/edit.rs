@@ -2533,3 +2533,38 @@ pub fn new_action(type_name: &str) -> Value {
         _ => json!({"type": t, "inputs": {}, "runAfter": {}}),
     }
 }
+
+/// The edits that turn `old` into `new` below `pointer`: a `Set` for each
+/// value that differs (descending into objects present in both), a
+/// `Remove` for each key that went away. Arrays that differ are set whole.
+/// Applied as one [`Edit::Batch`], a change computed on a copy of the
+/// document becomes one undoable step.
+pub fn diff(old: &Value, new: &Value, pointer: &str, out: &mut Vec<Edit>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                let p = format!("{pointer}/{}", super::text::escape_pointer(k));
+                match a.get(k) {
+                    Some(w) if w == v => {}
+                    Some(w) => diff(w, v, &p, out),
+                    None => out.push(Edit::Set {
+                        pointer: p,
+                        value: v.clone(),
+                    }),
+                }
+            }
+            for k in a.keys() {
+                if !b.contains_key(k) {
+                    out.push(Edit::Remove {
+                        pointer: format!("{pointer}/{}", super::text::escape_pointer(k)),
+                    });
+                }
+            }
+        }
+        (a, b) if a == b => {}
+        _ => out.push(Edit::Set {
+            pointer: pointer.to_owned(),
+            value: new.clone(),
+        }),
+    }
+}
