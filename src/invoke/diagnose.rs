@@ -343,18 +343,49 @@ fn network(kind: &str, what: &str, detail: &str, timeout: std::time::Duration) -
             diag("connect", format!("No connection could be made to {what}."), Some(hint))
         }
         "tls" => {
-            let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("unknown ca") {
-                "The server's certificate is signed by a CA this machine does not trust (a corporate or private CA): add it with --ca FILE or SSL_CERT_FILE."
-            } else if lower.contains("notvalidforname") || lower.contains("not valid for name") || lower.contains("name mismatch") || lower.contains("does not match") {
-                "The certificate does not cover this host name: call the host name the certificate was issued for (for App Proxy, the external URL), or fix the certificate's subject alternative names."
+            // The client-certificate cases first: their alerts name
+            // certificate problems too ("certificate_expired", …).
+            let (reason, hint) = if lower.contains("none was sent")
+                || lower.contains("certificate required")
+                || lower.contains("certificaterequired")
+            {
+                (
+                    Some("the server asked for a client certificate and none was sent"),
+                    "The server wants mutual TLS: use ClientCertificate authentication with a .pfx the server trusts.",
+                )
+            } else if lower.contains("refused the client certificate") {
+                (
+                    Some("the server refused the client certificate"),
+                    "The server does not accept this client certificate: check that it is issued by a CA the server trusts, is valid today, and is the one the server expects.",
+                )
+            } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("unknown ca") || lower.contains("not trusted") {
+                (
+                    Some("the server's certificate is not trusted by this machine"),
+                    "The server's certificate is signed by a CA this machine does not trust (a corporate or private CA): add it with --ca FILE or SSL_CERT_FILE.",
+                )
+            } else if lower.contains("notvalidforname") || lower.contains("not valid for name") || lower.contains("not valid for the name") || lower.contains("name mismatch") || lower.contains("does not match") {
+                (
+                    Some("the server's certificate is not valid for this host name"),
+                    "The certificate does not cover this host name: call the host name the certificate was issued for (for App Proxy, the external URL), or fix the certificate's subject alternative names.",
+                )
             } else if lower.contains("expired") {
-                "The server's certificate has expired (or this machine's clock is wrong): renew it or check the clock."
-            } else if lower.contains("certificate required") || lower.contains("certificaterequired") || lower.contains("handshake failure") {
-                "The server may want a client certificate (ClientCertificate authentication) or a protocol this client does not offer."
+                (
+                    Some("the server's certificate has expired"),
+                    "The server's certificate has expired (or this machine's clock is wrong): renew it or check the clock.",
+                )
+            } else if lower.contains("handshake failure") || lower.contains("handshake_failure") {
+                (
+                    None,
+                    "The server may want a client certificate (ClientCertificate authentication) or a protocol this client does not offer.",
+                )
             } else {
-                "Check the server's certificate chain and TLS settings (TLS 1.2 or 1.3)."
+                (None, "Check the server's certificate chain and TLS settings (TLS 1.2 or 1.3).")
             };
-            diag("tls", format!("The TLS handshake with {what} failed."), Some(hint))
+            let message = match reason {
+                Some(r) => format!("The TLS handshake with {what} failed: {r}."),
+                None => format!("The TLS handshake with {what} failed."),
+            };
+            diag("tls", message, Some(hint))
         }
         "timeout" => diag(
             "timeout",
