@@ -1397,3 +1397,37 @@ async fn mtls_listener_without_a_client_certificate() {
     );
     assert!(d.hint.as_deref().unwrap().contains("ClientCertificate"), "{d:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_redirect_is_not_followed() {
+    let sb = start().await;
+    let st = store(&sb);
+    let opts = CallOptions {
+        follow_redirects: true,
+        ..options(&sb)
+    };
+    // Following the sign-in redirect would end on the sign-in page (HTML,
+    // 200), which is no success: the redirect stays the answer.
+    let o = run(&sb.sample_workflow(), "Proxy_without_token", &st, &[], &opts).await;
+    assert_eq!(status(&o), 302);
+    assert_eq!(diagnosis(&o).kind, "proxy_no_token");
+    assert!(
+        o.notes
+            .iter()
+            .any(|n| n.kind == "redirects" && n.message.contains("sign-in")),
+        "{:?}",
+        o.notes
+    );
+
+    // The same for a rejected token.
+    let wf = workflow(
+        &sb,
+        &[(
+            "Call",
+            status_via_front(&sb, "/api/status", aad(json!({ "audience": sandbox::OTHER_API_ID_URI }))),
+        )],
+        &[],
+    );
+    let o = run(&wf, "Call", &st, &[], &opts).await;
+    assert_rejected(&o, "audience");
+}

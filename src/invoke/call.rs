@@ -263,7 +263,20 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     timings.tls = ex.timings.tls;
                     timings.first_byte = ex.timings.first_byte;
                     let r = ex.response;
-                    if options.follow_redirects {
+                    // A redirect to the Entra sign-in page is the answer
+                    // even when redirects are followed: the page itself
+                    // (HTML, 200) would read as a success.
+                    let sign_in = r
+                        .header("Location")
+                        .and_then(|l| diagnose::login_redirect(l, Some(&req.url)))
+                        .is_some();
+                    if options.follow_redirects && sign_in {
+                        notes.push(note(
+                            "redirects",
+                            "Not followed: the redirect leads to the Entra sign-in page, which a workflow cannot use.".into(),
+                        ));
+                    }
+                    if options.follow_redirects && !sign_in {
                         if let Some(next) = redirect(&req, &r) {
                             if hops.len() >= MAX_REDIRECTS {
                                 notes.push(note(
