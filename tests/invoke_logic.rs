@@ -202,7 +202,9 @@ fn missing_secret_unknown_param_and_type_errors() {
     let r = parameter_values(d.definition(0), None, &[], &empty).unwrap();
     assert!(!r.values.contains_key("apiKey"));
     // ...and is asked for when the action uses it.
-    let d2 = doc(json!({"uri": "https://example.org", "headers": {"x-api-key": "@parameters('apiKey')"}}));
+    let d2 = doc(
+        json!({"uri": "https://example.org", "headers": {"x-api-key": "@parameters('apiKey')"}}),
+    );
     let r2 = parameter_values(d2.definition(0), None, &[], &empty).unwrap();
     let e = prepare(&d2, 0, "Call_API", &r2, &empty).unwrap_err();
     assert_eq!(

@@ -98,8 +98,7 @@ fn prep(wf: &Value, action: &str, st: &SecretStore, params: &[(&str, &str)]) -> 
     let doc = Document::from_value(wf.clone()).expect("the workflow loads");
     let resolved = parameter_values(doc.definition(0), None, &overrides(params), st)
         .expect("the parameters resolve");
-    prepare(&doc, 0, action, &resolved, st)
-        .unwrap_or_else(|e| panic!("{action} prepares: {e}"))
+    prepare(&doc, 0, action, &resolved, st).unwrap_or_else(|e| panic!("{action} prepares: {e}"))
 }
 
 fn options(sb: &Sandbox) -> CallOptions {
@@ -162,9 +161,12 @@ fn assert_success(o: &Outcome) {
 }
 
 fn diagnosis(o: &Outcome) -> &Diagnosis {
-    o.diagnosis
-        .as_ref()
-        .unwrap_or_else(|| panic!("a diagnosis; status {:?}", o.response.as_ref().map(|r| r.status)))
+    o.diagnosis.as_ref().unwrap_or_else(|| {
+        panic!(
+            "a diagnosis; status {:?}",
+            o.response.as_ref().map(|r| r.status)
+        )
+    })
 }
 
 /// Timings of a call that reached the server over plain HTTP.
@@ -180,7 +182,10 @@ fn assert_network_timings(o: &Outcome) {
 fn assert_no_secret(o: &Outcome, values: &[&str]) {
     let text = serde_json::to_string(&lapis::invoke::report::json(o)).unwrap();
     for v in values {
-        assert!(!text.contains(v), "a secret leaked into the outcome: {text}");
+        assert!(
+            !text.contains(v),
+            "a secret leaked into the outcome: {text}"
+        );
     }
 }
 
@@ -269,7 +274,11 @@ fn assert_echo(o: &Outcome, via_proxy: bool) {
 async fn aad_secret_v1_through_the_http_front() {
     let sb = start().await;
     let st = store(&sb);
-    let wf = workflow(&sb, &[("Echo", echo_inputs(&sb.proxy_url, aad(json!({}))))], &[]);
+    let wf = workflow(
+        &sb,
+        &[("Echo", echo_inputs(&sb.proxy_url, aad(json!({}))))],
+        &[],
+    );
     let o = run(&wf, "Echo", &st, &[], &options(&sb)).await;
     assert_success(&o);
     assert_echo(&o, true);
@@ -277,7 +286,11 @@ async fn aad_secret_v1_through_the_http_front() {
     assert!(!t.cached);
     assert_eq!(t.endpoint, sb.token_url_v1());
     assert!(t.expires_at.is_some());
-    assert!(o.timings.token.is_some_and(|ms| ms > 0.0), "{:?}", o.timings);
+    assert!(
+        o.timings.token.is_some_and(|ms| ms > 0.0),
+        "{:?}",
+        o.timings
+    );
     assert_network_timings(&o);
     assert_eq!(o.timings.tls, None, "plain http has no TLS phase");
     assert_eq!(o.timings.dns, None, "a literal IP has no DNS phase");
@@ -302,9 +315,16 @@ async fn aad_secret_v2_through_the_https_front() {
     assert_success(&o);
     assert_echo(&o, true);
     let e = body_json(&o);
-    assert_eq!(echoed_header(&e, "x-forwarded-proto").as_deref(), Some("https"));
+    assert_eq!(
+        echoed_header(&e, "x-forwarded-proto").as_deref(),
+        Some("https")
+    );
     assert_eq!(o.token.as_ref().unwrap().endpoint, sb.token_url_v2());
-    assert!(o.timings.tls.is_some(), "https has a TLS phase: {:?}", o.timings);
+    assert!(
+        o.timings.tls.is_some(),
+        "https has a TLS phase: {:?}",
+        o.timings
+    );
     assert_network_timings(&o);
     assert_eq!(sb.stats.snapshot().tokens_issued, 1);
 }
@@ -315,6 +335,22 @@ async fn aad_certificate_through_the_front() {
     let st = store(&sb);
     // The sample's own action: POST /api/echo, queries, JSON body with an
     // expression, the pfx and its password from secure parameters.
+    for endpoint in [TokenEndpoint::V2, TokenEndpoint::V1] {
+        let opts = CallOptions {
+            token_endpoint: endpoint,
+            ..options(&sb)
+        };
+        let o = run(
+            &sb.sample_workflow(),
+            "Echo_with_certificate",
+            &st,
+            &[],
+            &opts,
+        )
+        .await;
+        assert_success(&o);
+    }
+    assert_eq!(sb.stats.snapshot().tokens_issued, 2);
     let o = run(
         &sb.sample_workflow(),
         "Echo_with_certificate",
@@ -335,7 +371,7 @@ async fn aad_certificate_through_the_front() {
     assert_eq!(echoed_header(&e, "Authorization"), None);
     assert!(echoed_header(&e, "x-ms-proxy").is_some());
     let s = sb.stats.snapshot();
-    assert_eq!((s.tokens_issued, s.token_errors), (1, 0));
+    assert_eq!((s.tokens_issued, s.token_errors), (3, 0));
     assert_network_timings(&o);
     assert_no_secret(&o, &[&pfx_b64(&sb), &sb.client_pfx_password]);
 }
@@ -361,11 +397,17 @@ async fn basic_on_the_direct_api() {
     let d = diagnosis(&o);
     assert_eq!(d.kind, "http_status");
     assert!(
-        d.evidence.iter().any(|e| e.starts_with("WWW-Authenticate: Basic")),
+        d.evidence
+            .iter()
+            .any(|e| e.starts_with("WWW-Authenticate: Basic")),
         "{d:?}"
     );
     assert_no_secret(&o, &["not-the-password"]);
-    assert_eq!(sb.stats.snapshot().proxy_requests, 0, "direct, not via the front");
+    assert_eq!(
+        sb.stats.snapshot().proxy_requests,
+        0,
+        "direct, not via the front"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -435,7 +477,11 @@ async fn managed_identity_needs_a_user_token() {
     // Outside Azure and without a token: nothing is sent.
     let o = run(&wf, "Msi", &st, &[], &options(&sb)).await;
     assert!(o.response.is_none());
-    assert!(matches!(o.failure, Some(Failure::Input(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Input(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "managed_identity");
     assert!(d.message.contains("only inside Azure"), "{}", d.message);
@@ -484,11 +530,46 @@ async fn no_authentication_on_the_direct_api() {
         .all(|(k, _)| !k.eq_ignore_ascii_case("Authorization")));
 
     // The same echo, direct and without authentication, shows the request.
-    let wf = workflow(&sb, &[("Echo", echo_inputs(&sb.api_url, json!({ "type": "None" })))], &[]);
+    let wf = workflow(
+        &sb,
+        &[("Echo", echo_inputs(&sb.api_url, json!({ "type": "None" })))],
+        &[],
+    );
     let o = run(&wf, "Echo", &st, &[], &options(&sb)).await;
     assert_success(&o);
     assert_echo(&o, false);
     assert_network_timings(&o);
+    let e = body_json(&o);
+    assert!(
+        echoed_header(&e, "User-Agent").is_some_and(|u| u.starts_with("lapis/")),
+        "{e}"
+    );
+
+    // A text body gets a text content type; queries join the URI's own.
+    let wf = workflow(
+        &sb,
+        &[(
+            "Text",
+            json!({
+                "method": "PUT",
+                "uri": format!("{}/api/echo?existing=1", sb.api_url),
+                "queries": { "added": "two words" },
+                "body": "plain text, é",
+            }),
+        )],
+        &[],
+    );
+    let o = run(&wf, "Text", &st, &[], &options(&sb)).await;
+    assert_success(&o);
+    let e = body_json(&o);
+    assert_eq!(e["method"], "PUT");
+    assert_eq!(e["query"]["raw"], "existing=1&added=two%20words");
+    assert_eq!(e["body"], "plain text, é");
+    assert_eq!(e["body_length"], "plain text, é".len());
+    assert_eq!(
+        echoed_header(&e, "Content-Type").as_deref(),
+        Some("text/plain; charset=utf-8")
+    );
 }
 
 // ---------------------------------------------------------------- Entra errors
@@ -504,7 +585,10 @@ async fn entra_case(
 ) -> Outcome {
     let wf = workflow(
         sb,
-        &[("Call", json!({ "method": "GET", "uri": format!("{}/api/status", sb.proxy_url), "authentication": aad(changes) }))],
+        &[(
+            "Call",
+            json!({ "method": "GET", "uri": format!("{}/api/status", sb.proxy_url), "authentication": aad(changes) }),
+        )],
         &[],
     );
     let p = prep(&wf, "Call", st, &[]);
@@ -518,19 +602,29 @@ async fn entra_prepared(sb: &Sandbox, p: &Prepared, endpoint: TokenEndpoint, cod
     };
     let o = call(p, &opts, &TokenCache::new()).await;
     assert!(o.response.is_none(), "no call is made without a token");
-    assert!(matches!(o.failure, Some(Failure::Token(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Token(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "entra_error", "{d:?}");
     let a = d.aadsts.as_ref().expect("the Entra error is decoded");
     assert_eq!(a.code, code, "{d:?}");
     assert!(!a.meaning.is_empty());
-    assert!(d.message.contains(&format!("AADSTS{code}")), "{}", d.message);
+    assert!(
+        d.message.contains(&format!("AADSTS{code}")),
+        "{}",
+        d.message
+    );
     assert!(d.hint.as_deref().is_some_and(|h| !h.is_empty()), "{d:?}");
     let trace = a.trace_id.as_deref().expect("trace id");
     let corr = a.correlation_id.as_deref().expect("correlation id");
     assert!(a.timestamp.is_some());
     assert!(
-        d.evidence.iter().any(|e| e == &format!("trace id: {trace}")),
+        d.evidence
+            .iter()
+            .any(|e| e == &format!("trace id: {trace}")),
         "{:?}",
         d.evidence
     );
@@ -542,7 +636,9 @@ async fn entra_prepared(sb: &Sandbox, p: &Prepared, endpoint: TokenEndpoint, cod
         d.evidence
     );
     assert!(
-        d.evidence.iter().any(|e| e.starts_with("token endpoint: http://")),
+        d.evidence
+            .iter()
+            .any(|e| e.starts_with("token endpoint: http://")),
         "{:?}",
         d.evidence
     );
@@ -603,7 +699,10 @@ async fn entra_7000218_no_credential() {
     // way (the designer, a changed parameter) can still carry one.
     let wf = workflow(
         &sb,
-        &[("Call", json!({ "method": "GET", "uri": format!("{}/api/status", sb.proxy_url), "authentication": aad(json!({})) }))],
+        &[(
+            "Call",
+            json!({ "method": "GET", "uri": format!("{}/api/status", sb.proxy_url), "authentication": aad(json!({})) }),
+        )],
         &[],
     );
     let mut p = prep(&wf, "Call", &st, &[]);
@@ -634,7 +733,11 @@ async fn entra_700027_certificate_not_registered() {
     )
     .await;
     assert!(
-        diagnosis(&o).hint.as_deref().unwrap().contains("registered"),
+        diagnosis(&o)
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("registered"),
         "{:?}",
         diagnosis(&o).hint
     );
@@ -653,7 +756,11 @@ async fn entra_500011_unknown_audience() {
         500011,
     )
     .await;
-    assert!(diagnosis(&o).hint.as_deref().unwrap().contains("external URL"));
+    assert!(diagnosis(&o)
+        .hint
+        .as_deref()
+        .unwrap()
+        .contains("external URL"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -726,6 +833,8 @@ fn status_via_front(sb: &Sandbox, path: &str, auth: Value) -> Value {
 
 fn assert_rejected(o: &Outcome, reason: &str) {
     assert_eq!(status(o), 302);
+    let report = lapis::invoke::report::json(o).to_string();
+    assert!(!report.contains("eyJ"), "no token in the report: {report}");
     let r = o.response.as_ref().unwrap();
     assert_eq!(r.header("x-sandbox-reject"), Some(reason));
     let d = diagnosis(o);
@@ -736,10 +845,13 @@ fn assert_rejected(o: &Outcome, reason: &str) {
         d.message
     );
     let hint = d.hint.as_deref().unwrap_or("");
-    for word in ["audience", "user_impersonation", "admin consent"] {
+    for word in ["audience", "user_impersonation", "admin consent", "tenant"] {
         assert!(hint.contains(word), "the hint names {word}: {hint}");
     }
-    assert!(d.evidence.iter().any(|e| e.starts_with("Location: ")), "{d:?}");
+    assert!(
+        d.evidence.iter().any(|e| e.starts_with("Location: ")),
+        "{d:?}"
+    );
     assert!(
         d.evidence
             .iter()
@@ -756,21 +868,43 @@ async fn proxy_rejects_a_token_for_another_audience() {
         &sb,
         &[(
             "Call",
-            status_via_front(&sb, "/api/status", aad(json!({ "audience": sandbox::OTHER_API_ID_URI }))),
+            status_via_front(
+                &sb,
+                "/api/status",
+                aad(json!({ "audience": sandbox::OTHER_API_ID_URI })),
+            ),
         )],
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
     assert_rejected(&o, "audience");
+    let ev = &diagnosis(&o).evidence;
+    assert!(
+        ev.contains(&format!(
+            "token audience (aud): {}",
+            sandbox::OTHER_API_ID_URI
+        )),
+        "the token's claims are evidence: {ev:?}"
+    );
+    assert!(
+        ev.contains(&format!("token client id: {}", sandbox::DEMO_CLIENT_ID)),
+        "{ev:?}"
+    );
     let s = sb.stats.snapshot();
-    assert_eq!((s.tokens_issued, s.proxy_rejected, s.api_requests), (1, 1, 0));
+    assert_eq!(
+        (s.tokens_issued, s.proxy_rejected, s.api_requests),
+        (1, 1, 0)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn proxy_rejects_a_client_without_consent() {
     let sb = start().await;
     let st = store(&sb);
-    st.set("otherSecret", Secret::new(sandbox::NO_CONSENT_CLIENT_SECRET));
+    st.set(
+        "otherSecret",
+        Secret::new(sandbox::NO_CONSENT_CLIENT_SECRET),
+    );
     let wf = workflow(
         &sb,
         &[(
@@ -778,13 +912,24 @@ async fn proxy_rejects_a_client_without_consent() {
             status_via_front(
                 &sb,
                 "/api/status",
-                aad(json!({ "clientId": sandbox::NO_CONSENT_CLIENT_ID, "secret": "@parameters('otherSecret')" })),
+                aad(
+                    json!({ "clientId": sandbox::NO_CONSENT_CLIENT_ID, "secret": "@parameters('otherSecret')" }),
+                ),
             ),
         )],
         &[("otherSecret", json!({ "type": "SecureString" }))],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
     assert_rejected(&o, "roles");
+    let ev = &diagnosis(&o).evidence;
+    assert!(
+        ev.iter().any(|e| e.starts_with("token roles: none")),
+        "{ev:?}"
+    );
+    assert!(
+        ev.contains(&format!("token audience (aud): {}", sb.proxy_url)),
+        "{ev:?}"
+    );
     assert_no_secret(&o, &[sandbox::NO_CONSENT_CLIENT_SECRET]);
 }
 
@@ -815,7 +960,10 @@ async fn bad_gateway_page() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", status_via_front(&sb, "/_fault/bad-gateway", aad(json!({}))))],
+        &[(
+            "Call",
+            status_via_front(&sb, "/_fault/bad-gateway", aad(json!({}))),
+        )],
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
@@ -825,9 +973,9 @@ async fn bad_gateway_page() {
     assert!(d.message.contains("Bad Gateway"));
     assert!(d.hint.as_deref().unwrap().contains("internal URL"));
     assert!(
-        d.evidence
-            .iter()
-            .any(|e| e.to_ascii_lowercase().starts_with("x-ms-proxy-transaction-id: ")),
+        d.evidence.iter().any(|e| e
+            .to_ascii_lowercase()
+            .starts_with("x-ms-proxy-transaction-id: ")),
         "App Proxy's ids are evidence: {:?}",
         d.evidence
     );
@@ -839,7 +987,10 @@ async fn gateway_timeout_page_that_comes_fast() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", status_via_front(&sb, "/_fault/gateway-timeout", aad(json!({}))))],
+        &[(
+            "Call",
+            status_via_front(&sb, "/_fault/gateway-timeout", aad(json!({}))),
+        )],
         &[],
     );
     let t0 = Instant::now();
@@ -859,7 +1010,10 @@ async fn backend_slower_than_the_proxy_timeout() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", status_via_front(&sb, "/api/slow?ms=2000", aad(json!({}))))],
+        &[(
+            "Call",
+            status_via_front(&sb, "/api/slow?ms=2000", aad(json!({}))),
+        )],
         &[],
     );
     let opts = CallOptions {
@@ -868,13 +1022,20 @@ async fn backend_slower_than_the_proxy_timeout() {
     };
     let t0 = Instant::now();
     let o = run(&wf, "Call", &st, &[], &opts).await;
-    assert!(t0.elapsed() < Duration::from_millis(1900), "the proxy gave up first");
+    assert!(
+        t0.elapsed() < Duration::from_millis(1900),
+        "the proxy gave up first"
+    );
     assert_eq!(status(&o), 504);
     let d = diagnosis(&o);
     assert_eq!(d.kind, "backend_timeout", "{d:?}");
     assert!(d.message.contains("0.3 s"), "{}", d.message);
     assert!(d.hint.as_deref().unwrap().contains("202"), "{d:?}");
-    assert!(o.timings.first_byte.is_some_and(|ms| ms >= 250.0), "{:?}", o.timings);
+    assert!(
+        o.timings.first_byte.is_some_and(|ms| ms >= 250.0),
+        "{:?}",
+        o.timings
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -938,7 +1099,10 @@ async fn tls_failure_without_the_sandbox_ca() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", plain_get(&format!("{}/api/status", sb.proxy_tls_url)))],
+        &[(
+            "Call",
+            plain_get(&format!("{}/api/status", sb.proxy_tls_url)),
+        )],
         &[],
     );
     let opts = CallOptions {
@@ -947,7 +1111,11 @@ async fn tls_failure_without_the_sandbox_ca() {
     };
     let o = run(&wf, "Call", &st, &[], &opts).await;
     assert!(o.response.is_none());
-    assert!(matches!(o.failure, Some(Failure::Tls(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Tls(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "tls", "{d:?}");
     assert!(
@@ -955,7 +1123,10 @@ async fn tls_failure_without_the_sandbox_ca() {
         "the message says why in words: {}",
         d.message
     );
-    assert!(d.hint.as_deref().unwrap().contains("does not trust"), "{d:?}");
+    assert!(
+        d.hint.as_deref().unwrap().contains("does not trust"),
+        "{d:?}"
+    );
     assert!(o.timings.connect.is_some(), "{:?}", o.timings);
 }
 
@@ -965,14 +1136,25 @@ async fn dns_failure() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", plain_get("https://lapis-no-such-host.invalid/api/status"))],
+        &[(
+            "Call",
+            plain_get("https://lapis-no-such-host.invalid/api/status"),
+        )],
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
-    assert!(matches!(o.failure, Some(Failure::Dns(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Dns(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "dns", "{d:?}");
-    assert!(d.message.contains("lapis-no-such-host.invalid"), "{}", d.message);
+    assert!(
+        d.message.contains("lapis-no-such-host.invalid"),
+        "{}",
+        d.message
+    );
     assert!(d.message.contains("did not resolve"), "{}", d.message);
 }
 
@@ -986,15 +1168,29 @@ async fn connection_refused() {
     };
     let wf = workflow(
         &sb,
-        &[("Call", plain_get(&format!("http://127.0.0.1:{port}/api/status")))],
+        &[(
+            "Call",
+            plain_get(&format!("http://127.0.0.1:{port}/api/status")),
+        )],
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
-    assert!(matches!(o.failure, Some(Failure::Connect(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Connect(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "connect", "{d:?}");
-    assert!(d.message.contains(&format!("127.0.0.1:{port}")), "{}", d.message);
-    assert!(d.hint.as_deref().unwrap().contains("Nothing listens"), "{d:?}");
+    assert!(
+        d.message.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.hint.as_deref().unwrap().contains("Nothing listens"),
+        "{d:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1003,7 +1199,10 @@ async fn client_timeout() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", plain_get(&format!("{}/api/slow?ms=3000", sb.api_url)))],
+        &[(
+            "Call",
+            plain_get(&format!("{}/api/slow?ms=3000", sb.api_url)),
+        )],
         &[],
     );
     let opts = CallOptions {
@@ -1013,7 +1212,11 @@ async fn client_timeout() {
     let t0 = Instant::now();
     let o = run(&wf, "Call", &st, &[], &opts).await;
     assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
-    assert!(matches!(o.failure, Some(Failure::Timeout(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Timeout(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "timeout", "{d:?}");
     assert!(d.message.contains("0.3 s"), "{}", d.message);
@@ -1026,12 +1229,18 @@ async fn redirects_are_the_answer_unless_followed() {
     let st = store(&sb);
     let wf = workflow(
         &sb,
-        &[("Call", plain_get(&format!("{}/api/redirect?to=/api/status", sb.api_url)))],
+        &[(
+            "Call",
+            plain_get(&format!("{}/api/redirect?to=/api/status", sb.api_url)),
+        )],
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
     assert_eq!(status(&o), 302);
-    assert_eq!(o.response.as_ref().unwrap().header("location"), Some("/api/status"));
+    assert_eq!(
+        o.response.as_ref().unwrap().header("location"),
+        Some("/api/status")
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "http_status", "{d:?}");
     assert!(d.hint.as_deref().unwrap().contains("not followed"), "{d:?}");
@@ -1060,7 +1269,10 @@ async fn redirects_are_the_answer_unless_followed() {
 async fn token_cache_saves_token_requests() {
     let sb = start().await;
     let st = store(&sb);
-    st.set("otherSecret", Secret::new(sandbox::NO_CONSENT_CLIENT_SECRET));
+    st.set(
+        "otherSecret",
+        Secret::new(sandbox::NO_CONSENT_CLIENT_SECRET),
+    );
     let wf = workflow(
         &sb,
         &[(
@@ -1068,7 +1280,9 @@ async fn token_cache_saves_token_requests() {
             status_via_front(
                 &sb,
                 "/api/status",
-                aad(json!({ "clientId": sandbox::NO_CONSENT_CLIENT_ID, "secret": "@parameters('otherSecret')" })),
+                aad(
+                    json!({ "clientId": sandbox::NO_CONSENT_CLIENT_ID, "secret": "@parameters('otherSecret')" }),
+                ),
             ),
         )],
         &[("otherSecret", json!({ "type": "SecureString" }))],
@@ -1088,7 +1302,11 @@ async fn token_cache_saves_token_requests() {
     assert!(t.cached, "the second call uses the cached token");
     assert_eq!(second.timings.token, Some(0.0));
     assert_eq!(t.expires_at, first.token.as_ref().unwrap().expires_at);
-    assert_eq!(sb.stats.snapshot().token_requests, 1, "no second token request");
+    assert_eq!(
+        sb.stats.snapshot().token_requests,
+        1,
+        "no second token request"
+    );
     assert_eq!(sb.stats.snapshot().proxy_forwarded, 2);
 
     // Another client: a new request.
@@ -1116,7 +1334,12 @@ async fn token_cache_saves_token_requests() {
     assert_eq!(sb.stats.snapshot().token_requests, 4);
 
     // And all of them again: all cached.
-    for (p, o) in [(&get_status, &opts), (&other, &opts), (&other_aud, &opts), (&get_status, &v2)] {
+    for (p, o) in [
+        (&get_status, &opts),
+        (&other, &opts),
+        (&other_aud, &opts),
+        (&get_status, &v2),
+    ] {
         let r = call(p, o, &cache).await;
         assert!(r.token.as_ref().unwrap().cached);
     }
@@ -1133,7 +1356,10 @@ async fn large_body_spills_to_a_file() {
     let n: u64 = 300_000;
     let wf = workflow(
         &sb,
-        &[("Large", plain_get(&format!("{}/api/large?bytes={n}", sb.api_url)))],
+        &[(
+            "Large",
+            plain_get(&format!("{}/api/large?bytes={n}", sb.api_url)),
+        )],
         &[],
     );
     let dir = tempfile::tempdir().unwrap();
@@ -1153,7 +1379,10 @@ async fn large_body_spills_to_a_file() {
     assert!(file.starts_with(dir.path()), "{}", file.display());
     let on_disk = std::fs::read(file).unwrap();
     assert_eq!(on_disk.len() as u64, n);
-    assert!(on_disk == expected, "the file holds exactly what the API sent");
+    assert!(
+        on_disk == expected,
+        "the file holds exactly what the API sent"
+    );
 
     // The JSON report names the file and the size.
     let j = lapis::invoke::report::json(&o);
@@ -1163,7 +1392,10 @@ async fn large_body_spills_to_a_file() {
     // Under the limit, nothing spills.
     let small = workflow(
         &sb,
-        &[("Small", plain_get(&format!("{}/api/large?bytes=1000", sb.api_url)))],
+        &[(
+            "Small",
+            plain_get(&format!("{}/api/large?bytes=1000", sb.api_url)),
+        )],
         &[],
     );
     let o = run(&small, "Small", &st, &[], &opts).await;
@@ -1182,8 +1414,12 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -1198,7 +1434,13 @@ async fn lapis(args: Vec<String>, env: Vec<(String, String)>) -> Run {
             .env_remove("HTTPS_PROXY")
             .env_remove("http_proxy")
             .env_remove("https_proxy");
-        for name in ["clientSecret", "clientPfx", "pfxPassword", "basicPassword", "privateToken"] {
+        for name in [
+            "clientSecret",
+            "clientPfx",
+            "pfxPassword",
+            "basicPassword",
+            "privateToken",
+        ] {
             cmd.env_remove(lapis::secrets::env_var_name(name));
         }
         for (k, v) in &env {
@@ -1286,14 +1528,21 @@ async fn lapis_call_through_the_binary() {
         ),
         vec![
             ("LAPIS_ITEST_PFX".into(), b64.clone()),
-            ("LAPIS_ITEST_PFX_PASSWORD".into(), sb.client_pfx_password.clone()),
+            (
+                "LAPIS_ITEST_PFX_PASSWORD".into(),
+                sb.client_pfx_password.clone(),
+            ),
         ],
     )
     .await;
     assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     let j = r.json();
     assert_eq!(j["status"], 200);
-    assert!(j["timings_ms"]["tls"].as_f64().is_some(), "{}", j["timings_ms"]);
+    assert!(
+        j["timings_ms"]["tls"].as_f64().is_some(),
+        "{}",
+        j["timings_ms"]
+    );
     assert!(!r.stdout.contains(b64.trim()) && !r.stdout.contains(&sb.client_pfx_password));
 
     // A failing call: exit 1, the diagnosis in the JSON.
@@ -1324,7 +1573,10 @@ async fn lapis_call_through_the_binary() {
 
     // The text report of a failing call also exits 1.
     let r = lapis(
-        args(&["--action", "Proxy_without_token", "--params", &params], &files.workflow),
+        args(
+            &["--action", "Proxy_without_token", "--params", &params],
+            &files.workflow,
+        ),
         vec![],
     )
     .await;
@@ -1335,13 +1587,20 @@ async fn lapis_call_through_the_binary() {
     let before = sb.stats.snapshot();
     // Usage errors: exit 2, nothing sent.
     let r = lapis(
-        args(&["--action", "No_such_action", "--params", &params], &files.workflow),
+        args(
+            &["--action", "No_such_action", "--params", &params],
+            &files.workflow,
+        ),
         vec![],
     )
     .await;
     assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     assert!(r.stderr.contains("No_such_action"), "{}", r.stderr);
-    assert!(r.stderr.contains("Get_status"), "the known actions are listed: {}", r.stderr);
+    assert!(
+        r.stderr.contains("Get_status"),
+        "the known actions are listed: {}",
+        r.stderr
+    );
 
     let r = lapis(
         args(
@@ -1368,7 +1627,10 @@ async fn lapis_call_through_the_binary() {
 
     // A secret without a value: exit 2 with where to give it.
     let r = lapis(
-        args(&["--action", "Get_status", "--params", &params], &files.workflow),
+        args(
+            &["--action", "Get_status", "--params", &params],
+            &files.workflow,
+        ),
         vec![],
     )
     .await;
@@ -1387,7 +1649,11 @@ async fn mtls_listener_without_a_client_certificate() {
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
-    assert!(matches!(o.failure, Some(Failure::Tls(_))), "{:?}", o.failure);
+    assert!(
+        matches!(o.failure, Some(Failure::Tls(_))),
+        "{:?}",
+        o.failure
+    );
     let d = diagnosis(&o);
     assert_eq!(d.kind, "tls", "{d:?}");
     assert!(
@@ -1395,7 +1661,10 @@ async fn mtls_listener_without_a_client_certificate() {
         "{}",
         d.message
     );
-    assert!(d.hint.as_deref().unwrap().contains("ClientCertificate"), "{d:?}");
+    assert!(
+        d.hint.as_deref().unwrap().contains("ClientCertificate"),
+        "{d:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1408,7 +1677,14 @@ async fn a_sign_in_redirect_is_not_followed() {
     };
     // Following the sign-in redirect would end on the sign-in page (HTML,
     // 200), which is no success: the redirect stays the answer.
-    let o = run(&sb.sample_workflow(), "Proxy_without_token", &st, &[], &opts).await;
+    let o = run(
+        &sb.sample_workflow(),
+        "Proxy_without_token",
+        &st,
+        &[],
+        &opts,
+    )
+    .await;
     assert_eq!(status(&o), 302);
     assert_eq!(diagnosis(&o).kind, "proxy_no_token");
     assert!(
@@ -1424,10 +1700,262 @@ async fn a_sign_in_redirect_is_not_followed() {
         &sb,
         &[(
             "Call",
-            status_via_front(&sb, "/api/status", aad(json!({ "audience": sandbox::OTHER_API_ID_URI }))),
+            status_via_front(
+                &sb,
+                "/api/status",
+                aad(json!({ "audience": sandbox::OTHER_API_ID_URI })),
+            ),
         )],
         &[],
     );
     let o = run(&wf, "Call", &st, &[], &opts).await;
     assert_rejected(&o, "audience");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_as_curl_runs_against_the_sandbox() {
+    let sb = start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = sb.write_files(dir.path()).unwrap();
+    let wf = workflow(
+        &sb,
+        &[("Echo", echo_inputs(&sb.proxy_tls_url, aad(json!({}))))],
+        &[],
+    );
+    let wf_path = dir.path().join("echo-workflow.json");
+    std::fs::write(&wf_path, serde_json::to_string_pretty(&wf).unwrap()).unwrap();
+    let ca = files.ca_pem.display().to_string();
+    const VAR: &str = "LAPIS_ITEST_CURL_SECRET";
+
+    for endpoint in ["v1", "v2"] {
+        let r = lapis(
+            args(
+                &[
+                    "--action",
+                    "Echo",
+                    "--secret",
+                    &format!("clientSecret=env:{VAR}"),
+                    "--param",
+                    &format!("audience={}", sb.proxy_tls_url),
+                    "--ca",
+                    &ca,
+                    "--token-endpoint",
+                    endpoint,
+                    "--curl",
+                ],
+                &wf_path,
+            ),
+            vec![(VAR.into(), sb.client_secret.clone())],
+        )
+        .await;
+        assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+        let script = r.stdout.clone();
+        assert!(!script.contains(&sb.client_secret), "{script}");
+        assert!(script.contains("$CLIENT_SECRET"), "{script}");
+        assert!(script.contains("--cacert ca.pem"), "{script}");
+
+        // The script itself, with the secret in the environment, from the
+        // folder that holds ca.pem: it gets a token and calls the front.
+        let secret = sb.client_secret.clone();
+        let cwd = dir.path().to_path_buf();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("set -e\n{script}"))
+                .current_dir(cwd)
+                .env("CLIENT_SECRET", secret)
+                .env_remove("HTTP_PROXY")
+                .env_remove("HTTPS_PROXY")
+                .env_remove("http_proxy")
+                .env_remove("https_proxy")
+                .output()
+                .expect("bash runs")
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "the cURL script fails: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let e: Value = serde_json::from_str(&text).unwrap_or_else(|err| panic!("{err}: {text}"));
+        assert_eq!(e["method"], "POST");
+        assert_eq!(
+            e["query"]["raw"],
+            "q=a%20b%26c%3Dd%2F%C3%A9&tags=x&tags=y&n=5"
+        );
+        assert_eq!(echoed_header(&e, "X-Lapis-Test").as_deref(), Some("echo-1"));
+        assert_eq!(e["cookies"]["session"], "abc123");
+        let body: Value = serde_json::from_str(e["body"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({ "hello": "from Lapis", "n": 42, "nested": { "ok": true } })
+        );
+        assert!(
+            echoed_header(&e, "x-ms-proxy").is_some(),
+            "through the front"
+        );
+    }
+    let s = sb.stats.snapshot();
+    assert_eq!(
+        (s.tokens_issued, s.proxy_forwarded, s.proxy_rejected),
+        (2, 2, 0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_endpoint_unreachable_or_wrong() {
+    let sb = start().await;
+    let st = store(&sb);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let o = run(
+        &sb.sample_workflow(),
+        "Get_status",
+        &st,
+        &[("authority", &format!("http://127.0.0.1:{port}"))],
+        &options(&sb),
+    )
+    .await;
+    assert!(o.response.is_none());
+    let d = diagnosis(&o);
+    assert_eq!(d.kind, "token_endpoint", "{d:?}");
+    assert!(
+        d.message.starts_with("The token request failed"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("token endpoint"), "{}", d.message);
+    assert!(
+        d.evidence[0].contains(&format!("127.0.0.1:{port}")),
+        "{d:?}"
+    );
+
+    // An authority with a path the token service does not have: 404.
+    let o = run(
+        &sb.sample_workflow(),
+        "Get_status",
+        &st,
+        &[("authority", &format!("{}/common/v9", sb.authority))],
+        &options(&sb),
+    )
+    .await;
+    let d = diagnosis(&o);
+    assert_eq!(d.kind, "token_endpoint", "{d:?}");
+    assert!(d.message.contains("404"), "{}", d.message);
+    assert!(d.hint.as_deref().unwrap().contains("authority"), "{d:?}");
+    assert_eq!(sb.stats.snapshot().proxy_requests, 0);
+    assert_no_secret(&o, &[&sb.client_secret]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expiring_token_is_not_reused() {
+    let mut cfg = Config::demo();
+    cfg.token_lifetime_secs = 2;
+    let sb = start_with(cfg).await;
+    let st = store(&sb);
+    let p = prep(&sb.sample_workflow(), "Get_status", &st, &[]);
+    let cache = TokenCache::new();
+    let o = call(&p, &options(&sb), &cache).await;
+    assert_success(&o);
+    let o = call(&p, &options(&sb), &cache).await;
+    assert!(o.token.as_ref().unwrap().cached);
+    assert_eq!(sb.stats.snapshot().token_requests, 1);
+    // Past its life less the safety margin (a tenth of 2 s): a new one.
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let o = call(&p, &options(&sb), &cache).await;
+    assert_success(&o);
+    assert!(!o.token.as_ref().unwrap().cached);
+    assert_eq!(sb.stats.snapshot().token_requests, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_body_in_the_report() {
+    let sb = start().await;
+    let st = store(&sb);
+    let wf = workflow(
+        &sb,
+        &[("Binary", plain_get(&format!("{}/api/binary", sb.api_url)))],
+        &[],
+    );
+    let o = run(&wf, "Binary", &st, &[], &options(&sb)).await;
+    assert_success(&o);
+    let r = o.response.as_ref().unwrap();
+    assert_eq!(r.body, sandbox::binary_bytes());
+    let j = lapis::invoke::report::json(&o);
+    assert_eq!(j["body"]["$content-type"], "application/octet-stream");
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(j["body"]["$content"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(decoded, sandbox::binary_bytes());
+    let text = lapis::invoke::report::text(&o);
+    assert!(text.contains("00000000  00 01 02 03"), "a hex dump: {text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn audience_with_a_trailing_slash_and_tenant_by_domain() {
+    let sb = start().await;
+    let st = store(&sb);
+    let wf = sb.sample_workflow();
+    let aud = format!("{}/", sb.proxy_url);
+    for endpoint in [TokenEndpoint::V1, TokenEndpoint::V2] {
+        let opts = CallOptions {
+            token_endpoint: endpoint,
+            ..options(&sb)
+        };
+        let o = run(
+            &wf,
+            "Get_status",
+            &st,
+            &[("audience", &aud), ("tenant", sandbox::DEMO_TENANT_DOMAIN)],
+            &opts,
+        )
+        .await;
+        assert_success(&o);
+        assert!(o
+            .token
+            .as_ref()
+            .unwrap()
+            .endpoint
+            .contains(sandbox::DEMO_TENANT_DOMAIN));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proxy_rejects_a_token_from_another_tenant() {
+    let sb = start().await;
+    let st = store(&sb);
+    st.set("otherSecret", Secret::new(sandbox::OTHER_CLIENT_SECRET));
+    // Fabrikam has its own app with the same identifier, so it issues a
+    // token for the front's URL, but from the wrong directory.
+    let wf = workflow(
+        &sb,
+        &[(
+            "Call",
+            status_via_front(
+                &sb,
+                "/api/status",
+                aad(json!({
+                    "tenant": sandbox::OTHER_TENANT_ID,
+                    "clientId": sandbox::OTHER_CLIENT_ID,
+                    "secret": "@parameters('otherSecret')",
+                })),
+            ),
+        )],
+        &[("otherSecret", json!({ "type": "SecureString" }))],
+    );
+    let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
+    assert_rejected(&o, "tenant");
+    let ev = &diagnosis(&o).evidence;
+    assert!(
+        ev.contains(&format!("token tenant (tid): {}", sandbox::OTHER_TENANT_ID)),
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter().any(|e| e == "token roles: user_impersonation"),
+        "{ev:?}"
+    );
 }

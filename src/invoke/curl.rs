@@ -50,7 +50,10 @@ fn token_lines(o: &OAuth, e: TokenEndpoint) -> Vec<String> {
         }
     )];
     let mut args = vec![
-        format!("TOKEN=$(curl -s -X POST {}", shell_quote(&super::token::endpoint_url(o, e))),
+        format!(
+            "TOKEN=$(curl -s -X POST {}",
+            shell_quote(&super::token::endpoint_url(o, e))
+        ),
         "-d grant_type=client_credentials".to_owned(),
         format!("--data-urlencode client_id={}", shell_quote(&o.client_id)),
     ];

@@ -523,7 +523,7 @@ fn response_diagnosis(
                 diag(
                     "proxy_rejected_token",
                     "The application proxy did not accept the token.",
-                    Some("A token was sent but App Proxy refused it. Likely causes: the audience is not the app's external URL exactly (e.g. https://app-contoso.msappproxy.net/, trailing slash included) or its Application ID URI; the client app lacks the `user_impersonation` permission on the proxied app; admin consent was not given for that permission."),
+                    Some("A token was sent but App Proxy refused it. Likely causes: the audience is not the app's external URL exactly (e.g. https://app-contoso.msappproxy.net/, trailing slash included) or its Application ID URI; the client app lacks the `user_impersonation` permission on the proxied app; admin consent was not given for that permission; the token comes from another tenant than the one the app is published in (check `tenant`)."),
                 )
             } else {
                 let sent_auth =
@@ -664,6 +664,69 @@ pub fn diagnose(
 
 fn notes_redacted(notes: Vec<Diagnosis>, r: &crate::secrets::Redactor) -> Vec<Diagnosis> {
     notes.into_iter().map(|d| redact_diagnosis(d, r)).collect()
+}
+
+/// The claims of a bearer token that decide whether App Proxy accepts it
+/// (`aud`, `tid`, `roles`, the client id, `exp`), as evidence lines. The
+/// payload is read without checking the signature; nothing of the token
+/// itself is kept. Empty when `token` is not a JWT.
+pub fn token_claims_evidence(token: &str) -> Vec<String> {
+    use base64::Engine;
+    let token = token.trim();
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .unwrap_or(token);
+    let Some(payload) = token.split('.').nth(1) else {
+        return Vec::new();
+    };
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
+        return Vec::new();
+    };
+    let Ok(Value::Object(claims)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Vec::new();
+    };
+    let text = |k: &str| match claims.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(aud) = text("aud") {
+        out.push(format!("token audience (aud): {aud}"));
+    }
+    if let Some(tid) = text("tid") {
+        out.push(format!("token tenant (tid): {tid}"));
+    }
+    if let Some(app) = text("appid").or_else(|| text("azp")) {
+        out.push(format!("token client id: {app}"));
+    }
+    let roles: Vec<String> = claims
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    out.push(if roles.is_empty() {
+        "token roles: none (no application permission was granted with admin consent)".to_owned()
+    } else {
+        format!("token roles: {}", roles.join(", "))
+    });
+    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
+        if let Some(t) = chrono::DateTime::from_timestamp(exp, 0) {
+            out.push(format!(
+                "token expires (exp): {}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+        }
+    }
+    out
 }
 
 /// Every string of `d` through `r`.
