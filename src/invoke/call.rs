@@ -11,7 +11,7 @@ use super::{
     diagnose, Auth, CallOptions, Diagnosis, Failure, Outcome, Prepared, Response, SentRequest,
     Timings, TokenUse,
 };
-use crate::secrets::Redactor;
+use crate::secrets::{Redactor, Secret};
 
 /// How much of the request body [`SentRequest::body`] keeps.
 pub const SENT_BODY_LIMIT: usize = 64 * 1024;
@@ -149,6 +149,8 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         proxy: None,
     };
 
+    // The bearer token sent, to show its claims when App Proxy refuses it.
+    let mut sent_token: Option<Secret> = None;
     let mut headers = prepared.headers.clone();
     if let Some(c) = &prepared.cookie {
         if !has_header(&headers, "Cookie") {
@@ -178,6 +180,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     timings.token = Some(if t.cached { 0.0 } else { ms(t.elapsed) });
                     redactor.add_raw(t.access_token.expose(), "<token>");
                     bearer(&mut headers, t.access_token.expose());
+                    sent_token = Some(t.access_token.clone());
                     token_use = Some(TokenUse {
                         endpoint: t.endpoint.clone(),
                         cached: t.cached,
@@ -213,6 +216,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         }
         Auth::Raw { value } => {
             set_header(&mut headers, "Authorization", value.expose().to_owned());
+            sent_token = Some(value.clone());
         }
         Auth::ClientCertificate { pfx, password } => {
             net.client_cert = Some((pfx.clone(), password.clone()));
@@ -226,6 +230,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     .or_else(|| v.strip_prefix("bearer "))
                     .unwrap_or(v);
                 bearer(&mut headers, v);
+                sent_token = Some(Secret::new(v));
                 notes.push(note(
                     "managed_identity",
                     "Managed identity works only inside Azure: the token you supplied stands in for the identity's.".into(),
@@ -263,7 +268,20 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     timings.tls = ex.timings.tls;
                     timings.first_byte = ex.timings.first_byte;
                     let r = ex.response;
-                    if options.follow_redirects {
+                    // A redirect to the Entra sign-in page is the answer
+                    // even when redirects are followed: the page itself
+                    // (HTML, 200) would read as a success.
+                    let sign_in = r
+                        .header("Location")
+                        .and_then(|l| diagnose::login_redirect(l, Some(&req.url)))
+                        .is_some();
+                    if options.follow_redirects && sign_in {
+                        notes.push(note(
+                            "redirects",
+                            "Not followed: the redirect leads to the Entra sign-in page, which a workflow cannot use.".into(),
+                        ));
+                    }
+                    if options.follow_redirects && !sign_in {
                         if let Some(next) = redirect(&req, &r) {
                             if hops.len() >= MAX_REDIRECTS {
                                 notes.push(note(
@@ -327,7 +345,13 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         token: token_use,
         started_at,
     };
-    let (diagnosis, mut more) = diagnose::diagnose(prepared, &outcome, options);
+    let (mut diagnosis, mut more) = diagnose::diagnose(prepared, &outcome, options);
+    if let (Some(d), Some(t)) = (diagnosis.as_mut(), &sent_token) {
+        if d.kind == "proxy_rejected_token" {
+            d.evidence
+                .extend(diagnose::token_claims_evidence(t.expose()));
+        }
+    }
     more.extend(notes);
     outcome.diagnosis = diagnosis.map(|d| diagnose::redact_diagnosis(d, &redactor));
     outcome.notes = more

@@ -343,18 +343,49 @@ fn network(kind: &str, what: &str, detail: &str, timeout: std::time::Duration) -
             diag("connect", format!("No connection could be made to {what}."), Some(hint))
         }
         "tls" => {
-            let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("unknown ca") {
-                "The server's certificate is signed by a CA this machine does not trust (a corporate or private CA): add it with --ca FILE or SSL_CERT_FILE."
-            } else if lower.contains("notvalidforname") || lower.contains("not valid for name") || lower.contains("name mismatch") || lower.contains("does not match") {
-                "The certificate does not cover this host name: call the host name the certificate was issued for (for App Proxy, the external URL), or fix the certificate's subject alternative names."
+            // The client-certificate cases first: their alerts name
+            // certificate problems too ("certificate_expired", …).
+            let (reason, hint) = if lower.contains("none was sent")
+                || lower.contains("certificate required")
+                || lower.contains("certificaterequired")
+            {
+                (
+                    Some("the server asked for a client certificate and none was sent"),
+                    "The server wants mutual TLS: use ClientCertificate authentication with a .pfx the server trusts.",
+                )
+            } else if lower.contains("refused the client certificate") {
+                (
+                    Some("the server refused the client certificate"),
+                    "The server does not accept this client certificate: check that it is issued by a CA the server trusts, is valid today, and is the one the server expects.",
+                )
+            } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("unknown ca") || lower.contains("not trusted") {
+                (
+                    Some("the server's certificate is not trusted by this machine"),
+                    "The server's certificate is signed by a CA this machine does not trust (a corporate or private CA): add it with --ca FILE or SSL_CERT_FILE.",
+                )
+            } else if lower.contains("notvalidforname") || lower.contains("not valid for name") || lower.contains("not valid for the name") || lower.contains("name mismatch") || lower.contains("does not match") {
+                (
+                    Some("the server's certificate is not valid for this host name"),
+                    "The certificate does not cover this host name: call the host name the certificate was issued for (for App Proxy, the external URL), or fix the certificate's subject alternative names.",
+                )
             } else if lower.contains("expired") {
-                "The server's certificate has expired (or this machine's clock is wrong): renew it or check the clock."
-            } else if lower.contains("certificate required") || lower.contains("certificaterequired") || lower.contains("handshake failure") {
-                "The server may want a client certificate (ClientCertificate authentication) or a protocol this client does not offer."
+                (
+                    Some("the server's certificate has expired"),
+                    "The server's certificate has expired (or this machine's clock is wrong): renew it or check the clock.",
+                )
+            } else if lower.contains("handshake failure") || lower.contains("handshake_failure") {
+                (
+                    None,
+                    "The server may want a client certificate (ClientCertificate authentication) or a protocol this client does not offer.",
+                )
             } else {
-                "Check the server's certificate chain and TLS settings (TLS 1.2 or 1.3)."
+                (None, "Check the server's certificate chain and TLS settings (TLS 1.2 or 1.3).")
             };
-            diag("tls", format!("The TLS handshake with {what} failed."), Some(hint))
+            let message = match reason {
+                Some(r) => format!("The TLS handshake with {what} failed: {r}."),
+                None => format!("The TLS handshake with {what} failed."),
+            };
+            diag("tls", message, Some(hint))
         }
         "timeout" => diag(
             "timeout",
@@ -492,7 +523,7 @@ fn response_diagnosis(
                 diag(
                     "proxy_rejected_token",
                     "The application proxy did not accept the token.",
-                    Some("A token was sent but App Proxy refused it. Likely causes: the audience is not the app's external URL exactly (e.g. https://app-contoso.msappproxy.net/, trailing slash included) or its Application ID URI; the client app lacks the `user_impersonation` permission on the proxied app; admin consent was not given for that permission."),
+                    Some("A token was sent but App Proxy refused it. Likely causes: the audience is not the app's external URL exactly (e.g. https://app-contoso.msappproxy.net/, trailing slash included) or its Application ID URI; the client app lacks the `user_impersonation` permission on the proxied app; admin consent was not given for that permission; the token comes from another tenant than the one the app is published in (check `tenant`)."),
                 )
             } else {
                 let sent_auth =
@@ -633,6 +664,69 @@ pub fn diagnose(
 
 fn notes_redacted(notes: Vec<Diagnosis>, r: &crate::secrets::Redactor) -> Vec<Diagnosis> {
     notes.into_iter().map(|d| redact_diagnosis(d, r)).collect()
+}
+
+/// The claims of a bearer token that decide whether App Proxy accepts it
+/// (`aud`, `tid`, `roles`, the client id, `exp`), as evidence lines. The
+/// payload is read without checking the signature; nothing of the token
+/// itself is kept. Empty when `token` is not a JWT.
+pub fn token_claims_evidence(token: &str) -> Vec<String> {
+    use base64::Engine;
+    let token = token.trim();
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .unwrap_or(token);
+    let Some(payload) = token.split('.').nth(1) else {
+        return Vec::new();
+    };
+    let Ok(bytes) =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
+    else {
+        return Vec::new();
+    };
+    let Ok(Value::Object(claims)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Vec::new();
+    };
+    let text = |k: &str| match claims.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if let Some(aud) = text("aud") {
+        out.push(format!("token audience (aud): {aud}"));
+    }
+    if let Some(tid) = text("tid") {
+        out.push(format!("token tenant (tid): {tid}"));
+    }
+    if let Some(app) = text("appid").or_else(|| text("azp")) {
+        out.push(format!("token client id: {app}"));
+    }
+    let roles: Vec<String> = claims
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    out.push(if roles.is_empty() {
+        "token roles: none (no application permission was granted with admin consent)".to_owned()
+    } else {
+        format!("token roles: {}", roles.join(", "))
+    });
+    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
+        if let Some(t) = chrono::DateTime::from_timestamp(exp, 0) {
+            out.push(format!(
+                "token expires (exp): {}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+        }
+    }
+    out
 }
 
 /// Every string of `d` through `r`.

@@ -827,14 +827,25 @@ where
         .map_err(|e| hyper_failure(&e, target.host_str))?;
     // The connection runs beside us; it ends when we drop the sender and
     // the body, or is aborted if we stop early (timeout).
-    let driver = AbortOnDrop(tokio::spawn(async move {
-        let _ = conn.await;
-    }));
+    let mut driver = AbortOnDrop(tokio::spawn(conn));
 
     let sent = Instant::now();
     let answer = sender.send_request(request).await;
     t.first_byte = Some(ms(sent.elapsed()));
-    let answer = answer.map_err(|e| hyper_failure(&e, target.host_str))?;
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            // When the connection itself failed (a TLS alert after the
+            // handshake, such as a server that wants a client certificate),
+            // the sender only sees "canceled": the connection's error says
+            // why.
+            let conn_error = tokio::time::timeout(Duration::from_millis(500), &mut driver.0).await;
+            return Err(match conn_error {
+                Ok(Ok(Err(ce))) => hyper_failure(&ce, target.host_str),
+                _ => hyper_failure(&e, target.host_str),
+            });
+        }
+    };
 
     let (parts, mut body) = answer.into_parts();
     let reason = parts
@@ -929,7 +940,7 @@ fn spill_error(net: &NetConfig) -> impl Fn(std::io::Error) -> Failure + '_ {
     }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(tokio::task::JoinHandle<Result<(), hyper::Error>>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
