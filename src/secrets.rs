@@ -278,6 +278,22 @@ impl fmt::Debug for Redactor {
 /// "secret" would turn every text into noise.
 const MIN_REDACT_LEN: usize = 4;
 
+/// What a query name or value keeps unencoded: RFC 3986 unreserved.
+pub const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// What the url crate encodes in a query written inside a URL.
+const INLINE_QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\'');
+
 impl Redactor {
     /// A redactor that knows nothing yet.
     pub fn new() -> Redactor {
@@ -294,10 +310,26 @@ impl Redactor {
         if value.chars().count() < MIN_REDACT_LEN {
             return;
         }
-        let encoded =
-            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                .to_string();
-        for needle in [value.to_owned(), encoded, value.replace(' ', "+")] {
+        let pct = |set| percent_encoding::utf8_percent_encode(value, set).to_string();
+        let encoded = pct(percent_encoding::NON_ALPHANUMERIC);
+        // As a query value is encoded (RFC 3986 unreserved kept), as the
+        // url crate encodes a query written inline, and as a form.
+        let query = pct(QUERY_SET);
+        let inline = pct(INLINE_QUERY_SET);
+        let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        // As written inside a JSON string (quotes, backslashes, controls).
+        let json = serde_json::to_string(value)
+            .map(|q| q[1..q.len() - 1].to_owned())
+            .unwrap_or_else(|_| value.to_owned());
+        for needle in [
+            value.to_owned(),
+            encoded,
+            query,
+            inline,
+            form,
+            value.replace(' ', "+"),
+            json,
+        ] {
             if !self.needles.iter().any(|(n, _)| *n == needle) {
                 self.needles.push((needle, placeholder.to_owned()));
             }
@@ -391,5 +423,22 @@ mod tests {
         assert_eq!(out.matches("<secret:clientSecret>").count(), 3, "{out}");
         assert!(out.contains("Basic <secret:basic-credentials>"));
         assert!(out.ends_with(" ab"), "short values are left alone");
+    }
+
+    #[test]
+    fn redaction_finds_query_form_and_json_forms() {
+        let mut r = Redactor::new();
+        let v = "k3y-x/y~z \"q\" ü";
+        r.add("key", &Secret::new(v));
+        let query = percent_encoding::utf8_percent_encode(v, QUERY_SET).to_string();
+        let form: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+        let json = serde_json::to_string(v).unwrap();
+        let mut url = url::Url::parse("http://h/p").unwrap();
+        url.set_query(Some(&format!("k={v}")));
+        for text in [query, form, json, url.to_string()] {
+            let out = r.redact(&text);
+            assert!(out.contains("<secret:key>"), "{text} → {out}");
+            assert!(!out.contains("k3y"), "{text} → {out}");
+        }
     }
 }

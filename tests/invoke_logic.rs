@@ -233,9 +233,15 @@ fn missing_secret_unknown_param_and_type_errors() {
     let e = parameter_values(d.definition(0), Some(&json!({"flags": [1]})), &[], &st).unwrap_err();
     assert!(e.to_string().contains("Object"), "{e}");
 
-    // A secure value of the wrong type is not shown.
-    let e = parameter_values(d.definition(0), None, &ov(&[("apiKey", "x")]), &st);
-    assert!(e.is_ok(), "SecureString overrides are always strings");
+    // A secure value is never taken from the command line, and the
+    // refusal does not repeat it.
+    let e = parameter_values(d.definition(0), None, &ov(&[("apiKey", "x-secret-1")]), &st)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("apiKey") && e.contains("--secret apiKey=env:") && !e.contains("x-secret-1"),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -993,13 +999,20 @@ async fn echo(req: axum::extract::Request) -> axum::response::Response {
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
         .collect();
-    let v = json!({
+    let mut v = json!({
         "method": parts.method.as_str(),
         "path": path,
         "query": parts.uri.query(),
         "headers": headers,
         "body": String::from_utf8_lossy(&bytes),
     });
+    // What arrived is kept here: the answer Lapis shows has the secrets
+    // it sent replaced, and the tests check the wire.
+    {
+        let mut log = RECEIVED.lock().unwrap();
+        v["id"] = json!(log.len());
+        log.push(v.clone());
+    }
     axum::http::Response::builder()
         .status(200)
         .header("Content-Type", "application/json")
@@ -1017,9 +1030,16 @@ async fn server() -> SocketAddr {
     addr
 }
 
+/// Every request the echo servers received, by id.
+static RECEIVED: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
+
+/// The request as the echo server received it (found by the id in its
+/// answer).
 fn echoed(o: &Outcome) -> Value {
     let r = o.response.as_ref().expect("an answer");
-    serde_json::from_slice(&r.body).expect("echo JSON")
+    let shown: Value = serde_json::from_slice(&r.body).expect("echo JSON");
+    let id = shown["id"].as_u64().expect("an id") as usize;
+    RECEIVED.lock().unwrap()[id].clone()
 }
 
 fn header<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
@@ -1091,6 +1111,19 @@ async fn call_with_basic_and_raw() {
     );
     let sent = serde_json::to_string(&o.request).unwrap();
     assert!(!sent.contains("YWxpY2U6cGE1NXdvcmQh"), "{sent}");
+    // The server echoed the credentials: the answer shows a placeholder,
+    // and a note says why.
+    let shown = String::from_utf8(o.response.as_ref().unwrap().body.clone()).unwrap();
+    assert!(!shown.contains("YWxpY2U6cGE1NXdvcmQh"), "{shown}");
+    assert!(
+        shown.contains("Basic <secret:basic-credentials>"),
+        "{shown}"
+    );
+    assert!(
+        o.notes.iter().any(|n| n.kind == "redacted"),
+        "{:?}",
+        o.notes
+    );
 
     let p = prep_at(
         addr,

@@ -75,6 +75,10 @@ fn redact_failure(f: Failure, r: &Redactor) -> Failure {
         Failure::Input(m) => Failure::Input(r.redact(&m)),
         Failure::Token(mut e) => {
             e.message = r.redact(&e.message);
+            e.endpoint = r.redact(&e.endpoint);
+            if let Some(v) = e.entra.as_mut() {
+                redact_json(v, r);
+            }
             Failure::Token(e)
         }
         Failure::Dns(m) => Failure::Dns(r.redact(&m)),
@@ -84,6 +88,37 @@ fn redact_failure(f: Failure, r: &Redactor) -> Failure {
         Failure::Protocol(m) => Failure::Protocol(r.redact(&m)),
         Failure::Cancelled => Failure::Cancelled,
     }
+}
+
+/// Every string inside `v` through `r`.
+fn redact_json(v: &mut serde_json::Value, r: &Redactor) {
+    match v {
+        serde_json::Value::String(s) if !r.is_clean(s) => *s = r.redact(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|x| redact_json(x, r)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|x| redact_json(x, r)),
+        _ => {}
+    }
+}
+
+/// Replaces every known secret in the answer's header values and, when it
+/// is text, in its body (an API that echoes what it got would otherwise
+/// show the secret). True when something was replaced. The file a large
+/// body spilled to keeps the bytes as they came.
+fn redact_response(r: &mut Response, redactor: &Redactor) -> bool {
+    let mut changed = false;
+    for (_, v) in &mut r.headers {
+        if !redactor.is_clean(v) {
+            *v = redactor.redact(v);
+            changed = true;
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(&r.body) {
+        if !redactor.is_clean(text) {
+            r.body = redactor.redact(text).into_bytes();
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The next request of a redirect, or `None` when `r` is not one to
@@ -229,6 +264,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     .strip_prefix("Bearer ")
                     .or_else(|| v.strip_prefix("bearer "))
                     .unwrap_or(v);
+                redactor.add_raw(v, "<token>");
                 bearer(&mut headers, v);
                 sent_token = Some(Secret::new(v));
                 notes.push(note(
@@ -353,6 +389,14 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         }
     }
     more.extend(notes);
+    if let Some(r) = outcome.response.as_mut() {
+        if redact_response(r, &redactor) {
+            more.push(note(
+                "redacted",
+                "The answer holds a secret this call sent; it is shown as a placeholder.".into(),
+            ));
+        }
+    }
     outcome.diagnosis = diagnosis.map(|d| diagnose::redact_diagnosis(d, &redactor));
     outcome.notes = more
         .into_iter()

@@ -107,6 +107,9 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
     let mut pre: Vec<String> = Vec::new();
     let mut args: Vec<String> = Vec::new();
     let has_body = prepared.body.as_ref().is_some_and(|b| !b.bytes.is_empty());
+    // Values are redacted before they are quoted: quoting changes an
+    // apostrophe, and the redactor would no longer find the value.
+    let quote = |s: &str| shell_quote(&prepared.redactor.redact(s));
 
     let mut first = "curl".to_owned();
     match prepared.method.as_str() {
@@ -115,7 +118,7 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
         m => first.push_str(&format!(" -X {m}")),
     }
     first.push(' ');
-    first.push_str(&shell_quote(prepared.url.as_str()));
+    first.push_str(&quote(prepared.url.as_str()));
     args.push(first);
 
     let auth_header: Option<String> = match &prepared.auth {
@@ -166,14 +169,14 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
         if super::prepare::is_secret_header(name) {
             args.push(format!("-H \"{}: ${}\"", dq_escape(name), var_name(name)));
         } else {
-            args.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
+            args.push(format!("-H {}", quote(&format!("{name}: {value}"))));
         }
     }
     if let Some(a) = auth_header {
         args.push(a);
     }
     if let Some(c) = &prepared.cookie {
-        args.push(format!("-b {}", shell_quote(c)));
+        args.push(format!("-b {}", quote(c)));
     }
     if let Some(b) = &prepared.body {
         let has_ct = prepared
@@ -189,7 +192,7 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
         if !b.bytes.is_empty() {
             args.push(format!(
                 "--data-raw {}",
-                shell_quote(&String::from_utf8_lossy(&b.bytes))
+                quote(&String::from_utf8_lossy(&b.bytes))
             ));
         }
     }

@@ -93,8 +93,8 @@ pub enum TokenEndpoint {
 }
 
 /// A request ready to send: every expression resolved, queries merged into
-/// the URL.
-#[derive(Debug, Clone)]
+/// the URL. Its `Debug` goes through the redactor.
+#[derive(Clone)]
 pub struct Prepared {
     /// The action's name.
     pub action: String,
@@ -118,8 +118,29 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// A request body.
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.redactor;
+        let headers: Vec<(&str, String)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), r.redact(v)))
+            .collect();
+        f.debug_struct("Prepared")
+            .field("action", &self.action)
+            .field("method", &self.method)
+            .field("url", &r.redact(self.url.as_str()))
+            .field("headers", &headers)
+            .field("body", &self.body.as_ref().map(|b| b.bytes.len()))
+            .field("cookie", &self.cookie.as_ref().map(|c| r.redact(c)))
+            .field("auth", &self.auth)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+/// A request body. `Debug` shows its length only.
+#[derive(Clone)]
 pub struct Body {
     /// The bytes sent.
     pub bytes: Vec<u8>,
@@ -127,6 +148,15 @@ pub struct Body {
     /// (`application/json` for JSON bodies, `text/plain; charset=utf-8`
     /// for text).
     pub content_type: Option<String>,
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Body")
+            .field("bytes", &format_args!("{} bytes", self.bytes.len()))
+            .field("content_type", &self.content_type)
+            .finish()
+    }
 }
 
 /// How a call authenticates, with its secrets resolved.

@@ -23,13 +23,22 @@ use crate::workflow::tree::Role;
 use crate::workflow::Document;
 
 /// Parameter values ready for the evaluator, and the secure ones for
-/// redaction.
-#[derive(Debug, Clone, Default)]
+/// redaction. `Debug` shows the parameters' names only.
+#[derive(Clone, Default)]
 pub struct Resolved {
     /// Every parameter that has a value, by name.
     pub values: Map<String, Value>,
     /// Every secure parameter's value (SecureString, SecureObject).
     pub redactor: Redactor,
+}
+
+impl std::fmt::Debug for Resolved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolved")
+            .field("values", &self.values.keys().collect::<Vec<_>>())
+            .field("redactor", &self.redactor)
+            .finish()
+    }
 }
 
 /// Why an action could not be turned into a request.
@@ -247,7 +256,9 @@ fn app_setting(store: &SecretStore, name: &str) -> Option<Secret> {
 
 /// The file's entries: `(name, value or None for a Key Vault reference,
 /// declared type)`.
-type FileEntries = Vec<(String, Option<Value>, Option<String>)>;
+/// Name, value, declared type, and whether the value is a secret from the
+/// store (an `@appsetting('…')` reference).
+type FileEntries = Vec<(String, Option<Value>, Option<String>, bool)>;
 
 fn read_parameters_file(file: &Value, store: &SecretStore) -> Result<FileEntries, PrepareError> {
     let Some(obj) = file.as_object() else {
@@ -285,8 +296,8 @@ fn read_parameters_file(file: &Value, store: &SecretStore) -> Result<FileEntries
             // A Key Vault reference is resolved at deployment: the secret
             // store supplies the value here.
             match e.get("value") {
-                Some(v) => out.push((name.clone(), Some(v.clone()), None)),
-                None => out.push((name.clone(), None, None)),
+                Some(v) => out.push((name.clone(), Some(v.clone()), None, false)),
+                None => out.push((name.clone(), None, None, false)),
             }
         }
         return Ok(out);
@@ -304,22 +315,22 @@ fn read_parameters_file(file: &Value, store: &SecretStore) -> Result<FileEntries
         for (name, entry) in obj {
             let ty = entry.get("type").and_then(Value::as_str).map(str::to_owned);
             let v = entry.get("value").cloned().unwrap_or(Value::Null);
-            let v = match &v {
+            let (v, secret) = match &v {
                 Value::String(s) if s.contains('@') => match appsetting_name(s) {
                     Some(setting) => match app_setting(store, &setting) {
-                        Some(secret) => Value::String(secret.expose().to_owned()),
+                        Some(secret) => (Value::String(secret.expose().to_owned()), true),
                         None => return Err(PrepareError::MissingSecret { name: setting }),
                     },
-                    None => v,
+                    None => (v, false),
                 },
-                _ => v,
+                _ => (v, false),
             };
-            out.push((name.clone(), Some(v), ty));
+            out.push((name.clone(), Some(v), ty, secret));
         }
         return Ok(out);
     }
     for (name, v) in obj {
-        out.push((name.clone(), Some(v.clone()), None));
+        out.push((name.clone(), Some(v.clone()), None, false));
     }
     Ok(out)
 }
@@ -395,8 +406,13 @@ pub fn parameter_values(
             }
         }
     }
+    // Values that came from app settings: secrets whatever their type.
+    let mut from_settings: Vec<String> = Vec::new();
     if let Some(file) = file {
-        for (name, v, ty) in read_parameters_file(file, store)? {
+        for (name, v, ty, secret) in read_parameters_file(file, store)? {
+            if secret {
+                from_settings.push(name.clone());
+            }
             let pty = ty.as_deref().and_then(PType::parse);
             declare(&mut declared, &name, pty);
             if let Some(v) = v {
@@ -427,6 +443,13 @@ pub fn parameter_values(
         };
         let real = real.clone();
         let ty = type_of(&declared, &real);
+        if ty.is_some_and(PType::is_secure) {
+            // A command line ends up in shell history and process lists.
+            return Err(PrepareError::Parameters(format!(
+                "--param {real}: `{real}` is a secure parameter, and a secret is never taken from the command line: use --secret {real}=env:VAR, --secret {real}=prompt or the variable {}",
+                crate::secrets::env_var_name(&real)
+            )));
+        }
         let v = if ty.is_some_and(PType::is_string) {
             Value::String(text.clone())
         } else {
@@ -441,6 +464,11 @@ pub fn parameter_values(
         sources.insert(real, Source::Override);
     }
     let mut redactor = Redactor::new();
+    for name in &from_settings {
+        if let Some(v) = values.get(name) {
+            redact_value(&mut redactor, name, v);
+        }
+    }
     for (name, ty) in &declared {
         let secure = ty.is_some_and(PType::is_secure);
         if secure && !values.contains_key(name) {
@@ -621,16 +649,8 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-/// Characters a query name or value keeps as they are: RFC 3986
-/// unreserved.
-const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
 fn encode_query(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, QUERY_SET).to_string()
+    percent_encoding::utf8_percent_encode(s, crate::secrets::QUERY_SET).to_string()
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -720,6 +740,7 @@ pub fn prepare(
         }
         match app_setting(store, name) {
             Some(v) => {
+                redactor.add(name, &v);
                 ctx.app_settings
                     .insert(name.clone(), Value::String(v.expose().to_owned()));
             }
@@ -776,9 +797,10 @@ pub fn prepare(
             "type": "Microsoft.Logic/workflows/runs"
         }
     }));
+    // The evaluator's messages quote values, secure ones included.
     let resolved = evaluate_value_at(inputs, &ctx).map_err(|e| PrepareError::Expression {
         pointer: format!("{base}{}", e.pointer),
-        message: e.error.to_string(),
+        message: redactor.redact(&e.error.to_string()),
     })?;
     let Value::Object(inp) = resolved else {
         return Err(invalid(&base, "`inputs` must be an object"));
@@ -1107,6 +1129,10 @@ fn read_auth(
         }
         "raw" => {
             let v = req("value", "Raw authentication")?;
+            // `Bearer X`: an API may echo X alone.
+            if let Some((_, credential)) = v.trim().split_once(' ') {
+                redactor.add_raw(credential.trim(), "<secret:authorization>");
+            }
             Auth::Raw {
                 value: keep(redactor, "authorization", v),
             }

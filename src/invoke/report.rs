@@ -14,7 +14,9 @@ pub fn body_value(outcome: &Outcome) -> Value {
     if r.body.is_empty() {
         return Value::Null;
     }
-    let complete = r.body.len() as u64 == r.body_len;
+    // A body that spilled to a file is cut short here; one that did not is
+    // whole (its length may differ from `body_len` once redacted).
+    let complete = r.spilled_to.is_none();
     if complete {
         if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
             return v;

@@ -520,11 +520,9 @@ pub async fn acquire(
             return Err(TokenError::plain(&url, format!("the {what} is empty")));
         }
     }
-    if let Credential::Secret(s) = &oauth.credential {
-        if s.is_empty() {
-            return Err(TokenError::plain(&url, "the client secret is empty"));
-        }
-    }
+    // An empty client secret is sent as it is, as Logic Apps would send it:
+    // Entra's answer (AADSTS7000218) is then explained. `prepare` already
+    // refuses an action whose secret resolves to nothing.
     check_endpoint(&url).map_err(|m| TokenError::plain(&url, m))?;
 
     let key = CacheKey {

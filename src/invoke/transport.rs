@@ -74,8 +74,9 @@ impl NetConfig {
     }
 }
 
-/// A request on the wire.
-#[derive(Debug, Clone)]
+/// A request on the wire. `Debug` leaves out header values and the body
+/// (a bearer token, a token request's client secret).
+#[derive(Clone)]
 pub struct HttpRequest {
     /// Method, in capitals.
     pub method: String,
@@ -85,6 +86,20 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut url = self.url.clone();
+        url.set_query(self.url.query().map(|_| "…"));
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &url.as_str())
+            .field("headers", &names)
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .finish()
+    }
 }
 
 /// An answer and how long each phase took.

@@ -28,7 +28,7 @@ const SHOWN_TEXT: usize = 64 * 1024;
 const SHOWN_NODES: usize = 3000;
 
 /// Options of the next call, as the tab shows them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TestOptions {
     /// Follow redirects.
     pub follow_redirects: bool,
@@ -54,6 +54,27 @@ impl Default for TestOptions {
     }
 }
 
+impl std::fmt::Debug for TestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestOptions")
+            .field("follow_redirects", &self.follow_redirects)
+            .field("v2", &self.v2)
+            .field("timeout_s", &self.timeout_s)
+            .field("params_file", &self.params_file)
+            .field("user_token", &mask(&self.user_token))
+            .finish()
+    }
+}
+
+/// What Debug shows of a typed secret: whether there is one.
+fn mask(value: &str) -> &'static str {
+    if value.is_empty() {
+        ""
+    } else {
+        crate::secrets::MASK
+    }
+}
+
 enum Msg {
     Done(Box<Outcome>, String),
     NeedSecret(String),
@@ -68,7 +89,7 @@ struct Running {
 }
 
 /// The masked prompt for a secret the call needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SecretPrompt {
     /// The secure parameter's name.
     pub name: String,
@@ -78,6 +99,17 @@ pub struct SecretPrompt {
     pub remember: bool,
     /// The action to send once it is given.
     pub action: String,
+}
+
+impl std::fmt::Debug for SecretPrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretPrompt")
+            .field("name", &self.name)
+            .field("value", &mask(&self.value))
+            .field("remember", &self.remember)
+            .field("action", &self.action)
+            .finish()
+    }
 }
 
 /// One call of the session's history.
@@ -634,7 +666,15 @@ fn header_grid(ui: &mut Ui, id: &str, headers: &[(String, String)]) {
 fn body(ui: &mut Ui, o: &Outcome, saving: &mut Option<String>, theme: &Theme) {
     let Some(r) = &o.response else {
         if let Some(f) = &o.failure {
-            ui.label(format!("{f:?}"));
+            use crate::invoke::transport::{failure_kind, failure_text};
+            ui.label(format!("{}: {}", failure_kind(f), failure_text(f)));
+            // Entra's error body, as it came (redacted).
+            if let crate::invoke::Failure::Token(t) = f {
+                if let Some(e) = &t.entra {
+                    let text = serde_json::to_string_pretty(e).unwrap_or_default();
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
+                }
+            }
         }
         return;
     };
