@@ -177,3 +177,99 @@ fn a_refused_call_is_explained_beside_the_action() {
     assert_eq!(o.diagnosis.as_ref().unwrap().kind, "proxy_no_token");
     assert!(h.state().inspector.tests.result("Get_status").is_some());
 }
+
+/// A workflow of its own: a large answer, a slow one.
+fn large_and_slow(f: &Fixture, dir: &std::path::Path) -> PathBuf {
+    let api = &f.sandbox.api_url;
+    let get = |uri: String| {
+        serde_json::json!({"type": "Http", "runAfter": {},
+            "inputs": {"method": "GET", "uri": uri, "authentication": {"type": "None"}}})
+    };
+    let wf = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "contentVersion": "1.0.0.0",
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}},
+        "actions": {
+            "Large": get(format!("{api}/api/large?bytes=6000000")),
+            "Slow": get(format!("{api}/api/slow?ms=30000")),
+        },
+        "outputs": {}
+    });
+    let path = dir.join("large-and-slow.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&wf).unwrap()).unwrap();
+    path
+}
+
+fn copied(h: &Harness<'_, LapisApp>) -> Option<String> {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn a_large_body_is_saved_a_slow_call_cancelled_and_history_picked() {
+    let f = sandbox(Config::demo());
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(large_and_slow(&f, dir.path()));
+
+    // A body over the 4 MiB kept in memory: the whole of it is saved.
+    h.get_by_label("Large in the outline").click();
+    h.run();
+    h.get_by_label("Test").click();
+    h.run();
+    h.get_by_label("Send").click();
+    h.step();
+    until_answered(&mut h);
+    h.get_by_label_contains("The whole body is in");
+    let target = dir.path().join("saved-body.txt");
+    h.get_by_label("Save body as").focus();
+    h.get_by_label("Save body as")
+        .type_text(&target.display().to_string());
+    h.run();
+    h.get_by_label("Save body").click();
+    let start = Instant::now();
+    while h.query_by_label_contains("Saved ").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "not saved");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(std::fs::metadata(&target).unwrap().len(), 6_000_000);
+
+    // Copy as cURL puts the command on the clipboard.
+    h.get_by_label("Copy as cURL").click();
+    h.step();
+    let curl = copied(&h).expect("a copied command");
+    assert!(
+        curl.starts_with("curl ") && curl.contains("/api/large"),
+        "{curl}"
+    );
+
+    // A slow call is cancelled: no answer, the window says so.
+    h.get_by_label("Slow in the outline").click();
+    h.run();
+    h.get_by_label("Send").click();
+    h.step();
+    h.step();
+    assert!(h.state().inspector.tests.is_running());
+    h.get_by_label("Cancel call").click();
+    h.step();
+    assert!(!h.state().inspector.tests.is_running());
+    h.run();
+    h.get_by_label_contains("Cancelled");
+    assert!(h.state().inspector.tests.result("Slow").is_none());
+
+    // The history row of the large call selects its action again.
+    h.get_by_label_contains("History (").click();
+    h.run();
+    h.get_by_label_contains("  Large  200").click();
+    h.run();
+    h.run();
+    let selected = h.state().session.selected_node().expect("a selection");
+    let name = &h.state().session.current().graph.outline.nodes[selected].name;
+    assert_eq!(name, "Large");
+}

@@ -154,6 +154,31 @@ fn arm_parameters_file_skips_key_vault_references() {
 }
 
 #[test]
+fn the_secret_store_wins_over_defaults_placeholders_and_files() {
+    let mut def = definition(json!({"uri": "https://example.org"}));
+    def["parameters"]["apiKey"]["defaultValue"] = json!("");
+    let d = Document::from_value(def).unwrap();
+    let st = store();
+    // An empty default is no value: the store supplies it.
+    let r = parameter_values(d.definition(0), None, &[], &st).unwrap();
+    assert_eq!(r.values["apiKey"], json!(API_KEY));
+    // A value in a parameters file is replaced by the store's, and both
+    // are redacted.
+    let file = json!({"apiKey": "placeholder-from-file"});
+    let r = parameter_values(d.definition(0), Some(&file), &[], &st).unwrap();
+    assert_eq!(r.values["apiKey"], json!(API_KEY));
+    assert!(!r.redactor.redact(API_KEY).contains(API_KEY));
+    // Without the store, the file's value stands, and is redacted too.
+    let none = SecretStore::without_keychain();
+    let r = parameter_values(d.definition(0), Some(&file), &[], &none).unwrap();
+    assert_eq!(r.values["apiKey"], json!("placeholder-from-file"));
+    assert!(!r.redactor.is_clean("x placeholder-from-file y"));
+    // Empty everywhere: missing, so the designer asks for it.
+    let r = parameter_values(d.definition(0), None, &[], &none).unwrap();
+    assert!(!r.values.contains_key("apiKey"));
+}
+
+#[test]
 fn standard_parameters_file_with_appsettings() {
     let d = doc(json!({"uri": "https://example.org"}));
     let st = store();
@@ -458,11 +483,20 @@ fn run_data_and_bad_inputs_are_clear_errors() {
         "{e:?}"
     );
 
-    let e = prep(json!({"uri": "http://intranet.contoso.local/api"})).unwrap_err();
+    // Plain http to an internal host: fine without credentials (a direct
+    // look at the backend), refused with any.
+    assert!(prep(json!({"uri": "http://intranet.contoso.local/api"})).is_ok());
+    let e = prep(json!({"uri": "http://intranet.contoso.local/api",
+        "authentication": {"type": "Basic", "username": "u", "password": "pa55word"}}))
+    .unwrap_err();
     assert!(
-        matches!(&e, PrepareError::Invalid { pointer, message } if pointer.ends_with("/inputs/uri") && message.contains("https")),
+        matches!(&e, PrepareError::Invalid { pointer, message } if pointer.ends_with("/inputs/uri") && message.contains("https") && message.contains("Basic")),
         "{e:?}"
     );
+    let e = prep(json!({"uri": "http://intranet.contoso.local/api",
+        "headers": {"X-Api-Key": "@parameters('apiKey')"}}))
+    .unwrap_err();
+    assert!(e.to_string().contains("X-Api-Key"), "{e}");
     assert!(prep(json!({"uri": "http://127.0.0.1:8080/api"})).is_ok());
     assert!(prep(json!({"uri": "http://localhost/api"})).is_ok());
     assert!(prep(json!({"uri": "http://[::1]:9/api"})).is_ok());
@@ -955,7 +989,8 @@ fn curl_for_basic_raw_and_certificates() {
     );
     assert!(c.contains("/t/oauth2/v2.0/token"), "{c}");
     assert!(c.contains("client_assertion=\"$CLIENT_ASSERTION\""), "{c}");
-    assert!(c.contains("scope='https://a/.default'"), "{c}");
+    // The audience as written: its trailing slash stays (Entra's rule).
+    assert!(c.contains("scope='https://a//.default'"), "{c}");
 }
 
 // ---------------------------------------------------------------------------
@@ -1273,4 +1308,38 @@ async fn connection_refused_is_diagnosed() {
         o.failure
     );
     assert_eq!(o.diagnosis.as_ref().unwrap().kind, "connect");
+}
+
+/// A server that answers every request with `status` and an nginx-like
+/// page, and no App Proxy headers.
+async fn gateway(status: u16) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let app = axum::Router::new().fallback(move || async move {
+            axum::http::Response::builder()
+                .status(status)
+                .header("Server", "nginx")
+                .body(axum::body::Body::from(
+                    "<html><center>nginx</center></html>",
+                ))
+                .unwrap()
+        });
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_502_or_504_without_app_proxy_is_not_blamed_on_its_connector() {
+    for (status, kind) in [(502, "bad_gateway"), (504, "gateway_timeout")] {
+        let addr = gateway(status).await;
+        let p = prep_at(addr, obj(json!({"method": "GET", "uri": "/x"})));
+        let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
+        let d = o.diagnosis.expect("a diagnosis");
+        assert_eq!(d.kind, kind, "{d:?}");
+        assert!(d.message.contains("gateway or reverse proxy"), "{d:?}");
+        let all = format!("{} {}", d.message, d.hint.unwrap_or_default());
+        assert!(!all.contains("connector"), "{all}");
+    }
 }

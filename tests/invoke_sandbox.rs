@@ -1070,6 +1070,39 @@ async fn authorization_header_beside_entra_auth() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn own_authorization_header_without_entra_auth_is_taken_by_the_proxy() {
+    let sb = start().await;
+    let st = store(&sb);
+    let wf = workflow(
+        &sb,
+        &[(
+            "Call",
+            json!({
+                "method": "GET",
+                "uri": format!("{}/api/status", sb.proxy_url),
+                "headers": { "Authorization": "@{concat('Bearer ', parameters('privateToken'))}" },
+            }),
+        )],
+        &[],
+    );
+    let o = run(&wf, "Call", &st, &[], &options(&sb)).await;
+    assert_eq!(status(&o), 302);
+    let d = diagnosis(&o);
+    assert_eq!(d.kind, "authorization_header", "{d:?}");
+    assert!(d.message.contains("Authorization header"), "{d:?}");
+    let hint = d.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("ActiveDirectoryOAuth") && hint.contains("custom header"),
+        "{hint}"
+    );
+    assert!(
+        d.evidence.iter().any(|e| e.starts_with("Location: ")),
+        "{d:?}"
+    );
+    assert_no_secret(&o, &[&sb.config.api.private_token]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn custom_header_carries_the_backend_credential() {
     let sb = start().await;
     let st = store(&sb);
@@ -1636,6 +1669,36 @@ async fn lapis_call_through_the_binary() {
     .await;
     assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     assert!(r.stderr.contains("clientSecret"), "{}", r.stderr);
+
+    // The same with --format json: the document still comes, with no
+    // status and an input diagnosis.
+    let r = lapis(
+        args(
+            &[
+                "--action",
+                "Get_status",
+                "--params",
+                &params,
+                "--format",
+                "json",
+            ],
+            &files.workflow,
+        ),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    let j = r.json();
+    assert!(j["status"].is_null());
+    assert_eq!(j["diagnosis"]["kind"], "input");
+    assert!(
+        j["diagnosis"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("clientSecret"),
+        "{j}"
+    );
+    assert!(j["timings_ms"].is_object());
     assert_eq!(sb.stats.snapshot(), before, "usage errors send nothing");
 }
 

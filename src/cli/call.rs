@@ -160,11 +160,26 @@ pub fn cmd_call(a: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         };
         overrides.push((k.to_owned(), v.to_owned()));
     }
-    let resolved =
-        prepare::parameter_values(doc.definition(i), file_value.as_ref(), &overrides, &store)
-            .map_err(prepare_error)?;
     let prepared =
-        prepare::prepare(&doc, i, &a.action, &resolved, &store).map_err(prepare_error)?;
+        prepare::parameter_values(doc.definition(i), file_value.as_ref(), &overrides, &store)
+            .and_then(|resolved| prepare::prepare(&doc, i, &a.action, &resolved, &store));
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            // Nothing was sent: exit 2, and a JSON reader still gets its
+            // document.
+            let message = prepare_error(e);
+            if matches!(a.format, ReportFormat::Json) {
+                let v = report::input_error_json(&a.action, &message);
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                );
+            }
+            return Err(message);
+        }
+    };
 
     let mut extra_ca_pem = Vec::new();
     for p in &a.ca {

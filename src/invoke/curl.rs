@@ -82,7 +82,7 @@ fn token_lines(o: &OAuth, e: TokenEndpoint) -> Vec<String> {
         )),
         TokenEndpoint::V2 => args.push(format!(
             "--data-urlencode scope={}",
-            shell_quote(&format!("{}/.default", o.audience.trim_end_matches('/')))
+            shell_quote(&super::token::scope_for(&o.audience))
         )),
     }
     let n = args.len();

@@ -361,7 +361,7 @@ fn network(kind: &str, what: &str, detail: &str, timeout: std::time::Duration) -
             } else if lower.contains("unknownissuer") || lower.contains("unknown issuer") || lower.contains("unknown ca") || lower.contains("not trusted") {
                 (
                     Some("the server's certificate is not trusted by this machine"),
-                    "The server's certificate is signed by a CA this machine does not trust (a corporate or private CA): add it with --ca FILE or SSL_CERT_FILE.",
+                    "The server's certificate is signed by a CA this machine does not trust (a corporate or private CA): trust it with --ca FILE (or the Test tab's \"Trust CA file\"), which adds it to the system's CAs; SSL_CERT_FILE would replace them.",
                 )
             } else if lower.contains("notvalidforname") || lower.contains("not valid for name") || lower.contains("not valid for the name") || lower.contains("name mismatch") || lower.contains("does not match") {
                 (
@@ -519,7 +519,20 @@ fn response_diagnosis(
     if (300..400).contains(&status) {
         let location = r.header("Location").unwrap_or("");
         if let Some(lr) = login_redirect(location, Some(&prepared.url)) {
-            let mut d = if lr.invalid_token_retry {
+            // The action's own Authorization header, with no authentication
+            // set: App Proxy read it as its Entra token.
+            let own_header = matches!(prepared.auth, Auth::None | Auth::ClientCertificate { .. })
+                && prepared
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("Authorization"));
+            let mut d = if own_header {
+                diag(
+                    "authorization_header",
+                    "The application proxy took the action's own Authorization header for its Entra token, and refused it.",
+                    Some("App Proxy reads the Authorization header itself and does not pass it to the backend. Set the authentication to ActiveDirectoryOAuth with the app's external URL as the audience, and send the backend's own credential in a custom header (such as PRIVATE-TOKEN) or a cookie."),
+                )
+            } else if lr.invalid_token_retry {
                 diag(
                     "proxy_rejected_token",
                     "The application proxy did not accept the token.",
@@ -562,7 +575,28 @@ fn response_diagnosis(
         return Some(d);
     }
     let text = body_text(r).to_ascii_lowercase();
+    // App Proxy marks its answers with x-ms-proxy-* headers; its external
+    // URLs end in msappproxy.net (or a custom domain, which the headers
+    // give away). Another gateway's 502/504 is not the connector's fault.
+    let app_proxy = r
+        .headers
+        .iter()
+        .any(|(k, _)| k.to_ascii_lowercase().starts_with("x-ms-proxy"))
+        || prepared
+            .url
+            .host_str()
+            .is_some_and(|h| h.to_ascii_lowercase().ends_with(".msappproxy.net"));
     let mut d = match status {
+        502 if !app_proxy => diag(
+            "bad_gateway",
+            "Bad Gateway (502): a gateway or reverse proxy in front of the server could not reach it.",
+            Some("Check that the backend behind that gateway is up and reachable from it; its error page, below, may say more."),
+        ),
+        504 if !app_proxy => diag(
+            "gateway_timeout",
+            "Gateway Timeout (504): a gateway or reverse proxy in front of the server got no answer in time.",
+            Some("Check how long the backend takes and the gateway's own timeout; its error page, below, may say more."),
+        ),
         502 => diag(
             "bad_gateway",
             "Bad Gateway: the proxy's connector could not reach the backend.",

@@ -59,8 +59,9 @@ pub struct CallOptions {
     /// For ManagedServiceIdentity, which only works inside Azure: an access
     /// token the user supplies instead.
     pub user_token: Option<Secret>,
-    /// Extra CA certificates (PEM) to trust, besides the system's and
-    /// those named by `SSL_CERT_FILE` / `SSL_CERT_DIR`.
+    /// Extra CA certificates (PEM) to trust, added to the system's roots.
+    /// (`SSL_CERT_FILE` / `SSL_CERT_DIR`, when set, replace the system's
+    /// roots: rustls-native-certs reads only those then.)
     pub extra_ca_pem: Vec<Vec<u8>>,
 }
 

@@ -471,12 +471,14 @@ pub fn parameter_values(
     }
     for (name, ty) in &declared {
         let secure = ty.is_some_and(PType::is_secure);
-        if secure && !values.contains_key(name) {
-            // A secret that no source has is asked for only when the
-            // action uses it (`prepare` says so).
-            let Some((secret, _)) = store.get(name) else {
-                continue;
-            };
+        if secure && values.get(name).is_some_and(|v| v.as_str() == Some("")) {
+            // An empty default or placeholder is no value.
+            values.remove(name);
+        }
+        // The secret store comes last, so it wins. A secret that no source
+        // has is asked for only when the action uses it (`prepare` says so).
+        let stored = if secure { store.get(name) } else { None };
+        if let Some((secret, _)) = stored {
             let v = if *ty == Some(PType::SecureObject) {
                 match serde_json::from_str::<Value>(secret.expose()) {
                     Ok(v @ Value::Object(_)) => v,
@@ -857,18 +859,11 @@ pub fn prepare(
             format!("`{}` is not an absolute URL ({e})", redactor.redact(&uri)),
         )
     })?;
+    // Plain http to another host is checked once the authentication is
+    // known: it may not carry a credential.
+    let plain_http = url.scheme() == "http" && !is_loopback(&url);
     match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
-            return Err(invalid(
-                &at("uri"),
-                format!(
-                    "`{}` uses plain http: only loopback hosts may (Logic Apps calls App Proxy URLs over https)",
-                    redactor.redact(url.as_str())
-                ),
-            ))
-        }
+        "https" | "http" => {}
         s => {
             return Err(invalid(
                 &at("uri"),
@@ -984,6 +979,29 @@ pub fn prepare(
             ))
         }
     };
+
+    if plain_http {
+        let credential = match &auth {
+            Auth::None => headers
+                .iter()
+                .find(|(k, _)| is_secret_header(k))
+                .map(|(k, _)| format!("the header {k}")),
+            Auth::ActiveDirectoryOAuth(_) => Some("an Entra token".to_owned()),
+            Auth::Basic { .. } => Some("Basic credentials".to_owned()),
+            Auth::Raw { .. } => Some("the Raw authorization value".to_owned()),
+            Auth::ClientCertificate { .. } => Some("a client certificate".to_owned()),
+            Auth::ManagedServiceIdentity { .. } => Some("a managed identity token".to_owned()),
+        };
+        if let Some(what) = credential {
+            return Err(invalid(
+                &at("uri"),
+                format!(
+                    "`{}` uses plain http, and the call would send {what} in clear: use https (only loopback hosts may use http with credentials)",
+                    redactor.redact(url.as_str())
+                ),
+            ));
+        }
+    }
 
     let mut warnings = Vec::new();
     if has_header("Authorization") {

@@ -83,6 +83,37 @@ pub fn json(o: &Outcome) -> Value {
     })
 }
 
+/// The `--format json` document of a call that could not be prepared
+/// (nothing was sent): the same keys, `status` null, and an `input`
+/// diagnosis.
+pub fn input_error_json(action: &str, message: &str) -> Value {
+    json!({
+        "action": action,
+        "status": null,
+        "reason": null,
+        "headers": {},
+        "body": null,
+        "body_bytes": null,
+        "body_file": null,
+        "diagnosis": {
+            "kind": "input",
+            "message": message,
+            "hint": null,
+            "evidence": [],
+            "aadsts": null,
+        },
+        "notes": [],
+        "failure": { "kind": "input", "detail": message },
+        "timings_ms": {
+            "token": null, "dns": null, "connect": null, "tls": null,
+            "first_byte": null, "total": 0.0
+        },
+        "token": null,
+        "request": null,
+        "started_at": null,
+    })
+}
+
 fn ms(v: Option<f64>) -> String {
     match v {
         Some(x) => format!("{x:.1} ms"),

@@ -7,7 +7,7 @@
 //! - v2 (`…/oauth2/v2.0/token`) with `scope=<audience>/.default`.
 //!
 //! A client secret goes in the form body. A certificate becomes a client
-//! assertion: a JWT signed with its key (PS256 for RSA, ES256/ES384 for EC),
+//! assertion: a JWT signed with its RSA key (PS256),
 //! with the certificate's `x5t#S256` and `x5t` thumbprints.
 //!
 //! Tokens are kept in a [`TokenCache`] while they have more than a safety
@@ -218,13 +218,16 @@ pub fn endpoint_url(oauth: &OAuth, endpoint: TokenEndpoint) -> String {
     }
 }
 
-/// The v2 scope for an audience: `<audience>/.default` (not doubled).
+/// The v2 scope for an audience: `<audience>/.default`, the audience as
+/// written. A resource registered with a trailing slash (App Proxy's
+/// external URL) gives `https://app.msappproxy.net//.default`, as Entra
+/// documents: the token's audience keeps the slash.
 pub fn scope_for(audience: &str) -> String {
     let a = audience.trim();
     if a.ends_with("/.default") {
         a.to_owned()
     } else {
-        format!("{}/.default", a.trim_end_matches('/'))
+        format!("{a}/.default")
     }
 }
 
@@ -420,9 +423,6 @@ impl<'c> AsyncHttpClient<'c> for Http {
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-const OID_P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
-const OID_P384: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
-
 fn guid() -> String {
     let mut b: [u8; 16] = rand::random();
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -466,17 +466,11 @@ pub fn client_assertion(
             (Algorithm::PS256, EncodingKey::from_rsa_der(der.as_bytes()))
         }
         super::pfx::KeyKind::Ec => {
-            let head = &pkcs8[..pkcs8.len().min(48)];
-            let alg = if head.windows(OID_P256.len()).any(|w| w == OID_P256) {
-                Algorithm::ES256
-            } else if head.windows(OID_P384.len()).any(|w| w == OID_P384) {
-                Algorithm::ES384
-            } else {
-                return Err(
-                    "the certificate's EC key is on a curve other than P-256 or P-384".into(),
-                );
-            };
-            (alg, EncodingKey::from_ec_der(pkcs8))
+            // Entra documents client assertions signed with RSA keys only
+            // (PS256, formerly RS256): an EC certificate is refused there.
+            return Err(
+                "the certificate's key is EC; Entra ID accepts client assertions signed with an RSA key only (PS256): use an RSA certificate".into(),
+            );
         }
         super::pfx::KeyKind::Other => {
             return Err("the certificate's key is neither RSA nor EC".into());
@@ -764,8 +758,9 @@ mod tests {
     fn scopes() {
         assert_eq!(
             scope_for("https://a.example/"),
-            "https://a.example/.default"
+            "https://a.example//.default"
         );
+        assert_eq!(scope_for("https://a.example"), "https://a.example/.default");
         assert_eq!(scope_for("api://x/.default"), "api://x/.default");
     }
 

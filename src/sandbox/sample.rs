@@ -383,6 +383,10 @@ impl Sandbox {
         line(format!(
             "  lapis call {wf} --action Basic_direct --secret basicPassword=env:LAPIS_SECRET_BASICPASSWORD"
         ));
+        let ca = path(|f| &f.ca_pem, "ca.pem");
+        line(format!(
+            "  lapis call {wf} --action Client_certificate_mtls --ca {ca}"
+        ));
         line(format!("  lapis call {wf} --action Proxy_without_token"));
         line(String::new());
         line("Press Ctrl+C to stop.".into());

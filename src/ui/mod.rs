@@ -1182,6 +1182,11 @@ impl LapisApp {
         self.shortcuts(ui);
         self.session.refresh();
         self.inspector.tests.poll(&ctx);
+        if let Some(name) = self.inspector.tests.goto.take() {
+            if let Some(id) = self.session.select_name(&name) {
+                self.reveal(id);
+            }
+        }
 
         egui::Panel::top("lapis-menu").show(ui, |ui| self.menu_bar(ui));
         self.status_bar(ui);

@@ -40,6 +40,9 @@ pub struct TestOptions {
     pub params_file: String,
     /// For ManagedServiceIdentity: a token the user supplies.
     pub user_token: String,
+    /// A PEM file of CA certificates to trust besides the system's (a
+    /// corporate or private CA), as typed.
+    pub ca_file: String,
 }
 
 impl Default for TestOptions {
@@ -50,6 +53,7 @@ impl Default for TestOptions {
             timeout_s: 100,
             params_file: String::new(),
             user_token: String::new(),
+            ca_file: String::new(),
         }
     }
 }
@@ -61,6 +65,7 @@ impl std::fmt::Debug for TestOptions {
             .field("v2", &self.v2)
             .field("timeout_s", &self.timeout_s)
             .field("params_file", &self.params_file)
+            .field("ca_file", &self.ca_file)
             .field("user_token", &mask(&self.user_token))
             .finish()
     }
@@ -115,10 +120,12 @@ impl std::fmt::Debug for SecretPrompt {
 /// One call of the session's history.
 #[derive(Debug, Clone)]
 pub struct HistoryEntry {
-    /// The outcome.
-    pub outcome: Outcome,
+    /// The outcome (shared: a frame borrows it, never copies the body).
+    pub outcome: std::sync::Arc<Outcome>,
     /// "Copy as cURL" of the request.
     pub curl: String,
+    /// The body as shown (JSON, text or binary), parsed once.
+    pub body: std::sync::Arc<Value>,
 }
 
 /// Test calls of the session.
@@ -143,7 +150,9 @@ pub struct TestCalls {
     /// diagnostics: the window keeps drawing).
     pub frames_while_running: u64,
     body_tab: BodyTab,
-    saving: Option<String>,
+    saving: SaveBody,
+    /// An action to select (a history row of another action was picked).
+    pub goto: Option<String>,
 }
 
 impl Default for TestCalls {
@@ -160,7 +169,8 @@ impl Default for TestCalls {
             errors: HashMap::new(),
             frames_while_running: 0,
             body_tab: BodyTab::default(),
-            saving: None,
+            saving: SaveBody::default(),
+            goto: None,
         }
     }
 }
@@ -191,7 +201,7 @@ impl TestCalls {
 
     /// The latest outcome of `action`.
     pub fn result(&self, action: &str) -> Option<&Outcome> {
-        self.results.get(action).map(|e| &e.outcome)
+        self.results.get(action).map(|e| &*e.outcome)
     }
 
     fn runtime(&mut self) -> Result<&tokio::runtime::Runtime, String> {
@@ -231,8 +241,9 @@ impl TestCalls {
         self.errors.remove(&action);
         let store = self.store.clone();
         let cache = self.cache.clone();
-        let options = self.call_options();
+        let mut options = self.call_options();
         let params_file = self.options.params_file.trim().to_owned();
+        let ca_file = self.options.ca_file.trim().to_owned();
         let (tx, rx) = mpsc::channel();
         let name = action.clone();
         let rt = match self.runtime() {
@@ -258,16 +269,24 @@ impl TestCalls {
                             })?,
                     )
                 };
+                let ca = if ca_file.is_empty() {
+                    None
+                } else {
+                    Some(std::fs::read(&ca_file).map_err(|e| {
+                        PrepareError::Parameters(format!("the CA file {ca_file}: {e}"))
+                    })?)
+                };
                 let resolved =
                     prepare::parameter_values(doc.definition(wf), file.as_ref(), &[], &prep_store)?;
-                prepare::prepare(&doc, wf, &name, &resolved, &prep_store)
+                prepare::prepare(&doc, wf, &name, &resolved, &prep_store).map(|p| (p, ca))
             })
             .await;
             let msg = match prepared {
                 Err(e) => Msg::Failed(format!("the call could not be prepared: {e}")),
                 Ok(Err(PrepareError::MissingSecret { name })) => Msg::NeedSecret(name),
                 Ok(Err(e)) => Msg::Failed(e.to_string()),
-                Ok(Ok(p)) => {
+                Ok(Ok((p, ca))) => {
+                    options.extra_ca_pem.extend(ca);
                     let curl = invoke::curl::to_curl(&p, &options);
                     let outcome = invoke::call(&p, &options, &cache).await;
                     Msg::Done(Box::new(outcome), curl)
@@ -312,9 +331,11 @@ impl TestCalls {
                 let r = self.running.take().expect("checked above");
                 match msg {
                     Msg::Done(outcome, curl) => {
+                        let body = std::sync::Arc::new(report::body_value(&outcome));
                         let entry = HistoryEntry {
-                            outcome: *outcome,
+                            outcome: std::sync::Arc::from(outcome),
                             curl,
+                            body,
                         };
                         self.history.push(entry.clone());
                         if self.history.len() > HISTORY {
@@ -436,6 +457,15 @@ pub fn show(
                         .desired_width(200.0),
                 )
                 .accessible_name("Parameters file");
+            });
+            ui.horizontal(|ui| {
+                ui.label("Trust CA file");
+                ui.add(
+                    egui::TextEdit::singleline(&mut t.options.ca_file)
+                        .hint_text("optional: a PEM file, added to the system's CAs")
+                        .desired_width(200.0),
+                )
+                .accessible_name("Trust CA file");
             });
             ui.horizontal(|ui| {
                 ui.label("Managed identity token");
@@ -572,7 +602,7 @@ pub fn show(
         .max_height(ui.available_height() - 80.0)
         .auto_shrink([false, true])
         .show(ui, |ui| match t.body_tab {
-            BodyTab::Body => body(ui, o, &mut t.saving, theme),
+            BodyTab::Body => body(ui, o, &entry.body, &mut t.saving, theme),
             BodyTab::Headers => {
                 if let Some(r) = &o.response {
                     header_grid(ui, "resp-headers", &r.headers);
@@ -663,7 +693,52 @@ fn header_grid(ui: &mut Ui, id: &str, headers: &[(String, String)]) {
         });
 }
 
-fn body(ui: &mut Ui, o: &Outcome, saving: &mut Option<String>, theme: &Theme) {
+/// "Save body": the path typed, and how the last save went (it runs on
+/// its own thread: a large body must not stop the window).
+#[derive(Default)]
+pub struct SaveBody {
+    /// The target path, as typed.
+    pub path: String,
+    /// `Ok(message)` or `Err(message)` of the last save; `None` while one
+    /// runs or before any.
+    pub status: std::sync::Arc<std::sync::Mutex<Option<Result<String, String>>>>,
+}
+
+impl SaveBody {
+    /// Copies `from` to the typed path atomically (a temporary file beside
+    /// the target, then a rename), on another thread.
+    pub fn start(&mut self, from: PathBuf, ctx: egui::Context) {
+        let target = PathBuf::from(self.path.trim());
+        let status = self.status.clone();
+        if let Ok(mut s) = status.lock() {
+            *s = None;
+        }
+        std::thread::spawn(move || {
+            let result = (|| -> std::io::Result<u64> {
+                let dir = target
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| std::path::Path::new("."));
+                let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+                let mut src = std::fs::File::open(&from)?;
+                let n = std::io::copy(&mut src, tmp.as_file_mut())?;
+                tmp.as_file().sync_all()?;
+                tmp.persist(&target).map_err(|e| e.error)?;
+                Ok(n)
+            })();
+            let msg = match result {
+                Ok(n) => Ok(format!("Saved {} to {}", size(n), target.display())),
+                Err(e) => Err(format!("{}: {e}", target.display())),
+            };
+            if let Ok(mut s) = status.lock() {
+                *s = Some(msg);
+            }
+            ctx.request_repaint();
+        });
+    }
+}
+
+fn body(ui: &mut Ui, o: &Outcome, shown: &Value, saving: &mut SaveBody, theme: &Theme) {
     let Some(r) = &o.response else {
         if let Some(f) = &o.failure {
             use crate::invoke::transport::{failure_kind, failure_text};
@@ -685,43 +760,49 @@ fn body(ui: &mut Ui, o: &Outcome, saving: &mut Option<String>, theme: &Theme) {
             size(r.body.len() as u64),
             path.display()
         ));
-        let field = saving.get_or_insert_with(String::new);
         ui.horizontal(|ui| {
             ui.add(
-                egui::TextEdit::singleline(field)
+                egui::TextEdit::singleline(&mut saving.path)
                     .hint_text("save as…")
                     .desired_width(200.0),
             )
             .accessible_name("Save body as");
             if ui
-                .add_enabled(!field.is_empty(), egui::Button::new("Save body"))
+                .add_enabled(
+                    !saving.path.trim().is_empty(),
+                    egui::Button::new("Save body"),
+                )
                 .clicked()
             {
-                let target = PathBuf::from(field.trim());
-                match std::fs::copy(path, &target) {
-                    Ok(_) => *field = String::new(),
-                    Err(e) => {
-                        ui.colored_label(theme.error, format!("{}: {e}", target.display()));
-                    }
-                }
+                saving.start(path.clone(), ui.ctx().clone());
             }
         });
+        let status = saving.status.lock().ok().and_then(|s| s.clone());
+        match status {
+            Some(Ok(m)) => {
+                ui.colored_label(status_color(theme, 200), m);
+            }
+            Some(Err(m)) => {
+                ui.colored_label(theme.error, m);
+            }
+            None => {}
+        }
     }
-    match report::body_value(o) {
+    match shown {
         Value::Null => {
             ui.weak("(no body)");
         }
         Value::String(s) => {
-            let shown = if s.len() > SHOWN_TEXT {
+            let text = if s.len() > SHOWN_TEXT {
                 let mut end = SHOWN_TEXT;
                 while !s.is_char_boundary(end) {
                     end -= 1;
                 }
                 &s[..end]
             } else {
-                &s
+                s.as_str()
             };
-            ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap())
+            ui.add(egui::Label::new(RichText::new(text).monospace()).wrap())
                 .accessible_name("Response body");
         }
         v if v.get("$content").is_some() && v.get("$content-type").is_some() => {
@@ -732,11 +813,11 @@ fn body(ui: &mut Ui, o: &Outcome, saving: &mut Option<String>, theme: &Theme) {
         }
         v => {
             let mut budget = SHOWN_NODES;
-            ui.push_id("json-body", |ui| json_tree(ui, None, &v, &mut budget, 0));
+            ui.push_id("json-body", |ui| json_tree(ui, None, v, &mut budget, 0));
             // The whole JSON, for copying and for screen readers.
             ui.collapsing("Raw JSON", |ui| {
                 ui.label(
-                    RichText::new(serde_json::to_string_pretty(&v).unwrap_or_default()).monospace(),
+                    RichText::new(serde_json::to_string_pretty(v).unwrap_or_default()).monospace(),
                 )
                 .accessible_name("Response body");
             });
@@ -806,9 +887,13 @@ fn history(ui: &mut Ui, t: &mut TestCalls, action: &str) {
             }
         });
     if let Some(i) = pick {
+        // The call's result goes beside its action; another action is
+        // selected to show it.
         let e = t.history[i].clone();
-        if e.outcome.action == action {
-            t.results.insert(action.to_owned(), e);
+        let name = e.outcome.action.clone();
+        if name != action {
+            t.goto = Some(name.clone());
         }
+        t.results.insert(name, e);
     }
 }
