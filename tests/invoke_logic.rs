@@ -1343,3 +1343,75 @@ async fn a_502_or_504_without_app_proxy_is_not_blamed_on_its_connector() {
         assert!(!all.contains("connector"), "{all}");
     }
 }
+
+#[tokio::test]
+async fn logic_apps_headers_are_sent_and_dropped_headers_are_not() {
+    let addr = server().await;
+    let p = prep_at(
+        addr,
+        obj(json!({"method": "GET", "uri": "/echo", "headers": {
+            "Cookie": "a=b", "Content-Language": "fr", "Host": "evil.example",
+            "Accept": "application/json", "Accept-Encoding": "br", "X-Kept": "yes"
+        }})),
+    );
+    // Dropped as Logic Apps drops them, and said.
+    let names: Vec<&str> = p.headers.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["Accept", "X-Kept"], "{names:?}");
+    for h in ["Cookie", "Content-Language", "Host", "Accept-Encoding"] {
+        assert!(
+            p.warnings.iter().any(|w| w.contains(h)),
+            "{h}: {:?}",
+            p.warnings
+        );
+    }
+    assert!(p.warnings.iter().any(|w| w.contains("`cookie` input")));
+    let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
+    let v = echoed(&o);
+    let ua = header(&v, "user-agent").unwrap();
+    assert!(ua.starts_with("azure-logic-apps/1.0,(workflow "), "{ua}");
+    assert_eq!(header(&v, "x-ms-workflow-operation-name"), Some("Call_API"));
+    assert_eq!(header(&v, "x-ms-workflow-name"), Some("workflow"));
+    let run = header(&v, "x-ms-workflow-run-id").unwrap();
+    assert_eq!(header(&v, "x-ms-client-tracking-id"), Some(run));
+    assert_eq!(header(&v, "host").unwrap(), addr.to_string());
+    assert_eq!(header(&v, "cookie"), None);
+    assert_eq!(header(&v, "x-kept"), Some("yes"));
+    // The request shown carries them too; an action's own User-Agent wins.
+    assert!(o
+        .request
+        .headers
+        .iter()
+        .any(|(k, _)| k == "x-ms-workflow-run-id"));
+    let p = prep_at(
+        addr,
+        obj(json!({"method": "GET", "uri": "/echo", "headers": {"User-Agent": "mine/1"}})),
+    );
+    let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
+    assert_eq!(header(&echoed(&o), "user-agent"), Some("mine/1"));
+}
+
+#[tokio::test]
+async fn a_202_with_a_location_notes_the_asynchronous_pattern() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let app = axum::Router::new().fallback(|| async {
+            axum::http::Response::builder()
+                .status(202)
+                .header("Location", "/status/1")
+                .body(axum::body::Body::empty())
+                .unwrap()
+        });
+        let _ = axum::serve(listener, app).await;
+    });
+    let p = prep_at(addr, obj(json!({"method": "POST", "uri": "/jobs"})));
+    let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
+    assert_eq!(o.response.as_ref().unwrap().status, 202);
+    assert!(o.is_success());
+    let n = o
+        .notes
+        .iter()
+        .find(|n| n.kind == "async_pattern")
+        .expect("a note");
+    assert!(n.message.contains("DisableAsyncPattern"), "{}", n.message);
+}

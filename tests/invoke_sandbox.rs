@@ -541,7 +541,7 @@ async fn no_authentication_on_the_direct_api() {
     assert_network_timings(&o);
     let e = body_json(&o);
     assert!(
-        echoed_header(&e, "User-Agent").is_some_and(|u| u.starts_with("lapis/")),
+        echoed_header(&e, "User-Agent").is_some_and(|u| u.starts_with("azure-logic-apps/1.0")),
         "{e}"
     );
 

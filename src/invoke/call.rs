@@ -186,7 +186,8 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
 
     // The bearer token sent, to show its claims when App Proxy refuses it.
     let mut sent_token: Option<Secret> = None;
-    let mut headers = prepared.headers.clone();
+    let mut headers = prepared.platform_headers.clone();
+    headers.extend(prepared.headers.iter().cloned());
     if let Some(c) = &prepared.cookie {
         if !has_header(&headers, "Cookie") {
             headers.push(("Cookie".into(), c.clone()));
@@ -389,6 +390,14 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         }
     }
     more.extend(notes);
+    if let Some(r) = outcome.response.as_ref() {
+        if r.status == 202 && r.header("Location").is_some() {
+            more.push(note(
+                "async_pattern",
+                "202 Accepted with a Location: in a run, Logic Apps would poll that URL until a final answer (its asynchronous pattern, on unless the action's operationOptions has DisableAsyncPattern). This test call shows the 202 itself.".into(),
+            ));
+        }
+    }
     if let Some(r) = outcome.response.as_mut() {
         if redact_response(r, &redactor) {
             more.push(note(

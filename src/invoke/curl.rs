@@ -120,6 +120,14 @@ pub fn to_curl(prepared: &Prepared, options: &CallOptions) -> String {
     first.push(' ');
     first.push_str(&quote(prepared.url.as_str()));
     args.push(first);
+    // Logic Apps' User-Agent (its tracking headers are left out).
+    if let Some((_, ua)) = prepared
+        .platform_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("User-Agent"))
+    {
+        args.push(format!("-A {}", quote(ua)));
+    }
 
     let auth_header: Option<String> = match &prepared.auth {
         Auth::None => None,

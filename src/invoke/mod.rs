@@ -106,6 +106,10 @@ pub struct Prepared {
     /// Headers in the action's order. Values of headers that carry secrets
     /// are still plain here; [`Prepared::redactor`] knows them.
     pub headers: Vec<(String, String)>,
+    /// What Logic Apps adds to every request (User-Agent, Accept-Language,
+    /// the `x-ms-workflow-*` and tracking ids), sent before
+    /// [`Prepared::headers`]; none the action sets itself.
+    pub platform_headers: Vec<(String, String)>,
     /// The body's bytes, and how it was given.
     pub body: Option<Body>,
     /// The `cookie` input, sent as a `Cookie` header.

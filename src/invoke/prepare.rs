@@ -667,6 +667,82 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
+/// True for a header Logic Apps removes from an HTTP action's request
+/// (documented under "Omitted HTTP headers").
+pub fn logic_apps_drops(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    if n.starts_with("accept-") {
+        return true;
+    }
+    if let Some(rest) = n.strip_prefix("content-") {
+        return !matches!(rest, "type" | "encoding" | "disposition");
+    }
+    matches!(
+        n.as_str(),
+        "allow"
+            | "cookie"
+            | "expires"
+            | "host"
+            | "last-modified"
+            | "origin"
+            | "set-cookie"
+            | "transfer-encoding"
+    )
+}
+
+/// The ids of a test call's run, as Logic Apps would give them.
+struct RunIds {
+    workflow_id: String,
+    version: String,
+    run_id: String,
+    tracking_id: String,
+}
+
+impl RunIds {
+    fn new(workflow_name: &str) -> RunIds {
+        use sha2::Digest;
+        // Stable per workflow name, like a deployed workflow's id.
+        let h = sha2::Sha256::digest(workflow_name.as_bytes());
+        let workflow_id: String = h[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let digits = |n: usize| -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + rand::random::<u8>() % 10))
+                .collect()
+        };
+        RunIds {
+            workflow_id,
+            version: format!("0858{}", digits(16)),
+            run_id: format!("0858{}CU00", digits(22)),
+            tracking_id: super::token::guid(),
+        }
+    }
+
+    /// The headers Logic Apps puts on an HTTP action's request.
+    fn headers(&self, workflow_name: &str, action: &str) -> Vec<(String, String)> {
+        let h = |k: &str, v: String| (k.to_owned(), v);
+        vec![
+            h(
+                "User-Agent",
+                format!(
+                    "azure-logic-apps/1.0,(workflow {}; version {})",
+                    self.workflow_id, self.version
+                ),
+            ),
+            h("Accept-Language", "en-US".into()),
+            h("x-ms-workflow-id", self.workflow_id.clone()),
+            h("x-ms-workflow-version", self.version.clone()),
+            h("x-ms-workflow-name", workflow_name.to_owned()),
+            h("x-ms-workflow-run-id", self.run_id.clone()),
+            h("x-ms-workflow-operation-name", action.to_owned()),
+            h("x-ms-execution-location", "local".into()),
+            h("x-ms-client-tracking-id", self.run_id.clone()),
+            h("x-ms-tracking-id", self.tracking_id.clone()),
+            h("x-ms-correlation-id", self.tracking_id.clone()),
+            h("x-ms-client-request-id", self.tracking_id.clone()),
+        ]
+    }
+}
+
 fn valid_header_name(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -788,14 +864,15 @@ pub fn prepare(
         )));
     }
     let wf_name = doc.workflows[workflow].name.clone();
+    let run = RunIds::new(&wf_name);
     ctx.workflow = Some(serde_json::json!({
         "id": format!("/workflows/{wf_name}"),
         "name": wf_name,
         "type": "Microsoft.Logic/workflows",
         "location": "local",
         "run": {
-            "id": format!("/workflows/{wf_name}/runs/test-call"),
-            "name": "test-call",
+            "id": format!("/workflows/{wf_name}/runs/{}", run.run_id),
+            "name": run.run_id,
             "type": "Microsoft.Logic/workflows/runs"
         }
     }));
@@ -937,6 +1014,23 @@ pub fn prepare(
             ))
         }
     }
+    // Logic Apps drops some headers without a word; so does a test call,
+    // and says so.
+    let mut dropped = Vec::new();
+    headers.retain(|(k, _)| {
+        let keep = !logic_apps_drops(k);
+        if !keep {
+            dropped.push(k.clone());
+        }
+        keep
+    });
+    // What Logic Apps adds to every outbound call, unless the action sets
+    // the same header.
+    let platform_headers: Vec<(String, String)> = run
+        .headers(&wf_name, action)
+        .into_iter()
+        .filter(|(k, _)| !headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(k)))
+        .collect();
     let has_header = |n: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
 
     // Cookie.
@@ -1004,6 +1098,16 @@ pub fn prepare(
     }
 
     let mut warnings = Vec::new();
+    for name in dropped {
+        warnings.push(format!(
+            "Logic Apps removes the header {name} from the request without a word (it never sends Accept-*, Allow, Content-* other than Content-Type, Content-Encoding and Content-Disposition, Cookie, Expires, Host, Last-Modified, Origin, Set-Cookie or Transfer-Encoding), so this call leaves it out too.{}",
+            if name.eq_ignore_ascii_case("Cookie") {
+                " Use the action's `cookie` input instead."
+            } else {
+                ""
+            }
+        ));
+    }
     if has_header("Authorization") {
         let who = match &auth {
             Auth::ActiveDirectoryOAuth(_) => Some("the Entra token (ActiveDirectoryOAuth)"),
@@ -1024,6 +1128,7 @@ pub fn prepare(
         method,
         url,
         headers,
+        platform_headers,
         body,
         cookie,
         auth,
