@@ -239,6 +239,19 @@ fn a_large_body_is_saved_a_slow_call_cancelled_and_history_picked() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(std::fs::metadata(&target).unwrap().len(), 6_000_000);
+    let spilled = h
+        .state()
+        .inspector
+        .tests
+        .result("Large")
+        .unwrap()
+        .response
+        .as_ref()
+        .unwrap()
+        .spilled_to
+        .clone()
+        .expect("spilled");
+    assert!(spilled.exists());
 
     // Copy as cURL puts the command on the clipboard.
     h.get_by_label("Copy as cURL").click();
@@ -272,4 +285,8 @@ fn a_large_body_is_saved_a_slow_call_cancelled_and_history_picked() {
     let selected = h.state().session.selected_node().expect("a selection");
     let name = &h.state().session.current().graph.outline.nodes[selected].name;
     assert_eq!(name, "Large");
+
+    // The session's spilled bodies go when the designer closes.
+    drop(h);
+    assert!(!spilled.exists(), "{} is left behind", spilled.display());
 }

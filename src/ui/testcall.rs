@@ -153,6 +153,9 @@ pub struct TestCalls {
     saving: SaveBody,
     /// An action to select (a history row of another action was picked).
     pub goto: Option<String>,
+    /// Where large bodies go during this session (0700, removed when the
+    /// designer closes: a body may hold what a backend echoed).
+    spill: Option<tempfile::TempDir>,
 }
 
 impl Default for TestCalls {
@@ -171,6 +174,7 @@ impl Default for TestCalls {
             body_tab: BodyTab::default(),
             saving: SaveBody::default(),
             goto: None,
+            spill: None,
         }
     }
 }
@@ -217,8 +221,15 @@ impl TestCalls {
         Ok(self.runtime.as_ref().expect("just built"))
     }
 
-    fn call_options(&self) -> CallOptions {
+    fn call_options(&mut self) -> CallOptions {
+        if self.spill.is_none() {
+            self.spill = tempfile::Builder::new()
+                .prefix("lapis-bodies-")
+                .tempdir()
+                .ok();
+        }
         CallOptions {
+            spill_dir: self.spill.as_ref().map(|d| d.path().to_path_buf()),
             timeout: Duration::from_secs(self.options.timeout_s.max(1)),
             follow_redirects: self.options.follow_redirects,
             token_endpoint: if self.options.v2 {
