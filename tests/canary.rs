@@ -20,6 +20,7 @@ const CLIENT_SECRET: &str = "cnry7Q-client~secret.1";
 const PFX_PASSWORD: &str = "cnry7Q-pfx pass";
 const BASIC_PASSWORD: &str = "cnry7Q-basic:pass word";
 const PRIVATE_TOKEN: &str = "cnry7Q-private/token+1";
+const SESSION_COOKIE: &str = "cnry7Q-session-cookie";
 /// Sent where the sandbox expects another value: the failures.
 const WRONG_BASIC: &str = "cnry7Q-wrong-basic";
 
@@ -27,6 +28,7 @@ const ACTIONS: &[&str] = &[
     "Get_status",
     "Echo_with_certificate",
     "Header_protected",
+    "Cookie_protected",
     "Basic_direct",
     "Raw_direct",
     "Client_certificate_mtls",
@@ -43,6 +45,7 @@ fn config(accepting: bool) -> Config {
         c.pfx_password = PFX_PASSWORD.into();
         c.api.basic_password = BASIC_PASSWORD.into();
         c.api.private_token = PRIVATE_TOKEN.into();
+        c.api.session_cookie = SESSION_COOKIE.into();
     }
     c
 }
@@ -129,6 +132,7 @@ fn needles(pfx_b64: &str) -> Vec<(String, String)> {
         PFX_PASSWORD,
         BASIC_PASSWORD,
         PRIVATE_TOKEN,
+        SESSION_COOKIE,
         WRONG_BASIC,
     ] {
         v.push((format!("{s} in base64"), b64(s)));
@@ -274,7 +278,8 @@ fn cli_calls(accepting: bool, home: &Home, printed: &mut Vec<Printed>) -> String
                 .env("CANARY_PFX_PASSWORD", PFX_PASSWORD)
                 .env("LAPIS_SECRET_CLIENTPFX", pfx_b64.trim())
                 .env("LAPIS_SECRET_BASICPASSWORD", BASIC_PASSWORD)
-                .env("LAPIS_SECRET_PRIVATETOKEN", PRIVATE_TOKEN);
+                .env("LAPIS_SECRET_PRIVATETOKEN", PRIVATE_TOKEN)
+                .env("LAPIS_SECRET_SESSIONCOOKIE", SESSION_COOKIE);
             if *action == "Proxy_without_token" && format == "json" {
                 cmd.arg("--follow-redirects");
             }
@@ -539,6 +544,11 @@ mod gui {
             Some(("privateToken", PRIVATE_TOKEN)),
         );
         send(&mut h, "Raw_direct", None);
+        send(
+            &mut h,
+            "Cookie_protected",
+            Some(("sessionCookie", SESSION_COOKIE)),
+        );
         send(&mut h, "Echo_with_certificate", None);
         send(&mut h, "Client_certificate_mtls", None);
         send(&mut h, "Basic_direct", Some(("basicPassword", WRONG_BASIC)));
@@ -550,6 +560,7 @@ mod gui {
             "Get_status",
             "Header_protected",
             "Raw_direct",
+            "Cookie_protected",
             "Echo_with_certificate",
             "Client_certificate_mtls",
         ] {

@@ -47,6 +47,10 @@ fn store(sb: &Sandbox) -> SecretStore {
         "privateToken",
         Secret::new(sb.config.api.private_token.clone()),
     );
+    s.set(
+        "sessionCookie",
+        Secret::new(sb.config.api.session_cookie.clone()),
+    );
     s
 }
 
@@ -1100,6 +1104,23 @@ async fn own_authorization_header_without_entra_auth_is_taken_by_the_proxy() {
         "{d:?}"
     );
     assert_no_secret(&o, &[&sb.config.api.private_token]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cookie_carries_the_backend_credential() {
+    let sb = start().await;
+    let st = store(&sb);
+    let o = run(
+        &sb.sample_workflow(),
+        "Cookie_protected",
+        &st,
+        &[],
+        &options(&sb),
+    )
+    .await;
+    assert_success(&o);
+    assert_eq!(body_json(&o)["authenticated_by"], "cookie");
+    assert_no_secret(&o, &[&sb.config.api.session_cookie]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -104,6 +104,11 @@ impl Sandbox {
                 "LAPIS_SECRET_PRIVATETOKEN",
                 self.config.api.private_token.clone(),
             ),
+            (
+                "sessionCookie",
+                "LAPIS_SECRET_SESSIONCOOKIE",
+                self.config.api.session_cookie.clone(),
+            ),
         ]
     }
 
@@ -113,10 +118,11 @@ impl Sandbox {
     /// Basic (`Basic_direct`), Raw (`Raw_direct`), ClientCertificate
     /// (`Client_certificate_mtls`), None (`No_auth_direct`, and
     /// `Proxy_without_token`, which shows App Proxy's sign-in redirect);
-    /// plus `Header_protected` (a backend credential in a custom header).
+    /// plus `Header_protected` and `Cookie_protected` (a backend credential
+    /// in a custom header, or in a cookie, beside the proxy's token).
     /// Secrets are `@parameters('…')` of SecureString parameters without a
     /// value: `clientSecret`, `clientPfx`, `pfxPassword`, `basicPassword`,
-    /// `privateToken`. The String parameters `authority`, `tenant`,
+    /// `privateToken`, `sessionCookie`. The String parameters `authority`, `tenant`,
     /// `audience`, `clientId`, `apiBase`, `apiDirect`, `mtlsBase`,
     /// `basicUser` default to this sandbox's values.
     pub fn sample_workflow(&self) -> Value {
@@ -155,6 +161,13 @@ impl Sandbox {
         );
         header["inputs"]["headers"] = json!({ "PRIVATE-TOKEN": "@parameters('privateToken')" });
         actions.insert("Header_protected".into(), header);
+        let mut cookie = http_action(
+            "GET",
+            "@{parameters('apiBase')}/api/cookie-protected",
+            Some(aad("Secret")),
+        );
+        cookie["inputs"]["cookie"] = json!("session=@{parameters('sessionCookie')}");
+        actions.insert("Cookie_protected".into(), cookie);
         actions.insert(
             "Basic_direct".into(),
             http_action(
