@@ -89,6 +89,9 @@ fn sends_the_action_asks_for_the_secret_and_shows_the_answer_while_drawing() {
     h.get_by_label(field).focus();
     h.get_by_label(field).type_text(DEMO_CLIENT_SECRET);
     h.run();
+    // Asked to remember it, with the keychain turned off: it says so.
+    h.get_by_label("Remember in the OS keychain").click();
+    h.run();
     h.get_by_label("Use and send").click();
     h.step();
     assert!(h.state().inspector.tests.is_running());
@@ -110,6 +113,18 @@ fn sends_the_action_asks_for_the_secret_and_shows_the_answer_while_drawing() {
     h.get_by_label_contains("200 OK");
     h.get_by_label_contains("Token requested from");
     assert_eq!(f.sandbox.stats.snapshot().tokens_issued, 1);
+    let start = Instant::now();
+    while h
+        .query_by_label_contains("could not be remembered")
+        .is_none()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no keychain note"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
 
     // Sent again: the token comes from the cache; the history has both.
     h.get_by_label("Send").click();

@@ -153,6 +153,8 @@ pub struct TestCalls {
     saving: SaveBody,
     /// An action to select (a history row of another action was picked).
     pub goto: Option<String>,
+    /// How the last "remember in the keychain" went.
+    pub keychain_note: std::sync::Arc<std::sync::Mutex<Option<Result<String, String>>>>,
     /// Where large bodies go during this session (0700, removed when the
     /// designer closes: a body may hold what a backend echoed).
     spill: Option<tempfile::TempDir>,
@@ -174,6 +176,7 @@ impl Default for TestCalls {
             body_tab: BodyTab::default(),
             saving: SaveBody::default(),
             goto: None,
+            keychain_note: Default::default(),
             spill: None,
         }
     }
@@ -379,8 +382,17 @@ impl TestCalls {
             let store = self.store.clone();
             let name = p.name.clone();
             let value = secret.clone();
+            let note = self.keychain_note.clone();
             std::thread::spawn(move || {
-                let _ = store.remember(&name, value);
+                let text = match store.remember(&name, value) {
+                    Ok(()) => Ok(format!("`{name}` is remembered in the OS keychain.")),
+                    Err(e) => Err(format!(
+                        "`{name}` could not be remembered in the OS keychain ({e}); it is kept for this session only."
+                    )),
+                };
+                if let Ok(mut n) = note.lock() {
+                    *n = Some(text);
+                }
             });
         }
         self.store.set(&p.name, secret);
@@ -525,7 +537,7 @@ pub fn show(
                     .clicked()
                 {
                     resend = None;
-                    p.value.clear();
+                    zeroize::Zeroize::zeroize(&mut p.value);
                     p.name.clear();
                 }
             });
@@ -545,6 +557,16 @@ pub fn show(
 
     if let Some(e) = t.errors.get(action) {
         ui.colored_label(theme.error, format!("✖ {e}"));
+    }
+    let keychain = t.keychain_note.lock().ok().and_then(|n| n.clone());
+    match keychain {
+        Some(Ok(m)) => {
+            ui.weak(format!("🔒 {m}"));
+        }
+        Some(Err(m)) => {
+            ui.colored_label(theme.warning, format!("🔒 {m}"));
+        }
+        None => {}
     }
     ui.separator();
     let Some(entry) = t.results.get(action).cloned() else {
