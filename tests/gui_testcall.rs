@@ -96,8 +96,14 @@ fn sends_the_action_asks_for_the_secret_and_shows_the_answer_while_drawing() {
     h.step();
     assert!(h.state().inspector.tests.is_running());
     h.step();
-    // The elapsed time is on screen while the call runs.
+    // The elapsed time is on screen while the call runs, and the app asks
+    // to be drawn again soon: a real window keeps coming without input.
     h.get_by_label_contains("Elapsed ");
+    let delay = h.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert!(
+        delay <= Duration::from_millis(100),
+        "next frame asked within {delay:?}"
+    );
     let frames = until_answered(&mut h);
     assert!(
         frames >= 10,
