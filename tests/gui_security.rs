@@ -270,3 +270,245 @@ fn saving_a_secret_in_clear_is_held_until_it_is_moved() {
     let doc = lapis::workflow::Document::load(&path).unwrap();
     assert!(lapis::export::scan_document(&doc).is_empty());
 }
+
+// ----- the export dialog keeps what the source says --------------------
+
+fn sample_definition() -> Value {
+    serde_json::from_str(include_str!("../samples/app-proxy-status.json"))
+        .expect("the sample is JSON")
+}
+
+/// Opens the export dialog, picks `format`, types `out` as the path and
+/// clicks Export; checks that files were written.
+fn export_through_dialog(h: &mut Harness<'_, LapisApp>, format: &str, out: &std::path::Path) {
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    h.run();
+    h.get_by_label(format).click();
+    h.run();
+    h.get_by_label("Export path").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Export path")
+        .type_text(out.to_str().unwrap());
+    h.run();
+    h.get_by_label_contains("No secret in clear");
+    h.get_by_label("Export").click();
+    h.run();
+    h.get_by_label_contains("Wrote");
+}
+
+fn read_json(p: &std::path::Path) -> Value {
+    let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{} was not written: {e}", p.display()));
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn a_stateless_standard_workflow_is_exported_stateless_in_its_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("orders");
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("workflow.json");
+    let def = sample_definition();
+    std::fs::write(
+        &file,
+        serde_json::to_vec_pretty(&json!({"definition": def, "kind": "Stateless"})).unwrap(),
+    )
+    .unwrap();
+    let mut h = app(file);
+    let project = dir.path().join("project");
+    export_through_dialog(&mut h, "Standard project", &project);
+
+    // The folder is the workflow's (`orders`), not the file's stem.
+    let wf = read_json(&project.join("orders/workflow.json"));
+    assert_eq!(wf["kind"], "Stateless", "{wf}");
+    assert!(
+        !project.join("workflow").exists(),
+        "no folder named after the file"
+    );
+    // Imported back, it is the same workflow.
+    let back = lapis::export::import(&project, &Default::default()).unwrap();
+    assert_eq!(
+        back.definition,
+        lapis::export::strip_secure_defaults(&def),
+        "the definition survives the round trip"
+    );
+    assert_eq!(back.document.root["kind"], "Stateless");
+}
+
+#[test]
+fn a_disabled_arm_workflow_keeps_its_state_and_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let arm = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {
+            "logicAppName": {"type": "string", "defaultValue": "orders-prod"}
+        },
+        "resources": [{
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "[parameters('logicAppName')]",
+            "location": "westeurope",
+            "properties": {"state": "Disabled", "definition": sample_definition(), "parameters": {}}
+        }]
+    });
+    let file = dir.path().join("azuredeploy.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&arm).unwrap()).unwrap();
+    let mut h = app(file);
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let template = out.join("orders.azuredeploy.json");
+    export_through_dialog(&mut h, "Consumption ARM template", &template);
+
+    let t = read_json(&template);
+    assert_eq!(
+        t["parameters"]["logicAppName"]["defaultValue"], "orders-prod",
+        "the name is the workflow's, not the file's: {}",
+        t["parameters"]["logicAppName"]
+    );
+    let wf = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Logic/workflows")
+        .expect("the workflow resource");
+    assert_eq!(wf["properties"]["state"], "Disabled", "{wf}");
+}
+
+#[test]
+fn a_disabled_resource_named_in_clear_keeps_its_name_through_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let def = sample_definition();
+    let arm = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [{
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "status-wf",
+            "location": "westeurope",
+            "properties": {"state": "Disabled", "definition": def, "parameters": {}}
+        }]
+    });
+    let file = dir.path().join("template.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&arm).unwrap()).unwrap();
+    let mut h = app(file);
+
+    // ARM: name and state from the resource.
+    let template = dir.path().join("arm/status.azuredeploy.json");
+    std::fs::create_dir_all(template.parent().unwrap()).unwrap();
+    export_through_dialog(&mut h, "Consumption ARM template", &template);
+    let t = read_json(&template);
+    assert_eq!(t["parameters"]["logicAppName"]["defaultValue"], "status-wf");
+    let wf = t["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "Microsoft.Logic/workflows")
+        .unwrap();
+    assert_eq!(wf["properties"]["state"], "Disabled");
+
+    // Definition JSON: the bare definition.
+    let bare = dir.path().join("status.definition.json");
+    export_through_dialog(&mut h, "Definition JSON", &bare);
+    assert_eq!(read_json(&bare), lapis::export::strip_secure_defaults(&def));
+
+    // Standard: the folder takes the resource's name; stateful (an ARM
+    // template has no kind).
+    let project = dir.path().join("std");
+    export_through_dialog(&mut h, "Standard project", &project);
+    let w = read_json(&project.join("status-wf/workflow.json"));
+    assert_eq!(w["kind"], "Stateful");
+}
+
+// ----- recovery copies never hold a secret typed in clear ---------------
+
+#[test]
+fn a_recovery_copy_leaves_out_a_secret_typed_in_clear_and_keeps_the_rest() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("status.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec_pretty(&sample_definition()).unwrap(),
+    )
+    .unwrap();
+    let rec = dir.path().join("recovery");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe({
+            let rec = rec.clone();
+            move |_cc| {
+                LapisApp::new(Options {
+                    file: Some(file),
+                    native_dialogs: false,
+                    recovery_dir: Some(rec),
+                })
+            }
+        });
+    h.run();
+    // The client secret typed in clear, and another edit.
+    let auth = "/actions/Get_status/inputs/authentication";
+    h.state_mut()
+        .session
+        .set_field(&format!("{auth}/secret"), json!(CANARY))
+        .unwrap();
+    h.state_mut()
+        .session
+        .set_field(
+            "/actions/Get_status/inputs/uri",
+            json!("https://sampleapp2.msappproxy.net/api/1/status"),
+        )
+        .unwrap();
+    h.state_mut().write_recovery();
+    h.run();
+    assert!(
+        h.state()
+            .session
+            .status
+            .contains("1 secret(s) typed in clear were left out of the recovery copy"),
+        "{}",
+        h.state().session.status
+    );
+    // The document in the window keeps what was typed.
+    assert_eq!(
+        h.state()
+            .session
+            .doc()
+            .root
+            .pointer(&format!("{auth}/secret")),
+        Some(&json!(CANARY))
+    );
+
+    let mut copies = Vec::new();
+    files_under(&rec, &mut copies);
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let raw = std::fs::read(&copies[0]).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains(CANARY));
+    let copy: Value = serde_json::from_slice(&raw).unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(copy["bytes"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(CANARY),
+        "the secret is not in the recovered document"
+    );
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let action = &doc["actions"]["Get_status"];
+    assert_eq!(action["inputs"]["authentication"]["secret"], "");
+    assert_eq!(
+        action["inputs"]["uri"],
+        "https://sampleapp2.msappproxy.net/api/1/status"
+    );
+    let original = sample_definition();
+    for key in ["type", "authority", "tenant", "audience", "clientId"] {
+        assert_eq!(
+            action["inputs"]["authentication"][key],
+            original["actions"]["Get_status"]["inputs"]["authentication"][key],
+            "{key}"
+        );
+    }
+    assert_eq!(
+        action["inputs"]["headers"],
+        json!({"Accept": "application/json"})
+    );
+}

@@ -575,3 +575,86 @@ fn access_control_ranges_are_checked_in_arm_templates() {
     assert_eq!(ps[0].severity, Severity::Error);
     assert!(ps[0].message.contains("10.0.0.300"));
 }
+
+/// Microsoft Learn ("Secure access and data in Azure Logic Apps") lists
+/// Terminate and the Recurrence trigger among the built-in operations with
+/// neither secure inputs nor secure outputs.
+#[test]
+fn secure_data_is_refused_on_terminate_and_the_recurrence_trigger() {
+    let ps = problems(with_actions(json!({
+        "Stop": {"type": "Terminate", "runAfter": {},
+                 "inputs": {"runStatus": "Failed", "runError": {"code": "500", "message": "stopped"}},
+                 "runtimeConfiguration": secure(&["inputs"])}
+    })));
+    only(
+        &ps,
+        "secure-data-unsupported",
+        Severity::Error,
+        "Stop",
+        "/actions/Stop/runtimeConfiguration/secureData/properties",
+    );
+    assert!(ps[0].message.contains("Terminate actions"), "{ps:#?}");
+
+    let mut def = with_actions(json!({}));
+    def["triggers"] = json!({"Every_hour": {
+        "type": "Recurrence",
+        "recurrence": {"frequency": "Hour", "interval": 1},
+        "runtimeConfiguration": secure(&["outputs"])
+    }});
+    let ps = problems(def);
+    only(
+        &ps,
+        "secure-data-unsupported",
+        Severity::Error,
+        "Every_hour",
+        "/triggers/Every_hour/runtimeConfiguration/secureData/properties",
+    );
+    assert!(ps[0].message.contains("Recurrence trigger"), "{ps:#?}");
+}
+
+/// A variable action has no secure inputs: the warning must not ask for
+/// them, and must say how to keep the secured value out of run history.
+#[test]
+fn a_variable_reading_a_secured_output_gets_advice_it_can_follow() {
+    let get = json!({"type": "Http", "runAfter": {},
+        "inputs": {"method": "GET", "uri": "https://api.contoso.com/token"},
+        "runtimeConfiguration": secure(&["outputs"])});
+    let ps = problems(with_actions(json!({
+        "Init": {"type": "InitializeVariable", "runAfter": {},
+                 "inputs": {"variables": [{"name": "token", "type": "string"}]}},
+        "Get_token": get,
+        "Keep_token": {"type": "SetVariable",
+                       "runAfter": {"Get_token": ["Succeeded"], "Init": ["Succeeded"]},
+                       "inputs": {"name": "token", "value": "@body('Get_token')?['access_token']"}}
+    })));
+    only(
+        &ps,
+        "secure-data-leak",
+        Severity::Warning,
+        "Keep_token",
+        "/actions/Keep_token/inputs/value",
+    );
+    let m = &ps[0].message;
+    assert!(m.contains("`Get_token`"), "{m}");
+    assert!(
+        !m.contains("turn on secure inputs for `Keep_token`"),
+        "advice that cannot be followed: {m}"
+    );
+    assert!(m.contains("no secure inputs or outputs"), "{m}");
+    assert!(m.contains("every action that reads the variable"), "{m}");
+    assert!(m.contains("Do not pass it through a variable"), "{m}");
+    assert!(m.contains("read `Get_token`'s outputs directly"), "{m}");
+
+    // A control action: the same kind of advice, naming the action.
+    let ps = problems(with_actions(json!({
+        "Get_token": get,
+        "Check": {"type": "If", "runAfter": {"Get_token": ["Succeeded"]},
+                  "expression": {"and": [{"equals": ["@body('Get_token')?['scope']", "all"]}]},
+                  "actions": {}, "else": {"actions": {}}}
+    })));
+    let leak: Vec<_> = ps.iter().filter(|p| p.code == "secure-data-leak").collect();
+    assert_eq!(leak.len(), 1, "{ps:#?}");
+    let m = &leak[0].message;
+    assert!(!m.contains("turn on secure inputs for `Check`"), "{m}");
+    assert!(m.contains("Do not route it through `Check`"), "{m}");
+}

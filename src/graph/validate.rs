@@ -582,18 +582,19 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
         let p = format!("{}/runtimeConfiguration/secureData/properties", n.pointer);
         let (inputs_ok, outputs_ok) = n.ty.secure_data_support();
         if !inputs_ok {
+            let what = if n.role == Role::Trigger {
+                "trigger"
+            } else {
+                "action"
+            };
             found.push((
                 n.id,
                 p,
                 format!(
-                    "`{}` is a {} action: Logic Apps has no secure inputs or outputs for {}",
+                    "`{}` is a {} {what}: Logic Apps has no secure inputs or outputs for {}",
                     n.name,
                     n.type_name,
-                    if n.ty.is_variable() {
-                        "variable actions"
-                    } else {
-                        "control actions"
-                    }
+                    n.ty.secure_data_group().unwrap_or("this type")
                 ),
             ));
         } else if env.secure_outputs && !outputs_ok {
@@ -657,20 +658,44 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
                         continue;
                     }
                     seen.push(source.clone());
-                    leaks.push((
-                        n.id,
-                        ptr.clone(),
-                        format!(
-                            "`{}` uses the outputs of `{source}`, which are secured; they would show in clear in the inputs of `{}` in run history — turn on secure inputs for `{}`",
-                            n.name, n.name, n.name
-                        ),
-                    ));
+                    leaks.push((n.id, ptr.clone(), leak_message(n, &source)));
                 }
             }
         }
     }
     for (id, p, m) in leaks {
         s.warning("secure-data-leak", id, p, m);
+    }
+}
+
+/// The warning for `n`, whose inputs read the secured outputs of `source`:
+/// the advice depends on what `n` can do about it. Turning on secure
+/// inputs is only offered where Logic Apps has the setting; variable and
+/// control actions (and Terminate) do not, so the advice is to keep the
+/// value out of them.
+fn leak_message(n: &crate::workflow::tree::Node, source: &str) -> String {
+    let name = &n.name;
+    let Some(group) = n.ty.secure_data_group() else {
+        return format!(
+            "`{name}` uses the outputs of `{source}`, which are secured; they would show in clear in the inputs of `{name}` in run history — turn on secure inputs for `{name}`"
+        );
+    };
+    let head = format!(
+        "`{name}` uses the outputs of `{source}`, which are secured, but {group} have no secure inputs or outputs in Logic Apps"
+    );
+    if n.ty.is_variable() {
+        format!(
+            "{head}: the value would show in clear in the run history of `{name}` and of every action that reads the variable. Do not pass it through a variable: read `{source}`'s outputs directly in the action that needs them, and turn on secure inputs there"
+        )
+    } else if n.ty.is_control() {
+        format!(
+            "{head}: the value would show in clear in the run history of `{name}`. Do not route it through `{name}` ({}): read `{source}`'s outputs directly in an action that supports secure inputs, and turn them on there",
+            n.type_name
+        )
+    } else {
+        format!(
+            "{head}: the value would show in clear in the run history of `{name}`. Leave it out of `{name}`: read `{source}`'s outputs only in actions that support secure inputs, and turn them on there"
+        )
     }
 }
 

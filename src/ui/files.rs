@@ -110,8 +110,11 @@ impl Recovery {
         &self.file
     }
 
-    /// Writes (atomically) the recovery copy of a document.
-    pub fn write(&self, doc: &Document) -> std::io::Result<()> {
+    /// Writes (atomically) the recovery copy of a document, with every
+    /// secret typed in clear left out (see [`without_secrets`]). Returns
+    /// how many were left out.
+    pub fn write(&self, doc: &Document) -> std::io::Result<usize> {
+        let (doc, left_out) = without_secrets(doc);
         std::fs::create_dir_all(&self.dir)?;
         #[cfg(unix)]
         {
@@ -125,7 +128,8 @@ impl Recovery {
             bytes: base64::engine::general_purpose::STANDARD.encode(doc.to_bytes()),
         };
         let text = serde_json::to_vec(&copy).map_err(std::io::Error::other)?;
-        write_atomic(&self.file, &text)
+        write_atomic(&self.file, &text)?;
+        Ok(left_out)
     }
 
     /// Removes this process's copy (after a save, or a clean exit).
@@ -160,6 +164,54 @@ impl Recovery {
     }
 }
 
+/// The document with every secret that the secret scan finds in clear
+/// replaced by an empty string (the secret part only, for one inside a
+/// longer string), and how many were replaced. Everything else is kept, so
+/// the work survives; the secrets never reach the disk.
+pub fn without_secrets(doc: &Document) -> (Document, usize) {
+    let mut findings = crate::export::scan_document(doc);
+    if findings.is_empty() {
+        return (doc.clone(), 0);
+    }
+    // Within a string, later spans first, so that earlier ranges stay valid.
+    findings.sort_by(|a, b| {
+        a.pointer.cmp(&b.pointer).then_with(|| {
+            b.span
+                .as_ref()
+                .map(|r| r.start)
+                .cmp(&a.span.as_ref().map(|r| r.start))
+        })
+    });
+    let mut out = doc.clone();
+    let mut count = 0;
+    for f in &findings {
+        let Some(slot) = out.root.pointer_mut(&f.pointer) else {
+            continue;
+        };
+        match (&f.span, slot) {
+            (Some(r), serde_json::Value::String(s))
+                if r.start < r.end && s.get(r.clone()).is_some() =>
+            {
+                s.replace_range(r.clone(), "");
+                count += 1;
+            }
+            (None, slot) if slot.as_str() != Some("") => {
+                *slot = serde_json::Value::String(String::new());
+                count += 1;
+            }
+            _ => {}
+        }
+    }
+    (out, count)
+}
+
+/// The status line after a recovery copy left `n` secret(s) out.
+pub fn left_out_message(n: usize) -> String {
+    format!(
+        "{n} secret(s) typed in clear were left out of the recovery copy: move them to secure parameters (the rest of your work is kept)"
+    )
+}
+
 /// Whether another process with this id runs (Linux: `/proc/<pid>`;
 /// elsewhere, assume not, so copies are always offered).
 fn process_alive(pid: u32) -> bool {
@@ -172,4 +224,42 @@ pub fn push_recent(list: &mut Vec<PathBuf>, path: &Path) {
     list.retain(|x| *x != p);
     list.insert(0, p);
     list.truncate(MAX_RECENT);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_secret_inside_a_longer_string_is_cut_out_and_the_rest_kept() {
+        let sig = "Qm9ndXNTaWduYXR1cmVGb3JUZXN0czEyMzQ1Njc4OTA";
+        let doc = Document::from_value(json!({
+            "triggers": {},
+            "actions": {"Upload": {"type": "Http", "runAfter": {}, "inputs": {
+                "method": "PUT",
+                "uri": format!("https://store.example.net/c/blob?sv=2022-11-02&sp=w&sig={sig}"),
+                "authentication": {"type": "Basic", "username": "svc", "password": "Pa55-literal-word!"}
+            }}}
+        }))
+        .unwrap();
+        let (clean, n) = without_secrets(&doc);
+        assert_eq!(n, 2, "{:?}", crate::export::scan_document(&doc));
+        let text = String::from_utf8(clean.to_bytes()).unwrap();
+        assert!(
+            !text.contains(sig) && !text.contains("Pa55-literal-word!"),
+            "{text}"
+        );
+        let inputs = &clean.root["actions"]["Upload"]["inputs"];
+        let uri = inputs["uri"].as_str().unwrap();
+        assert!(
+            uri.starts_with("https://store.example.net/c/blob?sv=2022-11-02"),
+            "{uri}"
+        );
+        assert_eq!(inputs["authentication"]["password"], "");
+        assert_eq!(inputs["authentication"]["username"], "svc");
+        assert!(crate::export::scan_document(&clean).is_empty());
+        // Nothing to leave out: the same document.
+        assert_eq!(without_secrets(&clean), (clean.clone(), 0));
+    }
 }

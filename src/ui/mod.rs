@@ -487,8 +487,12 @@ impl LapisApp {
             return;
         }
         if rev != self.autosaved_revision && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
-            if let Err(e) = r.write(self.session.doc()) {
-                self.session.status = format!("Could not write the recovery copy: {e}");
+            match r.write(self.session.doc()) {
+                Ok(0) => {}
+                Ok(n) => self.session.status = files::left_out_message(n),
+                Err(e) => {
+                    self.session.status = format!("Could not write the recovery copy: {e}");
+                }
             }
             self.autosaved_revision = rev;
             self.last_autosave = Instant::now();
@@ -499,7 +503,13 @@ impl LapisApp {
     pub fn write_recovery(&mut self) {
         if let Some(r) = &self.recovery {
             if self.session.editor.is_dirty() {
-                let _ = r.write(self.session.doc());
+                match r.write(self.session.doc()) {
+                    Ok(0) => {}
+                    Ok(n) => self.session.status = files::left_out_message(n),
+                    Err(e) => {
+                        self.session.status = format!("Could not write the recovery copy: {e}");
+                    }
+                }
                 self.autosaved_revision = self.session.editor.revision();
             }
         }

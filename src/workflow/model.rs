@@ -188,10 +188,13 @@ impl ActionType {
     }
 
     /// Whether Logic Apps offers secure inputs and secure outputs on this
-    /// type: neither on variable or control actions; no secure outputs on
-    /// Compose, ParseJson, Response and Wait.
+    /// type, as Microsoft Learn lists them ("Secure access and data in Azure
+    /// Logic Apps", section "Secure data in run history by using
+    /// obfuscation"): neither on variable actions, control actions
+    /// (For each, If, Scope, Switch, Until), Terminate or the Recurrence
+    /// trigger; no secure outputs on Compose, Parse JSON, Response and Wait.
     pub fn secure_data_support(&self) -> (bool, bool) {
-        if self.is_variable() || self.is_control() {
+        if self.secure_data_group().is_some() {
             (false, false)
         } else if matches!(
             self,
@@ -200,6 +203,24 @@ impl ActionType {
             (true, false)
         } else {
             (true, true)
+        }
+    }
+
+    /// For a type that has neither secure inputs nor secure outputs, the
+    /// group it belongs to, for messages: `variable actions`,
+    /// `control actions`, `Terminate actions`, `Recurrence triggers`.
+    /// `None` when the type has secure inputs.
+    pub fn secure_data_group(&self) -> Option<&'static str> {
+        if self.is_variable() {
+            Some("variable actions")
+        } else if self.is_control() {
+            Some("control actions")
+        } else if *self == ActionType::Terminate {
+            Some("Terminate actions")
+        } else if *self == ActionType::Recurrence {
+            Some("Recurrence triggers")
+        } else {
+            None
         }
     }
 
@@ -919,6 +940,41 @@ mod tests {
             "method": "get", "uri": "https://sampleapp1.msappproxy.net/api/1/status"
         }));
         assert_eq!(h.summary(), "GET sampleapp1.msappproxy.net/api/1/status");
+    }
+
+    #[test]
+    fn secure_data_support_follows_microsoft_learn() {
+        use ActionType as T;
+        for t in [
+            T::InitializeVariable,
+            T::SetVariable,
+            T::IncrementVariable,
+            T::DecrementVariable,
+            T::AppendToArrayVariable,
+            T::AppendToStringVariable,
+            T::Foreach,
+            T::If,
+            T::Scope,
+            T::Switch,
+            T::Until,
+            T::Terminate,
+            T::Recurrence,
+        ] {
+            assert_eq!(t.secure_data_support(), (false, false), "{t:?}");
+            assert!(t.secure_data_group().is_some(), "{t:?}");
+        }
+        for t in [T::Compose, T::ParseJson, T::Response, T::Wait] {
+            assert_eq!(t.secure_data_support(), (true, false), "{t:?}");
+        }
+        for t in [T::Http, T::Request, T::ApiConnection, T::HttpWebhook] {
+            assert_eq!(t.secure_data_support(), (true, true), "{t:?}");
+            assert_eq!(t.secure_data_group(), None, "{t:?}");
+        }
+        assert_eq!(T::Terminate.secure_data_group(), Some("Terminate actions"));
+        assert_eq!(
+            T::Recurrence.secure_data_group(),
+            Some("Recurrence triggers")
+        );
     }
 
     #[test]
