@@ -25,7 +25,8 @@ pub struct CallArgs {
     /// or a plain {"name": value} object.
     #[arg(long, value_name = "FILE")]
     pub params: Option<PathBuf>,
-    /// A parameter value, NAME=VALUE (JSON for arrays, objects, numbers).
+    /// A parameter value, NAME=VALUE (JSON for arrays, objects, numbers);
+    /// not for secure parameters, which take --secret.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub param: Vec<String>,
     /// Where a secret comes from: NAME=env:VAR or NAME=prompt. A secret's
@@ -45,7 +46,8 @@ pub struct CallArgs {
     /// Timeout of the whole call, in seconds.
     #[arg(long, default_value_t = 100, value_name = "SECONDS")]
     pub timeout: u64,
-    /// Extra CA certificates to trust (PEM), besides the system's.
+    /// Extra CA certificates to trust (PEM), added to the system's
+    /// (SSL_CERT_FILE / SSL_CERT_DIR would replace them).
     #[arg(long = "ca", value_name = "FILE")]
     pub ca: Vec<PathBuf>,
     /// For ManagedServiceIdentity (which works only inside Azure): the
