@@ -1021,3 +1021,745 @@ fn cli_refuses_secrets_and_fixes_them_on_request() {
     ]);
     assert_eq!(r.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------
+// Review of the secure export (issue 6)
+// ---------------------------------------------------------------------------
+
+/// The pointers of a list of findings.
+fn pointers_of(findings: &[lapis::export::Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.pointer.as_str()).collect()
+}
+
+/// A finding at `pointer`, or a panic that lists what was found.
+#[track_caller]
+fn finding_at<'a>(
+    findings: &'a [lapis::export::Finding],
+    pointer: &str,
+) -> &'a lapis::export::Finding {
+    findings
+        .iter()
+        .find(|f| f.pointer == pointer)
+        .unwrap_or_else(|| {
+            panic!(
+                "nothing found at {pointer}; found {:?}",
+                pointers_of(findings)
+            )
+        })
+}
+
+/// A JWT whose signature is the canary.
+fn canary_jwt() -> String {
+    format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.{CANARY}")
+}
+
+#[test]
+fn parameter_defaults_are_scanned_like_every_other_value() {
+    let def = json!({
+        "parameters": {
+            "storage": {"type": "String", "defaultValue": format!("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={CANARY};EndpointSuffix=core.windows.net")},
+            "settings": {"type": "Object", "defaultValue": {"api": {"note": format!("token {}", canary_jwt())}}},
+            "urls": {"type": "Array", "defaultValue": ["https://x.contoso.com", format!("https://acct.blob.core.windows.net/c?sv=1&sig={CANARY}%3D")]},
+            "clientPw": {"type": "String", "defaultValue": "hunter2-plain"},
+            "authHeader": {"type": "String", "defaultValue": "Basic dXNlcjpwYXNz"},
+            "region": {"type": "String", "defaultValue": "eu"},
+            "greeting": {"type": "String", "defaultValue": "hello"},
+            "emptyPw": {"type": "String", "defaultValue": ""}
+        },
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {
+            "Call": {"type": "Http", "runAfter": {}, "inputs": {
+                "method": "GET",
+                "uri": "https://@{parameters('region')}.contoso.com/@{parameters('greeting')}",
+                "headers": {"Authorization": "@{parameters('authHeader')}"},
+                "authentication": {"type": "Basic", "username": "u", "password": "@parameters('clientPw')"}
+            }},
+            "Call2": {"type": "Http", "runAfter": {}, "inputs": {
+                "method": "GET", "uri": "https://x.contoso.com",
+                "authentication": {"type": "Basic", "username": "u", "password": "@parameters('emptyPw')"}
+            }}
+        }
+    });
+    let mut doc = Document::from_value(def).unwrap();
+    let found = scan::scan_document(&doc);
+    // Patterns inside default values, nested ones included.
+    let f = finding_at(&found, "/parameters/storage/defaultValue");
+    assert_eq!(f.kind, FindingKind::ConnectionString);
+    assert!(f.field.contains("storage"), "{}", f.field);
+    let f = finding_at(&found, "/parameters/settings/defaultValue/api/note");
+    assert_eq!(f.kind, FindingKind::Jwt);
+    assert!(f.field.contains("settings"), "{}", f.field);
+    let f = finding_at(&found, "/parameters/urls/defaultValue/1");
+    assert_eq!(f.kind, FindingKind::UrlSignature);
+    // An Array parameter cannot be made secure: guidance, not a fix that
+    // breaks the workflow.
+    assert!(
+        !matches!(f.fix, lapis::export::Fix::MoveToSecureParameter { .. }),
+        "{:?}",
+        f.fix
+    );
+    // Plain literals that authenticate.
+    let f = finding_at(&found, "/parameters/clientPw/defaultValue");
+    assert_eq!(f.kind, FindingKind::ParameterUsedAsSecret);
+    assert!(f.message.contains("password of Call"), "{}", f.message);
+    let f = finding_at(&found, "/parameters/authHeader/defaultValue");
+    assert_eq!(f.kind, FindingKind::ParameterUsedAsSecret);
+    assert!(f.message.contains("Authorization"), "{}", f.message);
+    for p in ["region", "greeting", "emptyPw"] {
+        assert!(
+            !found
+                .iter()
+                .any(|f| f.pointer.starts_with(&format!("/parameters/{p}/"))),
+            "{p} flagged: {:?}",
+            pointers_of(&found)
+        );
+    }
+    for f in &found {
+        assert_no_canary_in(&f.describe(), "a finding");
+    }
+
+    // The fix makes the parameter secure and drops its default; the Array
+    // one stays, and says what to do.
+    let fixed = scan::fix_all(&mut doc, 0, Target::Arm).unwrap();
+    assert_eq!(fixed.len(), 4, "{fixed:?}");
+    let d = doc.definition(0);
+    assert_eq!(d["parameters"]["storage"], json!({"type": "SecureString"}));
+    assert_eq!(d["parameters"]["settings"], json!({"type": "SecureObject"}));
+    assert_eq!(d["parameters"]["clientPw"], json!({"type": "SecureString"}));
+    assert_eq!(
+        d["parameters"]["authHeader"],
+        json!({"type": "SecureString"})
+    );
+    assert_eq!(
+        d["actions"]["Call"]["inputs"]["authentication"]["password"],
+        "@parameters('clientPw')"
+    );
+    let left = export::blocking_findings(&doc, 0, Target::Arm);
+    assert_eq!(pointers_of(&left), ["/parameters/urls/defaultValue/1"]);
+    let e = scan::fix_document(&mut doc, &left[0], "urls").unwrap_err();
+    assert!(e.contains("urls") && e.contains("Array"), "{e}");
+    assert_no_canary_in(&e, "the fix's error");
+    assert!(matches!(
+        export::export(&doc, 0, &ExportSpec::Arm(ArmOptions::default())),
+        Err(ExportError::Secrets(_))
+    ));
+
+    // In an ARM template, the value the resource gives such a parameter.
+    let mut arm = Document::from_value(json!({
+        "$schema": lapis::workflow::ARM_SCHEMA,
+        "resources": [{"type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01", "name": "w",
+            "properties": {
+                "definition": {
+                    "parameters": {"pw": {"type": "String"}},
+                    "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+                    "actions": {"Call": http(json!({"type": "Basic", "username": "u", "password": "@parameters('pw')"}))}
+                },
+                "parameters": {"pw": {"value": CANARY}}
+            }}]
+    }))
+    .unwrap();
+    let found = scan::scan_document(&arm);
+    assert_eq!(
+        pointers_of(&found),
+        ["/resources/0/properties/parameters/pw/value"]
+    );
+    assert_eq!(found[0].kind, FindingKind::ParameterUsedAsSecret);
+    scan::fix_all(&mut arm, 0, Target::Arm).unwrap();
+    assert_eq!(
+        arm.root["resources"][0]["properties"]["definition"]["parameters"]["pw"],
+        json!({"type": "SecureString"})
+    );
+    assert_eq!(
+        arm.root["resources"][0]["properties"]["parameters"]["pw"]["value"],
+        "[parameters('pw')]"
+    );
+    assert_eq!(arm.root["parameters"]["pw"]["type"], "securestring");
+    let e = export::export(&arm, 0, &ExportSpec::Arm(ArmOptions::default())).unwrap();
+    for f in &e.files {
+        assert_no_canary_in(&f.value.to_string(), &f.path.display().to_string());
+    }
+}
+
+#[test]
+fn secret_fields_built_from_literals_are_flagged() {
+    let raw = |v: Value| {
+        json!({"type": "Http", "runAfter": {}, "inputs": {"method": "GET", "uri": "https://x.contoso.com",
+            "authentication": {"type": "Raw", "value": v}}})
+    };
+    let def = json!({
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {
+            "Quoted": http(json!({"type": "ActiveDirectoryOAuth", "tenant": "t", "audience": "a", "clientId": "c", "secret": "@{'abc'}"})),
+            "Whole": http(json!({"type": "Basic", "username": "u", "password": "@concat('hun', 'ter2')"})),
+            "Basic_header": {"type": "Http", "runAfter": {}, "inputs": {"method": "GET", "uri": "https://x.contoso.com",
+                "headers": {"Authorization": "Basic @{base64('user:pass')}"}}},
+            "Raw_literal": raw(json!(format!("@concat('Bearer ','{}')", canary_jwt()))),
+            "Compose_jwt": {"type": "Compose", "runAfter": {}, "inputs": format!("@concat('Bearer ','{}')", canary_jwt())},
+            "Compose_cs": {"type": "Compose", "runAfter": {},
+                "inputs": "x @{toLower('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=it''s-a-key==;EndpointSuffix=core.windows.net')}"},
+            // Runtime data: never flagged.
+            "From_param": http(json!({"type": "ActiveDirectoryOAuth", "tenant": "t", "audience": "a", "clientId": "c", "secret": "@{concat(parameters('a'), 'x')}"})),
+            "From_body": {"type": "Http", "runAfter": {}, "inputs": {"method": "GET", "uri": "https://x.contoso.com",
+                "headers": {"Authorization": "Bearer @{body('Token')?['access_token']}"}}},
+            "From_trigger": http(json!({"type": "Basic", "username": "u", "password": "@{triggerBody()?['pw']}"})),
+            "From_setting": raw(json!("@{concat('Bearer ', appsetting('TOKEN'))}")),
+            "No_text": http(json!({"type": "Basic", "username": "u", "password": "@{''}"}))
+        }
+    });
+    let found = scan::scan(&def);
+    for (p, kind) in [
+        (
+            "/actions/Quoted/inputs/authentication/secret",
+            FindingKind::AuthenticationSecret,
+        ),
+        (
+            "/actions/Whole/inputs/authentication/password",
+            FindingKind::AuthenticationSecret,
+        ),
+        (
+            "/actions/Basic_header/inputs/headers/Authorization",
+            FindingKind::SecretHeader,
+        ),
+        (
+            "/actions/Raw_literal/inputs/authentication/value",
+            FindingKind::AuthenticationSecret,
+        ),
+    ] {
+        assert_eq!(finding_at(&found, p).kind, kind, "{p}");
+    }
+    assert!(matches!(
+        finding_at(&found, "/actions/Compose_jwt/inputs").kind,
+        FindingKind::Jwt | FindingKind::BearerToken
+    ));
+    assert_eq!(
+        finding_at(&found, "/actions/Compose_cs/inputs").kind,
+        FindingKind::ConnectionString
+    );
+    assert_eq!(found.len(), 6, "{:#?}", found);
+    // The fix replaces what holds the literal.
+    let mut doc = Document::from_value(def).unwrap();
+    scan::fix_all(&mut doc, 0, Target::Definition).unwrap();
+    let d = doc.definition(0);
+    assert_eq!(
+        d["actions"]["Quoted"]["inputs"]["authentication"]["secret"],
+        "@parameters('Quoted_clientSecret')"
+    );
+    let cs = d["actions"]["Compose_cs"]["inputs"].as_str().unwrap();
+    assert!(cs.starts_with("x @{parameters('"), "{cs}");
+    assert!(scan::scan_document(&doc).is_empty());
+
+    // `[…]` is an ARM expression only in an ARM template.
+    let wf = |pw: &str| {
+        json!({
+            "$schema": lapis::workflow::DEFINITION_SCHEMA,
+            "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+            "actions": {"Call": http(json!({"type": "Basic", "username": "u", "password": pw}))}
+        })
+    };
+    let bare = Document::from_value(wf("[not-evaluated]")).unwrap();
+    assert_eq!(
+        pointers_of(&scan::scan_document(&bare)),
+        ["/actions/Call/inputs/authentication/password"]
+    );
+    let std =
+        Document::from_value(json!({"definition": wf("[parameters('pw')]"), "kind": "Stateful"}))
+            .unwrap();
+    assert_eq!(std.container, Container::Standard);
+    assert_eq!(
+        pointers_of(&scan::scan_document(&std)),
+        ["/definition/actions/Call/inputs/authentication/password"]
+    );
+    let arm = Document::from_value(json!({
+        "$schema": lapis::workflow::ARM_SCHEMA,
+        "parameters": {"pw": {"type": "securestring"}},
+        "resources": [{"type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01", "name": "w",
+            "properties": {"definition": wf("[parameters('pw')]")}}]
+    }))
+    .unwrap();
+    assert!(scan::scan_document(&arm).is_empty());
+}
+
+/// An ARM template whose workflow parameters get their values from
+/// template expressions and literals.
+fn template_with_values() -> Value {
+    json!({
+        "$schema": lapis::workflow::ARM_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": {"environment": {"type": "string", "defaultValue": "prod"}},
+        "resources": [{
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "values-wf",
+            "location": "westeurope",
+            "properties": {
+                "definition": {
+                    "$schema": lapis::workflow::DEFINITION_SCHEMA,
+                    "contentVersion": "1.0.0.0",
+                    "parameters": {
+                        "env": {"type": "String"},
+                        "region": {"type": "String"},
+                        "limits": {"type": "Object"},
+                        "count": {"type": "Int"}
+                    },
+                    "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+                    "actions": {"C": {"type": "Compose", "runAfter": {},
+                        "inputs": "@{parameters('env')} @{parameters('region')} @{parameters('limits')} @{parameters('count')}"}}
+                },
+                "parameters": {
+                    "env": {"value": "[parameters('environment')]"},
+                    "region": {"value": "[[eu]"},
+                    "limits": {"value": {"max": "[parameters('environment')]"}},
+                    "count": {"value": 3}
+                }
+            }
+        }]
+    })
+}
+
+#[test]
+fn arm_parameters_file_holds_no_template_expression() {
+    let doc = Document::from_value(template_with_values()).unwrap();
+    let e = export::export(&doc, 0, &ExportSpec::Arm(ArmOptions::default())).unwrap();
+    let t = &e.files[0].value;
+    let p = &e.files[1].value["parameters"];
+    // The expressions stay defaults of the template parameters…
+    assert_eq!(
+        t["parameters"]["env"]["defaultValue"],
+        "[parameters('environment')]"
+    );
+    assert_eq!(
+        t["parameters"]["limits"]["defaultValue"],
+        json!({"max": "[parameters('environment')]"})
+    );
+    assert_eq!(t["parameters"]["environment"]["defaultValue"], "prod");
+    // …and are not in the parameters file, which ARM does not evaluate.
+    assert!(p.get("env").is_none(), "{p}");
+    assert!(p.get("limits").is_none(), "{p}");
+    // Literals are, as they are meant (no template escaping there).
+    assert_eq!(t["parameters"]["region"]["defaultValue"], "[[eu]");
+    assert_eq!(p["region"]["value"], "[eu]");
+    assert_eq!(p["count"]["value"], 3);
+    // (A literal `[eu]` is fine there; what came from an expression is not.)
+    fn no_expression(v: &Value, at: &str) {
+        match v {
+            Value::String(s) => assert!(!s.contains("parameters("), "{at}: {s}"),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| no_expression(x, &format!("{at}/{i}"))),
+            Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| no_expression(x, &format!("{at}/{k}"))),
+            _ => {}
+        }
+    }
+    no_expression(p, "parameters file");
+}
+
+#[test]
+fn role_assignments_read_the_principal_from_a_parameter() {
+    let doc = Document::from_value(json!({
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {}
+    }))
+    .unwrap();
+    let first = "aaaaaaaa-0000-0000-0000-000000000001";
+    let second = "aaaaaaaa-0000-0000-0000-000000000002";
+    let opts = |ids: &[&str]| ArmOptions {
+        role_assignments: ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| RoleAssignment {
+                role: if i % 2 == 0 {
+                    Role::Contributor
+                } else {
+                    Role::Operator
+                },
+                principal_id: id.to_string(),
+            })
+            .collect(),
+        ..ArmOptions::default()
+    };
+    let e = export::export(&doc, 0, &ExportSpec::Arm(opts(&[first, second, first]))).unwrap();
+    let t = &e.files[0].value;
+    assert_eq!(t["parameters"]["principalId"]["type"], "string");
+    assert_eq!(t["parameters"]["principalId"]["defaultValue"], first);
+    assert_eq!(t["parameters"]["principalId_2"]["defaultValue"], second);
+    let r = t["resources"].as_array().unwrap();
+    let ras: Vec<&Value> = r
+        .iter()
+        .filter(|x| x["type"] == "Microsoft.Authorization/roleAssignments")
+        .collect();
+    assert_eq!(ras.len(), 3);
+    for (ra, p) in ras
+        .iter()
+        .zip(["principalId", "principalId_2", "principalId"])
+    {
+        assert_eq!(
+            ra["properties"]["principalId"],
+            format!("[parameters('{p}')]")
+        );
+        let name = ra["name"].as_str().unwrap();
+        assert!(
+            name.starts_with("[guid(") && name.contains(&format!("parameters('{p}')")),
+            "{name}"
+        );
+    }
+    // The raw ids are parameter defaults, never text inside an expression.
+    let resources = serde_json::to_string(&t["resources"]).unwrap();
+    assert!(!resources.contains(first) && !resources.contains(second));
+    assert_eq!(
+        e.files[1].value["parameters"]["principalId"]["value"],
+        first
+    );
+
+    // Anything else than a GUID is refused, with a clear message.
+    for bad in ["x'), 'y", "alice@contoso.com", "[parameters('p')]"] {
+        match export::export(&doc, 0, &ExportSpec::Arm(opts(&[bad]))) {
+            Err(ExportError::Invalid(m)) => {
+                assert!(m.contains("principal") && m.contains("GUID"), "{m}")
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn literal_brackets_in_parameter_defaults_survive_arm() {
+    let def = json!({
+        "$schema": lapis::workflow::DEFINITION_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "parameters": {
+            "env": {"type": "String", "defaultValue": "[PROD]"},
+            "tagged": {"type": "Object", "defaultValue": {"k": "[x]", "list": ["[y]", "[z] w"]}},
+            "note": {"type": "String", "defaultValue": "[INFO] ok"}
+        },
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {"C": {"type": "Compose", "runAfter": {}, "inputs": "@parameters('env')"}},
+        "outputs": {}
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    for (k, source) in [
+        def.clone(),
+        json!({"definition": def.clone(), "kind": "Stateful"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let doc = Document::from_value(source).unwrap();
+        let e = export::export(&doc, 0, &ExportSpec::Arm(ArmOptions::default())).unwrap();
+        let t = &e.files[0].value;
+        assert_eq!(t["parameters"]["env"]["defaultValue"], "[[PROD]");
+        assert_eq!(
+            t["parameters"]["tagged"]["defaultValue"],
+            json!({"k": "[[x]", "list": ["[[y]", "[z] w"]})
+        );
+        assert_eq!(t["parameters"]["note"]["defaultValue"], "[INFO] ok");
+        // A parameters file is not evaluated: the value as it is.
+        assert_eq!(e.files[1].value["parameters"]["env"]["value"], "[PROD]");
+        let out = tmp.path().join(format!("arm{k}"));
+        export::write(&e, &out).unwrap();
+        let template = out.join("azuredeploy.json");
+        let back = export::import(&template, &ImportOptions::default()).unwrap();
+        assert_eq!(back.definition, def);
+        assert_eq!(back.parameter_values["env"], "[PROD]");
+        // Without the parameters file, import reads the template's
+        // defaults, unescaped.
+        std::fs::remove_file(out.join("azuredeploy.parameters.json")).unwrap();
+        let back = export::import(&template, &ImportOptions::default()).unwrap();
+        assert_eq!(back.definition, def);
+        assert_eq!(back.parameter_values["env"], "[PROD]");
+        assert_eq!(
+            back.parameter_values["tagged"],
+            json!({"k": "[x]", "list": ["[y]", "[z] w"]})
+        );
+        assert!(back.parameter_values.get("location").is_none());
+    }
+}
+
+#[test]
+fn secret_query_keys_and_hex_keys_are_found() {
+    let call = |uri: &str, headers: Value, queries: Value| json!({"type": "Http", "runAfter": {}, "inputs": {"method": "GET", "uri": uri, "headers": headers, "queries": queries}});
+    let uri = "https://api.contoso.com/v1?API-KEY=k1k1k1&apikey=k2&Subscription-Key=k3&access_token=k4&client_secret=k5&token=k6&password=k7&Key=k8&code=k9&sig=k10&page=2";
+    let def = json!({
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {
+            "Uri": call(uri, json!({}), json!({})),
+            "Keys": call("https://api.contoso.com", json!({
+                "X-Hex": "0123456789abcdef0123456789abcdef",
+                "X-Digits": "31415926535897932384626433832795",
+                "X-Upper": "QWERTYUIOPASDFGHJKLZXCVBNMQWERTYU",
+                "X-B64": "dGhpcyBpcyBhIHRlc3Qga2V5IGZvciBsYXBpcw=="
+            }), json!({"Session": "fedcba9876543210fedcba9876543210", "Subscription-Key": "k11", "ACCESS_TOKEN": "k12"})),
+            "Benign": call("https://api.contoso.com/v1?key=@{parameters('k')}&code=<your-code>&page=2&keyword=blue", json!({
+                "x-ms-client-request-id": "00000000-0000-0000-0000-000000000000",
+                "x-correlation-id": "00000000000000000000000000000000",
+                "Accept": "application/json",
+                "X-Name": "a-rather-long-header-value-in-words"
+            }), json!({"api-version": "2016-06-01", "$filter": "name eq 'x'"}))
+        }
+    });
+    let found = scan::scan(&def);
+    let in_uri: Vec<&str> = found
+        .iter()
+        .filter(|f| f.pointer == "/actions/Uri/inputs/uri")
+        .map(|f| &uri[f.span.clone().expect("a span inside the URI")])
+        .collect();
+    assert_eq!(
+        in_uri,
+        ["k1k1k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10"]
+    );
+    for p in [
+        "/actions/Keys/inputs/headers/X-Hex",
+        "/actions/Keys/inputs/headers/X-Digits",
+        "/actions/Keys/inputs/headers/X-Upper",
+        "/actions/Keys/inputs/headers/X-B64",
+        "/actions/Keys/inputs/queries/Session",
+        "/actions/Keys/inputs/queries/Subscription-Key",
+        "/actions/Keys/inputs/queries/ACCESS_TOKEN",
+    ] {
+        finding_at(&found, p);
+    }
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.pointer.starts_with("/actions/Benign/")),
+        "{:#?}",
+        found
+    );
+    // The fix replaces each value in the URI, and nothing else.
+    let mut doc = Document::from_value(def).unwrap();
+    scan::fix_all(&mut doc, 0, Target::Definition).unwrap();
+    let fixed = doc.definition(0)["actions"]["Uri"]["inputs"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        fixed.starts_with("https://api.contoso.com/v1?API-KEY=@{parameters('")
+            && fixed.ends_with("')}&page=2"),
+        "{fixed}"
+    );
+}
+
+#[test]
+fn standard_connections_use_the_managed_api_id() {
+    let def = json!({
+        "parameters": {"$connections": {"type": "Object", "defaultValue": {
+            "office365-1": {
+                "connectionId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/connections/office365-1",
+                "connectionName": "office365-1",
+                "id": "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Web/locations/westeurope/managedApis/office365"
+            }
+        }}},
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {"Mail": {"type": "ApiConnection", "runAfter": {}, "inputs": {
+            "host": {"connection": {"name": "@parameters('$connections')['office365-1']['connectionId']"}},
+            "method": "post", "path": "/v2/Mail"}}}
+    });
+    let doc = Document::from_value(def).unwrap();
+    let e = export::export(&doc, 0, &ExportSpec::Standard(StandardOptions::default())).unwrap();
+    let conns = &e
+        .files
+        .iter()
+        .find(|f| f.path == Path::new("connections.json"))
+        .expect("connections.json")
+        .value;
+    let c = &conns["managedApiConnections"]["office365-1"];
+    assert!(
+        c["api"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/managedApis/office365"),
+        "{c}"
+    );
+    assert!(
+        c["connection"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/connections/office365-1"),
+        "{c}"
+    );
+
+    // From an ARM template: the id is a template expression.
+    let arm = Document::from_value(json!({
+        "$schema": lapis::workflow::ARM_SCHEMA,
+        "resources": [{"type": "Microsoft.Logic/workflows", "apiVersion": "2019-05-01", "name": "w",
+            "properties": {
+                "definition": {
+                    "parameters": {"$connections": {"type": "Object", "defaultValue": {}}},
+                    "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+                    "actions": {"Send": {"type": "ApiConnection", "runAfter": {}, "inputs": {
+                        "host": {"connection": {"name": "@parameters('$connections')['servicebus_1']['connectionId']"}},
+                        "method": "post", "path": "/messages"}}}
+                },
+                "parameters": {"$connections": {"value": {"servicebus_1": {
+                    "connectionId": "[resourceId('Microsoft.Web/connections', 'sb-conn')]",
+                    "connectionName": "sb-conn",
+                    "id": "[concat('/subscriptions/', subscription().subscriptionId, '/providers/Microsoft.Web/locations/', resourceGroup().location, '/managedApis/servicebus')]"
+                }}}}
+            }}]
+    }))
+    .unwrap();
+    let e = export::export(&arm, 0, &ExportSpec::Standard(StandardOptions::default())).unwrap();
+    let conns = &e
+        .files
+        .iter()
+        .find(|f| f.path == Path::new("connections.json"))
+        .expect("connections.json")
+        .value;
+    let c = &conns["managedApiConnections"]["servicebus_1"];
+    let api = c["api"]["id"].as_str().unwrap();
+    assert!(
+        api.ends_with("/managedApis/servicebus") && !api.contains('['),
+        "{c}"
+    );
+    assert!(
+        c["connection"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/connections/sb-conn"),
+        "{c}"
+    );
+}
+
+#[test]
+fn standard_export_into_an_existing_project_keeps_what_is_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proj = tmp.path();
+    let settings =
+        "{\n    \"IsEncrypted\": false,\n    \"Values\": {\"MY_SETTING\": \"real-value\"}\n}\n";
+    std::fs::write(proj.join("local.settings.json"), settings).unwrap();
+    std::fs::write(
+        proj.join("parameters.json"),
+        r#"{"existing": {"type": "String", "value": "keep"}, "region": {"type": "String", "value": "old"}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("connections.json"),
+        r#"{"managedApiConnections": {"sql": {"api": {"id": "/x/managedApis/sql"}}}, "serviceProviderConnections": {}}"#,
+    )
+    .unwrap();
+    let host = "{\"version\": \"2.0\", \"custom\": true}";
+    std::fs::write(proj.join("host.json"), host).unwrap();
+    let def = json!({
+        "parameters": {"region": {"type": "String", "defaultValue": "eu"}, "apiKey": {"type": "SecureString"}},
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {"Mail": {"type": "ApiConnection", "runAfter": {}, "inputs": {
+            "host": {"connection": {"referenceName": "office365"}}, "method": "post", "path": "/v2/Mail",
+            "headers": {"x-key": "@parameters('apiKey')"}}}}
+    });
+    let doc = Document::from_value(def).unwrap();
+    let e = export::export(
+        &doc,
+        0,
+        &ExportSpec::Standard(StandardOptions {
+            workflow_name: Some("orders".into()),
+            ..StandardOptions::default()
+        }),
+    )
+    .unwrap();
+    // An existing file that cannot be read stops the export before
+    // anything is written.
+    std::fs::write(proj.join("connections.json"), "{not json").unwrap();
+    let err = export::write_report(&e, proj).unwrap_err();
+    assert!(err.to_string().contains("connections.json"), "{err}");
+    assert!(!proj.join("orders").exists());
+    std::fs::write(
+        proj.join("connections.json"),
+        r#"{"managedApiConnections": {"sql": {"api": {"id": "/x/managedApis/sql"}}}, "serviceProviderConnections": {}}"#,
+    )
+    .unwrap();
+
+    let written = export::write_report(&e, proj).unwrap();
+    let notes = written.notes.join("\n");
+    assert!(
+        notes.contains("kept the existing")
+            && notes.contains("local.settings.json")
+            && notes.contains("apiKey"),
+        "{notes}"
+    );
+    assert!(notes.contains("host.json"), "{notes}");
+    assert!(
+        notes.contains("parameters.json") && notes.contains("replaced by the export's: region"),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains("real-value") && !notes.contains("keep"),
+        "{notes}"
+    );
+    assert!(!written
+        .paths
+        .iter()
+        .any(|p| p.ends_with("local.settings.json") || p.ends_with("host.json")));
+    assert_eq!(
+        std::fs::read_to_string(proj.join("local.settings.json")).unwrap(),
+        settings
+    );
+    assert_eq!(
+        std::fs::read_to_string(proj.join("host.json")).unwrap(),
+        host
+    );
+    let params: Value =
+        serde_json::from_slice(&std::fs::read(proj.join("parameters.json")).unwrap()).unwrap();
+    assert_eq!(
+        params,
+        json!({
+            "existing": {"type": "String", "value": "keep"},
+            "region": {"type": "String", "value": "eu"},
+            "apiKey": {"type": "SecureString", "value": "@appsetting('apiKey')"}
+        })
+    );
+    let conns: Value =
+        serde_json::from_slice(&std::fs::read(proj.join("connections.json")).unwrap()).unwrap();
+    assert!(conns["managedApiConnections"]["sql"].is_object(), "{conns}");
+    assert!(
+        conns["managedApiConnections"]["office365"].is_object(),
+        "{conns}"
+    );
+    assert!(proj.join("orders/workflow.json").is_file());
+}
+
+#[test]
+fn access_control_options_are_checked_before_writing() {
+    let doc = Document::from_value(json!({
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {}
+    }))
+    .unwrap();
+    let with = |ac: Value| {
+        ExportSpec::Arm(ArmOptions {
+            access_control: Some(ac),
+            ..ArmOptions::default()
+        })
+    };
+    for (ac, at) in [
+        (
+            json!({"triggers": {"allowedCallerIpAddresses": [{"addressRange": "10.0.0.0/24"}, {"addressRange": "10.0.0.300/24"}]}}),
+            "accessControl/triggers/allowedCallerIpAddresses/1/addressRange",
+        ),
+        (
+            json!({"contents": {"allowedCallerIpAddresses": [{"addressRange": "10.0.0.9-10.0.0.1"}]}}),
+            "accessControl/contents/allowedCallerIpAddresses/0/addressRange",
+        ),
+        (json!({"bogus": {}}), "accessControl/bogus"),
+        (
+            json!({"actions": {"allowedCallerIpAddresses": "10.0.0.0/8"}}),
+            "accessControl/actions/allowedCallerIpAddresses",
+        ),
+    ] {
+        match export::export(&doc, 0, &with(ac.clone())) {
+            Err(ExportError::Invalid(m)) => assert!(m.contains(at), "{ac}: {m}"),
+            other => panic!("{ac}: {other:?}"),
+        }
+    }
+    let ok = json!({
+        "triggers": {"allowedCallerIpAddresses": [{"addressRange": "10.0.0.0-10.0.0.255"}, {"addressRange": "2001:db8::/32"}]},
+        "contents": {"allowedCallerIpAddresses": [{"addressRange": "0.0.0.0-0.0.0.0"}]},
+        "actions": {"allowedCallerIpAddresses": []}
+    });
+    let e = export::export(&doc, 0, &with(ok.clone())).unwrap();
+    assert_eq!(
+        e.files[0].value["resources"][0]["properties"]["accessControl"],
+        ok
+    );
+}

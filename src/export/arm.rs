@@ -98,6 +98,68 @@ fn check_vault_id(id: &str) -> Result<(), ExportError> {
     }
 }
 
+/// The access control given in the options, checked with the rules of
+/// `lapis validate`: a range Azure refuses is an error naming the field;
+/// a likely mistake is a warning.
+fn check_access_control(ac: &Value, warnings: &mut Vec<String>) -> Result<(), ExportError> {
+    let problems = crate::workflow::access::check(ac);
+    let errors: Vec<String> = problems
+        .iter()
+        .filter(|p| p.error)
+        .map(|p| format!("accessControl{}: {}", p.pointer, p.message))
+        .collect();
+    if !errors.is_empty() {
+        return Err(ExportError::Invalid(format!(
+            "access control: {}",
+            errors.join("; ")
+        )));
+    }
+    for p in problems {
+        warnings.push(format!(
+            "access control: accessControl{}: {}",
+            p.pointer, p.message
+        ));
+    }
+    Ok(())
+}
+
+/// The distinct principals of the role assignments, in order; each must
+/// be an object id (a GUID).
+fn check_principals(opts: &ArmOptions) -> Result<Vec<String>, ExportError> {
+    let mut out: Vec<String> = Vec::new();
+    for ra in &opts.role_assignments {
+        let principal = ra.principal_id.trim();
+        if principal.is_empty() {
+            return Err(ExportError::Invalid(format!(
+                "a {} role assignment needs a principal id",
+                ra.role.name()
+            )));
+        }
+        if !looks_like_guid(principal) {
+            let shown: String = principal.chars().take(60).collect();
+            return Err(ExportError::Invalid(format!(
+                "{} role assignment: principal id `{shown}` is not a GUID; give the object id of the user, group or service principal (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                ra.role.name()
+            )));
+        }
+        if !out.iter().any(|p| p.eq_ignore_ascii_case(principal)) {
+            out.push(principal.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// A template value that is, or holds, an ARM expression: ARM evaluates it
+/// in the template, never in a parameters file.
+fn holds_arm_expression(v: &Value) -> bool {
+    match v {
+        Value::String(s) => model::is_arm_expression(s),
+        Value::Array(a) => a.iter().any(holds_arm_expression),
+        Value::Object(o) => o.values().any(holds_arm_expression),
+        _ => false,
+    }
+}
+
 fn looks_like_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
@@ -132,6 +194,10 @@ pub(super) fn build(
     if let Some(kv) = &opts.key_vault {
         check_vault_id(&kv.vault_id)?;
     }
+    if let Some(ac) = &opts.access_control {
+        check_access_control(ac, warnings)?;
+    }
+    let principals = check_principals(opts)?;
     let from_arm = src.is_arm();
     let resource_props = src.resource.and_then(|r| r.get("properties"));
 
@@ -305,10 +371,20 @@ pub(super) fn build(
                 .and_then(|m| m.get(name))
                 .and_then(|v| v.get("value"))
                 .cloned();
+            // The default as the template reads it: the source resource's
+            // value (already in template form), else the declaration's
+            // default as escaped in the definition (`[PROD]` → `[[PROD]`;
+            // a template source's expressions stay expressions).
             let default = if ty.is_secure() {
                 None
             } else {
-                source_value.or_else(|| decl.get("defaultValue").cloned())
+                source_value.or_else(|| {
+                    def.pointer(&format!(
+                        "/parameters/{}/defaultValue",
+                        crate::workflow::text::escape_pointer(name)
+                    ))
+                    .cloned()
+                })
             };
             let tname = template_name(name, &mut taken);
             let aty = arm_type(&ty, default.as_ref());
@@ -338,7 +414,13 @@ pub(super) fn build(
                     json!({"reference": {"keyVault": {"id": vault_id}, "secretName": secret_name(name)}}),
                 );
             } else if let Some(d) = default {
-                file_params.insert(tname, json!({"value": d}));
+                // A parameters file is not evaluated: an expression stays
+                // the template's default, a literal goes as it is meant.
+                if !holds_arm_expression(&d) {
+                    let mut v = d;
+                    arm_escape(&mut v, false);
+                    file_params.insert(tname, json!({ "value": v }));
+                }
             } else {
                 warnings.push(format!(
                     "parameter `{name}` has no value: set it in the parameters file"
@@ -430,29 +512,46 @@ pub(super) fn build(
             }
         }));
     }
+    // Each principal is a template parameter (`principalId`,
+    // `principalId_2`…), read by its assignments: no user text inside an
+    // expression.
+    let mut principal_params: Vec<String> = Vec::new();
+    for principal in &principals {
+        let roles: Vec<&str> = opts
+            .role_assignments
+            .iter()
+            .filter(|ra| ra.principal_id.trim().eq_ignore_ascii_case(principal))
+            .map(|ra| ra.role.name())
+            .collect();
+        let pname = template_name("principalId", &mut taken);
+        tparams.insert(
+            pname.clone(),
+            json!({"type": "string", "defaultValue": principal, "metadata": {"description": format!(
+                "Object id of the user, group or service principal given {}", roles.join(" and ")
+            )}}),
+        );
+        file_params.insert(pname.clone(), json!({ "value": principal }));
+        principal_params.push(pname);
+    }
     for ra in &opts.role_assignments {
         let principal = ra.principal_id.trim();
-        if principal.is_empty() {
-            return Err(ExportError::Invalid(format!(
-                "a {} role assignment needs a principal id",
-                ra.role.name()
-            )));
-        }
-        if !looks_like_guid(principal) && !model::is_arm_expression(principal) {
-            warnings.push(format!(
-                "principal id `{principal}` is not a GUID (an object id is expected)"
-            ));
-        }
+        let pname = principals
+            .iter()
+            .zip(&principal_params)
+            .find(|(p, _)| p.eq_ignore_ascii_case(principal))
+            .map(|(_, n)| n.as_str())
+            .unwrap_or("principalId");
+        let pexpr = format!("parameters('{pname}')");
         let role = ra.role.definition_id();
         resources.push(json!({
             "type": "Microsoft.Authorization/roleAssignments",
             "apiVersion": "2022-04-01",
-            "name": format!("[guid({}, '{principal}', '{role}')]", &WORKFLOW_ID[1..WORKFLOW_ID.len() - 1]),
+            "name": format!("[guid({}, {pexpr}, '{role}')]", &WORKFLOW_ID[1..WORKFLOW_ID.len() - 1]),
             "scope": WORKFLOW_ID,
             "dependsOn": [WORKFLOW_ID],
             "properties": {
                 "roleDefinitionId": format!("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{role}')]"),
-                "principalId": principal,
+                "principalId": format!("[{pexpr}]"),
                 "description": format!("{} on the logic app", ra.role.name())
             }
         }));
@@ -551,6 +650,29 @@ pub(super) fn find_parameters_file(template: &Path) -> Option<PathBuf> {
     ]
     .into_iter()
     .find(|p| p.is_file() && p != template)
+}
+
+/// The literal default values of a template's parameters, ARM escaping
+/// undone (`[[PROD]` is `[PROD]`); defaults that are or hold template
+/// expressions, and secure parameters, are left out.
+pub(super) fn literal_defaults(template: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Some(Value::Object(params)) = template.get("parameters") {
+        for (k, p) in params {
+            let ty = p.get("type").and_then(Value::as_str).unwrap_or("");
+            if ty.to_ascii_lowercase().starts_with("secure") {
+                continue;
+            }
+            if let Some(d) = p.get("defaultValue") {
+                if !holds_arm_expression(d) {
+                    let mut v = d.clone();
+                    arm_escape(&mut v, false);
+                    out.insert(k.clone(), v);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The plain values of an ARM parameters file; Key Vault references are

@@ -7,8 +7,13 @@
 //!   one `Microsoft.Logic/workflows` resource, every definition parameter
 //!   turned into a template parameter (secure ones as
 //!   `securestring`/`secureobject` with no default), optional lock and role
-//!   assignments, and a parameters file (`azuredeploy.parameters.json`)
-//!   whose secure values are Key Vault references;
+//!   assignments (each principal a `principalId…` template parameter), and
+//!   a parameters file (`azuredeploy.parameters.json`) whose secure values
+//!   are Key Vault references. ARM evaluates `[…]` in the template, not in
+//!   the parameters file: a literal default such as `[PROD]` is written
+//!   `[[PROD]` in the template (and read back as `[PROD]`) but as it is in
+//!   the parameters file, and a value that is a template expression stays
+//!   the template parameter's default, out of the parameters file;
 //! - [`Target::Standard`]: a Standard project: `<name>/workflow.json`,
 //!   `parameters.json` (secure values as `@appsetting('…')`),
 //!   `connections.json` when the workflow uses connections, a
@@ -373,7 +378,10 @@ fn resolved_name(doc: &Document, name: &str) -> String {
             .and_then(Value::as_str)
         {
             if !d.is_empty() && !model::is_arm_expression(d) {
-                return d.to_owned();
+                // `[[x]` in a template is the literal `[x]`.
+                let mut v = Value::String(d.to_owned());
+                arm_escape(&mut v, false);
+                return v.as_str().unwrap_or(d).to_owned();
             }
         }
     }
@@ -451,14 +459,38 @@ fn strip_literal_secure_defaults(definition: &mut Value) {
 // Writing
 // ---------------------------------------------------------------------------
 
+/// What [`write_report`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    /// The files written (new, replaced or merged), in export order.
+    pub paths: Vec<PathBuf>,
+    /// Files of an existing project kept as they were, keys merged or
+    /// replaced: one sentence each, names only (never a value).
+    pub notes: Vec<String>,
+}
+
+/// Writes an export; see [`write_report`]. Returns the paths written.
+pub fn write(export: &Export, out: &Path) -> std::io::Result<Vec<PathBuf>> {
+    write_report(export, out).map(|w| w.paths)
+}
+
 /// Writes an export. `out` is a folder (each file at its relative path,
 /// folders created), or — when it names a `.json` file that is not an
 /// existing folder — the path of the main file, the others beside it (a
 /// file named after the main one's stem takes `out`'s stem:
 /// `azuredeploy.parameters.json` beside `prod.json` becomes
 /// `prod.parameters.json`). Every file is written atomically, in Lapis's
-/// format (two spaces, LF). Returns the paths written.
-pub fn write(export: &Export, out: &Path) -> std::io::Result<Vec<PathBuf>> {
+/// format (two spaces, LF).
+///
+/// A Standard export into a folder that already holds a project keeps what
+/// is there: an existing `local.settings.json` (real settings, maybe
+/// secrets) and `host.json` are never touched; the export's entries are
+/// merged into an existing `parameters.json` and `connections.json` (the
+/// existing ones are kept, unless the export defines the same name), each
+/// written in the file's own format. Every existing file is read before
+/// anything is written: one that cannot be read stops the export whole.
+/// [`Written::notes`] says what was kept, merged and replaced.
+pub fn write_report(export: &Export, out: &Path) -> std::io::Result<Written> {
     let file_mode = !out.is_dir()
         && out
             .extension()
@@ -485,16 +517,29 @@ pub fn write(export: &Export, out: &Path) -> std::io::Result<Vec<PathBuf>> {
         };
         targets.push(path);
     }
+    // Plan every file (reading what is there) before writing any.
+    let mut written = Written::default();
+    let mut plan = Vec::new();
     for (f, path) in export.files.iter().zip(&targets) {
+        let bytes = if export.target == Target::Standard && path.is_file() {
+            standard::merge_existing(f, path, &mut written.notes)?
+        } else {
+            Some(text::render(&f.value, &TextFormat::default()))
+        };
+        if let Some(b) = bytes {
+            plan.push((path, b));
+        }
+    }
+    for (path, bytes) in plan {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)?;
             }
         }
-        let bytes = text::render(&f.value, &TextFormat::default());
         text::write_atomic(path, &bytes)?;
+        written.paths.push(path.clone());
     }
-    Ok(targets)
+    Ok(written)
 }
 
 // ---------------------------------------------------------------------------
@@ -527,7 +572,9 @@ pub struct Imported {
     /// The parameters file that was read, if any.
     pub parameters_file: Option<PathBuf>,
     /// Plain values of the parameters file, by parameter name (Key Vault
-    /// references and app settings are left out).
+    /// references and app settings are left out); for an ARM template,
+    /// also the literal default values of the template parameters the file
+    /// does not set (`[[x]` read as `[x]`).
     pub parameter_values: Map<String, Value>,
     /// What could not be read back, one sentence each.
     pub warnings: Vec<String>,
@@ -575,6 +622,11 @@ pub fn import(path: &Path, options: &ImportOptions) -> Result<Imported, String> 
             if let Some(pf) = pfile {
                 parameter_values = arm::read_parameters_file(&pf, &mut warnings)?;
                 parameters_file = Some(pf);
+            }
+            // What the file does not set: the template's literal defaults
+            // (template escaping undone); expressions are left out.
+            for (k, v) in arm::literal_defaults(&document.root) {
+                parameter_values.entry(k).or_insert(v);
             }
         }
         _ => {}

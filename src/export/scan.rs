@@ -20,12 +20,25 @@
 //! - a high-entropy string (Shannon entropy over 3.5 bits per character, at
 //!   least 20 characters, three character classes) as a header or query
 //!   value;
-//! - the default value of a `SecureString`/`SecureObject` parameter.
+//! - the default value of a `SecureString`/`SecureObject` parameter; the
+//!   default value of any other parameter is read like every other value
+//!   (the patterns above, nested strings included), and a literal default
+//!   of a `String` parameter that a secret field reads
+//!   (`"password": "@parameters('pw')"`) is a finding too;
+//! - in a secret field, an expression that reads no runtime data but has
+//!   literal text (`"@{'abc'}"`, `"Basic @{base64('user:pass')}"`): its
+//!   value is in the file all the same;
+//! - secret query parameters written in a `uri` (`?api-key=…`, `&sig=…`);
+//! - a header or query value of 32 or more hex digits, or a base64-looking
+//!   key of 32 or more characters.
 //!
-//! Never flagged: Workflow Definition Language expressions (`@…`; the
-//! `@{…}` parts of an interpolated string — only its literal text is read),
-//! ARM template expressions (`[…]`, but `[[…]` is a literal), empty values,
-//! placeholders such as `<secret>` or `{password}`.
+//! Never flagged: Workflow Definition Language expressions that read
+//! runtime data (`@parameters('…')`, `@body('…')`, `@{appsetting('…')}`…;
+//! the string literals of any expression are still searched for the
+//! patterns), ARM template expressions (`[…]`, but `[[…]` is a literal) —
+//! only in an ARM template: a bare definition or a Standard file does not
+//! evaluate them —, empty values, placeholders such as `<secret>` or
+//! `{password}`.
 //!
 //! A [`Finding`] never holds the secret itself: it says where the value is
 //! (a JSON pointer, and a byte range for a secret inside a longer string).
@@ -66,6 +79,10 @@ pub enum FindingKind {
     /// The default value of a `securestring`/`secureobject` parameter of an
     /// ARM template.
     TemplateSecureDefault,
+    /// A plain `String` parameter with a literal value that a secret field
+    /// reads (`"password": "@parameters('pw')"`): its default value in a
+    /// definition, or the value an ARM resource gives it.
+    ParameterUsedAsSecret,
 }
 
 /// How to fix a finding.
@@ -77,6 +94,12 @@ pub enum Fix {
     MoveToSecureParameter {
         /// A parameter name that fits the place.
         suggested_name: String,
+    },
+    /// No one-action fix fits (a secret inside the default value of an
+    /// `Array` parameter, which cannot be secure): what to do by hand.
+    Manual {
+        /// One sentence, without the value.
+        hint: String,
     },
 }
 
@@ -109,48 +132,123 @@ impl Finding {
     /// `Call_API: client secret is a literal value (/actions/…/secret); move it to a secure parameter`.
     pub fn describe(&self) -> String {
         let who = self.action.as_deref().unwrap_or("definition");
-        let what = match self.kind {
-            FindingKind::SecureParameterDefault | FindingKind::TemplateSecureDefault => {
+        let what = match (&self.fix, self.kind) {
+            (Fix::Manual { hint }, _) => hint.as_str(),
+            (_, FindingKind::SecureParameterDefault | FindingKind::TemplateSecureDefault) => {
                 "remove the default value (supply it at deployment)"
             }
-            FindingKind::ResourceParameterValue => {
+            (_, FindingKind::ResourceParameterValue) => {
                 "pass it from a secure template parameter or a Key Vault reference"
+            }
+            _ if self.parameter_default_of().is_some() => {
+                "make the parameter secure and remove its default value (supply it at deployment)"
             }
             _ => "move it to a secure parameter",
         };
         format!("{who}: {} ({}); {what}", self.message, self.pointer)
     }
 
-    /// The suggested parameter name of the fix.
+    /// The suggested parameter name of the fix (empty for [`Fix::Manual`]).
     pub fn suggested_name(&self) -> &str {
         match &self.fix {
             Fix::MoveToSecureParameter { suggested_name } => suggested_name,
+            Fix::Manual { .. } => "",
         }
     }
+
+    /// The workflow parameter whose default value holds this finding, if
+    /// it is in one (`…/parameters/NAME/defaultValue…` of a definition):
+    /// the fix makes that parameter secure rather than adding one.
+    pub fn parameter_default_of(&self) -> Option<String> {
+        if self.action.is_some()
+            || matches!(
+                self.kind,
+                FindingKind::TemplateSecureDefault | FindingKind::ResourceParameterValue
+            )
+        {
+            return None;
+        }
+        let p = &self.pointer;
+        let mut from = 0;
+        while let Some(k) = p[from..].find("/parameters/") {
+            let at = from + k;
+            let prefix = &p[..at];
+            if prefix.is_empty() || prefix.ends_with("/definition") {
+                let mut parts = p[at + "/parameters/".len()..].splitn(3, '/');
+                let name = parts.next().unwrap_or("");
+                if !name.is_empty() && parts.next() == Some("defaultValue") {
+                    return Some(unescape_pointer(name));
+                }
+            }
+            from = at + 1;
+        }
+        None
+    }
+}
+
+fn unescape_pointer(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
 }
 
 // ---------------------------------------------------------------------------
 // Scanning
 // ---------------------------------------------------------------------------
 
-/// Scans a workflow definition. Pointers are relative to `definition`.
+/// Scans a workflow definition as it may sit in an ARM template (a whole
+/// `[…]` string is an expression there, not a literal). Pointers are
+/// relative to `definition`. [`scan_document`] knows the container; see
+/// [`scan_in`].
 pub fn scan(definition: &Value) -> Vec<Finding> {
+    scan_in(definition, true)
+}
+
+/// Scans a workflow definition; `arm_template`: it sits in an ARM
+/// template, which evaluates `[…]` strings (a bare definition or a
+/// Standard `workflow.json` does not: there `[…]` is a literal).
+pub fn scan_in(definition: &Value, arm_template: bool) -> Vec<Finding> {
+    scan_with_uses(definition, arm_template).0
+}
+
+/// A workflow parameter read by a secret field: its name, and the place
+/// (`password of Call_API`).
+type Uses = Vec<(String, String)>;
+
+fn scan_with_uses(definition: &Value, arm: bool) -> (Vec<Finding>, Uses) {
     let mut out = Vec::new();
-    let mut walker = Walker { out: &mut out };
+    let mut walker = Walker {
+        out: &mut out,
+        arm,
+        uses: Vec::new(),
+    };
     walker.value(definition, "", &Ctx::default());
+    let uses = std::mem::take(&mut walker.uses);
     if let Some(Value::Object(params)) = definition.get("parameters") {
         for (name, p) in params {
             scan_parameter(
                 name,
                 p,
                 &format!("/parameters/{}", escape_pointer(name)),
+                arm,
+                &uses,
                 &mut out,
             );
         }
     }
-    out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    sort_findings(&mut out);
+    (out, uses)
+}
+
+/// In pointer order (then by position in the string), duplicates removed.
+fn sort_findings(out: &mut Vec<Finding>) {
+    out.sort_by(|a, b| {
+        a.pointer.cmp(&b.pointer).then_with(|| {
+            a.span
+                .as_ref()
+                .map(|r| r.start)
+                .cmp(&b.span.as_ref().map(|r| r.start))
+        })
+    });
     out.dedup_by(|a, b| a.pointer == b.pointer && a.span == b.span);
-    out
 }
 
 /// Scans every workflow of a document, and for ARM templates also the
@@ -158,18 +256,20 @@ pub fn scan(definition: &Value) -> Vec<Finding> {
 /// secure parameters. Pointers are relative to the document's root.
 pub fn scan_document(doc: &Document) -> Vec<Finding> {
     let mut out = Vec::new();
+    let arm = matches!(doc.container, Container::Arm | Container::Resource);
     for (i, w) in doc.workflows.iter().enumerate() {
         let Some(def) = doc.root.pointer(&w.definition_pointer) else {
             continue;
         };
-        for mut f in scan(def) {
+        let (found, uses) = scan_with_uses(def, arm);
+        for mut f in found {
             f.pointer = format!("{}{}", w.definition_pointer, f.pointer);
             f.workflow = i;
             out.push(f);
         }
-        if matches!(doc.container, Container::Arm | Container::Resource) {
+        if arm {
             let props_ptr = w.definition_pointer.trim_end_matches("/definition");
-            scan_resource_parameters(doc, i, props_ptr, &mut out);
+            scan_resource_parameters(doc, i, props_ptr, &uses, &mut out);
         }
     }
     if doc.container == Container::Arm {
@@ -179,7 +279,7 @@ pub fn scan_document(doc: &Document) -> Vec<Finding> {
                 let secure = ty.eq_ignore_ascii_case("securestring")
                     || ty.eq_ignore_ascii_case("secureobject");
                 if let (true, Some(d)) = (secure, p.get("defaultValue")) {
-                    if is_literal_value(d) {
+                    if is_literal_value(d, true) {
                         out.push(Finding {
                             pointer: format!("/parameters/{}/defaultValue", escape_pointer(name)),
                             span: None,
@@ -203,7 +303,13 @@ pub fn scan_document(doc: &Document) -> Vec<Finding> {
 }
 
 /// Findings in `properties.parameters` of an ARM workflow resource.
-fn scan_resource_parameters(doc: &Document, i: usize, props_ptr: &str, out: &mut Vec<Finding>) {
+fn scan_resource_parameters(
+    doc: &Document,
+    i: usize,
+    props_ptr: &str,
+    uses: &Uses,
+    out: &mut Vec<Finding>,
+) {
     let Some(Value::Object(values)) = doc.root.pointer(&format!("{props_ptr}/parameters")) else {
         return;
     };
@@ -215,7 +321,7 @@ fn scan_resource_parameters(doc: &Document, i: usize, props_ptr: &str, out: &mut
             continue;
         };
         let secure = declared.iter().any(|p| &p.name == name && p.ty.is_secure());
-        if secure && is_literal_value(value) {
+        if secure && is_literal_value(value, true) {
             out.push(Finding {
                 pointer: ptr.clone(),
                 span: None,
@@ -230,9 +336,37 @@ fn scan_resource_parameters(doc: &Document, i: usize, props_ptr: &str, out: &mut
             });
             continue;
         }
+        let plain_string = declared
+            .iter()
+            .any(|p| &p.name == name && matches!(p.ty, ParamType::String));
+        let places = places_of(uses, name);
+        if let (true, false, Value::String(s)) = (plain_string, places.is_empty(), value) {
+            if is_plain_literal(s, true) && !is_placeholder(s) {
+                out.push(Finding {
+                    pointer: ptr.clone(),
+                    span: None,
+                    action: None,
+                    workflow: i,
+                    field: format!("Value of parameter {name}"),
+                    kind: FindingKind::ParameterUsedAsSecret,
+                    message: format!(
+                        "the template gives plain parameter `{name}` a value in clear, used as the {places}"
+                    ),
+                    fix: Fix::MoveToSecureParameter {
+                        suggested_name: sanitize_name(name),
+                    },
+                });
+                continue;
+            }
+        }
         // Other values: only the patterns (connection strings, tokens…).
         let mut inner = Vec::new();
-        Walker { out: &mut inner }.value(value, "", &Ctx::default());
+        Walker {
+            out: &mut inner,
+            arm: true,
+            uses: Vec::new(),
+        }
+        .value(value, "", &Ctx::default());
         for mut f in inner {
             f.pointer = format!("{ptr}{}", f.pointer);
             f.workflow = i;
@@ -257,7 +391,64 @@ impl Finding {
     }
 }
 
-fn scan_parameter(name: &str, p: &Value, ptr: &str, out: &mut Vec<Finding>) {
+/// The places (`password of Call, Authorization header of Get`) where
+/// secret fields read parameter `name`; empty when none does.
+fn places_of(uses: &Uses, name: &str) -> String {
+    let mut places: Vec<&str> = Vec::new();
+    for (p, w) in uses {
+        if p == name && !places.contains(&w.as_str()) {
+            places.push(w);
+        }
+    }
+    places.join(", ")
+}
+
+/// How to fix a secret in the default value of parameter `name`: make the
+/// parameter secure, when its type allows it.
+fn parameter_fix(name: &str, ty: &ParamType, default: &Value) -> Fix {
+    match secure_type_for(ty, default) {
+        Some(_) => Fix::MoveToSecureParameter {
+            suggested_name: name.to_owned(),
+        },
+        None => Fix::Manual {
+            hint: manual_hint(name, ty),
+        },
+    }
+}
+
+/// The secure type a parameter can take: `SecureString` for a string,
+/// `SecureObject` for an object; `None` for the other types.
+fn secure_type_for(ty: &ParamType, default: &Value) -> Option<&'static str> {
+    match ty {
+        ParamType::String | ParamType::SecureString => Some("SecureString"),
+        ParamType::Object | ParamType::SecureObject => Some("SecureObject"),
+        ParamType::Other(t) if t.is_empty() => match default {
+            Value::String(_) => Some("SecureString"),
+            Value::Object(_) => Some("SecureObject"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn manual_hint(name: &str, ty: &ParamType) -> String {
+    let ty = match ty.as_str() {
+        "" => "no type",
+        t => t,
+    };
+    format!(
+        "parameter `{name}` ({ty}) cannot be made secure: move the secret out of its default value by hand (to a SecureString parameter, an app setting or a Key Vault reference)"
+    )
+}
+
+fn scan_parameter(
+    name: &str,
+    p: &Value,
+    ptr: &str,
+    arm: bool,
+    uses: &Uses,
+    out: &mut Vec<Finding>,
+) {
     let Some(obj) = p.as_object() else {
         return;
     };
@@ -265,10 +456,11 @@ fn scan_parameter(name: &str, p: &Value, ptr: &str, out: &mut Vec<Finding>) {
     let Some(default) = obj.get("defaultValue") else {
         return;
     };
+    let dptr = format!("{ptr}/defaultValue");
     if ty.is_secure() {
-        if is_literal_value(default) {
+        if is_literal_value(default, arm) {
             out.push(Finding {
-                pointer: format!("{ptr}/defaultValue"),
+                pointer: dptr,
                 span: None,
                 action: None,
                 workflow: 0,
@@ -289,9 +481,9 @@ fn scan_parameter(name: &str, p: &Value, ptr: &str, out: &mut Vec<Finding>) {
         ]
         .iter()
         .any(|w| lname.contains(w));
-        if secret_name && is_plain_literal(s) && looks_random(s) {
+        if secret_name && is_plain_literal(s, arm) && looks_random(s) {
             out.push(Finding {
-                pointer: format!("{ptr}/defaultValue"),
+                pointer: dptr.clone(),
                 span: None,
                 action: None,
                 workflow: 0,
@@ -301,11 +493,48 @@ fn scan_parameter(name: &str, p: &Value, ptr: &str, out: &mut Vec<Finding>) {
                     "parameter `{name}` looks like a secret but is a plain {} with a default value in clear",
                     ty.as_str()
                 ),
-                fix: Fix::MoveToSecureParameter {
-                    suggested_name: name.to_owned(),
-                },
+                fix: parameter_fix(name, &ty, default),
             });
         }
+        // A literal that a secret field reads.
+        let string_param =
+            matches!(ty, ParamType::String) || matches!(&ty, ParamType::Other(t) if t.is_empty());
+        let places = places_of(uses, name);
+        if string_param && !places.is_empty() && is_plain_literal(s, arm) && !is_placeholder(s) {
+            out.push(Finding {
+                pointer: dptr.clone(),
+                span: None,
+                action: None,
+                workflow: 0,
+                field: format!("Default value of parameter {name}"),
+                kind: FindingKind::ParameterUsedAsSecret,
+                message: format!(
+                    "parameter `{name}` is a plain {} with a default value in clear, used as the {places}",
+                    match ty.as_str() {
+                        "" => "parameter",
+                        t => t,
+                    }
+                ),
+                fix: parameter_fix(name, &ty, default),
+            });
+        }
+    }
+    // The patterns, in the default value and every string nested in it.
+    let mut inner = Vec::new();
+    Walker {
+        out: &mut inner,
+        arm,
+        uses: Vec::new(),
+    }
+    .value(default, &dptr, &Ctx::default());
+    for mut f in inner {
+        f.field = format!(
+            "{} in the default value of parameter {name}",
+            f.kind_label()
+        );
+        f.message = format!("{} (default value of parameter `{name}`)", f.message);
+        f.fix = parameter_fix(name, &ty, default);
+        out.push(f);
     }
 }
 
@@ -318,6 +547,10 @@ struct Ctx {
 
 struct Walker<'a> {
     out: &'a mut Vec<Finding>,
+    /// In an ARM template: a whole `[…]` string is an expression.
+    arm: bool,
+    /// Parameters read by secret fields, and where.
+    uses: Uses,
 }
 
 impl Walker<'_> {
@@ -372,18 +605,24 @@ impl Walker<'_> {
                 }
                 "cookie" => {
                     if let Value::String(s) = v {
-                        if is_plain_literal(s) && !is_placeholder(s) {
-                            self.push(
-                                &p,
-                                None,
-                                ctx,
-                                "Cookie",
-                                FindingKind::SecretHeader,
-                                "cookie is a literal value".into(),
-                                "cookie",
-                            );
-                            continue;
+                        let field = SecretField {
+                            field: "Cookie",
+                            kind: FindingKind::SecretHeader,
+                            what: "cookie",
+                            place: "cookie",
+                            short: "cookie",
+                        };
+                        if !self.secret_field(s, &p, ctx, &field) {
+                            self.string(s, &p, ctx);
                         }
+                        continue;
+                    }
+                }
+                "uri" => {
+                    if let Value::String(s) = v {
+                        self.uri(s, &p, ctx);
+                        self.string(s, &p, ctx);
+                        continue;
                     }
                 }
                 _ => {}
@@ -426,16 +665,15 @@ impl Walker<'_> {
             };
             match (label, fv) {
                 (Some((field, what, short)), Value::String(s)) => {
-                    if is_plain_literal(s) && !is_placeholder(s) {
-                        self.push(
-                            &p,
-                            None,
-                            ctx,
-                            field,
-                            FindingKind::AuthenticationSecret,
-                            format!("{what} is a literal value"),
-                            short,
-                        );
+                    let field = SecretField {
+                        field,
+                        kind: FindingKind::AuthenticationSecret,
+                        what,
+                        place: what,
+                        short,
+                    };
+                    if !self.secret_field(s, &p, ctx, &field) {
+                        self.string(s, &p, ctx);
                     }
                 }
                 _ => self.value(fv, &p, ctx),
@@ -465,19 +703,21 @@ impl Walker<'_> {
                 Pairs::Headers => "header",
                 Pairs::Queries => "query parameter",
             };
-            if secret_name && is_plain_literal(s) && !is_placeholder(s) {
-                self.push(
-                    &p,
-                    None,
-                    ctx,
-                    &format!("{} {noun}", name),
+            if secret_name {
+                let field = format!("{name} {noun}");
+                let what = format!("{noun} `{name}`");
+                let f = SecretField {
+                    field: &field,
                     kind,
-                    format!("{noun} `{name}` is a literal value"),
-                    name,
-                );
-                continue;
+                    what: &what,
+                    place: &field,
+                    short: name,
+                };
+                if self.secret_field(s, &p, ctx, &f) {
+                    continue;
+                }
             }
-            if is_plain_literal(s) && looks_random(s) {
+            if is_plain_literal(s, self.arm) && (looks_random(s) || looks_like_key(s)) {
                 self.push(
                     &p,
                     None,
@@ -493,9 +733,119 @@ impl Walker<'_> {
         }
     }
 
-    /// Patterns inside the literal text of a string.
+    /// A string in a field that holds a credential: a literal, or an
+    /// expression built only from literals, is a finding (returns true);
+    /// else the parameters it reads are noted.
+    fn secret_field(&mut self, s: &str, ptr: &str, ctx: &Ctx, f: &SecretField) -> bool {
+        if is_plain_literal(s, self.arm) && !is_placeholder(s) {
+            self.push(
+                ptr,
+                None,
+                ctx,
+                f.field,
+                f.kind,
+                format!("{} is a literal value", f.what),
+                f.short,
+            );
+            return true;
+        }
+        if literal_only_expression(s, self.arm) {
+            self.push(
+                ptr,
+                None,
+                ctx,
+                f.field,
+                f.kind,
+                format!(
+                    "{} is an expression built only from literals (its value is written in the file)",
+                    f.what
+                ),
+                f.short,
+            );
+            return true;
+        }
+        let place = match &ctx.action {
+            Some(a) => format!("{} of {a}", f.place),
+            None => f.place.to_owned(),
+        };
+        for part in expression_parts(s, self.arm) {
+            for name in part.parameters {
+                self.uses.push((name, place.clone()));
+            }
+        }
+        false
+    }
+
+    /// Secret query parameters written in a URI: `?api-key=…`, `&sig=…`.
+    fn uri(&mut self, s: &str, ptr: &str, ctx: &Ctx) {
+        let Some(q) = s.find('?') else {
+            return;
+        };
+        for (start, seg) in literal_segments_in(s, self.arm) {
+            let b = seg.as_bytes();
+            for (i, &c) in b.iter().enumerate() {
+                if !(c == b'?' || c == b'&') || start + i < q {
+                    continue;
+                }
+                let rest = &seg[i + 1..];
+                let Some(eq) = rest
+                    .find(['=', '&', '#'])
+                    .filter(|&k| rest.as_bytes()[k] == b'=')
+                else {
+                    continue;
+                };
+                let key = &rest[..eq];
+                let vstart = i + 1 + eq + 1;
+                let vlen = seg[vstart..].find(['&', '#']).unwrap_or(seg.len() - vstart);
+                let value = &seg[vstart..vstart + vlen];
+                if key.is_empty() || value.trim().is_empty() || is_placeholder(value) {
+                    continue;
+                }
+                if is_secret_query(key) {
+                    let abs = (start + vstart)..(start + vstart + vlen);
+                    self.push(
+                        ptr,
+                        Some(abs),
+                        ctx,
+                        &format!("{key} query parameter in the URI"),
+                        FindingKind::SecretQuery,
+                        format!("query parameter `{key}` of the URI is a literal value"),
+                        key,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Patterns inside the literal text of a string, and inside the string
+    /// literals of its expressions.
     fn string(&mut self, s: &str, ptr: &str, ctx: &Ctx) {
-        for (start, seg) in literal_segments(s) {
+        for part in expression_parts(s, self.arm) {
+            // The fix replaces the whole expression that holds the literal.
+            let whole = part.range.start == 0 && part.range.end == s.len();
+            let span = if whole {
+                None
+            } else {
+                Some(part.range.clone())
+            };
+            for lit in &part.literals {
+                for (_, kind, what, short) in find_patterns(lit) {
+                    self.push(
+                        ptr,
+                        span.clone(),
+                        ctx,
+                        what,
+                        kind,
+                        format!(
+                            "{} in a string literal of an expression",
+                            what.to_ascii_lowercase()
+                        ),
+                        short,
+                    );
+                }
+            }
+        }
+        for (start, seg) in literal_segments_in(s, self.arm) {
             for (range, kind, what, short) in find_patterns(seg) {
                 let r = (range.start + start)..(range.end + start);
                 let whole = r.start == 0 && r.end == s.len();
@@ -546,6 +896,19 @@ impl Walker<'_> {
             },
         });
     }
+}
+
+/// A field that holds a credential, for the messages.
+struct SecretField<'a> {
+    /// For people: `Client secret`.
+    field: &'a str,
+    kind: FindingKind,
+    /// In a message: `client secret is a literal value`.
+    what: &'a str,
+    /// Where a parameter is read: `client secret` (`of Call` is added).
+    place: &'a str,
+    /// For a parameter name.
+    short: &'a str,
 }
 
 #[derive(Clone, Copy)]
@@ -607,9 +970,9 @@ fn is_secret_query(name: &str) -> bool {
 /// True for a value written in clear: a non-empty string that is no
 /// expression and no placeholder, or a non-empty object or array, or a
 /// number.
-fn is_literal_value(v: &Value) -> bool {
+fn is_literal_value(v: &Value, arm: bool) -> bool {
     match v {
-        Value::String(s) => is_plain_literal(s) && !is_placeholder(s),
+        Value::String(s) => is_plain_literal(s, arm) && !is_placeholder(s),
         Value::Object(o) => !o.is_empty(),
         Value::Array(a) => !a.is_empty(),
         Value::Number(_) => true,
@@ -618,11 +981,15 @@ fn is_literal_value(v: &Value) -> bool {
 }
 
 /// A non-empty string that is not an expression (WDL `@…`, an interpolated
-/// string, or an ARM expression `[…]`).
-fn is_plain_literal(s: &str) -> bool {
-    let expression =
-        (s.starts_with('@') && !s.starts_with("@@")) || s.contains("@{") || is_arm_expression(s);
+/// string, or — with `arm` — an ARM expression `[…]`).
+fn is_plain_literal(s: &str, arm: bool) -> bool {
+    let expression = is_wdl(s) || (arm && is_arm_expression(s));
     !s.trim().is_empty() && !expression
+}
+
+/// A WDL expression `@…` (not the `@@` escape) or an interpolated string.
+fn is_wdl(s: &str) -> bool {
+    (s.starts_with('@') && !s.starts_with("@@")) || s.contains("@{")
 }
 
 /// Placeholders that stand for a value to fill in: `<secret>`, `{secret}`,
@@ -655,20 +1022,40 @@ fn is_placeholder(s: &str) -> bool {
 
 /// The literal parts of a string value, with their byte offsets: nothing
 /// for an expression (`@…`, an ARM `[…]`), the text outside the `@{…}`
-/// parts of an interpolated string, else the whole string.
+/// parts of an interpolated string, else the whole string. As in an ARM
+/// template; see [`literal_segments_in`].
 pub fn literal_segments(s: &str) -> Vec<(usize, &str)> {
-    if (s.starts_with('@') && !s.starts_with("@@")) || is_arm_expression(s) {
+    literal_segments_in(s, true)
+}
+
+/// [`literal_segments`]; `arm`: a whole `[…]` string is an ARM expression
+/// (else it is literal text).
+pub fn literal_segments_in(s: &str, arm: bool) -> Vec<(usize, &str)> {
+    if (s.starts_with('@') && !s.starts_with("@@")) || (arm && is_arm_expression(s)) {
         return Vec::new();
     }
-    let b = s.as_bytes();
     let mut out = Vec::new();
     let mut seg_start = 0;
+    for r in interpolations(s) {
+        if r.start > seg_start {
+            out.push((seg_start, &s[seg_start..r.start]));
+        }
+        seg_start = r.end;
+    }
+    if seg_start < s.len() {
+        out.push((seg_start, &s[seg_start..]));
+    }
+    out
+}
+
+/// Byte ranges of the `@{…}` parts of a string, braces included (to the
+/// end of the string when the closing brace is missing).
+fn interpolations(s: &str) -> Vec<Range<usize>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
     while i + 1 < b.len() {
         if b[i] == b'@' && b[i + 1] == b'{' {
-            if i > seg_start {
-                out.push((seg_start, &s[seg_start..i]));
-            }
             // Skip to the matching brace, minding quoted strings.
             let mut depth = 0usize;
             let mut j = i + 1;
@@ -695,16 +1082,160 @@ pub fn literal_segments(s: &str) -> Vec<(usize, &str)> {
                 }
                 j += 1;
             }
-            i = (j + 1).min(b.len());
-            seg_start = i;
+            let end = (j + 1).min(b.len());
+            out.push(i..end);
+            i = end;
             continue;
         }
         i += 1;
     }
-    if seg_start < s.len() {
-        out.push((seg_start, &s[seg_start..]));
-    }
     out
+}
+
+/// One Workflow Definition Language expression inside a string value.
+struct ExprPart {
+    /// Its byte range in the string: the whole value for `@…`, the `@{…}`
+    /// of an interpolation.
+    range: Range<usize>,
+    /// Its string literals, unescaped (`'it''s'` gives `it's`).
+    literals: Vec<String>,
+    /// It holds a number literal.
+    numbers: bool,
+    /// It calls a function that reads runtime data (parameters, app
+    /// settings, actions, the trigger, variables, loops, the clock, random
+    /// values) or one this scanner does not know.
+    runtime: bool,
+    /// The workflow parameters it reads by name: `parameters('x')`.
+    parameters: Vec<String>,
+}
+
+/// The WDL expressions of a string value (none for plain text, or — with
+/// `arm` — for an ARM expression).
+fn expression_parts(s: &str, arm: bool) -> Vec<ExprPart> {
+    if arm && is_arm_expression(s) {
+        return Vec::new();
+    }
+    if s.starts_with('@') && !s.starts_with("@@") {
+        return vec![lex_expression(&s[1..], 0..s.len())];
+    }
+    interpolations(s)
+        .into_iter()
+        .map(|r| {
+            let inner_end = if s[..r.end].ends_with('}') && r.end > r.start + 2 {
+                r.end - 1
+            } else {
+                r.end
+            };
+            lex_expression(&s[r.start + 2..inner_end], r)
+        })
+        .collect()
+}
+
+/// Reads an expression's tokens: string literals (`'…'`, `''` for a
+/// quote), numbers, and function calls with their first argument. A
+/// lexical pass, so that a malformed expression is still read.
+fn lex_expression(text: &str, range: Range<usize>) -> ExprPart {
+    let b: Vec<char> = text.chars().collect();
+    let mut part = ExprPart {
+        range,
+        literals: Vec::new(),
+        numbers: false,
+        runtime: false,
+        parameters: Vec::new(),
+    };
+    // The function whose first argument comes next.
+    let mut call: Option<String> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '\'' {
+            let mut lit = String::new();
+            i += 1;
+            while i < b.len() {
+                if b[i] == '\'' {
+                    if i + 1 < b.len() && b[i + 1] == '\'' {
+                        lit.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                lit.push(b[i]);
+                i += 1;
+            }
+            if call.as_deref() == Some("parameters") {
+                part.parameters.push(lit.clone());
+            }
+            call = None;
+            part.literals.push(lit);
+        } else if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == '_') {
+                i += 1;
+            }
+            let name: String = b[start..i].iter().collect::<String>().to_ascii_lowercase();
+            let mut j = i;
+            while j < b.len() && b[j].is_whitespace() {
+                j += 1;
+            }
+            let member = b[..start].iter().rev().find(|c| !c.is_whitespace()) == Some(&'.');
+            if j < b.len() && b[j] == '(' && !member {
+                if is_runtime_function(&name) {
+                    part.runtime = true;
+                }
+                call = Some(name);
+                i = j + 1;
+            } else {
+                call = None;
+            }
+        } else if c.is_ascii_digit() {
+            part.numbers = true;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == '.') {
+                i += 1;
+            }
+            call = None;
+        } else {
+            call = None;
+            i += 1;
+        }
+    }
+    part
+}
+
+/// A function whose value is not written in the workflow: one that reads
+/// the running workflow, the clock or a random source, or one unknown.
+fn is_runtime_function(lower: &str) -> bool {
+    use crate::expr::registry::{lookup, Category};
+    match lookup(lower) {
+        None => true,
+        Some(f) => {
+            f.category == Category::Workflow
+                || matches!(
+                    lower,
+                    "guid" | "rand" | "utcnow" | "getfuturetime" | "getpasttime"
+                )
+        }
+    }
+}
+
+/// An expression (or interpolated string) that reads no runtime data but
+/// has literal text: in a secret field, its value is in the file.
+fn literal_only_expression(s: &str, arm: bool) -> bool {
+    if !is_wdl(s) {
+        return false;
+    }
+    let parts = expression_parts(s, arm);
+    if parts.is_empty() || parts.iter().any(|p| p.runtime) {
+        return false;
+    }
+    let text = |t: &str| !t.trim().is_empty() && !is_placeholder(t);
+    literal_segments_in(s, arm).iter().any(|(_, t)| text(t))
+        || parts
+            .iter()
+            .any(|p| p.numbers || p.literals.iter().any(|l| text(l)))
 }
 
 fn is_token_char(c: u8) -> bool {
@@ -926,6 +1457,31 @@ pub fn looks_random(s: &str) -> bool {
     classes >= 3 && entropy(t) > 3.5
 }
 
+/// A key of one kind of character: 32 or more hex digits, or base64 of 32
+/// or more characters that is random enough; not a GUID, a path, or words
+/// joined by `-` or `_`.
+pub fn looks_like_key(s: &str) -> bool {
+    let t = s.trim();
+    if t.len() < 32 || is_guid(t) || is_placeholder(t) {
+        return false;
+    }
+    if t.chars().all(|c| c.is_ascii_hexdigit()) {
+        return entropy(t) >= 2.5;
+    }
+    let b64 = t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "+/=_-".contains(c));
+    if !b64 || t.starts_with('/') {
+        return false;
+    }
+    let body = t.trim_end_matches('=');
+    let words = body.contains(['-', '_'])
+        && body
+            .split(['-', '_'])
+            .all(|w| w.chars().all(|c| c.is_ascii_lowercase()));
+    !words && entropy(body) >= 4.2
+}
+
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
@@ -983,6 +1539,11 @@ pub fn move_to_secure_parameter(
         p.remove("defaultValue");
         return Ok(());
     }
+    if let Some(pname) = finding.parameter_default_of() {
+        // A secret in a parameter's default value: the parameter itself
+        // becomes secure and loses its default.
+        return make_parameter_secure(definition, &pname);
+    }
     check_name(name)?;
     let value = definition.pointer(&finding.pointer).ok_or_else(|| {
         format!(
@@ -1004,23 +1565,6 @@ pub fn move_to_secure_parameter(
     let params = params
         .as_object_mut()
         .ok_or("`parameters` of the definition is not an object")?;
-    if finding.kind == FindingKind::InsecureSecretParameter {
-        // The parameter itself becomes secure and loses its default.
-        let pname = finding
-            .pointer
-            .strip_prefix("/parameters/")
-            .and_then(|r| r.strip_suffix("/defaultValue"))
-            .ok_or_else(|| format!("{}: not a parameter default", finding.pointer))?
-            .replace("~1", "/")
-            .replace("~0", "~");
-        let p = params
-            .get_mut(&pname)
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| format!("no parameter `{pname}`"))?;
-        p.insert("type".into(), json!("SecureString"));
-        p.remove("defaultValue");
-        return Ok(());
-    }
     match params.get(name) {
         None => {
             params.insert(name.to_owned(), json!({"type": secure_type}));
@@ -1049,6 +1593,24 @@ pub fn move_to_secure_parameter(
             s.replace_range(r.clone(), &format!("@{{parameters('{name}')}}"));
         }
     }
+    Ok(())
+}
+
+/// Makes parameter `pname` of a definition `SecureString` or
+/// `SecureObject` and removes its default value; an error (what to do by
+/// hand) for a type that cannot be secure.
+fn make_parameter_secure(definition: &mut Value, pname: &str) -> Result<(), String> {
+    let p = definition
+        .get_mut("parameters")
+        .and_then(Value::as_object_mut)
+        .and_then(|m| m.get_mut(pname))
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| format!("the definition declares no parameter `{pname}`"))?;
+    let ty = ParamType::parse(p.get("type").and_then(Value::as_str).unwrap_or(""));
+    let default = p.get("defaultValue").cloned().unwrap_or(Value::Null);
+    let secure = secure_type_for(&ty, &default).ok_or_else(|| manual_hint(pname, &ty))?;
+    p.insert("type".into(), json!(secure));
+    p.remove("defaultValue");
     Ok(())
 }
 
@@ -1180,7 +1742,11 @@ pub fn fix_all(
     let mut last = usize::MAX;
     loop {
         let findings = super::blocking_findings(doc, workflow, target);
-        let Some(f) = findings.first() else {
+        // Findings with no one-action fix stay, and keep blocking.
+        let Some(f) = findings
+            .iter()
+            .find(|f| matches!(f.fix, Fix::MoveToSecureParameter { .. }))
+        else {
             return Ok(done);
         };
         if findings.len() >= last && done.len() > 10_000 {
@@ -1206,7 +1772,10 @@ pub fn fix_all(
                 .map(|p| p.name)
                 .collect()
         };
-        let name = unique_names(std::slice::from_ref(f), &existing).remove(0);
+        let name = match f.parameter_default_of() {
+            Some(p) => p,
+            None => unique_names(std::slice::from_ref(f), &existing).remove(0),
+        };
         fix_document(doc, f, &name).map_err(|e| format!("{}: {e}", f.field))?;
         let after = super::blocking_findings(doc, workflow, target);
         if after.iter().any(|g| g == f) {
@@ -1230,7 +1799,8 @@ pub fn unique_names(findings: &[Finding], existing: &[String]) -> Vec<String> {
                 FindingKind::SecureParameterDefault
                     | FindingKind::InsecureSecretParameter
                     | FindingKind::TemplateSecureDefault
-            ) {
+            ) || f.parameter_default_of().is_some()
+            {
                 return base;
             }
             let mut name = base.clone();

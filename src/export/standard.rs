@@ -115,7 +115,10 @@ pub(super) fn build(
         );
     }
 
-    let (connections, conn_warnings) = connections_for(&def, &parameters);
+    let resource_connections = src
+        .resource
+        .and_then(|r| r.pointer("/properties/parameters/$connections/value"));
+    let (connections, conn_warnings) = connections_for(&def, &parameters, resource_connections);
     warnings.extend(conn_warnings);
 
     let workflow = json!({"definition": def, "kind": kind});
@@ -200,11 +203,18 @@ fn collect_app_settings(v: &Value, out: &mut BTreeSet<String>) {
 /// `ApiConnection*` actions (`host.connection`), built-in service provider
 /// actions (`serviceProviderConfiguration`) and Azure Functions actions
 /// (`function.connectionName`). A skeleton with placeholders.
-fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Value>, Vec<String>) {
+fn connections_for(
+    def: &Value,
+    parameters: &Map<String, Value>,
+    resource_connections: Option<&Value>,
+) -> (Option<Value>, Vec<String>) {
     let mut managed: BTreeSet<String> = BTreeSet::new();
     let mut providers: Vec<(String, String)> = Vec::new();
     let mut functions: BTreeSet<String> = BTreeSet::new();
     let mut consumption_style = 0;
+    // The `$connections` value: what an ARM resource gives it, else the
+    // declaration's default.
+    let mut known = Map::new();
     let conns = def
         .pointer("/parameters/$connections")
         .or_else(|| parameters.get("$connections"));
@@ -212,7 +222,12 @@ fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Valu
         let v = c.get("defaultValue").or_else(|| c.get("value"));
         if let Some(Value::Object(m)) = v {
             managed.extend(m.keys().cloned());
+            known.extend(m.clone());
         }
+    }
+    if let Some(Value::Object(m)) = resource_connections {
+        managed.extend(m.keys().cloned());
+        known.extend(m.clone());
     }
     fn walk(
         v: &Value,
@@ -278,14 +293,55 @@ fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Valu
     let mut out = Map::new();
     if !managed.is_empty() {
         let mut m = Map::new();
+        let mut guessed = Vec::new();
         for n in &managed {
             let setting = format!("{}-connectionRuntimeUrl", app_setting_name(n));
-            m.insert(n.clone(), json!({
-                "api": {"id": format!("/subscriptions/@{{appsetting('WORKFLOWS_SUBSCRIPTION_ID')}}/providers/Microsoft.Web/locations/@{{appsetting('WORKFLOWS_LOCATION_NAME')}}/managedApis/{n}")},
-                "connection": {"id": format!("/subscriptions/@{{appsetting('WORKFLOWS_SUBSCRIPTION_ID')}}/resourceGroups/@{{appsetting('WORKFLOWS_RESOURCE_GROUP_NAME')}}/providers/Microsoft.Web/connections/{n}")},
-                "connectionRuntimeUrl": format!("@appsetting('{setting}')"),
-                "authentication": {"type": "ManagedServiceIdentity"}
-            }));
+            let entry = known.get(n);
+            let field = |k: &str| entry.and_then(|e| e.get(k)).and_then(Value::as_str);
+            // The managed API: the entry's `id` as written when it is a
+            // plain id; the API name read from it when it is an
+            // expression; else the reference name (`office365-1` names a
+            // connection, not the API: a guess, said so).
+            let api_id = match field("id") {
+                Some(id) if plain_id(id) && id.contains("/managedApis/") => id.to_owned(),
+                other => {
+                    let api = other.and_then(|id| last_segment_after(id, "/managedApis/"));
+                    let api = api.unwrap_or_else(|| {
+                        guessed.push(n.clone());
+                        n.clone()
+                    });
+                    format!("/subscriptions/@{{appsetting('WORKFLOWS_SUBSCRIPTION_ID')}}/providers/Microsoft.Web/locations/@{{appsetting('WORKFLOWS_LOCATION_NAME')}}/managedApis/{api}")
+                }
+            };
+            let connection_id = match field("connectionId") {
+                Some(id) if plain_id(id) && id.contains("/connections/") => id.to_owned(),
+                other => {
+                    let name = other
+                        .and_then(|id| last_segment_after(id, "/connections/"))
+                        .or_else(|| {
+                            field("connectionName")
+                                .filter(|c| plain_id(c) && !c.is_empty())
+                                .map(str::to_owned)
+                        })
+                        .unwrap_or_else(|| n.clone());
+                    format!("/subscriptions/@{{appsetting('WORKFLOWS_SUBSCRIPTION_ID')}}/resourceGroups/@{{appsetting('WORKFLOWS_RESOURCE_GROUP_NAME')}}/providers/Microsoft.Web/connections/{name}")
+                }
+            };
+            m.insert(
+                n.clone(),
+                json!({
+                    "api": {"id": api_id},
+                    "connection": {"id": connection_id},
+                    "connectionRuntimeUrl": format!("@appsetting('{setting}')"),
+                    "authentication": {"type": "ManagedServiceIdentity"}
+                }),
+            );
+        }
+        if !guessed.is_empty() {
+            warnings.push(format!(
+                "connections.json: the managed API of {} is named after the connection (no `$connections` id says which API it is); check `api.id`",
+                guessed.join(", ")
+            ));
         }
         out.insert("managedApiConnections".into(), Value::Object(m));
     }
@@ -325,6 +381,23 @@ fn connections_for(def: &Value, parameters: &Map<String, Value>) -> (Option<Valu
         ));
     }
     (Some(Value::Object(out)), warnings)
+}
+
+/// A literal id: no ARM or WDL expression.
+fn plain_id(s: &str) -> bool {
+    !s.starts_with('[') && !model::is_wdl_expression(s)
+}
+
+/// The name after the last `marker` of an id or of an expression that
+/// builds one (`…/managedApis/servicebus')]` gives `servicebus`).
+fn last_segment_after(id: &str, marker: &str) -> Option<String> {
+    let lower = id.to_ascii_lowercase();
+    let at = lower.rfind(&marker.to_ascii_lowercase())? + marker.len();
+    let name: String = id[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `office365` from `@parameters('$connections')['office365']['connectionId']`.
@@ -448,4 +521,137 @@ pub(super) fn restore_parameters(
         .unwrap_or(0);
     def.shift_insert(at, "parameters".into(), Value::Object(decls));
     Ok(values)
+}
+
+/// For a Standard export into a folder that already holds a project: what
+/// to write over the existing file at `path` (read first), or `None` to
+/// keep it as it is. `local.settings.json` and `host.json` are kept;
+/// `parameters.json` and `connections.json` get the export's entries
+/// merged in; other files are replaced.
+pub(super) fn merge_existing(
+    f: &ExportFile,
+    path: &Path,
+    notes: &mut Vec<String>,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use crate::workflow::text;
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    let name = f.path.to_string_lossy().replace('\\', "/");
+    let read = || -> std::io::Result<(Value, text::TextFormat)> {
+        let bytes = std::fs::read(path)?;
+        let source =
+            text::read_source(&bytes).map_err(|e| invalid(format!("{}:{e}", path.display())))?;
+        let value = text::parse_json(&source.json)
+            .map_err(|e| invalid(format!("{}:{e}", path.display())))?;
+        Ok((value, source.format))
+    };
+    match name.as_str() {
+        "local.settings.json" => {
+            // Real settings live there: never overwritten, not even read
+            // into a message beyond the names it lacks.
+            let lacking: Vec<String> = match (read(), f.value.get("Values")) {
+                (Ok((have, _)), Some(Value::Object(want))) => want
+                    .keys()
+                    .filter(|k| have.get("Values").and_then(|v| v.get(k.as_str())).is_none())
+                    .cloned()
+                    .collect(),
+                _ => Vec::new(),
+            };
+            notes.push(if lacking.is_empty() {
+                format!("kept the existing {} (not overwritten)", path.display())
+            } else {
+                format!(
+                    "kept the existing {} (not overwritten); add the settings it lacks: {}",
+                    path.display(),
+                    lacking.join(", ")
+                )
+            });
+            Ok(None)
+        }
+        "host.json" => {
+            notes.push(format!("kept the existing {}", path.display()));
+            Ok(None)
+        }
+        "parameters.json" | "connections.json" => {
+            let (mut have, format) = read()?;
+            let Value::Object(existing) = &mut have else {
+                return Err(invalid(format!(
+                    "{}: not a JSON object; move it away to export here",
+                    path.display()
+                )));
+            };
+            let Value::Object(new) = &f.value else {
+                return Ok(Some(text::render(&f.value, &format)));
+            };
+            let mut replaced = Vec::new();
+            let mut added = 0;
+            if name == "parameters.json" {
+                merge_entries(existing, new, "", &mut replaced, &mut added);
+            } else {
+                for (section, entries) in new {
+                    match (existing.get_mut(section), entries) {
+                        (Some(Value::Object(have)), Value::Object(want)) => merge_entries(
+                            have,
+                            want,
+                            &format!("{section}/"),
+                            &mut replaced,
+                            &mut added,
+                        ),
+                        (Some(_), _) => {
+                            replaced.push(section.clone());
+                            existing.insert(section.clone(), entries.clone());
+                        }
+                        (None, _) => {
+                            added += entries.as_object().map_or(1, Map::len);
+                            existing.insert(section.clone(), entries.clone());
+                        }
+                    }
+                }
+            }
+            let mut note = format!(
+                "merged into the existing {}: {added} entr{} added",
+                path.display(),
+                if added == 1 { "y" } else { "ies" }
+            );
+            if !replaced.is_empty() {
+                note.push_str(&format!(
+                    ", replaced by the export's: {}",
+                    replaced.join(", ")
+                ));
+            }
+            if format.had_comments {
+                note.push_str(" (its comments could not be kept)");
+            }
+            notes.push(note);
+            Ok(Some(text::render(&have, &format)))
+        }
+        _ => {
+            notes.push(format!("replaced the existing {}", path.display()));
+            Ok(Some(text::render(&f.value, &text::TextFormat::default())))
+        }
+    }
+}
+
+/// Puts `new`'s entries into `have`: same name, the export's replaces it
+/// (named in `replaced` when it differs); others are added at the end.
+fn merge_entries(
+    have: &mut Map<String, Value>,
+    new: &Map<String, Value>,
+    prefix: &str,
+    replaced: &mut Vec<String>,
+    added: &mut usize,
+) {
+    for (k, v) in new {
+        match have.get_mut(k) {
+            Some(old) => {
+                if old != v {
+                    replaced.push(format!("{prefix}{k}"));
+                    *old = v.clone();
+                }
+            }
+            None => {
+                *added += 1;
+                have.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
