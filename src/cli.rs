@@ -600,10 +600,13 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
     for w in &export.warnings {
         let _ = writeln!(err, "warning: {w}");
     }
-    let written =
-        ex::write(&export, &args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
-    for p in written {
+    let written = ex::write_report(&export, &args.output)
+        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    for p in written.paths {
         let _ = writeln!(out, "wrote {} ({target_name})", p.display());
+    }
+    for n in written.notes {
+        let _ = writeln!(out, "note: {n}");
     }
     Ok(0)
 }

@@ -1458,3 +1458,21 @@ fn synth_refuses_a_depth_past_the_json_limit() {
     run.expect_code(2);
     assert!(run.stderr.contains("too deep"), "{}", run.describe());
 }
+
+#[test]
+fn export_into_an_existing_standard_project_keeps_local_settings_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("project");
+    export(&bare_sample(), "standard", &out);
+    let settings = out.join("local.settings.json");
+    // The developer's own settings file.
+    let mine = "{\"IsEncrypted\": false, \"Values\": {\"MY_OWN\": \"kept\"}}\n";
+    std::fs::write(&settings, mine).unwrap();
+    let r = export(&bare_sample(), "standard", &out);
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), mine);
+    assert!(
+        r.stdout.contains("note: ") && r.stdout.contains("local.settings.json"),
+        "{}",
+        r.describe()
+    );
+}

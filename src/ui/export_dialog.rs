@@ -308,6 +308,11 @@ pub fn findings_list(ui: &mut Ui, findings: &[Finding], theme: &Theme) -> Vec<Fi
             for f in findings {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(f.describe()).color(theme.error));
+                    // No one-action fix: say what to do by hand.
+                    if let crate::export::Fix::Manual { hint } = &f.fix {
+                        ui.weak(hint);
+                        return;
+                    }
                     if ui
                         .small_button("Move to secure parameter")
                         .accessible_name(format!("Fix: {}", f.field))
@@ -323,8 +328,13 @@ pub fn findings_list(ui: &mut Ui, findings: &[Finding], theme: &Theme) -> Vec<Fi
                 });
             }
         });
-    if ui.button("Move all to secure parameters").clicked() {
-        fix = findings.to_vec();
+    let movable: Vec<Finding> = findings
+        .iter()
+        .filter(|f| !matches!(f.fix, crate::export::Fix::Manual { .. }))
+        .cloned()
+        .collect();
+    if !movable.is_empty() && ui.button("Move all to secure parameters").clicked() {
+        fix = movable;
     }
     fix
 }
@@ -504,16 +514,21 @@ fn run_export(d: &ExportDialog, session: &Session) -> Result<String, String> {
     let spec = d.spec(doc, session.workflow)?;
     let out = export::export(doc, session.workflow, &spec).map_err(|e| e.to_string())?;
     let path = PathBuf::from(d.path.trim());
-    let written = export::write(&out, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let written =
+        export::write_report(&out, &path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut msg = format!(
         "Wrote {} file(s): {}",
-        written.len(),
+        written.paths.len(),
         written
+            .paths
             .iter()
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
     );
+    for n in &written.notes {
+        msg.push_str(&format!("\n• {n}"));
+    }
     for w in &out.warnings {
         msg.push_str(&format!("\n⚠ {w}"));
     }
