@@ -512,3 +512,115 @@ fn a_recovery_copy_leaves_out_a_secret_typed_in_clear_and_keeps_the_rest() {
         json!({"Accept": "application/json"})
     );
 }
+
+// ----- opening another file resets what was held for the previous one ---
+
+/// Opens `path` through Ctrl+O and the in-window path field.
+fn open_through_path_field(h: &mut Harness<'_, LapisApp>, path: &std::path::Path) {
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::O);
+    h.run();
+    h.get_by_label("Path").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Path").type_text(path.to_str().unwrap());
+    h.run();
+    h.get_by_label("Open").click();
+    h.run();
+    assert_eq!(h.state().session.path(), Some(&path.to_path_buf()));
+}
+
+#[test]
+fn opening_another_file_starts_the_open_export_dialog_again() {
+    let dir = tempfile::tempdir().unwrap();
+    // A disabled ARM workflow named `status-wf`…
+    let arm = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [{
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "status-wf",
+            "location": "westeurope",
+            "properties": {"state": "Disabled", "definition": sample_definition(), "parameters": {}}
+        }]
+    });
+    let first = dir.path().join("template.json");
+    std::fs::write(&first, serde_json::to_vec_pretty(&arm).unwrap()).unwrap();
+    // …then a stateless Standard workflow in folder `orders`.
+    let folder = dir.path().join("std/orders");
+    std::fs::create_dir_all(&folder).unwrap();
+    let second = folder.join("workflow.json");
+    std::fs::write(
+        &second,
+        serde_json::to_vec_pretty(&json!({"definition": sample_definition(), "kind": "Stateless"}))
+            .unwrap(),
+    )
+    .unwrap();
+
+    let mut h = app(first);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    h.run();
+    h.get_by_label("Standard project").click();
+    h.run();
+    {
+        let d = h.state().export.as_ref().expect("the dialog is open");
+        assert_eq!(
+            (d.name.as_str(), d.enabled, d.stateless),
+            ("status-wf", false, false)
+        );
+    }
+
+    open_through_path_field(&mut h, &second);
+    let d = h.state().export.as_ref().expect("the dialog stays open");
+    assert_eq!(d.name, "orders", "the new workflow's name");
+    assert!(d.stateless, "the new workflow's kind");
+    assert!(d.enabled, "the new workflow has no Disabled state");
+    assert_eq!(
+        d.target,
+        lapis::export::Target::Standard,
+        "the kind of output is kept"
+    );
+    assert_eq!(
+        PathBuf::from(&d.path),
+        folder.join("workflow-standard"),
+        "the path is beside the new file"
+    );
+    assert!(d.result.is_none());
+
+    // Exported as it stands, the new workflow keeps its name and kind.
+    let project = dir.path().join("project");
+    export_through_dialog(&mut h, "Standard project", &project);
+    let wf = read_json(&project.join("orders/workflow.json"));
+    assert_eq!(wf["kind"], "Stateless", "{wf}");
+    assert!(!project.join("status-wf").exists());
+}
+
+#[test]
+fn opening_another_file_drops_a_save_held_for_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = leaky_fixture(&dir);
+    let first_bytes = std::fs::read(&first).unwrap();
+    let second = dir.path().join("other.json");
+    let mut def = sample_definition();
+    def["actions"]["Get_status"]["inputs"]["authentication"]["secret"] =
+        json!("Kw3~another-literal-secret-9902");
+    std::fs::write(&second, serde_json::to_vec_pretty(&def).unwrap()).unwrap();
+
+    let mut h = app(first.clone());
+    // Saving the unchanged file is held back by the secret in clear.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+    h.get_by_label_contains("was not saved");
+    assert!(!h.state().session.editor.is_dirty());
+
+    // Nothing unsaved, so another file opens without a question; the held
+    // save (the first file's path and findings) goes with the old document.
+    open_through_path_field(&mut h, &second);
+    assert!(h.state().blocked_save.is_none());
+    assert!(h.query_by_label_contains("was not saved").is_none());
+    assert!(h.query_by_label("Move all to secure parameters").is_none());
+    assert_eq!(
+        std::fs::read(&first).unwrap(),
+        first_bytes,
+        "the first file is untouched"
+    );
+}

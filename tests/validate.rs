@@ -508,30 +508,183 @@ fn secure_outputs_are_refused_on_compose_parse_response_wait() {
     }
 }
 
-#[test]
-fn reading_a_secured_output_in_clear_is_flagged() {
-    let get = json!({"type": "Http", "runAfter": {},
+/// An HTTP action that returns a token, with `secure` on.
+fn get_token(props: &[&str]) -> Value {
+    json!({"type": "Http", "runAfter": {},
         "inputs": {"method": "GET", "uri": "https://api.contoso.com/token"},
-        "runtimeConfiguration": secure(&["inputs", "outputs"])});
+        "runtimeConfiguration": secure(props)})
+}
+
+/// An HTTP action that sends `body`, after `after`, with `props` secured.
+fn send(after: &str, body: &str, props: &[&str]) -> Value {
+    let mut a = json!({"type": "Http", "runAfter": {after: ["Succeeded"]},
+        "inputs": {"method": "POST", "uri": "https://api.contoso.com/use", "body": body}});
+    if !props.is_empty() {
+        a["runtimeConfiguration"] = secure(props);
+    }
+    a
+}
+
+fn leaks(ps: &[Problem]) -> Vec<&Problem> {
+    ps.iter().filter(|p| p.code == "secure-data-leak").collect()
+}
+
+/// Microsoft Learn: an action that reads secured outputs has its inputs
+/// hidden by Logic Apps, not its outputs. The warning is about the outputs.
+#[test]
+fn reading_secured_outputs_warns_about_the_readers_outputs() {
     let ps = problems(with_actions(json!({
-        "Get_token": get,
-        "Use": {"type": "Compose", "runAfter": {"Get_token": ["Succeeded"]},
-                "inputs": "@{body('Get_token')?['access_token']}"}
+        "Get_token": get_token(&["outputs"]),
+        "Use": send("Get_token", "@{body('Get_token')?['access_token']}", &[])
     })));
     only(
         &ps,
         "secure-data-leak",
         Severity::Warning,
         "Use",
-        "/actions/Use/inputs",
+        "/actions/Use/inputs/body",
     );
-    assert!(ps[0].message.contains("`Get_token`"));
-    // With secure inputs on the reader, nothing shows in clear.
+    let m = &ps[0].message;
+    assert!(m.contains("`Get_token`, which has secure outputs"), "{m}");
+    assert!(m.contains("hides the inputs of `Use`"), "{m}");
+    assert!(m.contains("turn on secure outputs for `Use`"), "{m}");
+    assert!(!m.contains("secure inputs for `Use`"), "{m}");
+
+    // With secure outputs on the reader, nothing shows in clear; secure
+    // inputs alone do not hide its outputs.
     let ps = problems(with_actions(json!({
-        "Get_token": get,
-        "Use": {"type": "Compose", "runAfter": {"Get_token": ["Succeeded"]},
-                "inputs": "@body('Get_token')",
-                "runtimeConfiguration": secure(&["inputs"])}
+        "Get_token": get_token(&["outputs"]),
+        "Use": send("Get_token", "@body('Get_token')", &["outputs"])
+    })));
+    assert!(ps.is_empty(), "{ps:#?}");
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["outputs"]),
+        "Use": send("Get_token", "@body('Get_token')", &["inputs"])
+    })));
+    assert_eq!(leaks(&ps).len(), 1, "{ps:#?}");
+
+    // Secure inputs on the source: the same (Logic Apps hides the reader's
+    // inputs, not its outputs).
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["inputs"]),
+        "Use": send("Get_token", "@body('Get_token')", &[])
+    })));
+    let l = leaks(&ps);
+    assert_eq!(l.len(), 1, "{ps:#?}");
+    assert!(
+        l[0].message.contains("which has secure inputs"),
+        "{}",
+        l[0].message
+    );
+
+    // Wait has no secure outputs and its outputs do not carry the value.
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["outputs"]),
+        "Pause": {"type": "Wait", "runAfter": {"Get_token": ["Succeeded"]},
+                  "inputs": {"interval": {"count": "@body('Get_token')?['retry']", "unit": "Second"}}}
+    })));
+    assert!(ps.is_empty(), "{ps:#?}");
+}
+
+/// Compose, Parse JSON and Response that read secured data have their
+/// inputs and outputs hidden by Logic Apps; an action reading their outputs
+/// has neither hidden.
+#[test]
+fn a_compose_hides_secured_data_but_not_from_its_readers() {
+    for ty in ["Compose", "ParseJson", "Response"] {
+        let inputs = match ty {
+            "Compose" => json!("@body('Get_token')"),
+            "ParseJson" => json!({"content": "@body('Get_token')", "schema": {}}),
+            _ => json!({"statusCode": 200, "body": "@body('Get_token')"}),
+        };
+        let ps = problems(with_actions(json!({
+            "Get_token": get_token(&["outputs"]),
+            "Shape": {"type": ty, "runAfter": {"Get_token": ["Succeeded"]}, "inputs": inputs}
+        })));
+        assert!(leaks(&ps).is_empty(), "{ty}: {ps:#?}");
+    }
+
+    let shape = json!({"type": "Compose", "runAfter": {"Get_token": ["Succeeded"]},
+                       "inputs": {"token": "@body('Get_token')?['access_token']"}});
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["outputs"]),
+        "Shape": shape,
+        "Use": send("Shape", "@outputs('Shape')?['token']", &[])
+    })));
+    only(
+        &ps,
+        "secure-data-leak",
+        Severity::Warning,
+        "Use",
+        "/actions/Use/inputs/body",
+    );
+    let m = &ps[0].message;
+    assert!(m.contains("`Shape`"), "{m}");
+    assert!(m.contains("`Get_token`, which has secure outputs"), "{m}");
+    assert!(
+        m.contains("in clear in the inputs and outputs of `Use`"),
+        "{m}"
+    );
+    assert!(
+        m.contains("turn on secure inputs and secure outputs for `Use`"),
+        "{m}"
+    );
+    assert!(m.contains("read `Get_token`'s outputs directly"), "{m}");
+
+    // Secure inputs on the reader: its outputs still show.
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["outputs"]),
+        "Shape": shape,
+        "Use": send("Shape", "@outputs('Shape')", &["inputs"])
+    })));
+    let l = leaks(&ps);
+    assert_eq!(l.len(), 1, "{ps:#?}");
+    assert!(
+        l[0].message.contains("turn on secure outputs for `Use`"),
+        "{}",
+        l[0].message
+    );
+    // Both on: nothing shows.
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["outputs"]),
+        "Shape": shape,
+        "Use": send("Shape", "@outputs('Shape')", &["inputs", "outputs"])
+    })));
+    assert!(ps.is_empty(), "{ps:#?}");
+    // A Compose that secures its own inputs is itself a secured source:
+    // its reader's inputs are hidden, its outputs are what is left.
+    let mut own = shape.clone();
+    own["runtimeConfiguration"] = secure(&["inputs"]);
+    let ps = problems(with_actions(json!({
+        "Get_token": get_token(&["outputs"]),
+        "Shape": own,
+        "Use": send("Shape", "@outputs('Shape')", &["outputs"])
+    })));
+    assert!(ps.is_empty(), "{ps:#?}");
+}
+
+/// The trigger's secured outputs, read with `triggerBody()`.
+#[test]
+fn reading_a_secured_trigger_follows_the_same_rules() {
+    for props in [&["outputs"][..], &["inputs"][..]] {
+        let mut def = with_actions(json!({
+            "Use": {"type": "Http", "runAfter": {},
+                    "inputs": {"method": "POST", "uri": "https://api.contoso.com/use",
+                               "body": "@triggerBody()?['card']"}},
+            "Shape": {"type": "Compose", "runAfter": {}, "inputs": "@triggerBody()"}
+        }));
+        def["triggers"]["manual"]["runtimeConfiguration"] = secure(props);
+        let ps = problems(def);
+        let l = leaks(&ps);
+        assert_eq!(l.len(), 1, "{props:?}: {ps:#?}");
+        assert_eq!(l[0].action.as_deref(), Some("Use"));
+        assert_eq!(l[0].pointer, "/actions/Use/inputs/body");
+        assert!(l[0].message.contains("`manual`"), "{}", l[0].message);
+    }
+    // Not secured: nothing to say.
+    let ps = problems(with_actions(json!({
+        "Shape": {"type": "Compose", "runAfter": {}, "inputs": "@triggerBody()"},
+        "Use": send("Shape", "@outputs('Shape')", &[])
     })));
     assert!(ps.is_empty(), "{ps:#?}");
 }
@@ -612,13 +765,11 @@ fn secure_data_is_refused_on_terminate_and_the_recurrence_trigger() {
     assert!(ps[0].message.contains("Recurrence trigger"), "{ps:#?}");
 }
 
-/// A variable action has no secure inputs: the warning must not ask for
-/// them, and must say how to keep the secured value out of run history.
+/// A variable action has no secure outputs: the warning must not ask for
+/// them, and must say that the value shows wherever the variable is read.
 #[test]
 fn a_variable_reading_a_secured_output_gets_advice_it_can_follow() {
-    let get = json!({"type": "Http", "runAfter": {},
-        "inputs": {"method": "GET", "uri": "https://api.contoso.com/token"},
-        "runtimeConfiguration": secure(&["outputs"])});
+    let get = get_token(&["outputs"]);
     let ps = problems(with_actions(json!({
         "Init": {"type": "InitializeVariable", "runAfter": {},
                  "inputs": {"variables": [{"name": "token", "type": "string"}]}},
@@ -637,11 +788,11 @@ fn a_variable_reading_a_secured_output_gets_advice_it_can_follow() {
     let m = &ps[0].message;
     assert!(m.contains("`Get_token`"), "{m}");
     assert!(
-        !m.contains("turn on secure inputs for `Keep_token`"),
+        !m.contains("for `Keep_token`"),
         "advice that cannot be followed: {m}"
     );
-    assert!(m.contains("no secure inputs or outputs"), "{m}");
-    assert!(m.contains("every action that reads the variable"), "{m}");
+    assert!(m.contains("variable actions have no secure outputs"), "{m}");
+    assert!(m.contains("wherever the variable is read"), "{m}");
     assert!(m.contains("Do not pass it through a variable"), "{m}");
     assert!(m.contains("read `Get_token`'s outputs directly"), "{m}");
 
@@ -652,9 +803,31 @@ fn a_variable_reading_a_secured_output_gets_advice_it_can_follow() {
                   "expression": {"and": [{"equals": ["@body('Get_token')?['scope']", "all"]}]},
                   "actions": {}, "else": {"actions": {}}}
     })));
-    let leak: Vec<_> = ps.iter().filter(|p| p.code == "secure-data-leak").collect();
+    let leak = leaks(&ps);
     assert_eq!(leak.len(), 1, "{ps:#?}");
     let m = &leak[0].message;
-    assert!(!m.contains("turn on secure inputs for `Check`"), "{m}");
-    assert!(m.contains("Do not route it through `Check`"), "{m}");
+    assert!(!m.contains("for `Check`"), "{m}");
+    assert!(m.contains("Keep it out of `Check`"), "{m}");
+
+    // A variable set from a Compose that read the secret: nothing of it is
+    // hidden, and it has no setting to hide it.
+    let ps = problems(with_actions(json!({
+        "Init": {"type": "InitializeVariable", "runAfter": {},
+                 "inputs": {"variables": [{"name": "token", "type": "string"}]}},
+        "Get_token": get,
+        "Shape": {"type": "Compose", "runAfter": {"Get_token": ["Succeeded"]},
+                  "inputs": "@body('Get_token')"},
+        "Keep_token": {"type": "SetVariable",
+                       "runAfter": {"Shape": ["Succeeded"], "Init": ["Succeeded"]},
+                       "inputs": {"name": "token", "value": "@outputs('Shape')"}}
+    })));
+    let leak = leaks(&ps);
+    assert_eq!(leak.len(), 1, "{ps:#?}");
+    let m = &leak[0].message;
+    assert!(m.contains("wherever the variable is read"), "{m}");
+    assert!(
+        m.contains("variable actions have no secure inputs or outputs"),
+        "{m}"
+    );
+    assert!(!m.contains("for `Keep_token`"), "{m}");
 }

@@ -558,18 +558,25 @@ pub fn counts(problems: &[Problem]) -> (usize, usize) {
 }
 
 /// Logic Apps' rules for secure inputs and outputs, and the places where a
-/// secured value would show in clear: an action whose inputs read the
-/// outputs of an action (or trigger) with secure outputs, without having
-/// secure inputs itself.
+/// secured value would still show in clear in run history.
+///
+/// What Logic Apps hides on its own follows Microsoft Learn ("Secure access
+/// and data in Azure Logic Apps", section "Considerations for securing
+/// inputs and outputs"): when an action explicitly reads the outputs of a
+/// trigger or action that has secure outputs (or secure inputs), its inputs
+/// are hidden but not its outputs; Compose, Parse JSON and Response have
+/// both hidden; an action that reads the hidden outputs of such a Compose,
+/// Parse JSON or Response has neither hidden.
 fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String, Value>>]) {
     use crate::workflow::model::Envelope;
     let o = &s.g.outline;
-    let mut secured_outputs: HashMap<&str, NodeId> = HashMap::new();
+    // Triggers and actions whose data Logic Apps treats as secured.
+    let mut secured: HashMap<&str, NodeId> = HashMap::new();
     let mut envelopes = Vec::with_capacity(o.nodes.len());
     for n in &o.nodes {
         let env = objects[n.id].map(Envelope::read).unwrap_or_default();
-        if env.secure_outputs {
-            secured_outputs.insert(n.name.as_str(), n.id);
+        if env.secure_outputs || env.secure_inputs {
+            secured.insert(n.name.as_str(), n.id);
         }
         envelopes.push(env);
     }
@@ -598,11 +605,16 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
                 ),
             ));
         } else if env.secure_outputs && !outputs_ok {
+            let also = if n.ty.secure_inputs_hide_outputs() {
+                " (on this type they hide the outputs too)"
+            } else {
+                ""
+            };
             found.push((
                 n.id,
                 p,
                 format!(
-                    "`{}` is a {} action, which has no secure outputs in Logic Apps; secure its inputs instead",
+                    "`{}` is a {} action, which has no secure outputs in Logic Apps; secure its inputs instead{also}",
                     n.name, n.type_name
                 ),
             ));
@@ -611,56 +623,66 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
     for (id, p, m) in found {
         s.error("secure-data-unsupported", id, p, m);
     }
-    if secured_outputs.is_empty() {
+    if secured.is_empty() {
         return;
     }
-    // Leaks: a reference to a secured action's outputs from an action whose
-    // inputs are shown in run history.
-    let trigger_secured: Vec<&str> = o
-        .triggers
+    // What each action reads explicitly: the trigger or action, and the
+    // pointer of the first expression that reads it.
+    let actions: HashMap<&str, NodeId> = o.actions().map(|n| (n.name.as_str(), n.id)).collect();
+    let reads: Vec<Vec<(NodeId, String)>> = o
+        .nodes
         .iter()
-        .filter(|t| envelopes[**t].secure_outputs)
-        .map(|t| o.nodes[*t].name.as_str())
+        .map(|n| match objects[n.id] {
+            Some(obj) if n.role != Role::Trigger => explicit_reads(o, &actions, n, obj),
+            _ => Vec::new(),
+        })
         .collect();
-    let mut leaks = Vec::new();
+    let is_secured = |id: NodeId| secured.contains_key(o.nodes[id].name.as_str());
+    // Compose, Parse JSON and Response actions whose inputs and outputs
+    // Logic Apps hides because they read secured data (and which are not
+    // secured themselves): the secured source they read.
+    let mut hidden_by_logic_apps: HashMap<NodeId, NodeId> = HashMap::new();
     for n in &o.nodes {
-        if n.role == Role::Trigger || envelopes[n.id].secure_inputs {
+        if !n.ty.secure_inputs_hide_outputs() || is_secured(n.id) {
             continue;
         }
-        let Some(obj) = objects[n.id] else { continue };
-        let mut seen: Vec<String> = Vec::new();
-        for key in ["inputs", "expression", "foreach"] {
-            let Some(v) = obj.get(key) else { continue };
-            let mut texts = Vec::new();
-            collect_strings(v, &format!("{}/{key}", n.pointer), &mut texts);
-            for (ptr, text) in texts {
-                let Ok(t) = crate::expr::parse::parse_string_value(text) else {
+        if let Some((src, _)) = reads[n.id].iter().find(|(src, _)| is_secured(*src)) {
+            hidden_by_logic_apps.insert(n.id, *src);
+        }
+    }
+    let mut leaks = Vec::new();
+    for n in &o.nodes {
+        let env = &envelopes[n.id];
+        for (src, ptr) in &reads[n.id] {
+            let message = if is_secured(*src) {
+                // Logic Apps hides the inputs of `n`; its outputs show
+                // unless they are secured (or hidden by Logic Apps).
+                if env.secure_outputs || n.ty.secure_inputs_hide_outputs() {
                     continue;
-                };
-                for c in t.calls() {
-                    let source = if let Some(kind) = crate::expr::ast::RefKind::of_function(&c.key)
-                    {
-                        if kind != crate::expr::ast::RefKind::Action {
-                            continue;
-                        }
-                        match c.literal_arg(0) {
-                            Some((name, _)) if secured_outputs.contains_key(name) => {
-                                name.to_owned()
-                            }
-                            _ => continue,
-                        }
-                    } else if c.key.starts_with("trigger") && !trigger_secured.is_empty() {
-                        trigger_secured[0].to_owned()
-                    } else {
-                        continue;
-                    };
-                    if source == n.name || seen.contains(&source) {
-                        continue;
-                    }
-                    seen.push(source.clone());
-                    leaks.push((n.id, ptr.clone(), leak_message(n, &source)));
                 }
-            }
+                direct_leak_message(n, &o.nodes[*src], &envelopes[*src])
+            } else if let Some(origin) = hidden_by_logic_apps.get(src) {
+                // Logic Apps hides nothing of `n`.
+                let inputs_shown = !env.secure_inputs;
+                let outputs_shown = if n.ty.secure_inputs_hide_outputs() {
+                    !env.secure_inputs
+                } else {
+                    !env.secure_outputs
+                };
+                if !inputs_shown && !outputs_shown {
+                    continue;
+                }
+                relay_leak_message(
+                    n,
+                    &o.nodes[*src],
+                    (&o.nodes[*origin], &envelopes[*origin]),
+                    (inputs_shown, outputs_shown),
+                )
+            } else {
+                continue;
+            };
+            let Some(message) = message else { continue };
+            leaks.push((n.id, ptr.clone(), message));
         }
     }
     for (id, p, m) in leaks {
@@ -668,35 +690,153 @@ fn secure_data_rules(s: &mut Sink<'_>, objects: &[Option<&serde_json::Map<String
     }
 }
 
-/// The warning for `n`, whose inputs read the secured outputs of `source`:
-/// the advice depends on what `n` can do about it. Turning on secure
-/// inputs is only offered where Logic Apps has the setting; variable and
-/// control actions (and Terminate) do not, so the advice is to keep the
-/// value out of them.
-fn leak_message(n: &crate::workflow::tree::Node, source: &str) -> String {
-    let name = &n.name;
-    let Some(group) = n.ty.secure_data_group() else {
-        return format!(
-            "`{name}` uses the outputs of `{source}`, which are secured; they would show in clear in the inputs of `{name}` in run history — turn on secure inputs for `{name}`"
-        );
+/// The triggers and actions whose outputs action `n` reads explicitly, in
+/// `inputs`, `expression` and `foreach`: `body('X')`, `outputs('X')`,
+/// `actions('X')`… name action `X`; `triggerBody()`, `triggerOutputs()`…
+/// the trigger. Each once, with the pointer of its first reader.
+fn explicit_reads(
+    o: &crate::workflow::tree::Outline,
+    actions: &HashMap<&str, NodeId>,
+    n: &crate::workflow::tree::Node,
+    obj: &serde_json::Map<String, Value>,
+) -> Vec<(NodeId, String)> {
+    use crate::expr::ast::RefKind;
+    let mut out: Vec<(NodeId, String)> = Vec::new();
+    for key in ["inputs", "expression", "foreach"] {
+        let Some(v) = obj.get(key) else { continue };
+        let mut texts = Vec::new();
+        collect_strings(v, &format!("{}/{key}", n.pointer), &mut texts);
+        for (ptr, text) in texts {
+            let Ok(t) = crate::expr::parse::parse_string_value(text) else {
+                continue;
+            };
+            for c in t.calls() {
+                let target = match RefKind::of_function(&c.key) {
+                    Some(RefKind::Action) => c
+                        .literal_arg(0)
+                        .and_then(|(name, _)| actions.get(name).copied()),
+                    Some(_) => None,
+                    None if c.key.starts_with("trigger") => o.triggers.first().copied(),
+                    None => None,
+                };
+                let Some(target) = target else { continue };
+                if target != n.id && !out.iter().any(|(t, _)| *t == target) {
+                    out.push((target, ptr.clone()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// "`S`, which has secure outputs" and the like.
+fn secured_source(
+    source: &crate::workflow::tree::Node,
+    env: &crate::workflow::model::Envelope,
+) -> String {
+    let what = match (env.secure_inputs, env.secure_outputs) {
+        (true, true) => "secure inputs and outputs",
+        (true, false) => "secure inputs",
+        _ => "secure outputs",
     };
+    format!("`{}`, which has {what}", source.name)
+}
+
+/// The warning for `n`, which reads the outputs of secured `source`
+/// directly: Logic Apps hides the inputs of `n` but not its outputs, and
+/// `n` has no secure outputs. `None` when `n`'s outputs do not carry its
+/// inputs (a Wait action).
+fn direct_leak_message(
+    n: &crate::workflow::tree::Node,
+    source: &crate::workflow::tree::Node,
+    env: &crate::workflow::model::Envelope,
+) -> Option<String> {
+    let name = &n.name;
+    let src = &source.name;
     let head = format!(
-        "`{name}` uses the outputs of `{source}`, which are secured, but {group} have no secure inputs or outputs in Logic Apps"
+        "`{name}` uses the outputs of {}: Logic Apps hides the inputs of `{name}` in run history, but not its outputs",
+        secured_source(source, env)
     );
-    if n.ty.is_variable() {
+    let Some(group) = n.ty.secure_data_group() else {
+        let (_, outputs_ok) = n.ty.secure_data_support();
+        return outputs_ok.then(|| {
+            format!(
+                "{head}, where the value may show in clear — turn on secure outputs for `{name}`"
+            )
+        });
+    };
+    Some(if n.ty.is_variable() {
         format!(
-            "{head}: the value would show in clear in the run history of `{name}` and of every action that reads the variable. Do not pass it through a variable: read `{source}`'s outputs directly in the action that needs them, and turn on secure inputs there"
+            "{head}, and {group} have no secure outputs: the value would show in clear in the outputs of `{name}`, and wherever the variable is read, since reading it is not hidden. Do not pass it through a variable: read `{src}`'s outputs directly in the action that needs them, and turn on secure outputs there"
         )
     } else if n.ty.is_control() {
         format!(
-            "{head}: the value would show in clear in the run history of `{name}`. Do not route it through `{name}` ({}): read `{source}`'s outputs directly in an action that supports secure inputs, and turn them on there",
+            "{head}, and {group} have no secure outputs: the value may show in clear in the outputs of `{name}` ({}). Keep it out of `{name}`: read `{src}`'s outputs in actions that can secure their outputs, and turn that on there",
             n.type_name
         )
     } else {
         format!(
-            "{head}: the value would show in clear in the run history of `{name}`. Leave it out of `{name}`: read `{source}`'s outputs only in actions that support secure inputs, and turn them on there"
+            "{head}, and {group} have no secure outputs: the value may show in clear in the outputs of `{name}`. Leave it out of `{name}`: read `{src}`'s outputs only in actions that can secure their outputs, and turn that on there"
         )
+    })
+}
+
+/// The warning for `n`, which reads the outputs of `relay` (a Compose,
+/// Parse JSON or Response whose inputs and outputs Logic Apps hides because
+/// it reads secured `origin`): Logic Apps hides nothing of `n`. `shown`
+/// says whether the inputs and the outputs of `n` show in clear.
+fn relay_leak_message(
+    n: &crate::workflow::tree::Node,
+    relay: &crate::workflow::tree::Node,
+    (origin, env): (
+        &crate::workflow::tree::Node,
+        &crate::workflow::model::Envelope,
+    ),
+    (inputs, outputs): (bool, bool),
+) -> Option<String> {
+    let name = &n.name;
+    let src = &origin.name;
+    let where_ = match (inputs, outputs) {
+        (true, true) => "inputs and outputs",
+        (true, false) => "inputs",
+        _ => "outputs",
+    };
+    let head = format!(
+        "`{name}` uses the outputs of `{}`, which Logic Apps hides because `{}` uses data from {}; it does not hide them where another action reads them, so the value shows in clear in the {where_} of `{name}`",
+        relay.name,
+        relay.name,
+        secured_source(origin, env)
+    );
+    if let Some(group) = n.ty.secure_data_group() {
+        let tail = if n.ty.is_variable() {
+            " and wherever the variable is read"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "{head}{tail}, and {group} have no secure inputs or outputs: keep the value out of `{name}`, and read `{src}`'s outputs directly in the actions that need them"
+        ));
     }
+    let (_, outputs_ok) = n.ty.secure_data_support();
+    let direct = if n.ty.secure_inputs_hide_outputs() {
+        format!("or read `{src}`'s outputs directly in `{name}` (Logic Apps then hides its inputs and outputs)")
+    } else if outputs_ok {
+        format!("or read `{src}`'s outputs directly in `{name}` (Logic Apps then hides its inputs) and turn on its secure outputs")
+    } else {
+        format!("or read `{src}`'s outputs directly in `{name}` (Logic Apps then hides its inputs)")
+    };
+    let fix = if n.ty.secure_inputs_hide_outputs() {
+        format!("turn on secure inputs for `{name}` (on this type they hide the outputs too)")
+    } else if !outputs_ok {
+        format!("turn on secure inputs for `{name}`")
+    } else {
+        match (inputs, outputs) {
+            (true, true) => format!("turn on secure inputs and secure outputs for `{name}`"),
+            (true, false) => format!("turn on secure inputs for `{name}`"),
+            _ => format!("turn on secure outputs for `{name}`"),
+        }
+    };
+    Some(format!("{head} — {fix}, {direct}"))
 }
 
 fn collect_strings<'v>(v: &'v Value, pointer: &str, out: &mut Vec<(String, &'v str)>) {

@@ -195,6 +195,16 @@ impl ExportDialog {
         }
     }
 
+    /// The dialog once another document is open in `session`: everything
+    /// starts again from that document (name, kind, state, paths beside
+    /// it, no result, no findings); only the output kind chosen is kept.
+    pub fn for_new_document(&self, session: &Session) -> ExportDialog {
+        let mut d = ExportDialog::new(session);
+        d.target = self.target;
+        d.path = d.default_path(session);
+        d
+    }
+
     fn default_path(&self, session: &Session) -> String {
         let stem = session
             .path()

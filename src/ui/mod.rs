@@ -273,9 +273,8 @@ impl LapisApp {
             });
             return;
         }
-        self.session.replace(Document::new_definition());
+        self.open_document(Document::new_definition());
         self.untitled_name = "Untitled".into();
-        self.canvas.fit_pending = true;
     }
 
     /// Opens a file, or asks for one (asking first about unsaved changes).
@@ -296,6 +295,14 @@ impl LapisApp {
     pub fn open_document(&mut self, doc: Document) {
         self.session.replace(doc);
         self.canvas.fit_pending = true;
+        // What was held for the previous document does not carry over: an
+        // open Export dialog starts again from the new document (its name,
+        // kind, state and paths), and a save held back by secrets in clear
+        // (its path and findings are the previous document's) is dropped.
+        if let Some(d) = self.export.take() {
+            self.export = Some(d.for_new_document(&self.session));
+        }
+        self.blocked_save = None;
     }
 
     /// Opens a file now, replacing the document (no question asked).

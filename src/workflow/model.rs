@@ -206,6 +206,19 @@ impl ActionType {
         }
     }
 
+    /// Compose, Parse JSON and Response: they have only secure inputs, and
+    /// that setting hides their outputs too. When they read secured data,
+    /// Logic Apps hides their inputs and outputs on its own, but not the
+    /// inputs or outputs of an action that reads their (hidden) outputs
+    /// (Microsoft Learn, "Secure access and data in Azure Logic Apps",
+    /// section "Considerations for securing inputs and outputs").
+    pub fn secure_inputs_hide_outputs(&self) -> bool {
+        matches!(
+            self,
+            ActionType::Compose | ActionType::ParseJson | ActionType::Response
+        )
+    }
+
     /// For a type that has neither secure inputs nor secure outputs, the
     /// group it belongs to, for messages: `variable actions`,
     /// `control actions`, `Terminate actions`, `Recurrence triggers`.
@@ -965,7 +978,9 @@ mod tests {
         }
         for t in [T::Compose, T::ParseJson, T::Response, T::Wait] {
             assert_eq!(t.secure_data_support(), (true, false), "{t:?}");
+            assert_eq!(t.secure_inputs_hide_outputs(), t != T::Wait, "{t:?}");
         }
+        assert!(!T::Http.secure_inputs_hide_outputs());
         for t in [T::Http, T::Request, T::ApiConnection, T::HttpWebhook] {
             assert_eq!(t.secure_data_support(), (true, true), "{t:?}");
             assert_eq!(t.secure_data_group(), None, "{t:?}");

@@ -270,6 +270,22 @@ fn set_retry(f: &mut Form, pointer: &str, new: &str, old: Option<&Value>) {
     );
 }
 
+/// The line under the secure data checkboxes: what Logic Apps offers on
+/// this type (Microsoft Learn, "Secure access and data in Azure Logic
+/// Apps").
+fn secure_data_note(ty: &ActionType) -> String {
+    if let Some(group) = ty.secure_data_group() {
+        format!("Not available on {group}.")
+    } else if ty.secure_inputs_hide_outputs() {
+        "Hidden from run history. This type has only Secure inputs, which also hides its outputs."
+            .to_owned()
+    } else if !ty.secure_data_support().1 {
+        "Hidden from run history. This type has only Secure inputs.".to_owned()
+    } else {
+        "Hidden from run history.".to_owned()
+    }
+}
+
 /// The "Secure inputs" and "Secure outputs" checkboxes.
 fn secure_data(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     let rc = child(&snap.pointer, "runtimeConfiguration");
@@ -304,11 +320,7 @@ fn secure_data(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
                 }
             });
         });
-        ui.weak(match (inputs_ok, outputs_ok) {
-            (false, _) => "Not available on variable and control actions.",
-            (true, false) => "Hidden from run history. This type has no secure outputs.",
-            _ => "Hidden from run history.",
-        });
+        ui.weak(secure_data_note(&snap.ty));
         f.show_error(ui, &props);
     });
     ui.end_row();
@@ -542,6 +554,40 @@ pub(crate) fn scope(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_secure_data_note_names_what_logic_apps_lacks() {
+        use ActionType as T;
+        assert_eq!(
+            secure_data_note(&T::Terminate),
+            "Not available on Terminate actions."
+        );
+        assert_eq!(
+            secure_data_note(&T::Recurrence),
+            "Not available on Recurrence triggers."
+        );
+        assert_eq!(
+            secure_data_note(&T::SetVariable),
+            "Not available on variable actions."
+        );
+        assert_eq!(
+            secure_data_note(&T::Foreach),
+            "Not available on control actions."
+        );
+        for t in [T::Compose, T::ParseJson, T::Response] {
+            let n = secure_data_note(&t);
+            assert!(
+                n.contains("only Secure inputs, which also hides its outputs"),
+                "{t:?}: {n}"
+            );
+        }
+        let n = secure_data_note(&T::Wait);
+        assert!(
+            n.contains("only Secure inputs") && !n.contains("hides its outputs"),
+            "{n}"
+        );
+        assert_eq!(secure_data_note(&T::Http), "Hidden from run history.");
+    }
 
     #[test]
     fn durations() {
