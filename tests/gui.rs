@@ -462,3 +462,38 @@ fn the_designer_flow_from_open_to_saved_file() {
         "{report:#?}"
     );
 }
+
+/// A wide workflow opens readable at its top; Fit (Ctrl+0) then shows the
+/// whole of it, as plain blocks.
+#[test]
+fn a_wide_workflow_opens_readable_and_fit_shows_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut actions = serde_json::Map::new();
+    for i in 0..40 {
+        actions.insert(
+            format!("Step_{i:02}"),
+            serde_json::json!({"type": "Compose", "inputs": i, "runAfter": {}}),
+        );
+    }
+    let wf = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "contentVersion": "1.0.0.0",
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {}}},
+        "actions": actions,
+    });
+    let path = dir.path().join("wide.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&wf).unwrap()).unwrap();
+    let mut h = app(Some(path));
+    h.run();
+    let opened = h.state().canvas.zoom;
+    assert!(opened >= 0.5, "opened at {opened}");
+    // The trigger's card is drawn with its name, in view.
+    h.get_by_role_and_label(Role::Button, "manual (Request)");
+    press(&mut h, egui::Modifiers::COMMAND, egui::Key::Num0);
+    h.run();
+    let fitted = h.state().canvas.zoom;
+    assert!(fitted < opened / 2.0, "fit {fitted}, opened {opened}");
+    assert!(h
+        .query_by_role_and_label(Role::Button, "manual (Request)")
+        .is_none());
+}

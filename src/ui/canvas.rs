@@ -32,6 +32,10 @@ pub struct Canvas {
     pub zoom: f32,
     /// Fit the drawing on the next frame (after open).
     pub fit_pending: bool,
+    /// The pending fit is a document's first view: when fitting would make
+    /// the cards too small to read, show the top of the drawing readable
+    /// instead (Fit and Ctrl+0 still show the whole).
+    pub first_view: bool,
     /// Centre on this node on the next frame.
     pub center_pending: Option<NodeId>,
     /// Whether the minimap is shown.
@@ -47,6 +51,7 @@ impl Default for Canvas {
             offset: vec2(FIT_PAD, FIT_PAD),
             zoom: 1.0,
             fit_pending: true,
+            first_view: true,
             center_pending: None,
             show_minimap: true,
             rubber_start: None,
@@ -107,6 +112,14 @@ impl Canvas {
         );
     }
 
+    /// The top of the drawing at a readable zoom, centred on the first
+    /// node (the trigger) across.
+    pub fn top_view(&mut self, layout: &Layout, size: Vec2) {
+        self.zoom = 0.8;
+        let x = layout.nodes.first().map_or(0.0, |b| b.header.center().x);
+        self.offset = vec2(size.x / 2.0 - x * self.zoom, FIT_PAD);
+    }
+
     /// Puts a node in the middle of a view of `size`, zooming in if it
     /// would be too small to read.
     pub fn center_on(&mut self, layout: &Layout, id: NodeId, size: Vec2) {
@@ -143,8 +156,13 @@ impl Canvas {
 
         session.refresh();
         if self.fit_pending && rect.width() > 10.0 {
-            self.fit(&session.current().layout, rect.size());
+            let d = session.current();
+            self.fit(&d.layout, rect.size());
+            if self.first_view && d_card_h(d) * self.zoom < DETAIL_PX {
+                self.top_view(&d.layout, rect.size());
+            }
             self.fit_pending = false;
+            self.first_view = false;
         }
         if let Some(nid) = self.center_pending.take() {
             self.center_on(&session.current().layout, nid, rect.size());

@@ -295,6 +295,7 @@ impl LapisApp {
     pub fn open_document(&mut self, doc: Document) {
         self.session.replace(doc);
         self.canvas.fit_pending = true;
+        self.canvas.first_view = true;
         // What was held for the previous document does not carry over: an
         // open Export dialog starts again from the new document (its name,
         // kind, state and paths), and a save held back by secrets in clear
