@@ -7,7 +7,7 @@ use super::security::{access_control_editor, AccessEditorState};
 use super::session::Session;
 use super::theme::Theme;
 use crate::export::{
-    self, ArmOptions, ExportSpec, Finding, KeyVaultRef, Kind, Role, RoleAssignment,
+    self, ArmOptions, ExportSpec, Finding, KeyVaultRef, Kind, Role, RoleAssignment, SourceDefaults,
     StandardOptions, Target,
 };
 use crate::workflow::edit::Edit;
@@ -48,114 +48,6 @@ pub struct ExportDialog {
     /// What happened at the last Export click.
     pub result: Option<Result<String, String>>,
     findings: Option<(u64, Target, Vec<Finding>)>,
-}
-
-/// What the source document says of the workflow being exported: its
-/// name, Standard kind and ARM state. The dialog starts from these, so an
-/// export with no change keeps them.
-///
-/// This mirrors what `export::export` does when an option is `None` (as
-/// `lapis export` passes it); it lives here until `crate::export` offers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceDefaults {
-    /// A Standard `workflow.json`: its folder's name; an ARM template or
-    /// resource: the workflow resource's name (a `[parameters('x')]` name
-    /// resolved to the default of `x`, else the `logicAppName` parameter's
-    /// default); else the file's stem.
-    pub name: String,
-    /// A Standard file whose `kind` is `Stateless`.
-    pub stateless: bool,
-    /// An ARM resource whose `properties.state` is `Disabled`.
-    pub disabled: bool,
-}
-
-impl SourceDefaults {
-    /// Reads them from workflow `wf` of `doc`.
-    pub fn read(doc: &Document, wf: usize) -> SourceDefaults {
-        use crate::workflow::model::is_arm_expression;
-        use crate::workflow::Container;
-        let literal = |v: Option<&Value>| {
-            v.and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty() && !is_arm_expression(s))
-                .map(str::to_owned)
-        };
-        let template_default =
-            |p: &str| literal(doc.root.pointer(&format!("/parameters/{p}/defaultValue")));
-        let file_stem = || {
-            let stem = doc
-                .path
-                .as_deref()
-                .and_then(|p| p.file_stem())
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let s = folder_safe(&stem);
-            if s.is_empty() {
-                "workflow".to_owned()
-            } else {
-                s
-            }
-        };
-        let loc_name = doc.workflows.get(wf).map(|w| w.name.as_str()).unwrap_or("");
-        let resource = match doc.container {
-            Container::Arm | Container::Resource => doc.workflows.get(wf).and_then(|w| {
-                doc.root.pointer(
-                    w.definition_pointer
-                        .trim_end_matches("/properties/definition"),
-                )
-            }),
-            _ => None,
-        };
-        let name = match doc.container {
-            // The loader names a Standard workflow after its folder
-            // (`orders/workflow.json` → `orders`).
-            Container::Standard => Some(folder_safe(loc_name)).filter(|s| !s.is_empty()),
-            Container::Arm | Container::Resource => {
-                let raw = resource.and_then(|r| r.get("name"));
-                literal(raw)
-                    .or_else(|| {
-                        raw.and_then(Value::as_str)
-                            .and_then(|n| n.trim().strip_prefix("[parameters('"))
-                            .and_then(|r| r.strip_suffix("')]"))
-                            .and_then(template_default)
-                    })
-                    .or_else(|| template_default("logicAppName"))
-            }
-            Container::Definition => None,
-        }
-        .unwrap_or_else(file_stem);
-        let stateless = doc.container == Container::Standard
-            && doc
-                .root
-                .get("kind")
-                .and_then(Value::as_str)
-                .is_some_and(|k| k.eq_ignore_ascii_case("stateless"));
-        let disabled = resource
-            .and_then(|r| r.pointer("/properties/state"))
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("disabled"));
-        SourceDefaults {
-            name,
-            stateless,
-            disabled,
-        }
-    }
-}
-
-/// `s` with every character a folder name cannot carry in a Standard
-/// project (anything but letters, digits, `-` and `_`) made `-`.
-fn folder_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect::<String>()
-        .trim_matches('-')
-        .to_owned()
 }
 
 impl ExportDialog {
