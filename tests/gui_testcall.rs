@@ -274,6 +274,13 @@ fn a_large_body_is_saved_a_slow_call_cancelled_and_history_picked() {
         .expect("spilled");
     assert!(spilled.exists());
 
+    // The request: the action's headers, Logic Apps' own folded apart.
+    h.get_by_label("Request").click();
+    h.run();
+    h.get_by_label_contains("Added by Logic Apps to every call (");
+    h.get_by_label("Body").click();
+    h.run();
+
     // Copy as cURL puts the command on the clipboard.
     h.get_by_label("Copy as cURL").click();
     h.step();

@@ -1365,6 +1365,11 @@ async fn logic_apps_headers_are_sent_and_dropped_headers_are_not() {
         );
     }
     assert!(p.warnings.iter().any(|w| w.contains("`cookie` input")));
+    assert!(p.platform_headers.len() >= 10);
+    for (k, _) in &p.platform_headers {
+        assert!(lapis::invoke::prepare::is_platform_header(k), "{k}");
+    }
+    assert!(!lapis::invoke::prepare::is_platform_header("X-Kept"));
     let o = call(&p, &CallOptions::default(), &TokenCache::new()).await;
     let v = echoed(&o);
     let ua = header(&v, "user-agent").unwrap();

@@ -690,6 +690,23 @@ pub fn logic_apps_drops(name: &str) -> bool {
     )
 }
 
+/// True for a header Logic Apps adds to every HTTP action's request (its
+/// User-Agent, Accept-Language, the `x-ms-workflow-*` and tracking ids).
+pub fn is_platform_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "user-agent"
+        || n == "accept-language"
+        || n.starts_with("x-ms-workflow-")
+        || matches!(
+            n.as_str(),
+            "x-ms-execution-location"
+                | "x-ms-client-tracking-id"
+                | "x-ms-tracking-id"
+                | "x-ms-correlation-id"
+                | "x-ms-client-request-id"
+        )
+}
+
 /// The ids of a test call's run, as Logic Apps would give them.
 struct RunIds {
     workflow_id: String,

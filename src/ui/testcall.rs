@@ -645,7 +645,24 @@ pub fn show(
                 ui.label(
                     RichText::new(format!("{} {}", o.request.method, o.request.url)).monospace(),
                 );
-                header_grid(ui, "req-headers", &o.request.headers);
+                // The action's own headers first; what Logic Apps adds to
+                // every call folded below them.
+                let (platform, own): (Vec<_>, Vec<_>) = o
+                    .request
+                    .headers
+                    .iter()
+                    .cloned()
+                    .partition(|(k, _)| crate::invoke::prepare::is_platform_header(k));
+                header_grid(ui, "req-headers", &own);
+                if !platform.is_empty() {
+                    egui::CollapsingHeader::new(format!(
+                        "Added by Logic Apps to every call ({})",
+                        platform.len()
+                    ))
+                    .id_salt("req-platform-headers")
+                    .default_open(false)
+                    .show(ui, |ui| header_grid(ui, "req-platform", &platform));
+                }
                 if let Some(b) = &o.request.body {
                     ui.label(RichText::new(b).monospace());
                 }
