@@ -420,14 +420,12 @@ impl SourceDefaults {
             // (`orders/workflow.json` → `orders`).
             Container::Standard => Some(folder_safe(loc_name)).filter(|s| !s.is_empty()),
             Container::Arm | Container::Resource => {
-                let raw = resource.and_then(|r| r.get("name"));
-                literal(raw)
-                    .or_else(|| {
-                        raw.and_then(Value::as_str)
-                            .and_then(|n| n.trim().strip_prefix("[parameters('"))
-                            .and_then(|r| r.strip_suffix("')]"))
-                            .and_then(template_default)
-                    })
+                // The same resolution as the export's own (`resolved_name`).
+                resource
+                    .and_then(|r| r.get("name"))
+                    .and_then(Value::as_str)
+                    .map(|n| resolved_name(doc, n.trim()))
+                    .filter(|n| !n.is_empty() && !is_arm_expression(n))
                     .or_else(|| template_default("logicAppName"))
             }
             Container::Definition => None,
