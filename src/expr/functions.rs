@@ -61,10 +61,9 @@
 //! for a negative en-US currency and `17,35 kr.` in Icelandic). Another
 //! locale is an error rather than a guess.
 //!
-//! # Not supported
+//! # XML
 //!
-//! `xml` and `xpath` need an XML engine and answer an error saying they are
-//! not supported locally; `json` of XML text says the same.
+//! `xml`, `xpath` and `json` of XML content live in [`super::xml`].
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -454,9 +453,8 @@ impl<'a> Call<'a> {
             "int" => self.int(),
             "json" => self.json(),
             "string" => Ok(Value::String(to_text(self.arg(0)).into_owned())),
-            "xml" | "xpath" => Err(self.error(
-                "is not supported locally: XML values need the Logic Apps runtime. Run the workflow in Azure to evaluate it.",
-            )),
+            "xml" => super::xml::xml(self.arg(0)).map_err(|e| self.error(e)),
+            "xpath" => super::xml::xpath(self.arg(0), self.arg(1)).map_err(|e| self.error(e)),
             "add" => self.arithmetic(Op::Add),
             "sub" => self.arithmetic(Op::Sub),
             "mul" => self.arithmetic(Op::Mul),
@@ -1565,8 +1563,8 @@ impl Call<'_> {
             Value::Null => return Ok(Value::Object(Map::new())),
             v @ Value::Object(map) if is_envelope(map) => match as_binary(v) {
                 Some((content_type, bytes)) => {
-                    if content_type.to_ascii_lowercase().contains("xml") {
-                        return Err(self.xml_not_supported());
+                    if super::xml::is_xml_content_type(content_type) {
+                        return super::xml::json_of_xml_bytes(&bytes).map_err(|e| self.error(e));
                     }
                     Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
                 }
@@ -1576,7 +1574,7 @@ impl Call<'_> {
         };
         let trimmed = text.trim_start_matches('\u{feff}').trim();
         if trimmed.starts_with('<') {
-            return Err(self.xml_not_supported());
+            return Err(self.error(super::xml::json_of_xml_string_error(trimmed)));
         }
         serde_json::from_str::<Value>(trimmed).map_err(|e| {
             let shown: String = trimmed.chars().take(100).collect();
@@ -1589,10 +1587,6 @@ impl Call<'_> {
                 "parameter is not valid. The provided value '{shown}{more}' cannot be parsed: {e}."
             ))
         })
-    }
-
-    fn xml_not_supported(&self) -> String {
-        self.error("was given XML, which is not supported locally: XML values need the Logic Apps runtime.")
     }
 
     fn set_property(&self, add: bool) -> Outcome {

@@ -16,7 +16,8 @@
 //! - [`datetime`]: the date and time functions, with .NET format strings and
 //!   Windows or IANA time zones;
 //! - [`registry`]: every function's name, arity and signature, for the
-//!   checker and for completion.
+//!   checker and for completion;
+//! - [`xml`]: `xml()`, `xpath()` and `json()` of XML content.
 //!
 //! The designer's entry points: [`parse_string_value`] and [`Template`]
 //! (with [`Template::references`] and [`rename_references`] for renames),
@@ -30,6 +31,7 @@ pub mod eval;
 pub mod functions;
 pub mod parse;
 pub mod registry;
+pub mod xml;
 
 pub use ast::{Expr, RefKind, Reference, Template};
 pub use check::{check_definition, Checker, Finding, Level};
