@@ -427,7 +427,11 @@ impl<'a> Call<'a> {
             "dataUri" => self.data_uri(),
             "dataUriToBinary" | "decodeDataUri" => {
                 let (media, bytes) = self.parse_data_uri()?;
-                let media = if media.is_empty() { OCTET_STREAM } else { media };
+                let media = if media.is_empty() {
+                    OCTET_STREAM
+                } else {
+                    media
+                };
                 Ok(binary_value(&bytes, media))
             }
             "dataUriToString" => {
@@ -441,14 +445,15 @@ impl<'a> Call<'a> {
             "encodeUriComponent" => {
                 // Real workflows (Microsoft's own templates among them) pass
                 // several parts; they are encoded as one joined text.
-                let joined: String = (0..self.args.len()).map(|i| to_text(self.arg(i)).into_owned()).collect();
+                let joined: String = (0..self.args.len())
+                    .map(|i| to_text(self.arg(i)).into_owned())
+                    .collect();
                 Ok(Value::String(percent_encode(&joined)))
             }
             "uriComponent" => Ok(Value::String(percent_encode(&to_text(self.arg(0))))),
-            "uriComponentToBinary" => Ok(binary_value(
-                &percent_decode(self.string(0)?),
-                OCTET_STREAM,
-            )),
+            "uriComponentToBinary" => {
+                Ok(binary_value(&percent_decode(self.string(0)?), OCTET_STREAM))
+            }
             "float" => self.float(),
             "int" => self.int(),
             "json" => self.json(),

@@ -120,21 +120,31 @@ pub fn xml_value(text: &str) -> Value {
 /// (or JSON), or of a JSON object with a single root property (also when
 /// given as JSON text).
 pub fn xml(value: &Value) -> Outcome {
-    let text = xml_text(value, "its parameter")?;
-    parse(&text)?;
+    let (text, from_json) = xml_text(value, "its parameter")?;
+    parse(&text).map_err(|e| from_json_error(e, from_json))?;
     Ok(xml_value(&text))
+}
+
+/// A parse error of XML made from a JSON object says so.
+fn from_json_error(message: String, from_json: bool) -> String {
+    match message.strip_prefix("was given text that is not valid XML: ") {
+        Some(why) if from_json => {
+            format!("was given a JSON object that does not make valid XML: {why}")
+        }
+        _ => message,
+    }
 }
 
 /// `xpath(xml, xpath)`: the nodes or the value that `xpath` selects.
 pub fn xpath(xml: &Value, xpath: &Value) -> Outcome {
-    let text = xml_text(xml, "its first parameter")?;
+    let (text, from_json) = xml_text(xml, "its first parameter")?;
     let Value::String(expression) = xpath else {
         return Err(format!(
             "expects its second parameter to be a string holding an XPath expression. The provided value is of type '{}'.",
             type_name(xpath)
         ));
     };
-    let doc = parse(&text)?;
+    let doc = parse(&text).map_err(|e| from_json_error(e, from_json))?;
     evaluate(&doc, expression)
 }
 
@@ -156,7 +166,11 @@ pub fn json_of_xml_text(text: &str) -> Outcome {
 /// first.
 pub fn json_of_xml_string_error(text: &str) -> String {
     let shown: String = text.chars().take(100).collect();
-    let more = if text.chars().count() > 100 { "…" } else { "" };
+    let more = if text.chars().count() > 100 {
+        "…"
+    } else {
+        ""
+    };
     format!(
         "parameter is not valid. The provided value '{shown}{more}' is XML text, which cannot be parsed as JSON; use json(xml(...)) to convert XML to JSON."
     )
@@ -197,7 +211,10 @@ fn envelope(map: &Map<String, Value>) -> Option<Result<(&str, Vec<u8>), String>>
         .get("$content-type")
         .and_then(Value::as_str)
         .unwrap_or("application/octet-stream");
-    let compact: String = content.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = content
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     Some(
         LENIENT_BASE64
             .decode(compact)
@@ -235,41 +252,36 @@ fn decode_text(bytes: &[u8]) -> Result<String, String> {
     }
 }
 
-/// The XML text of an argument (`which` names it in errors).
-fn xml_text(value: &Value, which: &str) -> Result<String, String> {
+/// The XML text of an argument (`which` names it in errors), and whether
+/// it was made from a JSON object.
+fn xml_text(value: &Value, which: &str) -> Result<(String, bool), String> {
     match value {
-        Value::String(s) => {
-            let trimmed = s.trim_start_matches('\u{feff}').trim_start();
-            if trimmed.starts_with('{') {
-                match serde_json::from_str::<Value>(trimmed) {
-                    Ok(Value::Object(map)) => json_to_xml(&map),
-                    _ => Err(format!(
-                        "was given a string that is neither XML nor a JSON object: '{}'.",
-                        shorten(s)
-                    )),
-                }
-            } else {
-                Ok(s.trim_start_matches('\u{feff}').to_string())
-            }
-        }
+        Value::String(s) => text_or_json(s),
         Value::Object(map) => match envelope(map) {
             Some(decoded) => {
-                let (content_type, bytes) = decoded?;
-                let text = decode_text(&bytes)?;
-                if content_type.to_ascii_lowercase().contains("json") {
-                    match serde_json::from_str::<Value>(&text) {
-                        Ok(Value::Object(map)) => json_to_xml(&map),
-                        _ => Err("was given JSON content that is not a JSON object.".to_string()),
-                    }
-                } else {
-                    Ok(text)
-                }
+                let (_, bytes) = decoded?;
+                text_or_json(&decode_text(&bytes)?)
             }
-            None => json_to_xml(map),
+            None => Ok((json_to_xml(map)?, true)),
         },
         other => Err(format!(
             "expects {which} to be XML text, XML content or a JSON object with one root property. The provided value is of type '{}'.",
             type_name(other)
+        )),
+    }
+}
+
+/// Text that is XML, or a JSON object written as text.
+fn text_or_json(text: &str) -> Result<(String, bool), String> {
+    let text = text.trim_start_matches('\u{feff}');
+    if !text.trim_start().starts_with('{') {
+        return Ok((text.to_string(), false));
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok((json_to_xml(&map)?, true)),
+        _ => Err(format!(
+            "was given text that is neither XML nor a JSON object: '{}'.",
+            shorten(text)
         )),
     }
 }
@@ -299,7 +311,10 @@ fn parse(text: &str) -> Result<Document<'_>, String> {
                 let pos = other.pos();
                 let message = other.to_string();
                 let suffix = format!(" at {pos}");
-                let message = message.strip_suffix(&suffix).unwrap_or(&message).to_string();
+                let message = message
+                    .strip_suffix(&suffix)
+                    .unwrap_or(&message)
+                    .to_string();
                 format!("{message} (line {}, column {})", pos.row, pos.col)
             }
         };
@@ -536,12 +551,10 @@ fn json_to_xml(map: &Map<String, Value>) -> Result<String, String> {
     let roots: Vec<&String> = map.keys().filter(|k| !k.starts_with('?')).collect();
     let root = match roots.as_slice() {
         [root] => *root,
-        [] => {
-            return Err(
-                "was given a JSON object with no root property; XML needs exactly one root element."
-                    .to_string(),
-            )
-        }
+        [] => return Err(
+            "was given a JSON object with no root property; XML needs exactly one root element."
+                .to_string(),
+        ),
         many => {
             let names: Vec<String> = many.iter().map(|k| format!("'{k}'")).collect();
             return Err(format!(
@@ -586,7 +599,9 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 fn write_declaration(value: &Value, out: &mut String) -> Result<(), String> {
     let Value::Object(map) = value else {
-        return Err("was given a JSON object whose '?xml' declaration is not an object.".to_string());
+        return Err(
+            "was given a JSON object whose '?xml' declaration is not an object.".to_string(),
+        );
     };
     out.push_str("<?xml");
     for key in ["@version", "@encoding", "@standalone"] {
@@ -606,7 +621,12 @@ fn write_pi(target: &str, value: &Value, out: &mut String) -> Result<(), String>
     Ok(())
 }
 
-fn write_json_element(name: &str, value: &Value, out: &mut String, depth: usize) -> Result<(), String> {
+fn write_json_element(
+    name: &str,
+    value: &Value,
+    out: &mut String,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!(
             "was given a JSON object nested more than {MAX_DEPTH} levels deep, which is not supported here."
@@ -637,13 +657,17 @@ fn write_json_element(name: &str, value: &Value, out: &mut String, depth: usize)
                         encode_name(attribute),
                         escape_attribute(&text)
                     ));
-                } else if key == "#text" || key == "#whitespace" || key == "#significant-whitespace" {
+                } else if key == "#text" || key == "#whitespace" || key == "#significant-whitespace"
+                {
                     for part in texts(key, item)? {
                         content.push_str(&escape_text(&part));
                     }
                 } else if key == "#cdata-section" {
                     for part in texts(key, item)? {
-                        content.push_str(&format!("<![CDATA[{}]]>", part.replace("]]>", "]]]]><![CDATA[>")));
+                        content.push_str(&format!(
+                            "<![CDATA[{}]]>",
+                            part.replace("]]>", "]]]]><![CDATA[>")
+                        ));
                     }
                 } else if key == "#comment" {
                     for part in texts(key, item)? {
@@ -676,7 +700,10 @@ fn write_json_element(name: &str, value: &Value, out: &mut String, depth: usize)
 fn texts(key: &str, value: &Value) -> Result<Vec<String>, String> {
     let bad = || format!("was given a JSON object whose '{key}' is not text.");
     match value {
-        Value::Array(items) => items.iter().map(|v| scalar_text(v).ok_or_else(bad)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| scalar_text(v).ok_or_else(bad))
+            .collect(),
         other => Ok(vec![scalar_text(other).ok_or_else(bad)?]),
     }
 }
@@ -703,7 +730,11 @@ fn encode_name(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len());
     for (i, &c) in chars.iter().enumerate() {
-        let valid = if i == 0 { is_name_start(c) } else { is_name_char(c) };
+        let valid = if i == 0 {
+            is_name_start(c)
+        } else {
+            is_name_char(c)
+        };
         let looks_escaped = c == '_'
             && chars.get(i + 1) == Some(&'x')
             && chars.len() > i + 6
@@ -762,7 +793,11 @@ fn escape_attribute(text: &str) -> String {
 type Scope<'a> = Vec<(&'a str, &'a str)>;
 
 fn in_scope<'a>(scope: &Scope<'a>, prefix: &str) -> Option<&'a str> {
-    scope.iter().rev().find(|(p, _)| *p == prefix).map(|(_, uri)| *uri)
+    scope
+        .iter()
+        .rev()
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, uri)| *uri)
 }
 
 /// The outer XML of an element: itself, its attributes, the namespace
@@ -867,6 +902,40 @@ fn nesting(expression: &str) -> usize {
     deepest
 }
 
+/// The first namespace prefix used in an XPath expression (`p` of `p:a`,
+/// `p:*`, `p:f()` or `$p:v`), outside string literals. Nothing binds
+/// prefixes, as in Logic Apps (no namespace manager), so such an
+/// expression is refused before evaluation.
+fn first_prefix(expression: &str) -> Option<&str> {
+    let chars: Vec<(usize, char)> = expression.char_indices().collect();
+    let mut quote = None;
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, ':') => {
+                let axis = i > 0 && chars[i - 1].1 == ':'
+                    || chars.get(i + 1).is_some_and(|&(_, n)| n == ':');
+                if axis {
+                    continue;
+                }
+                let start = chars[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|&&(_, p)| p != ':' && is_name_char(p))
+                    .last()
+                    .map_or(at, |&(s, _)| s);
+                if start < at {
+                    return Some(&expression[start..at]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Copies the parsed tree into an sxd document for the XPath engine,
 /// remembering which sxd element is which parsed element.
 struct SxdCopy<'d, 'a, 'input> {
@@ -879,8 +948,10 @@ impl<'d> SxdCopy<'d, '_, '_> {
     fn element(&mut self, node: Node) -> sxd_document::dom::Element<'d> {
         let text = self.source.input_text();
         let name = element_name(node);
-        let qname =
-            sxd_document::QName::with_namespace_uri(node.tag_name().namespace(), node.tag_name().name());
+        let qname = sxd_document::QName::with_namespace_uri(
+            node.tag_name().namespace(),
+            node.tag_name().name(),
+        );
         let element = self.doc.create_element(qname);
         for (prefix, uri) in declared_namespaces(node) {
             match prefix {
@@ -914,7 +985,9 @@ impl<'d> SxdCopy<'d, '_, '_> {
                 }
                 NodeType::PI => {
                     if let Some(pi) = child.pi() {
-                        element.append_child(self.doc.create_processing_instruction(pi.target, pi.value))
+                        element.append_child(
+                            self.doc.create_processing_instruction(pi.target, pi.value),
+                        )
                     }
                 }
                 NodeType::Root => {}
@@ -926,16 +999,43 @@ impl<'d> SxdCopy<'d, '_, '_> {
 }
 
 fn evaluate(source: &Document, expression: &str) -> Outcome {
-    use sxd_xpath::nodeset::Node as XNode;
-
     let invalid = |why: String| {
-        format!("was given an XPath expression that is not valid: '{}': {why}.", shorten(expression))
+        format!(
+            "was given an XPath expression that is not valid: '{}': {why}.",
+            shorten(expression)
+        )
     };
     if nesting(expression) > MAX_XPATH_NESTING {
         return Err(invalid(format!(
             "it nests brackets more than {MAX_XPATH_NESTING} deep"
         )));
     }
+    if let Some(prefix) = first_prefix(expression) {
+        return Err(format!(
+            "was given an XPath expression that uses the namespace prefix '{prefix}', which is not bound (there is no namespace manager): select namespaced nodes with local-name(), name() or namespace-uri() instead, e.g. /*[local-name()=\"Envelope\"]."
+        ));
+    }
+    // sxd-xpath asserts a few things with `expect`; what the checks above
+    // do not rule out becomes an error here rather than a crash.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluate_checked(source, expression)
+    }))
+    .unwrap_or_else(|_| {
+        Err(invalid(
+            "the XPath engine could not evaluate it".to_string(),
+        ))
+    })
+}
+
+fn evaluate_checked(source: &Document, expression: &str) -> Outcome {
+    use sxd_xpath::nodeset::Node as XNode;
+
+    let invalid = |why: String| {
+        format!(
+            "was given an XPath expression that is not valid: '{}': {why}.",
+            shorten(expression)
+        )
+    };
     let compiled = sxd_xpath::Factory::new()
         .build(expression)
         .map_err(|e| invalid(e.to_string()))?
@@ -955,7 +1055,9 @@ fn evaluate(source: &Document, expression: &str) -> Outcome {
                 let element = copy.element(child);
                 root.append_child(element);
             }
-            NodeType::Comment => root.append_child(doc.create_comment(child.text().unwrap_or_default())),
+            NodeType::Comment => {
+                root.append_child(doc.create_comment(child.text().unwrap_or_default()))
+            }
             NodeType::PI => {
                 if let Some(pi) = child.pi() {
                     root.append_child(doc.create_processing_instruction(pi.target, pi.value))
@@ -971,9 +1073,6 @@ fn evaluate(source: &Document, expression: &str) -> Outcome {
             "could not evaluate the XPath expression '{}': {e}",
             shorten(expression)
         );
-        if message.contains("namespace prefix") {
-            message.push_str(" (prefixes are not bound: select namespaced nodes with local-name(), name() or namespace-uri())");
-        }
         message.push('.');
         message
     })?;
@@ -991,10 +1090,12 @@ fn evaluate(source: &Document, expression: &str) -> Outcome {
                         write_node(source.root(), &mut out, &mut Scope::new());
                         xml_value(&out)
                     }
-                    XNode::Element(e) => match copy.elements.get(&e).and_then(|id| source.get_node(*id)) {
-                        Some(original) => xml_value(&outer_xml(original)),
-                        None => Value::String(node.string_value()),
-                    },
+                    XNode::Element(e) => {
+                        match copy.elements.get(&e).and_then(|id| source.get_node(*id)) {
+                            Some(original) => xml_value(&outer_xml(original)),
+                            None => Value::String(node.string_value()),
+                        }
+                    }
                     XNode::Attribute(a) => Value::String(a.value().to_string()),
                     XNode::Text(t) => Value::String(t.text().to_string()),
                     XNode::Comment(c) => Value::String(c.text().to_string()),
@@ -1020,7 +1121,8 @@ mod tests {
 
     #[test]
     fn names_are_read_as_written() {
-        let doc = Document::parse(r#"<s:Envelope xmlns:s="urn:s" s:a="1"><s:Body/></s:Envelope>"#).unwrap();
+        let doc = Document::parse(r#"<s:Envelope xmlns:s="urn:s" s:a="1"><s:Body/></s:Envelope>"#)
+            .unwrap();
         let root = doc.root_element();
         assert_eq!(element_name(root), "s:Envelope");
         let attr = root.attributes().next().unwrap();
@@ -1071,7 +1173,10 @@ mod tests {
 
     #[test]
     fn xml_of_json_object_is_compact() {
-        let value = xml(&json!({"person": {"@id": 1, "name": "Sophia Owen", "tags": ["a", "b"], "none": null}})).unwrap();
+        let value = xml(
+            &json!({"person": {"@id": 1, "name": "Sophia Owen", "tags": ["a", "b"], "none": null}}),
+        )
+        .unwrap();
         assert_eq!(
             text_of(&value),
             r#"<person id="1"><name>Sophia Owen</name><tags>a</tags><tags>b</tags><none /></person>"#

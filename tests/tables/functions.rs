@@ -437,7 +437,7 @@ pub const CASES: &[Case] = &[
     ("json", r#"[{"$content-type": "application/json", "$content": "eyJhIjoxfQ=="}]"#, Ok(r#"{"a":1}"#)),
     ("json", r#"["{bad"]"#, Err("cannot be parsed")),
     ("json", r#"[""]"#, Err("cannot be parsed")),
-    ("json", r#"["<?xml version=\"1.0\"?><root/>"]"#, Err("not supported locally")),
+    ("json", r#"["<?xml version=\"1.0\"?><root/>"]"#, Err("use json(xml(...))")),
     ("string", r#"[10]"#, Ok(r#""10""#)),
     ("string", r#"[{"name": "Sophie Owen"}]"#, Ok(r#""{\"name\":\"Sophie Owen\"}""#)),
     ("string", r#"[null]"#, Ok(r#""""#)),
@@ -448,9 +448,10 @@ pub const CASES: &[Case] = &[
     ("string", r#"["text"]"#, Ok(r#""text""#)),
     ("string", r#"[{"$content-type": "application/octet-stream", "$content": "aGVsbG8="}]"#, Ok(r#""hello""#)),
     // ----- xml / xpath -----
-    ("xml", r#"["<name>Sophia Owen</name>"]"#, Err("is not supported locally")),
-    ("xml", r#"[{"name": "Sophia Owen"}]"#, Err("is not supported locally")),
-    ("xpath", r#"["<produce/>", "/produce/item/name"]"#, Err("is not supported locally")),
+    // (more in tests/expr_xml.rs)
+    ("xml", r#"["<name>Sophia Owen</name>"]"#, Ok(r#"{"$content-type":"application/xml;charset=utf-8","$content":"PG5hbWU+U29waGlhIE93ZW48L25hbWU+"}"#)),
+    ("xml", r#"[{"name": "Sophia Owen"}]"#, Ok(r#"{"$content-type":"application/xml;charset=utf-8","$content":"PG5hbWU+U29waGlhIE93ZW48L25hbWU+"}"#)),
+    ("xpath", r#"["<produce/>", "/produce/item/name"]"#, Ok("[]")),
     // ----- add / sub / mul / div / mod -----
     ("add", r#"[1, 1.5]"#, Ok("2.5")),
     ("add", r#"[1, 1]"#, Ok("2")),
