@@ -208,60 +208,348 @@ pub fn layout_job(
     job
 }
 
-/// The word being typed before the cursor (letters, digits and `_`), with
-/// where it starts, in characters.
-fn word_before(text: &str, cursor: usize) -> (usize, String) {
-    let chars: Vec<char> = text.chars().collect();
-    let end = cursor.min(chars.len());
-    let mut start = end;
-    while start > 0 && (chars[start - 1].is_alphanumeric() || chars[start - 1] == '_') {
-        start -= 1;
-    }
-    (start, chars[start..end].iter().collect())
+/// One completion offered in the popup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// What replaces the word being typed (`concat(`, `parameters('x')`).
+    pub insert: String,
+    /// How it is shown: a function's signature, or the call itself.
+    pub label: String,
+    /// What it gives: a function's summary, or what the name is.
+    pub detail: String,
 }
 
-/// Completions for a word: functions whose name starts with it, and calls
-/// naming what can be reached from here (`parameters('x')`, `body('A')`…).
-pub fn completions(word: &str, reachable: &Reachable) -> Vec<(String, String)> {
+/// The most completions the popup lists.
+const MAX_COMPLETIONS: usize = 12;
+
+/// The word being typed at `cursor` (in characters) when it stands where a
+/// function name can: inside an expression (after a leading `@`, or inside
+/// an open `@{…}`), outside string literals, after `@`, `@{`, `(`, `,` or
+/// the start of the expression. Returns where the word starts and the word.
+pub fn completion_word(text: &str, cursor: usize) -> Option<(usize, String)> {
+    let chars: Vec<char> = text.chars().collect();
+    let cursor = cursor.min(chars.len());
+    let region = expression_start(&chars, cursor)?;
+    // Inside a string literal (`''` is an escaped quote: it toggles twice)?
+    let quotes = chars[region..cursor].iter().filter(|&&c| c == '\'').count();
+    if quotes % 2 == 1 {
+        return None;
+    }
+    let mut start = cursor;
+    while start > region && (chars[start - 1].is_alphanumeric() || chars[start - 1] == '_') {
+        start -= 1;
+    }
+    if start == cursor || chars[start].is_ascii_digit() {
+        return None;
+    }
+    let before = chars[region..start]
+        .iter()
+        .rev()
+        .find(|c| !c.is_whitespace())
+        .copied();
+    match before {
+        None | Some('(' | ',' | '{' | '@') => Some((start, chars[start..cursor].iter().collect())),
+        _ => None,
+    }
+}
+
+/// Where the expression around `cursor` starts (the first character after
+/// `@` or `@{`), or `None` when the cursor is in plain text.
+fn expression_start(chars: &[char], cursor: usize) -> Option<usize> {
+    let at = |i: usize, c: char| chars.get(i) == Some(&c);
+    // A whole expression: `@…`, but not `@@…` (a literal) nor `@{…}`.
+    if at(0, '@') && !at(1, '@') && !at(1, '{') {
+        return (cursor >= 1).then_some(1);
+    }
+    // The last `@{` before the cursor that is still open at the cursor.
+    let mut open = None;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < cursor {
+        let c = chars[i];
+        match open {
+            None if c == '@' && at(i + 1, '@') => i += 1,
+            None if c == '@' && at(i + 1, '{') => {
+                open = Some(i + 2);
+                in_string = false;
+                i += 1;
+            }
+            Some(_) if c == '\'' => in_string = !in_string,
+            Some(_) if c == '}' && !in_string => open = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    open.filter(|&start| start <= cursor)
+}
+
+/// Completions for a word: calls naming what can be reached from here
+/// (`parameters('x')`, `body('A')`…) and functions whose name starts with
+/// it, with their signature and summary.
+pub fn completions(word: &str, reachable: &Reachable) -> Vec<Completion> {
     let w = word.to_lowercase();
-    let mut out: Vec<(String, String)> = Vec::new();
+    let mut out: Vec<Completion> = Vec::new();
     let mut add = |insert: String, detail: String| {
-        if insert.to_lowercase().starts_with(&w) || detail.to_lowercase().contains(&w) {
-            out.push((insert, detail));
+        if insert.to_lowercase().starts_with(&w) {
+            out.push(Completion {
+                label: insert.clone(),
+                insert,
+                detail,
+            });
         }
     };
     for p in &reachable.parameters {
         add(
             format!("parameters('{}')", p.replace('\'', "''")),
-            format!("parameter {p}"),
+            format!("The parameter {p}."),
         );
     }
     for a in &reachable.actions {
         let q = a.replace('\'', "''");
-        add(format!("body('{q}')"), format!("body of {a}"));
-        add(format!("outputs('{q}')"), format!("outputs of {a}"));
+        add(format!("body('{q}')"), format!("The body of {a}."));
+        add(format!("outputs('{q}')"), format!("The outputs of {a}."));
     }
     for v in &reachable.variables {
         add(
             format!("variables('{}')", v.replace('\'', "''")),
-            format!("variable {v}"),
+            format!("The variable {v}."),
         );
     }
     for l in &reachable.loops {
         add(
             format!("items('{}')", l.replace('\'', "''")),
-            format!("current item of {l}"),
+            format!("The current item of {l}."),
         );
     }
     if reachable.item {
-        add("item()".into(), "current item".into());
+        add("item()".into(), "The current item.".into());
     }
-    // Functions last, but always: the list is cut to what fits.
+    // Names first; then every function that matches, cut to what fits.
+    let names = out.len().min(MAX_COMPLETIONS / 2);
+    out.truncate(names);
     for f in registry::completions(word) {
-        out.push((format!("{}(", f.name), f.signature.to_string()));
+        out.push(Completion {
+            insert: format!("{}(", f.name),
+            label: f.signature.to_string(),
+            detail: f.summary.to_string(),
+        });
     }
-    out.truncate(12);
+    out.truncate(MAX_COMPLETIONS);
     out
+}
+
+/// Keys the open popup takes before the text edit sees them (arrows,
+/// Enter, Tab, Esc), so they choose, insert or close instead of moving the
+/// cursor or the focus.
+#[derive(Default)]
+struct CompletionKeys {
+    /// The text edit whose popup is open.
+    open: Option<egui::Id>,
+    /// The keys taken for it since it last looked.
+    taken: Vec<egui::Key>,
+    /// Whether the open popup's field was shown in this pass.
+    seen: bool,
+}
+
+impl egui::plugin::Plugin for CompletionKeys {
+    fn debug_name(&self) -> &'static str {
+        "lapis expression completion"
+    }
+
+    fn input_hook(&mut self, _ctx: &egui::Context, input: &mut egui::RawInput) {
+        if self.open.is_none() {
+            return;
+        }
+        let taken = &mut self.taken;
+        input.events.retain(|event| match event {
+            egui::Event::Key {
+                key:
+                    key @ (egui::Key::ArrowUp
+                    | egui::Key::ArrowDown
+                    | egui::Key::Enter
+                    | egui::Key::Tab
+                    | egui::Key::Escape),
+                pressed,
+                modifiers,
+                ..
+            } if modifiers.is_none() => {
+                if *pressed {
+                    taken.push(*key);
+                }
+                false
+            }
+            _ => true,
+        });
+    }
+
+    fn on_begin_pass(&mut self, _ui: &mut Ui) {
+        self.seen = false;
+    }
+
+    fn on_end_pass(&mut self, _ui: &mut Ui) {
+        // A field that is no longer shown closes its popup.
+        if !self.seen {
+            self.open = None;
+            self.taken.clear();
+        }
+    }
+}
+
+/// What a field's popup remembers between frames.
+#[derive(Debug, Clone, Default)]
+struct PopupMemory {
+    /// The word (and where it starts) the list was made for.
+    word: (usize, String),
+    /// The highlighted row.
+    selected: usize,
+    /// The text when Esc closed the popup: it stays closed until the text
+    /// changes.
+    dismissed: Option<String>,
+}
+
+/// The completion popup of a text edit that holds expressions: call it
+/// right after showing the edit, with its response and text. While the
+/// edit has focus and a function name (or a reachable name) is being typed
+/// after `@` or inside `@{…}`, a list of matches shows under it: Up and
+/// Down choose, Enter or Tab inserts, Esc closes, a click inserts. Returns
+/// true when a completion was inserted into `text` (the cursor is moved
+/// after it).
+pub fn completion_popup(
+    ui: &mut Ui,
+    edit: &Response,
+    text: &mut String,
+    reachable: &Reachable,
+) -> bool {
+    let ctx = ui.ctx().clone();
+    let id = edit.id;
+    let keys_handle = ctx.plugin_or_default::<CompletionKeys>();
+    let keys: Vec<egui::Key> = {
+        let mut keys = keys_handle.lock();
+        if keys.open == Some(id) {
+            keys.seen = true;
+            std::mem::take(&mut keys.taken)
+        } else {
+            Vec::new()
+        }
+    };
+    let memory_id = id.with("expr-completion");
+    let close = |ctx: &egui::Context| {
+        let mut keys = keys_handle.lock();
+        if keys.open == Some(id) {
+            keys.open = None;
+            keys.taken.clear();
+        }
+        drop(keys);
+        ctx.data_mut(|d| d.remove::<PopupMemory>(memory_id));
+    };
+    let cursor = egui::TextEdit::load_state(&ctx, id)
+        .and_then(|state| state.cursor.char_range())
+        .map(|range| range.primary.index.0);
+    let found = match (edit.has_focus(), cursor) {
+        (true, Some(cursor)) => completion_word(text, cursor).map(|w| (cursor, w)),
+        _ => None,
+    };
+    let Some((cursor, (start, word))) = found else {
+        close(&ctx);
+        return false;
+    };
+    let items = completions(&word, reachable);
+    if items.is_empty() {
+        close(&ctx);
+        return false;
+    }
+    let mut memory: PopupMemory = ctx.data(|d| d.get_temp(memory_id)).unwrap_or_default();
+    if memory.word != (start, word.clone()) {
+        memory.word = (start, word.clone());
+        memory.selected = 0;
+    }
+    if memory.dismissed.as_ref().is_some_and(|t| t != text) {
+        memory.dismissed = None;
+    }
+    let n = items.len();
+    memory.selected = memory.selected.min(n - 1);
+    let mut chosen = None;
+    for key in keys {
+        match key {
+            egui::Key::ArrowDown => memory.selected = (memory.selected + 1) % n,
+            egui::Key::ArrowUp => memory.selected = (memory.selected + n - 1) % n,
+            egui::Key::Enter | egui::Key::Tab => chosen = Some(memory.selected),
+            egui::Key::Escape => memory.dismissed = Some(text.clone()),
+            _ => {}
+        }
+    }
+    if memory.dismissed.is_some() {
+        ctx.data_mut(|d| d.insert_temp(memory_id, memory));
+        let mut keys = keys_handle.lock();
+        if keys.open == Some(id) {
+            keys.open = None;
+        }
+        return false;
+    }
+    if chosen.is_none() {
+        let popup_id = id.with("expr-completion-popup");
+        egui::Area::new(popup_id)
+            .order(egui::Order::Foreground)
+            .fixed_pos(edit.rect.left_bottom() + egui::vec2(0.0, 2.0))
+            .show(&ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_max_width(440.0);
+                    ui.label(
+                        egui::RichText::new(
+                            "Completions: Up and Down choose, Enter or Tab inserts, Esc closes",
+                        )
+                        .weak()
+                        .small(),
+                    );
+                    for (i, item) in items.iter().enumerate() {
+                        let mut job = LayoutJob::default();
+                        let body = egui::TextStyle::Body.resolve(ui.style());
+                        let mono = egui::TextStyle::Monospace.resolve(ui.style());
+                        job.append(
+                            &item.label,
+                            0.0,
+                            TextFormat::simple(mono, ui.visuals().strong_text_color()),
+                        );
+                        job.append(
+                            &item.detail,
+                            8.0,
+                            TextFormat::simple(body, ui.visuals().weak_text_color()),
+                        );
+                        let selected = i == memory.selected;
+                        let r = ui.add(egui::Button::selectable(selected, job));
+                        if selected {
+                            r.scroll_to_me(None);
+                        }
+                        if r.clicked() {
+                            chosen = Some(i);
+                        }
+                    }
+                });
+            });
+    }
+    if let Some(i) = chosen {
+        let insert = &items[i].insert;
+        let chars: Vec<char> = text.chars().collect();
+        let end = cursor.min(chars.len());
+        let mut s: String = chars[..start].iter().collect();
+        s.push_str(insert);
+        s.extend(chars[end..].iter());
+        *text = s;
+        let new_cursor = start + insert.chars().count();
+        let mut state = egui::TextEdit::load_state(&ctx, id).unwrap_or_default();
+        state
+            .cursor
+            .set_char_range(Some(CCursorRange::one(CCursor::new(new_cursor))));
+        state.store(&ctx, id);
+        ctx.memory_mut(|m| m.request_focus(id));
+        close(&ctx);
+        return true;
+    }
+    ctx.data_mut(|d| d.insert_temp(memory_id, memory));
+    let mut keys = keys_handle.lock();
+    keys.open = Some(id);
+    keys.seen = true;
+    false
 }
 
 /// Shows an expression field. `id` must be unique in the inspector (use the
@@ -292,7 +580,7 @@ pub fn show(
     } else {
         egui::TextEdit::singleline(text)
     };
-    let mut output = edit
+    let output = edit
         .id_salt(("expr-field", id))
         .desired_width(f32::INFINITY)
         .layouter(&mut layouter)
@@ -309,57 +597,8 @@ pub fn show(
         response = response.on_hover_text(msgs.join("\n"));
     }
 
-    // Completion: while focused, offer what starts with the word before the cursor.
-    if response.has_focus() {
-        if let Some(range) = output.cursor_range {
-            let cursor = range.primary.index.0;
-            let in_expr = text.starts_with('@') || text.contains("@{");
-            let (start, word) = word_before(text, cursor);
-            if in_expr && !word.is_empty() {
-                let items = completions(&word, &cx.reachable);
-                if !items.is_empty() {
-                    let tab =
-                        ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Tab));
-                    let mut chosen = if tab { Some(items[0].0.clone()) } else { None };
-                    let popup_id = ui.make_persistent_id(("expr-complete", id));
-                    egui::Area::new(popup_id)
-                        .order(egui::Order::Foreground)
-                        .fixed_pos(response.rect.left_bottom() + egui::vec2(0.0, 2.0))
-                        .show(ui.ctx(), |ui| {
-                            egui::Frame::popup(ui.style()).show(ui, |ui| {
-                                ui.set_max_width(360.0);
-                                ui.weak("Tab completes the first");
-                                for (insert, detail) in &items {
-                                    let r = ui.add(
-                                        egui::Button::new(egui::RichText::new(insert).monospace())
-                                            .frame(false),
-                                    );
-                                    let r = r.on_hover_text(detail);
-                                    if r.clicked() {
-                                        chosen = Some(insert.clone());
-                                    }
-                                }
-                            });
-                        });
-                    if let Some(insert) = chosen {
-                        let chars: Vec<char> = text.chars().collect();
-                        let end = cursor.min(chars.len());
-                        let mut s: String = chars[..start].iter().collect();
-                        s.push_str(&insert);
-                        s.extend(chars[end..].iter());
-                        *text = s;
-                        let new_cursor = start + insert.chars().count();
-                        output
-                            .state
-                            .cursor
-                            .set_char_range(Some(CCursorRange::one(CCursor::new(new_cursor))));
-                        output.state.store(ui.ctx(), output.response.response.id);
-                        response.mark_changed();
-                        response.request_focus();
-                    }
-                }
-            }
-        }
+    if completion_popup(ui, &response, text, &cx.reachable) {
+        response.mark_changed();
     }
     response
 }
@@ -393,11 +632,39 @@ mod tests {
             ..Reachable::default()
         };
         let items = completions("par", &r);
-        assert_eq!(items[0].0, "parameters('tenantId')");
+        assert_eq!(items[0].insert, "parameters('tenantId')");
         assert!(completions("bo", &r)
             .iter()
-            .any(|(i, _)| i == "body('Get_status')"));
-        assert!(completions("conc", &r).iter().any(|(i, _)| i == "concat("));
-        assert_eq!(word_before("@conc", 5), (1, "conc".to_owned()));
+            .any(|c| c.insert == "body('Get_status')"));
+        let concat = completions("conc", &r);
+        let concat = concat.iter().find(|c| c.insert == "concat(").unwrap();
+        assert!(concat.label.starts_with("concat("));
+        assert!(!concat.detail.is_empty());
+        assert!(completions("zzz", &r).is_empty());
+        assert!(completions("", &r).len() <= MAX_COMPLETIONS);
+    }
+
+    #[test]
+    fn completion_word_only_where_a_function_can_stand() {
+        let w = |t: &str| completion_word(t, t.chars().count());
+        assert_eq!(w("@conc"), Some((1, "conc".to_owned())));
+        assert_eq!(w("@concat('a', to"), Some((13, "to".to_owned())));
+        assert_eq!(w("@if(equals(1, 1), tr"), Some((18, "tr".to_owned())));
+        assert_eq!(w("Order @{trig"), Some((8, "trig".to_owned())));
+        assert_eq!(w("a @{x} and @{ form"), Some((14, "form".to_owned())));
+        // Plain text, literals, strings, properties, numbers: nothing.
+        assert_eq!(w("conc"), None);
+        assert_eq!(w("@@conc"), None);
+        assert_eq!(w("a @{x} conc"), None);
+        assert_eq!(w("@concat('conc"), None);
+        assert_eq!(w("@concat('it''s', to"), Some((17, "to".to_owned())));
+        assert_eq!(w("@body('A').sta"), None);
+        assert_eq!(w("@body('A')?['x']"), None);
+        assert_eq!(w("@add(1, 2"), None);
+        assert_eq!(w("@"), None);
+        assert_eq!(w(""), None);
+        // The cursor in the middle: the word before it.
+        assert_eq!(completion_word("@concat", 4), Some((1, "con".to_owned())));
+        assert_eq!(completion_word("x @{y}", 2), None);
     }
 }
