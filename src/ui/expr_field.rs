@@ -405,6 +405,9 @@ struct PopupMemory {
     /// The text when Esc closed the popup: it stays closed until the text
     /// changes.
     dismissed: Option<String>,
+    /// Where the popup was drawn: a click on it takes the focus from the
+    /// field, and must still land.
+    rect: Option<egui::Rect>,
 }
 
 /// The completion popup of a text edit that holds expressions: call it
@@ -445,7 +448,15 @@ pub fn completion_popup(
     let cursor = egui::TextEdit::load_state(&ctx, id)
         .and_then(|state| state.cursor.char_range())
         .map(|range| range.primary.index.0);
-    let found = match (edit.has_focus(), cursor) {
+    let mut memory: PopupMemory = ctx.data(|d| d.get_temp(memory_id)).unwrap_or_default();
+    // The pointer on the open popup keeps it open while a click on it takes
+    // the focus from the field.
+    let pointer_on_popup = memory.rect.is_some_and(|rect| {
+        ctx.input(|i| i.pointer.interact_pos().or(i.pointer.hover_pos()))
+            .is_some_and(|pos| rect.contains(pos))
+    });
+    let active = edit.has_focus() || pointer_on_popup;
+    let found = match (active, cursor) {
         (true, Some(cursor)) => completion_word(text, cursor).map(|w| (cursor, w)),
         _ => None,
     };
@@ -458,7 +469,6 @@ pub fn completion_popup(
         close(&ctx);
         return false;
     }
-    let mut memory: PopupMemory = ctx.data(|d| d.get_temp(memory_id)).unwrap_or_default();
     if memory.word != (start, word.clone()) {
         memory.word = (start, word.clone());
         memory.selected = 0;
@@ -488,7 +498,7 @@ pub fn completion_popup(
     }
     if chosen.is_none() {
         let popup_id = id.with("expr-completion-popup");
-        egui::Area::new(popup_id)
+        let shown = egui::Area::new(popup_id)
             .order(egui::Order::Foreground)
             .fixed_pos(edit.rect.left_bottom() + egui::vec2(0.0, 2.0))
             .show(&ctx, |ui| {
@@ -511,12 +521,14 @@ pub fn completion_popup(
                             TextFormat::simple(mono, ui.visuals().strong_text_color()),
                         );
                         job.append(
-                            &item.detail,
-                            8.0,
+                            &format!(" — {}", item.detail),
+                            0.0,
                             TextFormat::simple(body, ui.visuals().weak_text_color()),
                         );
                         let selected = i == memory.selected;
                         let r = ui.add(egui::Button::selectable(selected, job));
+                        ui.ctx()
+                            .accesskit_node_builder(r.id, |node| node.set_selected(selected));
                         if selected {
                             r.scroll_to_me(None);
                         }
@@ -526,6 +538,7 @@ pub fn completion_popup(
                     }
                 });
             });
+        memory.rect = Some(shown.response.rect);
     }
     if let Some(i) = chosen {
         let insert = &items[i].insert;
