@@ -486,14 +486,18 @@ fn node_json(node: &Node) -> Value {
 /// seen more than once becomes an array.
 fn group_children(children: &[Node], map: &mut Map<String, Value>) {
     let mut groups: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for child in children {
         let Some(name) = property_name(child) else {
             continue;
         };
         let value = node_json(child);
-        match groups.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, values)) => values.push(value),
-            None => groups.push((name, vec![value])),
+        match index.get(&name) {
+            Some(&i) => groups[i].1.push(value),
+            None => {
+                index.insert(name.clone(), groups.len());
+                groups.push((name, vec![value]));
+            }
         }
     }
     for (name, mut values) in groups {
