@@ -525,6 +525,39 @@ fn errors_are_clear() {
 }
 
 #[test]
+fn encodings_byte_order_marks_and_white_space() {
+    // UTF-16 content with a byte order mark, as Windows services send it.
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "<?xml version=\"1.0\" encoding=\"utf-16\"?><a>é</a>".encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let body = json!({"$content-type": "application/xml; charset=utf-16", "$content": STANDARD.encode(&utf16)});
+    let ctx = Context::from_json(&json!({"parameters": {"body": body}}).to_string()).unwrap();
+    let value = eval_str("@json(parameters('body'))", &ctx).unwrap();
+    assert_eq!(
+        value,
+        json!({"?xml": {"@version": "1.0", "@encoding": "utf-16"}, "a": "é"})
+    );
+    let value = eval_str("@xpath(xml(parameters('body')), 'string(/a)')", &ctx).unwrap();
+    assert_eq!(value, json!("é"));
+    // A UTF-8 byte order mark is dropped.
+    let value = eval("json(xml(base64ToBinary('77u/PGE+MTwvYT4=')))").unwrap();
+    assert_eq!(value, json!({"a": "1"}));
+    // White space is kept inside xml:space="preserve" and inside text.
+    run_table(&[
+        (
+            "json(xml('<a xml:space=\"preserve\"><b> </b><c>  x  </c></a>'))",
+            Ok(r#"{"a": {"@xml:space": "preserve", "b": " ", "c": "  x  "}}"#),
+        ),
+        ("xpath(xml('<a> <b/> </a>'), 'count(/a/node())')", Ok("1")),
+        (
+            "json(xml('<a xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><b xsi:nil=\"true\"/></a>'))",
+            Ok(r#"{"a": {"@xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance", "b": {"@xsi:nil": "true"}}}"#),
+        ),
+    ]);
+}
+
+#[test]
 fn deep_input_is_refused_not_a_crash() {
     let deep = format!("{}{}", "<a>".repeat(5000), "</a>".repeat(5000));
     let ctx = Context::from_json(&json!({"parameters": {"deep": deep}}).to_string()).unwrap();

@@ -1167,6 +1167,16 @@ mod tests {
     }
 
     #[test]
+    fn prefixes_are_found_outside_literals_and_axes() {
+        assert_eq!(first_prefix("/s:Envelope"), Some("s"));
+        assert_eq!(first_prefix("child::p:*"), Some("p"));
+        assert_eq!(first_prefix("$ns:v + 1"), Some("ns"));
+        assert_eq!(first_prefix("ancestor-or-self::a[@b = 'x:y']"), None);
+        assert_eq!(first_prefix("/a/b[name()=\"s:c\"]"), None);
+        assert_eq!(first_prefix("count(//a)"), None);
+    }
+
+    #[test]
     fn numbers_are_integers_when_whole() {
         assert_eq!(number_value(30.0), json!(30));
         assert_eq!(number_value(-0.0), json!(0));
