@@ -679,5 +679,24 @@ mod tests {
         // The cursor in the middle: the word before it.
         assert_eq!(completion_word("@concat", 4), Some((1, "con".to_owned())));
         assert_eq!(completion_word("x @{y}", 2), None);
+        assert_eq!(completion_word("@conc", 99), Some((1, "conc".to_owned())));
+        assert_eq!(w("@é"), Some((1, "é".to_owned())));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn completion_word_is_a_slice_before_the_cursor(
+            text in "[@{}()',.?a-z0-9 é]{0,24}",
+            cursor in 0usize..30,
+        ) {
+            if let Some((start, word)) = completion_word(&text, cursor) {
+                let chars: Vec<char> = text.chars().collect();
+                let end = start + word.chars().count();
+                proptest::prop_assert!(!word.is_empty());
+                proptest::prop_assert_eq!(end, cursor.min(chars.len()));
+                let slice: String = chars[start..end].iter().collect();
+                proptest::prop_assert_eq!(slice, word);
+            }
+        }
     }
 }
