@@ -165,6 +165,25 @@ impl Project {
     }
 }
 
+/// Replaces each folder of `paths` by the `workflow.json` files of the
+/// project in it (a folder with none stays, so that opening it fails with
+/// a clear message).
+pub fn expand_dirs(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let found = Project::workflows_in(p);
+            if found.is_empty() {
+                out.push(p.clone());
+            }
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
 /// The app setting names a value refers to with `@appsetting('NAME')`
 /// (anywhere in its strings), with the JSON pointer of each string.
 pub fn app_setting_refs(v: &Value, pointer: &str, out: &mut Vec<(String, String)>) {

@@ -190,10 +190,12 @@ impl<'a> Parser<'a> {
                                 self.i += 1;
                                 break;
                             }
-                            _ => return err(format!(
+                            _ => {
+                                return err(format!(
                                 "expected `,` or `)` after an argument of {name}() at character {}",
                                 self.i + 1
-                            )),
+                            ))
+                            }
                         }
                     }
                 }
@@ -1571,7 +1573,7 @@ mod tests {
             json!("[not an expression]")
         );
         assert_eq!(ev(t.clone(), "plain").unwrap(), json!("plain"));
-        assert!(ev(t.clone(), "[concat('a']")
+        assert!(ev(t.clone(), "[concat('a)]")
             .unwrap_err()
             .0
             .contains("not closed"));
