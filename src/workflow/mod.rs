@@ -332,6 +332,38 @@ impl Document {
         self.workflows.get(i)?.read_only_at(pointer)
     }
 
+    /// Why an edit of the value at `pointer` in workflow `i` is refused: it
+    /// lies inside a part the template computes, or holds one (deleting,
+    /// moving or renaming it would lose the template text). `None` when
+    /// the edit is free.
+    pub fn read_only_conflict(&self, i: usize, pointer: &str) -> Option<&ReadOnly> {
+        let w = self.workflows.get(i)?;
+        w.read_only_at(pointer).or_else(|| {
+            w.read_only.iter().find(|r| {
+                r.pointer.starts_with(pointer)
+                    && r.pointer.as_bytes().get(pointer.len()) == Some(&b'/')
+            })
+        })
+    }
+
+    /// The pointers an edit touches, for [`Document::read_only_conflict`].
+    pub fn edit_pointers(edit: &edit::Edit) -> Vec<&str> {
+        use edit::Edit as E;
+        match edit {
+            E::Set { pointer, .. }
+            | E::Remove { pointer }
+            | E::DeleteAction { pointer }
+            | E::DuplicateAction { pointer }
+            | E::RenameAction { pointer, .. }
+            | E::SetRunAfter { pointer, .. } => vec![pointer],
+            E::MoveAction {
+                pointer, container, ..
+            } => vec![pointer, container],
+            E::AddAction { container, .. } | E::Paste { container, .. } => vec![container],
+            E::Batch { edits, .. } => edits.iter().flat_map(Document::edit_pointers).collect(),
+        }
+    }
+
     /// What the template says about workflow `i` now (an ARM template
     /// only): its resource, the values it passes, the scalar expressions of
     /// the definition and their values.
