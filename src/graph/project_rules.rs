@@ -345,7 +345,7 @@ fn standard_rules(doc: &Document, i: usize, project: &Project, out: &mut Vec<Pro
         .map(|(s, p)| (s, p, true))
         .chain(external.into_iter().map(|(s, p)| (s, p, false)))
     {
-        if names.iter().any(|n| *n == setting) || seen.contains(&setting) {
+        if names.contains(&setting) || seen.contains(&setting) {
             continue;
         }
         seen.push(setting.clone());

@@ -131,7 +131,7 @@ impl Project {
 
     /// The parameters for a read-only list: name, type and the value as
     /// JSON text (an `@appsetting('…')` reference shows as written: the
-    /// app setting's value is never read).
+    /// app setting's value is never read; a secure value is masked).
     pub fn parameter_rows(&self) -> Vec<(String, String, String)> {
         let Some(m) = self.parameter_map() else {
             return Vec::new();
@@ -144,6 +144,9 @@ impl Project {
                     .unwrap_or("?")
                     .to_owned();
                 let val = match v.get("value") {
+                    Some(Value::String(s)) if s.starts_with('@') => s.clone(),
+                    // A secure value written in the file is not shown.
+                    Some(_) if ty.to_ascii_lowercase().starts_with("secure") => "••••••".into(),
                     Some(Value::String(s)) => s.clone(),
                     Some(other) => other.to_string(),
                     None => String::new(),

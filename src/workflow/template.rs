@@ -889,7 +889,7 @@ fn call(
         }
         "union" => union(v)?,
         "createobject" => {
-            if v.len() % 2 != 0 {
+            if !v.len().is_multiple_of(2) {
                 return err("createObject() takes pairs of key and value");
             }
             let mut m = Map::new();
