@@ -81,6 +81,17 @@ pub const RULES: &[RuleInfo] = &[
 /// the "unknown parameter" warnings that the project's parameters.json
 /// answers.
 pub fn apply(doc: &Document, i: usize, problems: &mut Vec<Problem>) {
+    // A stand-in definition (the template's could not be evaluated) has
+    // nothing to check: its emptiness is not the workflow's.
+    if let Some(w) = doc.workflows.get(i) {
+        if w.read_only
+            .iter()
+            .any(|r| r.placeholder && w.definition_pointer.starts_with(&r.pointer))
+        {
+            problems.clear();
+            return;
+        }
+    }
     match doc.container {
         Container::Arm => arm_rules(doc, i, problems),
         Container::Standard => {
@@ -138,8 +149,15 @@ fn arm_rules(doc: &Document, i: usize, out: &mut Vec<Problem>) {
             .find(|k| k.eq_ignore_ascii_case(name))
             .map(|k| format!(" (it passes `{k}`: parameter names are case-sensitive)"))
             .unwrap_or_default();
+        // A value passed under another casing: Azure's answer is not
+        // documented, so a warning.
+        let severity = if hint.is_empty() {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
         out.push(problem(
-            Severity::Error,
+            severity,
             "arm-parameter-missing",
             None,
             format!("{def_p}/parameters/{}", escape_pointer(name)),

@@ -152,7 +152,9 @@ impl Session {
         let problems = if doc.workflows.is_empty() {
             Vec::new()
         } else {
-            validate::validate(&doc.root, &graph)
+            let mut p = validate::validate(&doc.root, &graph);
+            crate::graph::project_rules::apply(doc, self.workflow, &mut p);
+            p
         };
         let n = graph.outline.nodes.len();
         let mut node_problems = vec![(0u16, 0u16); n];

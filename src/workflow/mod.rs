@@ -68,6 +68,8 @@ pub struct ReadOnly {
     pub pointer: String,
     /// Why, as a sentence for the banner.
     pub reason: String,
+    /// True when the part is a stand-in for what could not be evaluated.
+    pub placeholder: bool,
 }
 
 impl WorkflowLoc {
@@ -492,6 +494,7 @@ fn detect_container(root: &Value, path: Option<&Path>) -> Result<Detected, Shape
                 loc.read_only.push(ReadOnly {
                     pointer: c.pointer.clone(),
                     reason: c.reason.clone(),
+                    placeholder: c.placeholder,
                 });
             }
             computed.extend(f.computed);

@@ -1242,6 +1242,9 @@ pub struct Computed {
     pub value: Value,
     /// Why the part is read-only, as a sentence.
     pub reason: String,
+    /// True when the value is a stand-in (the expression could not be
+    /// evaluated): there is nothing to validate.
+    pub placeholder: bool,
 }
 
 /// A `Microsoft.Logic/workflows` resource found in a template.
@@ -1435,6 +1438,7 @@ fn workflow(res: &Map<String, Value>, p: &str, scope: &Scope) -> Option<FoundWor
                         pointer: props_p.clone(),
                         value: v.clone(),
                         reason: format!("the workflow's properties are computed by the template expression `{}`", short(s)),
+                        placeholder: false,
                     });
                     (None, v.get("parameters").cloned())
                 }
@@ -1447,6 +1451,7 @@ fn workflow(res: &Map<String, Value>, p: &str, scope: &Scope) -> Option<FoundWor
                         pointer: props_p.clone(),
                         value: json!({ "definition": placeholder_definition() }),
                         reason: format!("the workflow's properties come from `{}`, which Lapis cannot evaluate ({why}); an empty definition stands in", short(s)),
+                        placeholder: true,
                     });
                     (None, None)
                 }
@@ -1465,6 +1470,7 @@ fn workflow(res: &Map<String, Value>, p: &str, scope: &Scope) -> Option<FoundWor
                                 "the definition is computed by the template expression `{}`",
                                 short(s)
                             ),
+                            placeholder: false,
                         }),
                         other => {
                             let why = match other {
@@ -1475,6 +1481,7 @@ fn workflow(res: &Map<String, Value>, p: &str, scope: &Scope) -> Option<FoundWor
                                 pointer: def_p.clone(),
                                 value: placeholder_definition(),
                                 reason: format!("the definition comes from `{}`, which Lapis cannot evaluate ({why}); an empty definition stands in", short(s)),
+                                placeholder: true,
                             });
                         }
                     }
@@ -1523,6 +1530,7 @@ fn walk_definition(
                 pointer: p.to_owned(),
                 value: val,
                 reason: format!("computed by the template expression `{}`", short(s)),
+                placeholder: false,
             }),
             Ok(val) => scalars.push((p.to_owned(), val)),
             Err(_) => {}
