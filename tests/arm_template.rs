@@ -364,3 +364,61 @@ fn cli_validates_an_arm_template_with_computed_parts() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn edits_that_touch_computed_parts_are_refused() {
+    use lapis::workflow::edit::Edit;
+    let doc = open("computed-parts.json");
+    let post = "/resources/0/properties/definition/actions/Post";
+    let conflict = |e: &Edit| {
+        Document::edit_pointers(e)
+            .into_iter()
+            .find_map(|p| doc.read_only_conflict(0, p))
+            .map(|r| r.pointer.clone())
+    };
+    // Inside a computed part.
+    let e = Edit::Set {
+        pointer: format!("{post}/inputs/headers/Content-Type"),
+        value: json!("text/plain"),
+    };
+    assert_eq!(conflict(&e), Some(format!("{post}/inputs/headers")));
+    // Holding one: deleting or renaming the action would lose the template text.
+    let e = Edit::DeleteAction {
+        pointer: post.to_owned(),
+    };
+    assert!(conflict(&e).is_some());
+    let e = Edit::RenameAction {
+        pointer: post.to_owned(),
+        new_name: "Send".into(),
+    };
+    assert!(conflict(&e).is_some());
+    // Elsewhere: free.
+    let e = Edit::Set {
+        pointer: format!("{post}/inputs/method"),
+        value: json!("PUT"),
+    };
+    assert_eq!(conflict(&e), None);
+    let e = Edit::Batch {
+        label: "two".into(),
+        edits: vec![
+            e.clone(),
+            Edit::Remove {
+                pointer: format!("{post}/inputs/body/to"),
+            },
+        ],
+    };
+    assert_eq!(conflict(&e), Some(format!("{post}/inputs/body")));
+}
+
+#[test]
+fn a_stand_in_definition_is_not_validated() {
+    // An empty stand-in has no trigger and no action: that is not the
+    // workflow's fault, so nothing is reported.
+    let doc = open("unevaluable.json");
+    for i in 0..2 {
+        assert!(doc.workflows[i].read_only[0].placeholder);
+        assert!(validate_document(&doc, i).unwrap().is_empty());
+    }
+    let doc = open("symbolic-resources.json");
+    assert!(!doc.workflows[0].read_only[0].placeholder);
+}
