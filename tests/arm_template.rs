@@ -422,3 +422,30 @@ fn a_stand_in_definition_is_not_validated() {
     let doc = open("symbolic-resources.json");
     assert!(!doc.workflows[0].read_only[0].placeholder);
 }
+
+#[test]
+fn an_action_only_the_deployment_knows_gets_a_stand_in() {
+    let t = json!({"parameters": {"step": {"type": "object"}}, "resources": [{
+        "type": "Microsoft.Logic/workflows", "name": "w",
+        "properties": {"definition": {
+            "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {}}},
+            "actions": {
+                "Dynamic": "[parameters('step')]",
+                "After": {"type": "Compose", "inputs": 1, "runAfter": {"Dynamic": ["Succeeded"]}}
+            }
+        }}
+    }]});
+    let doc = Document::from_value(t.clone()).unwrap();
+    let w = &doc.workflows[0];
+    assert_eq!(w.read_only.len(), 1);
+    assert!(w.read_only[0].reason.contains("no default value"));
+    assert_eq!(doc.outline(0).unwrap().nodes.len(), 3);
+    // Known only at deployment: a warning, no error; the file is unchanged.
+    let ps = validate_document(&doc, 0).unwrap();
+    assert!(
+        ps.iter().all(|p| p.severity == Severity::Warning),
+        "{ps:#?}"
+    );
+    assert!(ps.iter().any(|p| p.code == "arm-expression"));
+    assert_eq!(*doc.file_value(), t);
+}

@@ -1533,7 +1533,25 @@ fn walk_definition(
                 placeholder: false,
             }),
             Ok(val) => scalars.push((p.to_owned(), val)),
-            Err(_) => {}
+            Err(e) => {
+                // A whole trigger or action that only the deployment knows:
+                // a stand-in whose type is the expression (reported as
+                // such), so the rest of the workflow still opens.
+                let slot = p.rsplit_once('/').is_some_and(|(parent, _)| {
+                    parent.ends_with("/actions") || parent.ends_with("/triggers")
+                });
+                if slot {
+                    computed.push(Computed {
+                        pointer: p.to_owned(),
+                        value: json!({"type": s, "runAfter": {}}),
+                        reason: format!(
+                            "computed by `{}`, which Lapis cannot evaluate ({e})",
+                            short(s)
+                        ),
+                        placeholder: true,
+                    });
+                }
+            }
         },
         Value::Array(a) => {
             for (i, x) in a.iter().enumerate() {
