@@ -449,3 +449,43 @@ fn an_action_only_the_deployment_knows_gets_a_stand_in() {
     assert!(ps.iter().any(|p| p.code == "arm-expression"));
     assert_eq!(*doc.file_value(), t);
 }
+
+/// The designer: a banner names the computed part, and an edit inside it
+/// is refused with the reason while the rest stays editable.
+#[test]
+fn the_designer_shows_the_banner_and_refuses_edits_of_computed_parts() {
+    use egui_kittest::kittest::Queryable;
+    use lapis::ui::{LapisApp, Options};
+    use lapis::workflow::edit::Edit;
+    let file = fixture("computed-parts.json");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |_cc| {
+            LapisApp::new(Options {
+                file: Some(file),
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    assert!(
+        h.query_by_label_contains("parts are read-only because the ARM template computes them")
+            .is_some(),
+        "no banner"
+    );
+    let before = h.state().session.doc().root.clone();
+    let post = "/resources/0/properties/definition/actions/Post/inputs";
+    let r = h.state_mut().session.apply(Edit::Set {
+        pointer: format!("{post}/headers/x-tenant"),
+        value: json!("other"),
+    });
+    assert!(r.unwrap_err().contains("variables('headers')"));
+    assert_eq!(h.state().session.doc().root, before);
+    assert!(h.state().session.status.starts_with("Read-only"));
+    let r = h
+        .state_mut()
+        .session
+        .set_field(&format!("{post}/method"), json!("PUT"));
+    assert!(r.is_ok());
+    h.run();
+}
