@@ -245,17 +245,13 @@ pub struct Scope {
 impl Scope {
     /// The scope of a top-level template: parameters take their defaults.
     pub fn of_template(template: &Value) -> Scope {
-        Scope::with_values(template, &Map::new(), None)
+        Scope::with_values(template, &Map::new())
     }
 
     /// The scope of a template whose parameters get `values`
     /// (`{name: {value}}`, already evaluated); unset ones take their
     /// defaults, evaluated in the new scope.
-    pub fn with_values(
-        template: &Value,
-        values: &Map<String, Value>,
-        outer: Option<&Scope>,
-    ) -> Scope {
+    pub fn with_values(template: &Value, values: &Map<String, Value>) -> Scope {
         let variables = template
             .get("variables")
             .and_then(Value::as_object)
@@ -281,7 +277,6 @@ impl Scope {
             copy: RefCell::new(Vec::new()),
             functions,
         };
-        let _ = outer;
         if let Some(Value::Object(decl)) = template.get("parameters") {
             for (name, d) in decl {
                 if let Some(v) = values.get(name).and_then(|v| v.get("value")) {
@@ -343,7 +338,7 @@ impl Scope {
             return Ok(Value::String(s.to_owned()));
         }
         let e = parse(&s[1..s.len() - 1])?;
-        self.eval(&e, &[], 0)
+        self.eval(&e, 0)
     }
 
     fn variable(&self, name: &str) -> Result<Value, EvalError> {
@@ -427,7 +422,7 @@ impl Scope {
         err(format!("the template declares no parameter `{name}`"))
     }
 
-    fn eval(&self, e: &Expr, args: &[Value], depth: usize) -> Result<Value, EvalError> {
+    fn eval(&self, e: &Expr, depth: usize) -> Result<Value, EvalError> {
         if depth > MAX_NESTING {
             return err("the expression is nested too deeply");
         }
@@ -435,7 +430,7 @@ impl Scope {
             Expr::Str(s) => Ok(Value::String(s.clone())),
             Expr::Int(i) => Ok(json!(*i)),
             Expr::Prop(b, name) => {
-                let v = self.eval(b, args, depth + 1)?;
+                let v = self.eval(b, depth + 1)?;
                 match &v {
                     Value::Object(o) => o
                         .get(name)
@@ -450,8 +445,8 @@ impl Scope {
                 }
             }
             Expr::Index(b, i) => {
-                let v = self.eval(b, args, depth + 1)?;
-                let i = self.eval(i, args, depth + 1)?;
+                let v = self.eval(b, depth + 1)?;
+                let i = self.eval(i, depth + 1)?;
                 index(&v, &i)
             }
             Expr::Call(name, a) => {
@@ -461,10 +456,10 @@ impl Scope {
                     if a.len() != 3 {
                         return err("if() takes 3 arguments");
                     }
-                    let c = self.eval(&a[0], args, depth + 1)?;
+                    let c = self.eval(&a[0], depth + 1)?;
                     return match c {
-                        Value::Bool(true) => self.eval(&a[1], args, depth + 1),
-                        Value::Bool(false) => self.eval(&a[2], args, depth + 1),
+                        Value::Bool(true) => self.eval(&a[1], depth + 1),
+                        Value::Bool(false) => self.eval(&a[2], depth + 1),
                         _ => err(format!(
                             "the condition of if() must be a boolean, found {}",
                             kind(&c)
@@ -473,12 +468,12 @@ impl Scope {
                 }
                 let vals = a
                     .iter()
-                    .map(|x| self.eval(x, args, depth + 1))
+                    .map(|x| self.eval(x, depth + 1))
                     .collect::<Result<Vec<_>, _>>()?;
                 if lower.contains('.') {
                     return self.user_function(&lower, name, &vals, depth);
                 }
-                call(self, &lower, name, &vals, args)
+                call(self, &lower, name, &vals)
             }
         }
     }
@@ -526,7 +521,7 @@ impl Scope {
             functions: Map::new(),
         };
         let e = parse(&s[1..s.len() - 1])?;
-        inner.eval(&e, &[], depth + 1)
+        inner.eval(&e, depth + 1)
     }
 }
 
@@ -831,13 +826,7 @@ fn union(vals: &[Value]) -> Result<Value, EvalError> {
     }
 }
 
-fn call(
-    scope: &Scope,
-    f: &str,
-    name: &str,
-    v: &[Value],
-    _args: &[Value],
-) -> Result<Value, EvalError> {
+fn call(scope: &Scope, f: &str, name: &str, v: &[Value]) -> Result<Value, EvalError> {
     let s = |i| str_arg(name, v, i);
     Ok(match f {
         "parameters" => {
@@ -1381,7 +1370,7 @@ fn walk_resources(
                             .and_then(|v| scope.eval_value(v).ok())
                             .and_then(|v| v.as_object().cloned())
                             .unwrap_or_default();
-                        let s = Scope::with_values(t, &values, Some(scope));
+                        let s = Scope::with_values(t, &values);
                         walk_resources(children, &tp, &s, out, depth + 1);
                     } else {
                         walk_resources(children, &tp, scope, out, depth + 1);
