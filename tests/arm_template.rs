@@ -489,3 +489,28 @@ fn the_designer_shows_the_banner_and_refuses_edits_of_computed_parts() {
     assert!(r.is_ok());
     h.run();
 }
+
+#[test]
+fn an_empty_default_is_a_blank_not_a_value() {
+    // `uri` from a parameter whose default is "": filled at deployment, so
+    // no "HTTP action without URI" error; a real default is checked.
+    let t = |default: &str| {
+        json!({"parameters": {"uri": {"type": "string", "defaultValue": default}}, "resources": [{
+            "type": "Microsoft.Logic/workflows", "name": "w",
+            "properties": {"definition": {
+                "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {}}},
+                "actions": {"Call": {"type": "Http", "runAfter": {}, "inputs": {"method": "GET", "uri": "[parameters('uri')]"}}}
+            }}
+        }]})
+    };
+    let doc = Document::from_value(t("")).unwrap();
+    assert!(errors(&doc, 0).is_empty(), "{:?}", errors(&doc, 0));
+    let doc = Document::from_value(t("https://api.contoso.example/x")).unwrap();
+    let (root, _) = doc.evaluated(0).unwrap();
+    assert_eq!(
+        root.pointer("/resources/0/properties/definition/actions/Call/inputs/uri")
+            .unwrap(),
+        &json!("https://api.contoso.example/x")
+    );
+    assert!(errors(&doc, 0).is_empty());
+}

@@ -1521,6 +1521,11 @@ fn walk_definition(
                 reason: format!("computed by the template expression `{}`", short(s)),
                 placeholder: false,
             }),
+            // An empty default is a blank to fill at deployment, not the
+            // value: the expression is kept (unknown) rather than checked
+            // as an empty field.
+            Ok(Value::Null) => {}
+            Ok(Value::String(v)) if v.is_empty() => {}
             Ok(val) => scalars.push((p.to_owned(), val)),
             Err(e) => {
                 // A whole trigger or action that only the deployment knows:
