@@ -964,6 +964,11 @@ fn call(scope: &Scope, f: &str, name: &str, v: &[Value]) -> Result<Value, EvalEr
         "padleft" => {
             let t = text(v.first().unwrap_or(&Value::Null));
             let w = usize::try_from(int_arg(name, v, 1)?).unwrap_or(0);
+            if w > 16_384 {
+                return err(format!(
+                    "padLeft(): a width of {w} is more than Lapis evaluates"
+                ));
+            }
             let p = v
                 .get(2)
                 .map(text)
@@ -1652,6 +1657,17 @@ mod tests {
             .contains("deployment"));
         assert!(e("[resourceId('Microsoft.Web/connections')]").is_err());
         assert!(e("[add(9223372036854775807, 1)]").is_err());
+        assert!(e("[padLeft('7', 1000000000, '0')]").is_err());
+        assert_eq!(e("[padLeft('7', 3, '0')]").unwrap(), json!("007"));
+        assert_eq!(e("[string(range(1, 3))]").unwrap(), json!("[1,2,3]"));
+        assert_eq!(
+            e("[split('a,b;c', createArray(',', ';'))]").unwrap(),
+            json!(["a", "b", "c"])
+        );
+        assert_eq!(e("[base64ToString(base64('hé'))]").unwrap(), json!("hé"));
+        assert_eq!(e("[last(split('a/b/c', '/'))]").unwrap(), json!("c"));
+        assert_eq!(e("[coalesce(null(), 'x')]").unwrap(), json!("x"));
+        assert_eq!(e("[greater(parameters('n'), 2)]").unwrap(), json!(true));
     }
 
     #[test]
