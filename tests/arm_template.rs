@@ -514,3 +514,26 @@ fn an_empty_default_is_a_blank_not_a_value() {
     );
     assert!(errors(&doc, 0).is_empty());
 }
+
+/// The designer's problems are the command line's: template values and
+/// the ARM rules included.
+#[test]
+fn the_designer_reports_what_the_command_line_reports() {
+    use lapis::ui::{LapisApp, Options};
+    let file = fixture("parameters-missing.json");
+    let doc = open("parameters-missing.json");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(move |_cc| {
+            LapisApp::new(Options {
+                file: Some(file),
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    h.state_mut().session.refresh();
+    let shown = h.state().session.current().problems.clone();
+    assert_eq!(shown, validate_document(&doc, 0).unwrap());
+    assert!(shown.iter().any(|p| p.code == "arm-parameter-missing"));
+}

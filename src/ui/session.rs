@@ -151,6 +151,9 @@ impl Session {
         let lay = layout(&graph, &opts);
         let problems = if doc.workflows.is_empty() {
             Vec::new()
+        } else if doc.container == crate::workflow::Container::Arm {
+            // The template's values, as the command line checks them.
+            validate::validate_document(doc, self.workflow).unwrap_or_default()
         } else {
             let mut p = validate::validate(&doc.root, &graph);
             crate::graph::project_rules::apply(doc, self.workflow, &mut p);
