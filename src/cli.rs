@@ -284,6 +284,8 @@ fn cmd_validate(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> CmdResult {
+    // A Standard project folder stands for its workflows.
+    let files = &lapis::workflow::project::expand_dirs(files);
     let mut total = (0usize, 0usize);
     let mut bad_input = false;
     let mut report = Vec::new();

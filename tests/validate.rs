@@ -443,7 +443,13 @@ fn problems_in_an_arm_template_point_into_the_template() {
         "resources": [{"type": "Microsoft.Logic/workflows", "name": "wf", "properties": {"definition": def}}]
     }))
     .unwrap();
-    let ps = validate_document(&doc, 0).unwrap();
+    // (The resource passes no value for the definition's `secret`
+    // parameter: that is `arm-parameter-missing`, tested in arm_template.rs.)
+    let ps: Vec<_> = validate_document(&doc, 0)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.code != "arm-parameter-missing")
+        .collect();
     assert_eq!(ps.len(), 1);
     assert_eq!(
         ps[0].pointer,

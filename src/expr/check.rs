@@ -236,7 +236,9 @@ impl<'a> Checker<'a> {
             by_name,
             by_lower,
             preds,
-            arm: root.get("resources").is_some_and(Value::is_array),
+            arm: root
+                .get("resources")
+                .is_some_and(|r| r.is_array() || r.is_object()),
         }
     }
 

@@ -4,6 +4,7 @@
 //! layout are derived from it.
 
 pub mod layout;
+pub mod project_rules;
 pub mod svg;
 pub mod validate;
 

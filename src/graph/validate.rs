@@ -83,8 +83,10 @@ pub fn validate_document(
     doc: &Document,
     i: usize,
 ) -> Result<Vec<Problem>, crate::workflow::ShapeError> {
-    let g = WorkflowGraph::build(doc.outline(i)?);
-    Ok(validate(&doc.root, &g))
+    let (root, outline) = doc.evaluated(i)?;
+    let mut problems = validate(&root, &WorkflowGraph::build(outline));
+    crate::graph::project_rules::apply(doc, i, &mut problems);
+    Ok(problems)
 }
 
 /// Validates a workflow graph against the document root it was built from.

@@ -1207,6 +1207,16 @@ impl LapisApp {
         }
 
         egui::Panel::top("lapis-menu").show(ui, |ui| self.menu_bar(ui));
+        // Parts computed by an ARM template are read-only: say why.
+        let doc = self.session.doc();
+        if let Some(b) = doc
+            .workflows
+            .get(self.session.workflow)
+            .and_then(|w| w.banner())
+        {
+            let colour = self.theme.warning;
+            egui::Panel::top("lapis-read-only").show(ui, |ui| ui.colored_label(colour, b));
+        }
         self.status_bar(ui);
         if self.settings.problems {
             egui::Panel::bottom("lapis-problems")

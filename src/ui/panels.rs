@@ -265,6 +265,20 @@ fn parameters(ui: &mut Ui, st: &mut PanelState, session: &mut Session) {
                 }
             });
         }
+        // A Standard project's parameters.json (read-only here).
+        if let Some(project) = &session.doc().project {
+            let rows = project.parameter_rows();
+            if !rows.is_empty() {
+                ui.separator();
+                ui.label(RichText::new("parameters.json (project)").strong());
+                for (name, ty, value) in rows {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new(name).monospace());
+                        ui.weak(format!("{ty} = {value}"));
+                    });
+                }
+            }
+        }
         ui.separator();
         ui.label(RichText::new("Add a parameter").strong());
         let label = ui.label("Parameter name");

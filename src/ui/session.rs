@@ -151,8 +151,13 @@ impl Session {
         let lay = layout(&graph, &opts);
         let problems = if doc.workflows.is_empty() {
             Vec::new()
+        } else if doc.container == crate::workflow::Container::Arm {
+            // The template's values, as the command line checks them.
+            validate::validate_document(doc, self.workflow).unwrap_or_default()
         } else {
-            validate::validate(&doc.root, &graph)
+            let mut p = validate::validate(&doc.root, &graph);
+            crate::graph::project_rules::apply(doc, self.workflow, &mut p);
+            p
         };
         let n = graph.outline.nodes.len();
         let mut node_problems = vec![(0u16, 0u16); n];
@@ -199,6 +204,7 @@ impl Session {
 
     /// Applies an edit; on success selects what the edit points at.
     pub fn apply(&mut self, edit: Edit) -> Result<Applied, String> {
+        self.check_read_only(&edit)?;
         match self.editor.apply(edit) {
             Ok(a) => {
                 if let Some(p) = &a.select {
@@ -226,6 +232,7 @@ impl Session {
             pointer: pointer.to_owned(),
             value,
         };
+        self.check_read_only(&edit)?;
         match self.editor.apply_typing(edit, pointer) {
             Ok(a) => {
                 self.refresh();
@@ -235,6 +242,23 @@ impl Session {
                 self.status = format!("Could not apply: {e}");
                 Err(e.to_string())
             }
+        }
+    }
+
+    /// Refuses an edit of a part an ARM template computes (the file keeps
+    /// the template expression; see `ReadOnly`).
+    fn check_read_only(&mut self, edit: &Edit) -> Result<(), String> {
+        let doc = &self.editor.doc;
+        let hit = crate::workflow::Document::edit_pointers(edit)
+            .into_iter()
+            .find_map(|p| doc.read_only_conflict(self.workflow, p));
+        match hit {
+            Some(r) => {
+                let msg = format!("Read-only: {} ({})", r.reason, r.pointer);
+                self.status = msg.clone();
+                Err(msg)
+            }
+            None => Ok(()),
         }
     }
 

@@ -10,6 +10,8 @@
 pub mod access;
 pub mod edit;
 pub mod model;
+pub mod project;
+pub mod template;
 pub mod text;
 pub mod tree;
 
@@ -54,6 +56,58 @@ pub struct WorkflowLoc {
     pub name: String,
     /// JSON pointer to the definition object.
     pub definition_pointer: String,
+    /// Parts computed by ARM template expressions: shown, validated, but
+    /// not editable (the file keeps the expression).
+    pub read_only: Vec<ReadOnly>,
+}
+
+/// A part of a workflow that a template expression computes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReadOnly {
+    /// JSON pointer of the part (everything below it is read-only too).
+    pub pointer: String,
+    /// Why, as a sentence for the banner.
+    pub reason: String,
+    /// True when the part is a stand-in for what could not be evaluated.
+    pub placeholder: bool,
+}
+
+impl WorkflowLoc {
+    /// A workflow with nothing read-only.
+    pub fn new(name: impl Into<String>, definition_pointer: impl Into<String>) -> WorkflowLoc {
+        WorkflowLoc {
+            name: name.into(),
+            definition_pointer: definition_pointer.into(),
+            read_only: Vec::new(),
+        }
+    }
+
+    /// The read-only part that holds `pointer`, if any.
+    pub fn read_only_at(&self, pointer: &str) -> Option<&ReadOnly> {
+        self.read_only.iter().find(|r| {
+            pointer == r.pointer
+                || (pointer.starts_with(&r.pointer)
+                    && pointer.as_bytes().get(r.pointer.len()) == Some(&b'/'))
+        })
+    }
+
+    /// One line for the designer's banner, when something is read-only.
+    pub fn banner(&self) -> Option<String> {
+        match self.read_only.as_slice() {
+            [] => None,
+            [one] => Some(format!(
+                "Read-only part: {} ({}).",
+                one.reason, one.pointer
+            )),
+            [first, rest @ ..] => Some(format!(
+                "{} parts are read-only because the ARM template computes them: {} ({}), and {} more.",
+                rest.len() + 1,
+                first.reason,
+                first.pointer,
+                rest.len()
+            )),
+        }
+    }
 }
 
 /// A loaded file.
@@ -69,6 +123,12 @@ pub struct Document {
     pub root: Value,
     /// The workflows found in it (several only in ARM templates).
     pub workflows: Vec<WorkflowLoc>,
+    /// The template text of the parts computed by ARM expressions
+    /// (pointer, original value): `root` holds their values, a save puts
+    /// the text back.
+    pub template_text: Vec<(String, Value)>,
+    /// The Standard project around a `workflow.json`, when there is one.
+    pub project: Option<project::Project>,
 }
 
 /// Why a file could not be loaded. Displays as one line:
@@ -149,6 +209,11 @@ impl Document {
             })
         })?;
         doc.path = path.map(Path::to_owned);
+        if doc.container == Container::Standard {
+            if let Some(p) = path {
+                doc.project = project::Project::around(p);
+            }
+        }
         Ok(doc)
     }
 
@@ -162,13 +227,22 @@ impl Document {
         format: TextFormat,
         path: Option<&Path>,
     ) -> Result<Document, ShapeError> {
-        let (container, workflows) = detect_container(&root, path)?;
+        let (container, workflows, computed) = detect_container(&root, path)?;
+        let mut root = root;
+        let mut template_text = Vec::new();
+        for c in computed {
+            if let Some(slot) = root.pointer_mut(&c.pointer) {
+                template_text.push((c.pointer, std::mem::replace(slot, c.value)));
+            }
+        }
         let doc = Document {
             path: None,
             format,
             container,
             root,
             workflows,
+            template_text,
+            project: None,
         };
         for i in 0..doc.workflows.len() {
             doc.outline(i)?;
@@ -237,7 +311,106 @@ impl Document {
 
     /// The file's bytes in its own format.
     pub fn to_bytes(&self) -> Vec<u8> {
-        text::render(&self.root, &self.format)
+        text::render(&self.file_value(), &self.format)
+    }
+
+    /// The file's JSON: `root` with the template text of computed parts
+    /// put back.
+    pub fn file_value(&self) -> std::borrow::Cow<'_, Value> {
+        if self.template_text.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.root);
+        }
+        let mut v = self.root.clone();
+        for (p, original) in &self.template_text {
+            if let Some(slot) = v.pointer_mut(p) {
+                *slot = original.clone();
+            }
+        }
+        std::borrow::Cow::Owned(v)
+    }
+
+    /// The read-only part of workflow `i` that holds `pointer`, if any.
+    pub fn read_only_at(&self, i: usize, pointer: &str) -> Option<&ReadOnly> {
+        self.workflows.get(i)?.read_only_at(pointer)
+    }
+
+    /// Why an edit of the value at `pointer` in workflow `i` is refused: it
+    /// lies inside a part the template computes, or holds one (deleting,
+    /// moving or renaming it would lose the template text). `None` when
+    /// the edit is free.
+    pub fn read_only_conflict(&self, i: usize, pointer: &str) -> Option<&ReadOnly> {
+        let w = self.workflows.get(i)?;
+        w.read_only_at(pointer).or_else(|| {
+            w.read_only.iter().find(|r| {
+                r.pointer.starts_with(pointer)
+                    && r.pointer.as_bytes().get(pointer.len()) == Some(&b'/')
+            })
+        })
+    }
+
+    /// The pointers an edit touches, for [`Document::read_only_conflict`].
+    pub fn edit_pointers(edit: &edit::Edit) -> Vec<&str> {
+        use edit::Edit as E;
+        match edit {
+            E::Set { pointer, .. }
+            | E::Remove { pointer }
+            | E::DeleteAction { pointer }
+            | E::DuplicateAction { pointer }
+            | E::RenameAction { pointer, .. }
+            | E::SetRunAfter { pointer, .. } => vec![pointer],
+            E::MoveAction {
+                pointer, container, ..
+            } => vec![pointer, container],
+            E::AddAction { container, .. } | E::Paste { container, .. } => vec![container],
+            E::Batch { edits, .. } => edits.iter().flat_map(Document::edit_pointers).collect(),
+        }
+    }
+
+    /// What the template says about workflow `i` now (an ARM template
+    /// only): its resource, the values it passes, the scalar expressions of
+    /// the definition and their values.
+    pub fn template_view(&self, i: usize) -> Option<template::FoundWorkflow> {
+        if self.container != Container::Arm {
+            return None;
+        }
+        let w = self.workflows.get(i)?;
+        let mut found = template::find_workflows(&self.root)
+            .ok()?
+            .into_iter()
+            .find(|f| f.definition_pointer == w.definition_pointer)?;
+        found.scalars.retain(|(p, _)| w.read_only_at(p).is_none());
+        Some(found)
+    }
+
+    /// The root and outline validation reads for workflow `i`: in an ARM
+    /// template, the scalar template expressions of the definition are
+    /// replaced by their values (with the default parameter values and
+    /// placeholders for the subscription and resource group); elsewhere
+    /// the document itself.
+    pub fn evaluated(
+        &self,
+        i: usize,
+    ) -> Result<(std::borrow::Cow<'_, Value>, Outline), ShapeError> {
+        let Some(view) = self.template_view(i).filter(|v| !v.scalars.is_empty()) else {
+            return Ok((std::borrow::Cow::Borrowed(&self.root), self.outline(i)?));
+        };
+        let mut root = self.root.clone();
+        for (p, v) in view.scalars {
+            if let Some(slot) = root.pointer_mut(&p) {
+                *slot = v;
+            }
+        }
+        let p = &self.workflows[i].definition_pointer;
+        let outline = match root.pointer(p).and_then(Value::as_object) {
+            Some(def) => Outline::build(def, p),
+            None => self.outline(i),
+        };
+        // A value that breaks the outline (say, a computed `runAfter`
+        // that is not an object) falls back to the template text.
+        match outline {
+            Ok(o) => Ok((std::borrow::Cow::Owned(root), o)),
+            Err(_) => Ok((std::borrow::Cow::Borrowed(&self.root), self.outline(i)?)),
+        }
     }
 
     /// What a save will not keep, to tell the user before writing.
@@ -291,10 +464,9 @@ pub const DEFINITION_SCHEMA: &str =
 pub const ARM_SCHEMA: &str =
     "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 
-fn detect_container(
-    root: &Value,
-    path: Option<&Path>,
-) -> Result<(Container, Vec<WorkflowLoc>), ShapeError> {
+type Detected = (Container, Vec<WorkflowLoc>, Vec<template::Computed>);
+
+fn detect_container(root: &Value, path: Option<&Path>) -> Result<Detected, ShapeError> {
     let Some(obj) = root.as_object() else {
         return Err(ShapeError {
             pointer: String::new(),
@@ -305,34 +477,37 @@ fn detect_container(
         });
     };
     let name = || Document::default_name(path);
-    if let Some(resources) = obj.get("resources") {
-        let Value::Array(list) = resources else {
-            return Err(ShapeError {
-                pointer: "/resources".into(),
-                message: format!(
-                    "`resources` of an ARM template must be an array, found {}",
-                    tree::kind_of(resources)
-                ),
-            });
-        };
-        let mut found = Vec::new();
-        find_workflow_resources(list, "/resources", &mut found, 0);
+    if obj.contains_key("resources") {
+        let found = template::find_workflows(root)
+            .map_err(|(pointer, message)| ShapeError { pointer, message })?;
         if found.is_empty() {
             return Err(ShapeError {
                 pointer: "/resources".into(),
                 message: "the ARM template has no `Microsoft.Logic/workflows` resource with `properties.definition`".into(),
             });
         }
-        return Ok((Container::Arm, found));
+        let mut locs = Vec::new();
+        let mut computed = Vec::new();
+        for f in found {
+            let mut loc = WorkflowLoc::new(f.name, f.definition_pointer);
+            for c in &f.computed {
+                loc.read_only.push(ReadOnly {
+                    pointer: c.pointer.clone(),
+                    reason: c.reason.clone(),
+                    placeholder: c.placeholder,
+                });
+            }
+            computed.extend(f.computed);
+            locs.push(loc);
+        }
+        return Ok((Container::Arm, locs, computed));
     }
     if let Some(def) = obj.get("definition") {
         expect_definition(def, "/definition")?;
         return Ok((
             Container::Standard,
-            vec![WorkflowLoc {
-                name: name(),
-                definition_pointer: "/definition".into(),
-            }],
+            vec![WorkflowLoc::new(name(), "/definition")],
+            Vec::new(),
         ));
     }
     if let Some(def) = obj.get("properties").and_then(|p| p.get("definition")) {
@@ -344,10 +519,8 @@ fn detect_container(
             .unwrap_or_else(name);
         return Ok((
             Container::Resource,
-            vec![WorkflowLoc {
-                name: n,
-                definition_pointer: "/properties/definition".into(),
-            }],
+            vec![WorkflowLoc::new(n, "/properties/definition")],
+            Vec::new(),
         ));
     }
     let schema = obj.get("$schema").and_then(Value::as_str).unwrap_or("");
@@ -357,10 +530,8 @@ fn detect_container(
     {
         return Ok((
             Container::Definition,
-            vec![WorkflowLoc {
-                name: name(),
-                definition_pointer: String::new(),
-            }],
+            vec![WorkflowLoc::new(name(), "")],
+            Vec::new(),
         ));
     }
     Err(ShapeError {
@@ -380,45 +551,6 @@ fn expect_definition(def: &Value, pointer: &str) -> Result<(), ShapeError> {
                 tree::kind_of(def)
             ),
         })
-    }
-}
-
-fn find_workflow_resources(
-    list: &[Value],
-    pointer: &str,
-    out: &mut Vec<WorkflowLoc>,
-    depth: usize,
-) {
-    if depth > 8 {
-        return;
-    }
-    for (i, r) in list.iter().enumerate() {
-        let p = format!("{pointer}/{i}");
-        let ty = r.get("type").and_then(Value::as_str).unwrap_or("");
-        let def = r.get("properties").and_then(|p| p.get("definition"));
-        if ty.eq_ignore_ascii_case("Microsoft.Logic/workflows") {
-            if let Some(Value::Object(_)) = def {
-                out.push(WorkflowLoc {
-                    name: r
-                        .get("name")
-                        .map(model::value_text)
-                        .unwrap_or_else(|| format!("resource {i}")),
-                    definition_pointer: format!("{p}/properties/definition"),
-                });
-            }
-        }
-        // Child resources, and templates nested in deployments.
-        if let Some(Value::Array(children)) = r.get("resources") {
-            find_workflow_resources(children, &format!("{p}/resources"), out, depth + 1);
-        }
-        if let Some(Value::Array(children)) = r.pointer("/properties/template/resources") {
-            find_workflow_resources(
-                children,
-                &format!("{p}/properties/template/resources"),
-                out,
-                depth + 1,
-            );
-        }
     }
 }
 

@@ -89,10 +89,22 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
                 if session.selection.len() > 1 {
                     ui.weak(format!("{} selected", session.selection.len()));
                 }
+                // A node the ARM template computes cannot be edited here.
+                let read_only = session
+                    .doc()
+                    .read_only_at(session.workflow, &n.pointer)
+                    .map(|r| r.reason.clone());
+                if let Some(r) = &read_only {
+                    ui.colored_label(theme.warning, format!("Read-only: {r}"));
+                }
                 ui.separator();
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
-                    .show(ui, |ui| forms::show(ui, st, session, id, theme));
+                    .show(ui, |ui| {
+                        ui.add_enabled_ui(read_only.is_none(), |ui| {
+                            forms::show(ui, st, session, id, theme)
+                        })
+                    });
             }
             None => {
                 ui.weak("Select a trigger or an action to edit it.");

@@ -1,0 +1,419 @@
+//! Rules about what surrounds a workflow: the ARM template that deploys it
+//! (the values its resource passes to the definition's parameters) and the
+//! Standard project around a `workflow.json` (`parameters.json`,
+//! `connections.json`, `local.settings.json`, `host.json`).
+//!
+//! [`apply`] is called once per validated workflow; [`RULES`] lists every
+//! code with its Microsoft Learn source, for the rule catalogue.
+
+use super::validate::{Problem, Severity};
+use crate::workflow::project::{app_setting_refs, Project};
+use crate::workflow::text::escape_pointer;
+use crate::workflow::{Container, Document};
+use serde_json::{Map, Value};
+
+/// One rule of this file: code, severity, what it checks, where it comes from.
+pub struct RuleInfo {
+    /// The stable code.
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What it checks, in one line.
+    pub summary: &'static str,
+    /// The Microsoft Learn page it follows.
+    pub source: &'static str,
+}
+
+const ARM_SOURCE: &str = "https://learn.microsoft.com/azure/logic-apps/logic-apps-azure-resource-manager-templates-overview#workflow-definition-and-parameters";
+const PARAMS_SOURCE: &str =
+    "https://learn.microsoft.com/azure/logic-apps/create-parameters-workflows";
+const CONNECTIONS_SOURCE: &str = "https://learn.microsoft.com/azure/logic-apps/set-up-devops-deployment-single-tenant-azure-logic-apps";
+const SETTINGS_SOURCE: &str =
+    "https://learn.microsoft.com/azure/logic-apps/edit-app-settings-host-settings";
+
+/// Every rule of this file.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        code: "arm-parameter-missing",
+        severity: Severity::Error,
+        summary: "the workflow resource of an ARM template passes no value for a definition parameter that has no defaultValue",
+        source: ARM_SOURCE,
+    },
+    RuleInfo {
+        code: "arm-parameter-undeclared",
+        severity: Severity::Warning,
+        summary: "the workflow resource passes a value for a parameter the definition does not declare",
+        source: ARM_SOURCE,
+    },
+    RuleInfo {
+        code: "project-file-invalid",
+        severity: Severity::Error,
+        summary: "a file of the Standard project (parameters.json, connections.json, host.json, local.settings.json) is not valid JSON of the expected shape",
+        source: SETTINGS_SOURCE,
+    },
+    RuleInfo {
+        code: "project-parameter-shape",
+        severity: Severity::Error,
+        summary: "an entry of parameters.json is not an object with `type` and `value`",
+        source: PARAMS_SOURCE,
+    },
+    RuleInfo {
+        code: "connection-reference-missing",
+        severity: Severity::Error,
+        summary: "an action's connection (`referenceName`, `connectionName`) is not declared in connections.json",
+        source: CONNECTIONS_SOURCE,
+    },
+    RuleInfo {
+        code: "connection-entry-shape",
+        severity: Severity::Warning,
+        summary: "a connections.json entry the workflow uses lacks a field its kind needs (`api.id`, `connection.id`, `authentication`; `serviceProvider.id`, `parameterValues`; `function.id`)",
+        source: CONNECTIONS_SOURCE,
+    },
+    RuleInfo {
+        code: "app-setting-missing",
+        severity: Severity::Warning,
+        summary: "`@appsetting('NAME')` names a setting that local.settings.json does not have (values are never printed)",
+        source: SETTINGS_SOURCE,
+    },
+];
+
+/// Adds the rules of this file to the problems of workflow `i`, and drops
+/// the "unknown parameter" warnings that the project's parameters.json
+/// answers.
+pub fn apply(doc: &Document, i: usize, problems: &mut Vec<Problem>) {
+    // A stand-in definition (the template's could not be evaluated) has
+    // nothing to check: its emptiness is not the workflow's.
+    if let Some(w) = doc.workflows.get(i) {
+        if w.read_only
+            .iter()
+            .any(|r| r.placeholder && w.definition_pointer.starts_with(&r.pointer))
+        {
+            problems.clear();
+            return;
+        }
+    }
+    match doc.container {
+        Container::Arm => arm_rules(doc, i, problems),
+        Container::Standard => {
+            if let Some(p) = &doc.project {
+                standard_rules(doc, i, p, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn problem(
+    severity: Severity,
+    code: &'static str,
+    action: Option<String>,
+    pointer: String,
+    message: String,
+) -> Problem {
+    Problem {
+        severity,
+        code,
+        action,
+        pointer,
+        message,
+    }
+}
+
+fn arm_rules(doc: &Document, i: usize, out: &mut Vec<Problem>) {
+    let Some(view) = doc.template_view(i) else {
+        return;
+    };
+    if view.parameters_unknown {
+        return;
+    }
+    let supplied = view.supplied_parameters.unwrap_or_default();
+    let def_p = &doc.workflows[i].definition_pointer;
+    let Some(Value::Object(declared)) = doc.definition(i).get("parameters") else {
+        for name in supplied.keys() {
+            out.push(problem(
+                Severity::Warning,
+                "arm-parameter-undeclared",
+                None,
+                format!("{}/properties/parameters/{}", view.resource_pointer, escape_pointer(name)),
+                format!("the workflow resource passes a value for `{name}`, but the definition declares no parameters"),
+            ));
+        }
+        return;
+    };
+    for (name, d) in declared {
+        if d.get("defaultValue").is_some() || supplied.contains_key(name) {
+            continue;
+        }
+        let hint = supplied
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .map(|k| format!(" (it passes `{k}`: parameter names are case-sensitive)"))
+            .unwrap_or_default();
+        // A value passed under another casing: Azure's answer is not
+        // documented, so a warning.
+        let severity = if hint.is_empty() {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        out.push(problem(
+            severity,
+            "arm-parameter-missing",
+            None,
+            format!("{def_p}/parameters/{}", escape_pointer(name)),
+            format!(
+                "the definition parameter `{name}` has no defaultValue and the workflow resource passes no value for it{hint}: add `\"{name}\": {{\"value\": …}}` to the resource's properties.parameters, or give it a defaultValue"
+            ),
+        ));
+    }
+    for name in supplied.keys() {
+        if !declared.contains_key(name) {
+            out.push(problem(
+                Severity::Warning,
+                "arm-parameter-undeclared",
+                None,
+                format!("{}/properties/parameters/{}", view.resource_pointer, escape_pointer(name)),
+                format!(
+                    "the workflow resource passes a value for `{name}`, which the definition's parameters do not declare: declare it or remove the value"
+                ),
+            ));
+        }
+    }
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn standard_rules(doc: &Document, i: usize, project: &Project, out: &mut Vec<Problem>) {
+    let def_p = doc.workflows[i].definition_pointer.clone();
+    // Files that cannot be read.
+    for f in [&project.parameters, &project.connections, &project.host]
+        .into_iter()
+        .flatten()
+    {
+        if let Err(e) = &f.value {
+            out.push(problem(
+                Severity::Error,
+                "project-file-invalid",
+                None,
+                String::new(),
+                format!("{} of the project cannot be read: {e}", file_name(&f.path)),
+            ));
+        }
+    }
+    if let Some((_, Err(e))) = &project.settings {
+        out.push(problem(
+            Severity::Error,
+            "project-file-invalid",
+            None,
+            String::new(),
+            format!("local.settings.json of the project cannot be read: {e}"),
+        ));
+    }
+    for (f, want) in [
+        (&project.parameters, "parameters.json"),
+        (&project.connections, "connections.json"),
+        (&project.host, "host.json"),
+    ] {
+        if let Some(Ok(v)) = f.as_ref().map(|f| &f.value) {
+            if !v.is_object() {
+                out.push(problem(
+                    Severity::Error,
+                    "project-file-invalid",
+                    None,
+                    String::new(),
+                    format!("{want} of the project must hold a JSON object"),
+                ));
+            }
+        }
+    }
+
+    // parameters.json: shape, and the unknown-parameter warnings it answers.
+    let params = project.parameter_map();
+    if let Some(m) = params {
+        for (name, v) in m {
+            let ok = v
+                .as_object()
+                .is_some_and(|o| o.contains_key("type") && o.contains_key("value"));
+            if !ok {
+                out.push(problem(
+                    Severity::Error,
+                    "project-parameter-shape",
+                    None,
+                    String::new(),
+                    format!("parameters.json: `{name}` must be an object with `type` and `value`, such as {{\"type\": \"String\", \"value\": \"…\"}}"),
+                ));
+            }
+        }
+        out.retain(|p| {
+            if p.code != "expr-unknown-parameter" || p.severity != Severity::Warning {
+                return true;
+            }
+            let name = p.message.split('`').nth(1).unwrap_or("");
+            !m.contains_key(name)
+        });
+    }
+
+    // Connections the workflow's actions use.
+    let conns = project.connections_map();
+    let mut used: Vec<(&'static str, String)> = Vec::new();
+    if let Ok(outline) = doc.outline(i) {
+        let objects = outline.objects(&doc.root);
+        for (n, obj) in outline.nodes.iter().zip(objects) {
+            let Some(obj) = obj else { continue };
+            let ty = obj
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let (section, rel) = match ty.as_str() {
+                "apiconnection" | "apiconnectionwebhook" | "apiconnectionnotification" => (
+                    "managedApiConnections",
+                    "/inputs/host/connection/referenceName",
+                ),
+                "serviceprovider" => (
+                    "serviceProviderConnections",
+                    "/inputs/serviceProviderConfiguration/connectionName",
+                ),
+                "function" => ("functionConnections", "/inputs/function/connectionName"),
+                _ => continue,
+            };
+            let Some(Value::String(name)) = Value::Object(obj.clone()).pointer(rel).cloned() else {
+                continue;
+            };
+            if name.starts_with('@') || name.is_empty() {
+                continue;
+            }
+            let pointer = format!("{}{rel}", n.pointer);
+            let declared: Option<&Map<String, Value>> = conns
+                .and_then(|c| c.get(section))
+                .and_then(Value::as_object);
+            match declared.and_then(|d| d.get(&name)) {
+                Some(entry) => {
+                    if !used.iter().any(|(s, k)| *s == section && *k == name) {
+                        used.push((section, name.clone()));
+                        entry_shape(section, &name, entry, &n.name, &pointer, out);
+                    }
+                }
+                None => {
+                    let why = match (&project.connections, declared) {
+                        (None, _) => "the project has no connections.json".to_owned(),
+                        (_, None) => format!("connections.json has no `{section}`"),
+                        (_, Some(d)) if d.is_empty() => {
+                            format!("connections.json declares no `{section}`")
+                        }
+                        (_, Some(d)) => format!(
+                            "connections.json declares under `{section}`: {}",
+                            d.keys()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    out.push(problem(
+                        Severity::Error,
+                        "connection-reference-missing",
+                        Some(n.name.clone()),
+                        pointer,
+                        format!("`{}` uses the connection `{name}`, which is not declared ({why}); add it to connections.json or fix the name", n.name),
+                    ));
+                }
+            }
+        }
+    }
+
+    // App settings: names only, never values.
+    let Some(names) = project.app_setting_names() else {
+        return;
+    };
+    let mut refs = Vec::new();
+    if let Some(def) = doc.root.pointer(&def_p) {
+        app_setting_refs(def, &def_p, &mut refs);
+    }
+    let wf_text = doc
+        .root
+        .pointer(&def_p)
+        .map(Value::to_string)
+        .unwrap_or_default();
+    let mut external = Vec::new();
+    if let Some(m) = params {
+        for (k, v) in m {
+            if wf_text.contains(&format!("parameters('{k}')")) {
+                app_setting_refs(v, &format!("parameters.json: {k}"), &mut external);
+            }
+        }
+    }
+    if let Some(c) = conns {
+        for (section, name) in &used {
+            if let Some(e) = c.get(*section).and_then(|s| s.get(name)) {
+                app_setting_refs(
+                    e,
+                    &format!("connections.json: {section}/{name}"),
+                    &mut external,
+                );
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    for (setting, at, in_file) in refs
+        .into_iter()
+        .map(|(s, p)| (s, p, true))
+        .chain(external.into_iter().map(|(s, p)| (s, p, false)))
+    {
+        if names.contains(&setting) || seen.contains(&setting) {
+            continue;
+        }
+        seen.push(setting.clone());
+        let (pointer, place) = if in_file {
+            (at, String::new())
+        } else {
+            (def_p.clone(), format!(" (in {at})"))
+        };
+        out.push(problem(
+            Severity::Warning,
+            "app-setting-missing",
+            None,
+            pointer,
+            format!("the app setting `{setting}`{place} is not in local.settings.json: add it there for local runs, and to the logic app's settings in Azure"),
+        ));
+    }
+}
+
+fn entry_shape(
+    section: &str,
+    name: &str,
+    entry: &Value,
+    action: &str,
+    pointer: &str,
+    out: &mut Vec<Problem>,
+) {
+    let need: &[&str] = match section {
+        "managedApiConnections" => &["/api/id", "/connection/id", "/authentication"],
+        "serviceProviderConnections" => &["/serviceProvider/id", "/parameterValues"],
+        _ => &["/function/id"],
+    };
+    let missing: Vec<String> = need
+        .iter()
+        .filter(|p| entry.pointer(p).is_none())
+        .map(|p| format!("`{}`", p[1..].replace('/', ".")))
+        .collect();
+    if !entry.is_object() || !missing.is_empty() {
+        out.push(problem(
+            Severity::Warning,
+            "connection-entry-shape",
+            Some(action.to_owned()),
+            pointer.to_owned(),
+            if entry.is_object() {
+                format!(
+                    "connections.json: `{section}/{name}` lacks {}",
+                    missing.join(", ")
+                )
+            } else {
+                format!("connections.json: `{section}/{name}` must be an object")
+            },
+        ));
+    }
+}
