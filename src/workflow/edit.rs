@@ -1939,7 +1939,7 @@ fn paste(
     let Value::Object(obj) = value else {
         return not_actions();
     };
-    let mut actions = if matches!(obj.get("type"), Some(Value::String(_))) {
+    let actions = if matches!(obj.get("type"), Some(Value::String(_))) {
         let ty = obj.get("type").and_then(Value::as_str).unwrap_or("");
         let base = match name_hint {
             Some(h) if !h.trim().is_empty() => sanitize_name(h),
