@@ -173,6 +173,19 @@ pub enum Edit {
         /// The new trigger object; it needs a string `type`.
         trigger: Value,
     },
+    /// Rename the workflow parameter `from` to `to` in the `parameters` of
+    /// the definition at `definition`, keeping its place in key order, and
+    /// make every `parameters('from')` in the definition's expressions
+    /// follow. In an ARM template, the value given to the parameter in the
+    /// workflow resource's `properties.parameters` is renamed too.
+    RenameParameter {
+        /// The workflow's definition pointer.
+        definition: String,
+        /// The parameter's name.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
 }
 
 /// What an applied, undone or redone edit means for the UI.
@@ -1576,6 +1589,11 @@ fn run_edit(
             name,
             trigger,
         } => replace_trigger(tx, wfs, pointer, name, trigger),
+        Edit::RenameParameter {
+            definition,
+            from,
+            to,
+        } => rename_parameter(tx, wfs, definition, from, to),
         Edit::Batch { label, edits } => {
             if nesting >= MAX_BATCH_NESTING {
                 return err(format!(
@@ -2000,6 +2018,130 @@ fn paste(
         select,
         select_undo: None,
     })
+}
+
+fn rename_parameter(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    definition: &str,
+    from: &str,
+    to: &str,
+) -> Result<Outcome, EditError> {
+    if !wfs.iter().any(|w| w.definition_pointer == definition) {
+        return err(format!(
+            "{} is not the definition of a workflow of this document",
+            show(definition)
+        ));
+    }
+    let to = to.trim();
+    if to.is_empty() {
+        return err(format!("cannot rename parameter `{from}`: a name cannot be empty"));
+    }
+    let list = format!("{definition}/parameters");
+    let params = tx
+        .root
+        .pointer(&list)
+        .and_then(Value::as_object)
+        .ok_or_else(|| EditError {
+            message: format!("the workflow has no parameters object at {}", show(&list)),
+        })?;
+    if !params.contains_key(from) {
+        return err(format!("there is no parameter `{from}`"));
+    }
+    if from == to {
+        return Ok(Outcome::new(format!("Rename parameter {from}")));
+    }
+    if params.keys().any(|k| k != from && k.eq_ignore_ascii_case(to)) {
+        return err(format!(
+            "cannot rename parameter `{from}` to `{to}`: a parameter of that name exists"
+        ));
+    }
+    tx.rename_key(&child_pointer(&list, from), to)?;
+    // Every parameters('from') in the definition follows.
+    let mut rewrites = Vec::new();
+    if let Some(def) = tx.root.pointer(definition) {
+        let mut path = definition.to_owned();
+        collect_parameter_rewrites(def, &mut path, from, to, &mut rewrites);
+    }
+    for (p, text) in rewrites {
+        tx.replace(&p, Value::String(text))?;
+    }
+    // The value an ARM template gives it, beside the definition.
+    if let Some(parent) = definition.strip_suffix("/definition") {
+        let values = format!("{parent}/parameters");
+        let has = tx
+            .root
+            .pointer(&values)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.contains_key(from) && !m.contains_key(to));
+        if has && !parent.is_empty() {
+            tx.rename_key(&child_pointer(&values, from), to)?;
+        }
+    }
+    Ok(Outcome::new(format!("Rename parameter {from} to {to}")))
+}
+
+fn collect_parameter_rewrites(
+    v: &Value,
+    path: &mut String,
+    from: &str,
+    to: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    match v {
+        Value::String(s) => {
+            let kinds = [crate::expr::RefKind::Parameter];
+            if let Ok(Some(new)) = crate::expr::rename_references(s, &kinds, from, to) {
+                out.push((path.clone(), new));
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                collect_parameter_rewrites(x, path, from, to, out);
+                path.truncate(len);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape_pointer(k));
+                collect_parameter_rewrites(x, path, from, to, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How many expressions in `definition` (a workflow definition value)
+/// refer to the parameter `name` with `parameters('name')`.
+pub fn parameter_reference_count(definition: &Value, name: &str) -> usize {
+    match definition {
+        Value::String(s) => {
+            if !crate::expr::is_expression(s) {
+                return 0;
+            }
+            crate::expr::parse_string_value(s)
+                .map(|t| {
+                    t.references()
+                        .iter()
+                        .filter(|r| r.kind == crate::expr::RefKind::Parameter && r.name == name)
+                        .count()
+                })
+                .unwrap_or(0)
+        }
+        Value::Array(a) => a.iter().map(|x| parameter_reference_count(x, name)).sum(),
+        Value::Object(m) => m
+            .iter()
+            // The parameter's own declaration is not a reference.
+            .map(|(_, x)| parameter_reference_count(x, name))
+            .sum(),
+        _ => 0,
+    }
 }
 
 /// Whether only a trigger can have this type (Microsoft Learn, "Schema
