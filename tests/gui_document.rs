@@ -5,7 +5,7 @@
 //! Parameters tab.
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use lapis::ui::{LapisApp, Options};
 use serde_json::{json, Value};
@@ -34,6 +34,9 @@ fn root(h: &Harness<'_, LapisApp>) -> Value {
 }
 
 fn click(h: &mut Harness<'static, LapisApp>, label: &str) {
+    // Into view first (the Parameters tab scrolls).
+    h.get_by_label(label).scroll_to_me();
+    h.run();
     h.get_by_label(label).click();
     h.run();
 }
@@ -43,13 +46,29 @@ fn press(h: &mut Harness<'_, LapisApp>, m: egui::Modifiers, k: egui::Key) {
     h.run();
 }
 
+/// Types into a field (focused first, as a click would).
+fn type_into(h: &mut Harness<'static, LapisApp>, label: &str, text: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
+    h.get_by_label(label).focus();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
 /// Replaces the text of a field with `text`.
 fn retype(h: &mut Harness<'static, LapisApp>, label: &str, text: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
     h.get_by_label(label).focus();
     h.run();
     press(h, egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label(label).type_text(text);
-    h.run();
+    if text.is_empty() {
+        press(h, egui::Modifiers::NONE, egui::Key::Backspace);
+    } else {
+        h.get_by_label(label).type_text(text);
+        h.run();
+    }
 }
 
 /// A copy of a bundled sample in `dir`.
@@ -175,8 +194,14 @@ fn guard_open_path_asks_and_the_work_reaches_the_recovery_folder() {
     // While the question is open, the work is in the recovery folder.
     let copies: Vec<_> = std::fs::read_dir(&rec).unwrap().collect();
     assert_eq!(copies.len(), 1, "one recovery copy");
-    let copy = std::fs::read_to_string(copies[0].as_ref().unwrap().path()).unwrap();
-    assert!(copy.contains("Compose"), "{copy}");
+    let copy: Value =
+        serde_json::from_slice(&std::fs::read(copies[0].as_ref().unwrap().path()).unwrap()).unwrap();
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(copy["bytes"].as_str().expect("the copy holds the document"))
+        .unwrap();
+    let held: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(held["actions"].get("Compose").is_some(), "the unsaved Compose is in the copy");
     click(&mut h, "Cancel and keep editing");
     assert!(has_compose(&h), "Cancel keeps the document");
     assert_eq!(h.state().session.path(), None);
@@ -350,9 +375,15 @@ fn other_trigger_as_json_refuses_bad_json_with_line_and_column() {
     press(&mut h, egui::Modifiers::COMMAND, egui::Key::N);
     click(&mut h, "Add a trigger");
     click(&mut h, "Other trigger (JSON)…");
-    h.get_by_label("Trigger JSON").type_text("{\n  \"type\": \"ApiConnection\",\n  ]");
-    h.run();
-    h.get_by_label_contains("3:3");
+    type_into(&mut h, "Trigger JSON", "{\n  \"type\": \"ApiConnection\",\n  ]");
+    let shown: Vec<String> = h
+        .get_all_by_label_contains("invalid JSON")
+        .map(|n| {
+            let a = n.accesskit_node();
+            format!("{}{}", a.label().unwrap_or_default(), a.value().unwrap_or_default())
+        })
+        .collect();
+    assert!(shown.iter().any(|l| l.starts_with("3:")), "line and column: {shown:?}");
     click(&mut h, "Add trigger");
     assert_eq!(root(&h)["triggers"], json!({}), "nothing added");
     retype(
@@ -365,7 +396,7 @@ fn other_trigger_as_json_refuses_bad_json_with_line_and_column() {
         root(&h)["triggers"]["When_a_file_is_added"]["type"],
         "ApiConnection"
     );
-    assert!(h.query_by_label("Trigger JSON").is_none(), "the dialog closed");
+    assert!(h.state().dialog.is_none(), "the dialog closed");
 }
 
 #[test]
@@ -460,8 +491,7 @@ fn typed_defaults_are_checked_and_json_types_get_a_json_editor() {
     let mut h = app(None);
     click(&mut h, "Parameters");
     for (name, ty) in [("retries", "Int"), ("limits", "Object")] {
-        h.get_by_label("Parameter name").type_text(name);
-        h.run();
+        type_into(&mut h, "Parameter name", name);
         click(&mut h, "Type of the new parameter");
         h.get_all_by_label(ty).last().unwrap().click();
         h.run();
@@ -518,9 +548,9 @@ fn renaming_a_parameter_rewrites_its_references_and_delete_asks_when_used() {
     click(&mut h, "Delete parameter clientId anyway");
     assert!(params(&h).get("clientId").is_none());
     // One nobody uses goes at once.
-    h.get_by_label("Parameter name").type_text("unused");
-    h.run();
+    type_into(&mut h, "Parameter name", "unused");
     click(&mut h, "Add parameter");
     click(&mut h, "Delete parameter unused");
     assert!(params(&h).get("unused").is_none());
 }
+
