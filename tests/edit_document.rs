@@ -83,7 +83,10 @@ fn every_palette_trigger_is_added_with_its_default_json() {
     );
     // The HTTP trigger polls: it needs a recurrence.
     assert!(new_trigger("Http").get("recurrence").is_some());
-    assert_eq!(new_trigger("HttpWebhook")["inputs"]["subscribe"]["method"], "POST");
+    assert_eq!(
+        new_trigger("HttpWebhook")["inputs"]["subscribe"]["method"],
+        "POST"
+    );
 }
 
 #[test]
@@ -135,7 +138,11 @@ fn add_trigger_refuses_bad_input_and_leaves_the_document_alone() {
             trigger: json!({"type": "Request"}),
         })
         .expect_err("refused");
-    assert!(err.message.contains("not the definition"), "{}", err.message);
+    assert!(
+        err.message.contains("not the definition"),
+        "{}",
+        err.message
+    );
     assert!(!e.can_undo());
 }
 
@@ -371,9 +378,15 @@ fn renaming_a_parameter_of_an_arm_template_renames_its_value_too() {
         },
         |r| {
             let p = &r["resources"][0]["properties"];
-            assert_eq!(p["parameters"]["baseUrl"]["value"], "https://prod.example.net");
+            assert_eq!(
+                p["parameters"]["baseUrl"]["value"],
+                "https://prod.example.net"
+            );
             assert!(p["definition"]["parameters"].get("baseUrl").is_some());
-            assert_eq!(p["definition"]["actions"]["A"]["inputs"], "@parameters('baseUrl')");
+            assert_eq!(
+                p["definition"]["actions"]["A"]["inputs"],
+                "@parameters('baseUrl')"
+            );
         },
     );
 }

@@ -168,7 +168,8 @@ fn guard_open_asks_once_a_file_is_picked() {
     let mut h = app(None);
     make_dirty(&mut h);
     press(&mut h, egui::Modifiers::COMMAND, egui::Key::O);
-    h.get_by_label("Path").type_text(&other.display().to_string());
+    h.get_by_label("Path")
+        .type_text(&other.display().to_string());
     h.run();
     h.get_by_role_and_label(Role::Button, "Open").click();
     h.run();
@@ -186,7 +187,8 @@ fn guard_open_path_asks_and_the_work_reaches_the_recovery_folder() {
     make_dirty(&mut h);
     click(&mut h, "File");
     click(&mut h, "Open path…");
-    h.get_by_label("Path").type_text(&other.display().to_string());
+    h.get_by_label("Path")
+        .type_text(&other.display().to_string());
     h.run();
     h.get_by_role_and_label(Role::Button, "Open").click();
     h.run();
@@ -195,13 +197,17 @@ fn guard_open_path_asks_and_the_work_reaches_the_recovery_folder() {
     let copies: Vec<_> = std::fs::read_dir(&rec).unwrap().collect();
     assert_eq!(copies.len(), 1, "one recovery copy");
     let copy: Value =
-        serde_json::from_slice(&std::fs::read(copies[0].as_ref().unwrap().path()).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(copies[0].as_ref().unwrap().path()).unwrap())
+            .unwrap();
     use base64::Engine as _;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(copy["bytes"].as_str().expect("the copy holds the document"))
         .unwrap();
     let held: Value = serde_json::from_slice(&bytes).unwrap();
-    assert!(held["actions"].get("Compose").is_some(), "the unsaved Compose is in the copy");
+    assert!(
+        held["actions"].get("Compose").is_some(),
+        "the unsaved Compose is in the copy"
+    );
     click(&mut h, "Cancel and keep editing");
     assert!(has_compose(&h), "Cancel keeps the document");
     assert_eq!(h.state().session.path(), None);
@@ -234,7 +240,8 @@ fn guard_save_of_an_untitled_document_asks_where_then_goes_on() {
     press(&mut h, egui::Modifiers::COMMAND, egui::Key::N);
     click(&mut h, "Save the changes, then go on");
     // No path yet: Save as asks for one, and New follows the save.
-    h.get_by_label("Path").type_text(&target.display().to_string());
+    h.get_by_label("Path")
+        .type_text(&target.display().to_string());
     h.run();
     h.get_by_role_and_label(Role::Button, "Save").click();
     h.run();
@@ -288,7 +295,12 @@ fn guard_recovery_asks_before_replacing_unsaved_work() {
         let mut h = app_with(None, Some(rec.clone()));
         h.state_mut().add_action("Terminate");
         h.state_mut().write_recovery();
-        let f = std::fs::read_dir(&rec).unwrap().next().unwrap().unwrap().path();
+        let f = std::fs::read_dir(&rec)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
         let mut v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
         v["pid"] = Value::from(u32::MAX - 1);
         std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
@@ -307,7 +319,10 @@ fn guard_recovery_asks_before_replacing_unsaved_work() {
     click(&mut h, "Recover");
     click(&mut h, "Don't save the changes");
     assert!(root(&h)["actions"].get("Terminate").is_some(), "recovered");
-    assert!(h.state().session.editor.is_dirty(), "recovered work is unsaved");
+    assert!(
+        h.state().session.editor.is_dirty(),
+        "recovered work is unsaved"
+    );
 }
 
 // ----- triggers ------------------------------------------------------------
@@ -323,7 +338,10 @@ fn an_empty_workflow_offers_add_a_trigger() {
         r["triggers"],
         json!({"When_a_HTTP_request_is_received": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}})
     );
-    assert!(h.query_by_label("Add a trigger").is_none(), "gone once there is a trigger");
+    assert!(
+        h.query_by_label("Add a trigger").is_none(),
+        "gone once there is a trigger"
+    );
     h.get_by_role_and_label(Role::Button, "When_a_HTTP_request_is_received (Request)");
     click(&mut h, "⟲ Undo");
     assert_eq!(root(&h)["triggers"], json!({}));
@@ -375,15 +393,26 @@ fn other_trigger_as_json_refuses_bad_json_with_line_and_column() {
     press(&mut h, egui::Modifiers::COMMAND, egui::Key::N);
     click(&mut h, "Add a trigger");
     click(&mut h, "Other trigger (JSON)…");
-    type_into(&mut h, "Trigger JSON", "{\n  \"type\": \"ApiConnection\",\n  ]");
+    type_into(
+        &mut h,
+        "Trigger JSON",
+        "{\n  \"type\": \"ApiConnection\",\n  ]",
+    );
     let shown: Vec<String> = h
         .get_all_by_label_contains("invalid JSON")
         .map(|n| {
             let a = n.accesskit_node();
-            format!("{}{}", a.label().unwrap_or_default(), a.value().unwrap_or_default())
+            format!(
+                "{}{}",
+                a.label().unwrap_or_default(),
+                a.value().unwrap_or_default()
+            )
         })
         .collect();
-    assert!(shown.iter().any(|l| l.starts_with("3:")), "line and column: {shown:?}");
+    assert!(
+        shown.iter().any(|l| l.starts_with("3:")),
+        "line and column: {shown:?}"
+    );
     click(&mut h, "Add trigger");
     assert_eq!(root(&h)["triggers"], json!({}), "nothing added");
     retype(
@@ -438,7 +467,11 @@ fn workflow_json_apply_on_a_bare_definition_is_one_undoable_edit() {
     assert_eq!(root(&h), new);
     assert!(h.state().session.editor.is_dirty());
     click(&mut h, "⟲ Undo");
-    assert_eq!(serde_json::to_string(&root(&h)).unwrap(), before, "exact undo");
+    assert_eq!(
+        serde_json::to_string(&root(&h)).unwrap(),
+        before,
+        "exact undo"
+    );
     // Invalid JSON: the line and column are shown, and nothing changes.
     apply_whole(&mut h, "{\n  \"triggers\": {},\n  \"actions\": [}\n}");
     h.get_by_label_contains("3:");
@@ -450,7 +483,10 @@ fn workflow_json_apply_on_a_standard_workflow() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("workflow.json");
     std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/samples/order-sync/workflow.json"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/order-sync/workflow.json"
+        ),
         &path,
     )
     .unwrap();
@@ -472,16 +508,25 @@ fn params(h: &Harness<'_, LapisApp>) -> Value {
 fn a_default_value_survives_enter_a_tab_switch_and_quotes() {
     let mut h = app(None);
     click(&mut h, "Parameters");
-    retype(&mut h, "Default value of tenantId", "fabrikam.onmicrosoft.com");
+    retype(
+        &mut h,
+        "Default value of tenantId",
+        "fabrikam.onmicrosoft.com",
+    );
     press(&mut h, egui::Modifiers::NONE, egui::Key::Enter);
-    assert_eq!(params(&h)["tenantId"]["defaultValue"], "fabrikam.onmicrosoft.com");
+    assert_eq!(
+        params(&h)["tenantId"]["defaultValue"],
+        "fabrikam.onmicrosoft.com"
+    );
     retype(&mut h, "Default value of tenantId", "\"quoted\"");
     // Switch tabs while the field still has the focus.
     click(&mut h, "Outline");
     click(&mut h, "Parameters");
     assert_eq!(params(&h)["tenantId"]["defaultValue"], "\"quoted\"");
     assert_eq!(
-        h.get_by_label("Default value of tenantId").value().as_deref(),
+        h.get_by_label("Default value of tenantId")
+            .value()
+            .as_deref(),
         Some("\"quoted\"")
     );
 }
@@ -499,15 +544,28 @@ fn typed_defaults_are_checked_and_json_types_get_a_json_editor() {
         assert_eq!(params(&h)[name]["type"], ty);
     }
     retype(&mut h, "Default value of retries", "three");
-    assert!(params(&h)["retries"].get("defaultValue").is_none(), "not written");
+    assert!(
+        params(&h)["retries"].get("defaultValue").is_none(),
+        "not written"
+    );
     h.get_by_label_contains("needs a whole number");
     retype(&mut h, "Default value of retries", "3");
     assert_eq!(params(&h)["retries"]["defaultValue"], json!(3));
-    retype(&mut h, "Default value of limits", "{\"max\": 5, \"unit\": \"s\"}");
-    assert_eq!(params(&h)["limits"]["defaultValue"], json!({"max": 5, "unit": "s"}));
+    retype(
+        &mut h,
+        "Default value of limits",
+        "{\"max\": 5, \"unit\": \"s\"}",
+    );
+    assert_eq!(
+        params(&h)["limits"]["defaultValue"],
+        json!({"max": 5, "unit": "s"})
+    );
     retype(&mut h, "Default value of limits", "[1]");
     h.get_by_label_contains("needs a JSON object");
-    assert_eq!(params(&h)["limits"]["defaultValue"], json!({"max": 5, "unit": "s"}));
+    assert_eq!(
+        params(&h)["limits"]["defaultValue"],
+        json!({"max": 5, "unit": "s"})
+    );
     // Emptied: no default at all (never `"defaultValue": ""`).
     retype(&mut h, "Default value of retries", "");
     assert!(params(&h)["retries"].get("defaultValue").is_none());
@@ -522,7 +580,10 @@ fn a_secure_parameter_never_shows_or_keeps_a_value() {
     h.get_all_by_label("SecureString").last().unwrap().click();
     h.run();
     assert_eq!(params(&h)["clientId"]["type"], "SecureString");
-    assert!(params(&h)["clientId"].get("defaultValue").is_none(), "value dropped");
+    assert!(
+        params(&h)["clientId"].get("defaultValue").is_none(),
+        "value dropped"
+    );
     assert!(h.query_by_label("Default value of clientId").is_none());
 }
 
@@ -553,4 +614,3 @@ fn renaming_a_parameter_rewrites_its_references_and_delete_asks_when_used() {
     click(&mut h, "Delete parameter unused");
     assert!(params(&h).get("unused").is_none());
 }
-

@@ -1008,8 +1008,7 @@ impl LapisApp {
                         }
                     }
                 });
-                if !self.recovery_found.is_empty()
-                    && ui.button("Recover unsaved work…").clicked()
+                if !self.recovery_found.is_empty() && ui.button("Recover unsaved work…").clicked()
                 {
                     self.dialog = Some(Dialog::Recover);
                 }
@@ -1433,7 +1432,6 @@ impl LapisApp {
             String::new()
         }
     }
-
 
     /// Draws one frame of the whole window.
     pub fn frame(&mut self, ui: &mut Ui) {

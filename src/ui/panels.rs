@@ -211,45 +211,57 @@ fn parameters(ui: &mut Ui, st: &mut PanelState, session: &mut Session) {
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let mut edits = Vec::new();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        if params.is_empty() {
-            ui.weak("No parameters yet.");
-        }
-        for (name, p) in &params {
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                parameter(ui, st, session, &def_ptr, name, p, &mut edits);
-            });
-        }
-        ui.separator();
-        ui.label(RichText::new("Add a parameter").strong());
-        let label = ui.label("Parameter name");
-        ui.text_edit_singleline(&mut st.new_param).labelled_by(label.id);
-        if st.new_param_type.is_empty() {
-            st.new_param_type = "String".into();
-        }
-        egui::ComboBox::from_label("Type of the new parameter")
-            .selected_text(&st.new_param_type)
-            .show_ui(ui, |ui| {
-                for t in PARAM_TYPES {
-                    ui.selectable_value(&mut st.new_param_type, (*t).to_owned(), *t);
-                }
-            });
-        let name = st.new_param.trim().to_owned();
-        let exists = params.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name));
-        if exists {
-            ui.colored_label(ui.visuals().error_fg_color, "A parameter of that name exists.");
-        }
-        if ui
-            .add_enabled(!name.is_empty() && !exists, egui::Button::new("Add parameter"))
-            .clicked()
-        {
-            edits.push(Edit::Set {
-                pointer: format!("{def_ptr}/parameters/{}", crate::workflow::text::escape_pointer(&name)),
-                value: json!({ "type": st.new_param_type }),
-            });
-            st.new_param.clear();
-        }
-    });
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if params.is_empty() {
+                ui.weak("No parameters yet.");
+            }
+            for (name, p) in &params {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    parameter(ui, st, session, &def_ptr, name, p, &mut edits);
+                });
+            }
+            ui.separator();
+            ui.label(RichText::new("Add a parameter").strong());
+            let label = ui.label("Parameter name");
+            ui.text_edit_singleline(&mut st.new_param)
+                .labelled_by(label.id);
+            if st.new_param_type.is_empty() {
+                st.new_param_type = "String".into();
+            }
+            egui::ComboBox::from_label("Type of the new parameter")
+                .selected_text(&st.new_param_type)
+                .show_ui(ui, |ui| {
+                    for t in PARAM_TYPES {
+                        ui.selectable_value(&mut st.new_param_type, (*t).to_owned(), *t);
+                    }
+                });
+            let name = st.new_param.trim().to_owned();
+            let exists = params.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name));
+            if exists {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "A parameter of that name exists.",
+                );
+            }
+            if ui
+                .add_enabled(
+                    !name.is_empty() && !exists,
+                    egui::Button::new("Add parameter"),
+                )
+                .clicked()
+            {
+                edits.push(Edit::Set {
+                    pointer: format!(
+                        "{def_ptr}/parameters/{}",
+                        crate::workflow::text::escape_pointer(&name)
+                    ),
+                    value: json!({ "type": st.new_param_type }),
+                });
+                st.new_param.clear();
+            }
+        });
     for e in edits {
         let _ = session.apply(e);
     }
@@ -275,10 +287,21 @@ fn parameter(
     p: &Value,
     edits: &mut Vec<Edit>,
 ) {
-    let ptr = format!("{def_ptr}/parameters/{}", crate::workflow::text::escape_pointer(name));
-    let ty = p.get("type").and_then(Value::as_str).unwrap_or("String").to_owned();
+    let ptr = format!(
+        "{def_ptr}/parameters/{}",
+        crate::workflow::text::escape_pointer(name)
+    );
+    let ty = p
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("String")
+        .to_owned();
     let secure = is_secure(&ty);
-    let renaming = st.question.renaming.as_ref().is_some_and(|(n, _)| n == name);
+    let renaming = st
+        .question
+        .renaming
+        .as_ref()
+        .is_some_and(|(n, _)| n == name);
     if renaming {
         let mut close = false;
         if let Some((_, new)) = st.question.renaming.as_mut() {
@@ -321,10 +344,17 @@ fn parameter(
                     .on_hover_text(format!("Delete parameter {name}"))
                     .clicked()
                 {
-                    let def = session.doc().root.pointer(def_ptr).cloned().unwrap_or_default();
+                    let def = session
+                        .doc()
+                        .root
+                        .pointer(def_ptr)
+                        .cloned()
+                        .unwrap_or_default();
                     let uses = crate::workflow::edit::parameter_reference_count(&def, name);
                     if uses == 0 {
-                        edits.push(Edit::Remove { pointer: ptr.clone() });
+                        edits.push(Edit::Remove {
+                            pointer: ptr.clone(),
+                        });
                     } else {
                         st.question.deleting = Some((name.to_owned(), uses));
                     }
@@ -352,7 +382,9 @@ fn parameter(
                     .accessible_name(format!("Delete parameter {name} anyway"))
                     .clicked()
                 {
-                    edits.push(Edit::Remove { pointer: ptr.clone() });
+                    edits.push(Edit::Remove {
+                        pointer: ptr.clone(),
+                    });
                     st.question.deleting = None;
                 }
                 if ui
@@ -392,7 +424,10 @@ fn parameter(
                 }
             }
         }
-        edits.push(Edit::Set { pointer: ptr.clone(), value: v });
+        edits.push(Edit::Set {
+            pointer: ptr.clone(),
+            value: v,
+        });
     }
     if secure {
         ui.weak("🔒 Secure: the value is supplied at deployment or from the secret store, and never saved.");
@@ -403,16 +438,23 @@ fn parameter(
             );
             if ui
                 .button("Remove the value")
-                .accessible_name(format!("Remove the default value of secure parameter {name}"))
+                .accessible_name(format!(
+                    "Remove the default value of secure parameter {name}"
+                ))
                 .clicked()
             {
-                edits.push(Edit::Remove { pointer: format!("{ptr}/defaultValue") });
+                edits.push(Edit::Remove {
+                    pointer: format!("{ptr}/defaultValue"),
+                });
             }
         }
         st.param_text.remove(name);
         return;
     }
-    let current = p.get("defaultValue").map(|d| default_text(&ty, d)).unwrap_or_default();
+    let current = p
+        .get("defaultValue")
+        .map(|d| default_text(&ty, d))
+        .unwrap_or_default();
     let multiline = matches!(ty.to_ascii_lowercase().as_str(), "array" | "object");
     let id = ui.make_persistent_id(("lapis-param-default", name));
     let focused = ui.memory(|m| m.has_focus(id));
@@ -428,7 +470,9 @@ fn parameter(
         "Default value"
     });
     let edit = if multiline {
-        egui::TextEdit::multiline(text).code_editor().desired_rows(4)
+        egui::TextEdit::multiline(text)
+            .code_editor()
+            .desired_rows(4)
     } else {
         egui::TextEdit::singleline(text)
     };
@@ -494,12 +538,16 @@ pub fn parse_default(ty: &str, text: &str) -> Result<Option<Value>, String> {
             .map_err(|_| format!("An Int parameter needs a whole number; `{t}` is not one.")),
         "float" => match crate::workflow::text::parse_json(t) {
             Ok(v @ Value::Number(_)) => Ok(Some(v)),
-            _ => Err(format!("A Float parameter needs a number; `{t}` is not one.")),
+            _ => Err(format!(
+                "A Float parameter needs a number; `{t}` is not one."
+            )),
         },
         "bool" => match t.to_ascii_lowercase().as_str() {
             "true" => Ok(Some(json!(true))),
             "false" => Ok(Some(json!(false))),
-            _ => Err(format!("A Bool parameter is true or false; `{t}` is neither.")),
+            _ => Err(format!(
+                "A Bool parameter is true or false; `{t}` is neither."
+            )),
         },
         "array" | "object" => {
             let want_array = ty.eq_ignore_ascii_case("array");

@@ -1647,7 +1647,7 @@ fn guard_structure(
     // A bare definition file is its own definition: replacing the root is
     // replacing the definition (Workflow JSON ▸ Apply).
     let bare = wfs.iter().any(|w| w.definition_pointer.is_empty());
-    if pointer.is_empty() && !(bare && !removing) {
+    if pointer.is_empty() && (removing || !bare) {
         return err(if removing {
             "cannot remove the whole document"
         } else {
@@ -1979,9 +1979,12 @@ fn paste(
     let mut used = Names::of(&ctx.outline);
     // A trigger (an object whose type only a trigger can have) goes to the
     // workflow's `triggers`, not among the actions.
-    let (triggers, mut actions): (Map<String, Value>, Map<String, Value>) = actions
-        .into_iter()
-        .partition(|(_, v)| v.get("type").and_then(Value::as_str).is_some_and(is_trigger_only_type));
+    let (triggers, mut actions): (Map<String, Value>, Map<String, Value>) =
+        actions.into_iter().partition(|(_, v)| {
+            v.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(is_trigger_only_type)
+        });
     let mut trigger_pointers = Vec::new();
     if !triggers.is_empty() {
         let list = format!("{}/triggers", ctx.dp);
@@ -1991,7 +1994,11 @@ fn paste(
             if let Some(o) = t.as_object_mut() {
                 o.shift_remove("runAfter");
             }
-            let index = tx.root.pointer(&list).and_then(Value::as_object).map_or(0, Map::len);
+            let index = tx
+                .root
+                .pointer(&list)
+                .and_then(Value::as_object)
+                .map_or(0, Map::len);
             tx.insert(&list, &name, index, t)?;
             trigger_pointers.push((name.clone(), child_pointer(&list, &name)));
         }
@@ -2035,7 +2042,9 @@ fn rename_parameter(
     }
     let to = to.trim();
     if to.is_empty() {
-        return err(format!("cannot rename parameter `{from}`: a name cannot be empty"));
+        return err(format!(
+            "cannot rename parameter `{from}`: a name cannot be empty"
+        ));
     }
     let list = format!("{definition}/parameters");
     let params = tx
@@ -2051,7 +2060,10 @@ fn rename_parameter(
     if from == to {
         return Ok(Outcome::new(format!("Rename parameter {from}")));
     }
-    if params.keys().any(|k| k != from && k.eq_ignore_ascii_case(to)) {
+    if params
+        .keys()
+        .any(|k| k != from && k.eq_ignore_ascii_case(to))
+    {
         return err(format!(
             "cannot rename parameter `{from}` to `{to}`: a parameter of that name exists"
         ));
