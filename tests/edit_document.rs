@@ -268,7 +268,13 @@ fn a_bare_definition_can_be_replaced_whole_as_one_undoable_edit() {
     );
     // Not with something that is not a definition.
     let before = text(&e);
-    for bad in [json!([1, 2]), json!({"actions": []})] {
+    for bad in [
+        json!([1, 2]),
+        json!({}),
+        json!({"actions": []}),
+        json!({"resources": [], "triggers": {}}),
+        json!({"definition": {"triggers": {}, "actions": {}}}),
+    ] {
         assert!(e
             .apply(Edit::Set {
                 pointer: String::new(),

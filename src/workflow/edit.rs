@@ -1471,6 +1471,9 @@ fn run_edit(
     match edit {
         Edit::Set { pointer, value } => {
             guard_structure(tx.root, wfs, pointer, false)?;
+            if pointer.is_empty() {
+                check_bare_definition(value)?;
+            }
             let label = format!("Set {}", describe(tx.root, wfs, pointer));
             tx.set(pointer, value.clone())?;
             check_touched(tx.root, wfs, pointer)?;
@@ -2154,6 +2157,42 @@ pub fn parameter_reference_count(definition: &Value, name: &str) -> usize {
             .sum(),
         _ => 0,
     }
+}
+
+/// A value that replaces a bare definition file whole must still read as
+/// a bare definition (as the loader decides): an object with `triggers`,
+/// `actions` or a workflow-definition `$schema`, and not an ARM template
+/// or a Standard `workflow.json`.
+fn check_bare_definition(value: &Value) -> Result<(), EditError> {
+    let Some(o) = value.as_object() else {
+        return err(format!(
+            "a workflow definition is a JSON object, found {}",
+            super::tree::kind_of(value)
+        ));
+    };
+    let other = ["resources", "definition"]
+        .into_iter()
+        .find(|k| o.contains_key(*k))
+        .or_else(|| {
+            o.get("properties")
+                .is_some_and(|p| p.get("definition").is_some())
+                .then_some("properties.definition")
+        });
+    if let Some(k) = other {
+        return err(format!(
+            "this JSON has `{k}`: it is another kind of file (ARM template or Standard workflow), not a definition; open it as a file instead"
+        ));
+    }
+    let schema = o.get("$schema").and_then(Value::as_str).unwrap_or("");
+    if !(o.contains_key("triggers")
+        || o.contains_key("actions")
+        || schema.to_ascii_lowercase().contains("workflowdefinition"))
+    {
+        return err(
+            "this JSON is not a workflow definition: it needs `triggers` and `actions` (or a workflow definition `$schema`)",
+        );
+    }
+    Ok(())
 }
 
 /// Whether only a trigger can have this type (Microsoft Learn, "Schema
