@@ -385,6 +385,12 @@ fn the_trigger_card_menu_replaces_and_deletes_the_trigger() {
     click(&mut h, "Delete trigger");
     assert_eq!(root(&h)["triggers"], json!({}));
     h.get_by_label("Add a trigger");
+    // Undo, then Del on the selected trigger deletes it too.
+    click(&mut h, "⟲ Undo");
+    h.get_by_role_and_label(Role::Button, "HTTP (Http)").click();
+    h.run();
+    press(&mut h, egui::Modifiers::NONE, egui::Key::Delete);
+    assert_eq!(root(&h)["triggers"], json!({}));
 }
 
 #[test]

@@ -667,6 +667,19 @@ impl LapisApp {
     pub fn delete_selected(&mut self) {
         let ptrs: Vec<String> = self.selected_action_pointers();
         if ptrs.is_empty() {
+            // The trigger alone: Del deletes it (undoable).
+            if let [only] = self.session.selection.as_slice() {
+                let d = self.session.current();
+                let trigger =
+                    d.graph.outline.nodes.iter().any(|n| {
+                        &n.pointer == only && n.role == crate::workflow::tree::Role::Trigger
+                    });
+                if trigger {
+                    let pointer = only.clone();
+                    self.apply(Edit::DeleteAction { pointer });
+                    self.session.selection.clear();
+                }
+            }
             return;
         }
         let edits: Vec<Edit> = ptrs
