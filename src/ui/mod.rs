@@ -875,9 +875,18 @@ impl LapisApp {
             .fixed_pos(egui::pos2(r.center().x, r.top() + 24.0))
             .show(ctx, |ui| {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_width(420.0);
                     ui.vertical_centered(|ui| {
                         ui.label(RichText::new("This workflow has no trigger yet").strong());
-                        ui.weak("A trigger starts every run: an HTTP request, a schedule, a call…");
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(
+                                    "Every run starts with a trigger: an HTTP request, a schedule, a call…",
+                                )
+                                .weak(),
+                            )
+                            .wrap(),
+                        );
                         ui.menu_button("⚡ Add a trigger", |ui| self.trigger_entries(ui))
                             .response
                             .accessible_name("Add a trigger");
