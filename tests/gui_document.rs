@@ -572,6 +572,14 @@ fn typed_defaults_are_checked_and_json_types_get_a_json_editor() {
         params(&h)["limits"]["defaultValue"],
         json!({"max": 5, "unit": "s"})
     );
+    // A type change carries the default over when it fits the new type.
+    click(&mut h, "Type of retries");
+    h.get_all_by_label("String").last().unwrap().click();
+    h.run();
+    assert_eq!(
+        params(&h)["retries"],
+        json!({"type": "String", "defaultValue": "3"})
+    );
     // Emptied: no default at all (never `"defaultValue": ""`).
     retype(&mut h, "Default value of retries", "");
     assert!(params(&h)["retries"].get("defaultValue").is_none());
@@ -591,6 +599,26 @@ fn a_secure_parameter_never_shows_or_keeps_a_value() {
         "value dropped"
     );
     assert!(h.query_by_label("Default value of clientId").is_none());
+    // A value found in a file for a secure parameter is not shown, only
+    // offered for removal.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secure.json");
+    let mut v: Value = serde_json::from_slice(lapis::ui::SAMPLE).unwrap();
+    v["parameters"]["clientSecret"]["defaultValue"] = json!("hunter2-not-shown");
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let mut h = app(Some(path));
+    click(&mut h, "Parameters");
+    let shown = h.query_all(egui_kittest::kittest::By::new()).any(|n| {
+        let a = n.accesskit_node();
+        format!("{:?}{:?}", a.label(), a.value()).contains("hunter2")
+    });
+    assert!(!shown, "the secure value is not on screen");
+    assert!(h.query_by_label("Default value of clientSecret").is_none());
+    click(
+        &mut h,
+        "Remove the default value of secure parameter clientSecret",
+    );
+    assert!(params(&h)["clientSecret"].get("defaultValue").is_none());
 }
 
 #[test]

@@ -1414,7 +1414,11 @@ impl LapisApp {
                                 done = self.put_trigger(replace.as_deref(), name, value.clone());
                             }
                         }
-                        if ui.button("Cancel").clicked() {
+                        if ui
+                            .button("Cancel")
+                            .accessible_name("Cancel the trigger JSON")
+                            .clicked()
+                        {
                             close = true;
                         }
                     });
