@@ -9,6 +9,8 @@ use lapis::ui::{LapisApp, Options};
 use serde_json::Value;
 use std::path::PathBuf;
 
+mod common;
+
 fn app(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
     app_with(file, None)
 }
@@ -308,9 +310,17 @@ fn a_recovery_copy_is_offered_after_a_crash() {
 
 // ----- snapshots (wgpu on Mesa lavapipe; `UPDATE_SNAPSHOTS=1` rewrites them)
 
+/// The designer for a snapshot test, or `None` (reason printed) on a
+/// machine without a wgpu adapter; see `common::gpu`.
+fn snapshot_app(file: Option<PathBuf>, test: &str) -> Option<Harness<'static, LapisApp>> {
+    common::gpu::available(test).then(|| app(file))
+}
+
 #[test]
 fn snapshot_sample_with_the_http_action_selected() {
-    let mut h = app(None);
+    let Some(mut h) = snapshot_app(None, "snapshot_sample_with_the_http_action_selected") else {
+        return;
+    };
     h.get_by_role_and_label(Role::Button, "Get_status (Http)")
         .click();
     h.run();
@@ -323,13 +333,17 @@ fn snapshot_nested_scopes() {
         env!("CARGO_MANIFEST_DIR"),
         "/samples/order-sync/workflow.json"
     ));
-    let mut h = app(Some(path));
+    let Some(mut h) = snapshot_app(Some(path), "snapshot_nested_scopes") else {
+        return;
+    };
     h.snapshot("designer-order-sync");
 }
 
 #[test]
 fn snapshot_light_theme() {
-    let mut h = app(None);
+    let Some(mut h) = snapshot_app(None, "snapshot_light_theme") else {
+        return;
+    };
     h.ctx.set_theme(egui::Theme::Light);
     h.run();
     h.snapshot("designer-light");

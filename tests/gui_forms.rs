@@ -174,7 +174,7 @@ fn authentication_types_switch_and_none_removes() {
     type_in(&mut h, "Username", "svc");
     assert_eq!(at(&h, &format!("{AUTH}/username")), Some(json!("svc")));
     click(&mut h, "Authentication type");
-    click(&mut h, "ManagedServiceIdentity");
+    click(&mut h, "Managed identity");
     type_in(&mut h, "Audience", "https://management.azure.com");
     assert_eq!(
         at(&h, AUTH),

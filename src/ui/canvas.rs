@@ -80,6 +80,19 @@ pub enum CanvasIntent {
     Delete,
     /// Copy the selection as JSON.
     Copy,
+    /// Replace the trigger at `pointer` with a new one of `type_name`
+    /// (`None`: ask for its JSON).
+    ReplaceTrigger {
+        /// The trigger.
+        pointer: String,
+        /// The new trigger's type, or `None` for "Other (JSON)…".
+        type_name: Option<String>,
+    },
+    /// Delete the trigger at `pointer`.
+    DeleteTrigger {
+        /// The trigger.
+        pointer: String,
+    },
 }
 
 impl Canvas {
@@ -791,6 +804,47 @@ fn card_menu(ui: &mut Ui, d: &Derived, id: NodeId, intents: &mut Vec<CanvasInten
             intents.push(intent);
             ui.close();
         }
+    }
+    if n.role == Role::Trigger {
+        trigger_menu(ui, &n.pointer, intents);
+    }
+}
+
+/// The trigger card's own entries: Replace trigger ▸ (each type, or its
+/// JSON), and Delete trigger.
+fn trigger_menu(ui: &mut Ui, pointer: &str, intents: &mut Vec<CanvasIntent>) {
+    ui.separator();
+    ui.menu_button("Replace trigger", |ui| {
+        for (t, label) in crate::workflow::edit::TRIGGER_PALETTE {
+            if ui
+                .button(*label)
+                .accessible_name(format!("Replace with a {label} trigger"))
+                .clicked()
+            {
+                intents.push(CanvasIntent::ReplaceTrigger {
+                    pointer: pointer.to_owned(),
+                    type_name: Some((*t).to_owned()),
+                });
+                ui.close();
+            }
+        }
+        if ui
+            .button("Other (JSON)…")
+            .accessible_name("Replace with another trigger, as JSON")
+            .clicked()
+        {
+            intents.push(CanvasIntent::ReplaceTrigger {
+                pointer: pointer.to_owned(),
+                type_name: None,
+            });
+            ui.close();
+        }
+    });
+    if ui.button("Delete trigger").clicked() {
+        intents.push(CanvasIntent::DeleteTrigger {
+            pointer: pointer.to_owned(),
+        });
+        ui.close();
     }
 }
 

@@ -19,11 +19,14 @@ pub mod session;
 pub mod testcall;
 pub mod theme;
 
-use crate::workflow::edit::{copy_json, default_name, new_action, Edit, PALETTE};
+use crate::workflow::edit::{
+    copy_json, default_name, default_trigger_name, new_action, new_trigger, Edit, PALETTE,
+    TRIGGER_PALETTE,
+};
 use crate::workflow::tree::NodeId;
 use crate::workflow::Document;
 use canvas::{Canvas, CanvasIntent};
-use egui::{Key, KeyboardShortcut, Modifiers, Ui};
+use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use files::Recovery;
 use session::Session;
 use std::path::{Path, PathBuf};
@@ -76,6 +79,14 @@ pub enum Dialog {
     },
     /// Recovery copies were found at start-up.
     Recover,
+    /// A trigger typed as JSON ("Other (JSON)…"): added, or replacing the
+    /// trigger at `replace`.
+    TriggerJson {
+        /// The trigger to replace, or `None` to add one.
+        replace: Option<String>,
+        /// The JSON typed so far.
+        text: String,
+    },
     /// Something went wrong; the message says what.
     Error(String),
 }
@@ -89,16 +100,24 @@ pub enum PathPurpose {
     SaveAs,
 }
 
-/// What follows a "save changes?" question.
+/// Something that replaces the document (or closes the window): every
+/// such path goes through [`LapisApp::replace_document`], which asks about
+/// unsaved changes first (Save / Don't save / Cancel) and then does it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AfterSave {
-    /// Close the window.
+    /// Close the window (File ▸ Quit, the window's close button).
     Close,
-    /// Start a new workflow.
+    /// Start a new workflow (File ▸ New).
     New,
-    /// Open this file, or ask for one.
+    /// Open this file (Open, Open path, Open recent, a dropped file), or
+    /// ask for one.
     Open(Option<PathBuf>),
+    /// Restore the work found in the recovery folder.
+    Recover,
 }
+
+/// The pending replacement of the document, by its other name.
+pub type PendingReplace = AfterSave;
 
 /// Options for starting the designer.
 #[derive(Debug, Clone, Default)]
@@ -174,6 +193,11 @@ pub struct LapisApp {
     report_first_frame: Option<Instant>,
     frames: u64,
     palette_for: Option<(String, Option<String>)>,
+    /// What to do once the save asked for by "Save" (in the unsaved-changes
+    /// question) has succeeded.
+    after_save: Option<AfterSave>,
+    /// Send the window's Close command at the end of this frame.
+    close_now: bool,
 }
 
 impl LapisApp {
@@ -219,6 +243,8 @@ impl LapisApp {
             frames: 0,
             palette_for: None,
             recovery_found,
+            after_save: None,
+            close_now: false,
         };
         if let Some(p) = &options.file {
             if error.is_none() {
@@ -265,29 +291,77 @@ impl LapisApp {
 
     // ----- files -------------------------------------------------------
 
-    /// Starts a new, empty workflow (asking first about unsaved changes).
-    pub fn new_document(&mut self) {
+    /// The one unsaved-changes guard: every path that replaces the
+    /// document (New, Open, Open path, Open recent, a dropped file,
+    /// recovery) or closes the window goes through here. With unsaved
+    /// changes it writes the recovery copy and asks Save / Don't save /
+    /// Cancel; otherwise it goes ahead.
+    pub fn replace_document(&mut self, then: AfterSave) {
         if self.session.editor.is_dirty() {
-            self.dialog = Some(Dialog::Unsaved {
-                then: AfterSave::New,
-            });
+            // The work is safe in the recovery folder while the question is open.
+            self.write_recovery();
+            self.dialog = Some(Dialog::Unsaved { then });
             return;
         }
-        self.open_document(Document::new_definition());
-        self.untitled_name = "Untitled".into();
+        self.replace_now(then);
     }
 
-    /// Opens a file, or asks for one (asking first about unsaved changes).
-    pub fn open(&mut self, path: Option<PathBuf>) {
-        if self.session.editor.is_dirty() {
-            self.dialog = Some(Dialog::Unsaved {
-                then: AfterSave::Open(path),
-            });
-            return;
+    /// Does what the guard let through (no question asked).
+    fn replace_now(&mut self, then: AfterSave) {
+        match then {
+            AfterSave::Close => {
+                self.allow_close = true;
+                self.close_now = true;
+            }
+            AfterSave::New => {
+                self.open_document(Document::new_definition());
+                self.untitled_name = "Untitled".into();
+            }
+            AfterSave::Open(Some(p)) => self.open_path(&p),
+            AfterSave::Open(None) => self.ask_path(PathPurpose::Open),
+            AfterSave::Recover => self.recover_now(),
         }
+    }
+
+    /// Whether the window has been let close (after the unsaved-changes
+    /// question, if any).
+    pub fn closing(&self) -> bool {
+        self.allow_close
+    }
+
+    /// Starts a new, empty workflow (asking first about unsaved changes).
+    pub fn new_document(&mut self) {
+        self.replace_document(AfterSave::New);
+    }
+
+    /// Opens a file (asking first about unsaved changes), or asks for one
+    /// first: the question about unsaved changes comes once a file is
+    /// picked, so a cancelled pick leaves everything as it was.
+    pub fn open(&mut self, path: Option<PathBuf>) {
         match path {
-            Some(p) => self.open_path(&p),
+            Some(p) => self.replace_document(AfterSave::Open(Some(p))),
             None => self.ask_path(PathPurpose::Open),
+        }
+    }
+
+    /// Restores the first recovery copy found (no question asked) and
+    /// removes the copies.
+    fn recover_now(&mut self) {
+        let found = std::mem::take(&mut self.recovery_found);
+        if let Some(f) = found.first() {
+            match f.document() {
+                Ok(doc) => {
+                    self.open_document(doc);
+                    // The recovered work is not on disk yet.
+                    self.session.editor.mark_unsaved();
+                    self.untitled_name = "Recovered".into();
+                    self.session.status = format!("Recovered {}", f.describe());
+                }
+                Err(e) => self.session.status = format!("Could not recover: {e}"),
+            }
+        }
+        for f in found {
+            let _ = std::fs::remove_file(&f.file);
         }
     }
 
@@ -363,6 +437,7 @@ impl LapisApp {
         }
         if !keep {
             self.blocked_save = None;
+            self.after_save = None;
         }
     }
 
@@ -405,9 +480,13 @@ impl LapisApp {
                 } else {
                     format!("Saved {} ({})", path.display(), warnings.join("; "))
                 };
+                if let Some(then) = self.after_save.take() {
+                    self.replace_now(then);
+                }
                 true
             }
             Err(e) => {
+                self.after_save = None;
                 self.dialog = Some(Dialog::Error(format!(
                     "Could not save {}: {e}. The file on disk is unchanged.",
                     path.display()
@@ -469,6 +548,8 @@ impl LapisApp {
                 if quick {
                     self.native_dialogs = false;
                     self.show_path_field(purpose);
+                } else {
+                    self.after_save = None;
                 }
             }
             Err(mpsc::TryRecvError::Empty) => {}
@@ -477,7 +558,7 @@ impl LapisApp {
 
     fn path_chosen(&mut self, purpose: PathPurpose, p: PathBuf) {
         match purpose {
-            PathPurpose::Open => self.open_path(&p),
+            PathPurpose::Open => self.replace_document(AfterSave::Open(Some(p))),
             PathPurpose::SaveAs => {
                 self.save_to(&p);
             }
@@ -586,6 +667,19 @@ impl LapisApp {
     pub fn delete_selected(&mut self) {
         let ptrs: Vec<String> = self.selected_action_pointers();
         if ptrs.is_empty() {
+            // The trigger alone: Del deletes it (undoable).
+            if let [only] = self.session.selection.as_slice() {
+                let d = self.session.current();
+                let trigger =
+                    d.graph.outline.nodes.iter().any(|n| {
+                        &n.pointer == only && n.role == crate::workflow::tree::Role::Trigger
+                    });
+                if trigger {
+                    let pointer = only.clone();
+                    self.apply(Edit::DeleteAction { pointer });
+                    self.session.selection.clear();
+                }
+            }
             return;
         }
         let edits: Vec<Edit> = ptrs
@@ -661,6 +755,144 @@ impl LapisApp {
             json: text.to_owned(),
             name_hint: None,
         });
+    }
+
+    /// The trigger of the current workflow, if it has one (the first).
+    pub fn trigger_pointer(&self) -> Option<String> {
+        let o = &self.session.current().graph.outline;
+        o.triggers.first().map(|&t| o.nodes[t].pointer.clone())
+    }
+
+    /// Adds a trigger of `type_name` with its default JSON, or replaces the
+    /// workflow's trigger with it when there is one.
+    pub fn add_trigger(&mut self, type_name: &str) {
+        let name = default_trigger_name(type_name);
+        let value = new_trigger(type_name);
+        let existing = self.trigger_pointer();
+        self.put_trigger(existing.as_deref(), &name, value);
+    }
+
+    /// Replaces the trigger at `pointer` with a new one of `type_name`.
+    pub fn replace_trigger(&mut self, pointer: &str, type_name: &str) {
+        self.put_trigger(
+            Some(pointer),
+            &default_trigger_name(type_name),
+            new_trigger(type_name),
+        );
+    }
+
+    /// Adds a trigger, or replaces the one at `replace`; selects it. Returns
+    /// whether it was done (a refusal is shown in the status bar).
+    fn put_trigger(&mut self, replace: Option<&str>, name: &str, value: serde_json::Value) -> bool {
+        let edit = match replace {
+            Some(p) => Edit::ReplaceTrigger {
+                pointer: p.to_owned(),
+                name: name.to_owned(),
+                trigger: value,
+            },
+            None => Edit::AddTrigger {
+                definition: self
+                    .session
+                    .current()
+                    .graph
+                    .outline
+                    .definition_pointer
+                    .clone(),
+                name: name.to_owned(),
+                trigger: value,
+            },
+        };
+        let ok = self.apply(edit);
+        if ok {
+            if let Some(id) = self.session.selected_node() {
+                self.canvas.center_pending = Some(id);
+            }
+        }
+        ok
+    }
+
+    /// Asks for a trigger's JSON ("Other (JSON)…"), to add or to replace
+    /// the trigger at `replace`.
+    pub fn ask_trigger_json(&mut self, replace: Option<String>) {
+        self.dialog = Some(Dialog::TriggerJson {
+            replace,
+            text: String::new(),
+        });
+    }
+
+    /// The triggers of the Add menu and of the empty canvas's call to
+    /// action: each type, then "Other (JSON)…". With a trigger in place,
+    /// each entry replaces it.
+    fn trigger_entries(&mut self, ui: &mut Ui) {
+        let replacing = self.trigger_pointer().is_some();
+        for (t, label) in TRIGGER_PALETTE {
+            let name = if replacing {
+                format!("Replace the trigger with a {label} trigger")
+            } else {
+                format!("{label} trigger")
+            };
+            if ui
+                .button(format!("⚡ {label}"))
+                .accessible_name(name)
+                .clicked()
+            {
+                self.add_trigger(t);
+                ui.close();
+            }
+        }
+        let other = if replacing {
+            "Replace the trigger with another, as JSON"
+        } else {
+            "Other trigger (JSON)…"
+        };
+        if ui
+            .button("⚡ Other (JSON)…")
+            .accessible_name(other)
+            .clicked()
+        {
+            let replace = self.trigger_pointer();
+            self.ask_trigger_json(replace);
+            ui.close();
+        }
+    }
+
+    /// Over an empty canvas (a workflow without a trigger), a clear call
+    /// to action: "Add a trigger", with the trigger types.
+    fn add_trigger_call_to_action(&mut self, ctx: &egui::Context) {
+        if self.dialog.is_some() || self.trigger_pointer().is_some() {
+            return;
+        }
+        if self.session.current().shape_error.is_some() {
+            return;
+        }
+        let r = self.canvas.last_rect;
+        if !r.is_positive() {
+            return;
+        }
+        egui::Area::new(egui::Id::unique("lapis-add-trigger"))
+            .order(egui::Order::Middle)
+            .pivot(egui::Align2::CENTER_TOP)
+            .fixed_pos(egui::pos2(r.center().x, r.top() + 24.0))
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_width(420.0);
+                    ui.vertical_centered(|ui| {
+                        ui.label(RichText::new("This workflow has no trigger yet").strong());
+                        ui.add(
+                            egui::Label::new(
+                                RichText::new(
+                                    "Every run starts with a trigger: an HTTP request, a schedule, a call…",
+                                )
+                                .weak(),
+                            )
+                            .wrap(),
+                        );
+                        ui.menu_button("⚡ Add a trigger", |ui| self.trigger_entries(ui))
+                            .response
+                            .accessible_name("Add a trigger");
+                    });
+                });
+            });
     }
 
     /// Selects a node and centres the view on it.
@@ -784,6 +1016,8 @@ impl LapisApp {
                     self.open(None);
                 }
                 if ui.button("Open path…").clicked() {
+                    // The path is asked first; the unsaved-changes
+                    // question comes once it is given.
                     self.show_path_field(PathPurpose::Open);
                 }
                 ui.menu_button("Open recent", |ui| {
@@ -796,6 +1030,10 @@ impl LapisApp {
                         }
                     }
                 });
+                if !self.recovery_found.is_empty() && ui.button("Recover unsaved work…").clicked()
+                {
+                    self.dialog = Some(Dialog::Recover);
+                }
                 ui.separator();
                 if ui.button("Save              Ctrl+S").clicked() {
                     self.save();
@@ -892,6 +1130,9 @@ impl LapisApp {
                         self.add_action(t);
                     }
                 }
+                ui.separator();
+                ui.label(RichText::new("Triggers").strong());
+                self.trigger_entries(ui);
             });
             if ui
                 .add_enabled(self.session.editor.can_undo(), egui::Button::new("⟲ Undo"))
@@ -1040,6 +1281,8 @@ impl LapisApp {
                     self.dialog = None;
                     if !text.trim().is_empty() {
                         self.path_chosen(purpose, PathBuf::from(text.trim()));
+                    } else {
+                        self.after_save = None;
                     }
                     return;
                 }
@@ -1057,13 +1300,25 @@ impl LapisApp {
                             .trim_end_matches(" — Lapis")
                     ));
                     ui.horizontal(|ui| {
-                        if ui.button("Save").clicked() {
+                        if ui
+                            .button("Save")
+                            .accessible_name("Save the changes, then go on")
+                            .clicked()
+                        {
                             choice = Some(1);
                         }
-                        if ui.button("Don't save").clicked() {
+                        if ui
+                            .button("Don't save")
+                            .accessible_name("Don't save the changes")
+                            .clicked()
+                        {
                             choice = Some(2);
                         }
-                        if ui.button("Cancel").clicked() {
+                        if ui
+                            .button("Cancel")
+                            .accessible_name("Cancel and keep editing")
+                            .clicked()
+                        {
                             choice = Some(3);
                         }
                     });
@@ -1071,9 +1326,10 @@ impl LapisApp {
                 match choice {
                     Some(1) => {
                         self.dialog = None;
-                        if self.save() {
-                            self.after_save(then, &ctx);
-                        }
+                        // Goes on once the save succeeds (also after a
+                        // Save As, or a save held back by secrets in clear).
+                        self.after_save = Some(then);
+                        self.save();
                         return;
                     }
                     Some(2) => {
@@ -1082,7 +1338,7 @@ impl LapisApp {
                         if let Some(r) = &self.recovery {
                             r.clear();
                         }
-                        self.after_save(then, &ctx);
+                        self.replace_now(then);
                         return;
                     }
                     Some(_) => close = true,
@@ -1107,27 +1363,72 @@ impl LapisApp {
                     });
                 });
                 if let Some(recover) = choice {
-                    close = true;
-                    let found = std::mem::take(&mut self.recovery_found);
+                    self.dialog = None;
                     if recover {
-                        if let Some(f) = found.first() {
-                            match f.document() {
-                                Ok(doc) => {
-                                    self.session.replace(doc);
-                                    // The recovered work is not on disk yet.
-                                    self.session.editor.mark_unsaved();
-                                    self.untitled_name = "Recovered".into();
-                                    self.canvas.fit_pending = true;
-                                    self.session.status = format!("Recovered {}", f.describe());
-                                }
-                                Err(e) => self.session.status = format!("Could not recover: {e}"),
-                            }
+                        self.replace_document(AfterSave::Recover);
+                    } else {
+                        for f in std::mem::take(&mut self.recovery_found) {
+                            let _ = std::fs::remove_file(&f.file);
                         }
                     }
-                    for f in found {
-                        let _ = std::fs::remove_file(&f.file);
-                    }
+                    return;
                 }
+            }
+            Dialog::TriggerJson { replace, mut text } => {
+                let mut done = false;
+                egui::Modal::new(egui::Id::unique("lapis-trigger-json")).show(&ctx, |ui| {
+                    ui.heading(if replace.is_some() {
+                        "Replace the trigger"
+                    } else {
+                        "Add a trigger"
+                    });
+                    ui.label(
+                        "The trigger's JSON: one object with a \"type\" \
+                         (e.g. ApiConnection), or {\"name\": {…}}.",
+                    );
+                    let label = ui.label("Trigger JSON");
+                    ui.add(
+                        egui::TextEdit::multiline(&mut text)
+                            .code_editor()
+                            .desired_rows(10)
+                            .desired_width(480.0),
+                    )
+                    .labelled_by(label.id);
+                    let parsed = trigger_from_json(&text);
+                    if let Err(e) = &parsed {
+                        if !text.trim().is_empty() {
+                            ui.colored_label(self.theme.error, e);
+                        }
+                    }
+                    ui.horizontal(|ui| {
+                        let ok = if replace.is_some() {
+                            "Replace trigger"
+                        } else {
+                            "Add trigger"
+                        };
+                        if ui
+                            .add_enabled(parsed.is_ok(), egui::Button::new(ok))
+                            .clicked()
+                        {
+                            if let Ok((name, value)) = &parsed {
+                                done = self.put_trigger(replace.as_deref(), name, value.clone());
+                            }
+                        }
+                        if ui
+                            .button("Cancel")
+                            .accessible_name("Cancel the trigger JSON")
+                            .clicked()
+                        {
+                            close = true;
+                        }
+                    });
+                });
+                if done || close {
+                    self.dialog = None;
+                } else {
+                    self.dialog = Some(Dialog::TriggerJson { replace, text });
+                }
+                return;
             }
             Dialog::Error(msg) => {
                 egui::Modal::new(egui::Id::unique("lapis-error")).show(&ctx, |ui| {
@@ -1135,6 +1436,7 @@ impl LapisApp {
                     ui.label(&msg);
                     if ui.button("OK").clicked() {
                         close = true;
+                        self.after_save = None;
                     }
                 });
             }
@@ -1157,17 +1459,6 @@ impl LapisApp {
         }
     }
 
-    fn after_save(&mut self, then: AfterSave, ctx: &egui::Context) {
-        match then {
-            AfterSave::Close => {
-                self.allow_close = true;
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            }
-            AfterSave::New => self.new_document(),
-            AfterSave::Open(p) => self.open(p),
-        }
-    }
-
     /// Draws one frame of the whole window.
     pub fn frame(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
@@ -1178,9 +1469,7 @@ impl LapisApp {
         if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close {
             if self.session.editor.is_dirty() {
                 ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-                self.dialog = Some(Dialog::Unsaved {
-                    then: AfterSave::Close,
-                });
+                self.replace_document(AfterSave::Close);
             } else if let Some(r) = &self.recovery {
                 r.clear();
             }
@@ -1194,7 +1483,7 @@ impl LapisApp {
                 .collect()
         });
         if let Some(p) = dropped.into_iter().find(|p| !p.as_os_str().is_empty()) {
-            self.open(Some(p));
+            self.replace_document(AfterSave::Open(Some(p)));
         }
 
         self.shortcuts(ui);
@@ -1270,8 +1559,21 @@ impl LapisApp {
                         self.session.status = "Copied as JSON".into();
                     }
                 }
+                CanvasIntent::ReplaceTrigger {
+                    pointer,
+                    type_name: Some(t),
+                } => self.replace_trigger(&pointer, &t),
+                CanvasIntent::ReplaceTrigger {
+                    pointer,
+                    type_name: None,
+                } => self.ask_trigger_json(Some(pointer)),
+                CanvasIntent::DeleteTrigger { pointer } => {
+                    self.apply(Edit::DeleteAction { pointer });
+                    self.session.selection.clear();
+                }
             }
         }
+        self.add_trigger_call_to_action(&ctx);
         self.dialogs(ui);
         self.blocked_save_window(&ctx);
         if let Some(mut d) = self.export.take() {
@@ -1280,6 +1582,12 @@ impl LapisApp {
             }
         }
 
+        if std::mem::take(&mut self.close_now) {
+            if let Some(r) = &self.recovery {
+                r.clear();
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         let title = self.window_title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -1369,4 +1677,32 @@ pub fn setup_style(ctx: &egui::Context) {
         s.spacing.button_padding = egui::vec2(8.0, 4.0);
         s.spacing.interact_size.y = 24.0;
     });
+}
+
+/// Reads a trigger typed as JSON: one object with a string `type` (named
+/// after its type, as the portal names it), or `{"name": {…}}` with exactly
+/// one entry. Errors say what is wrong, with line and column for bad JSON.
+pub fn trigger_from_json(text: &str) -> Result<(String, serde_json::Value), String> {
+    use serde_json::Value;
+    let v = crate::workflow::text::parse_json(text).map_err(|e| e.to_string())?;
+    let Value::Object(o) = v else {
+        return Err("a trigger is a JSON object".into());
+    };
+    if let Some(t) = o.get("type") {
+        return match t.as_str() {
+            Some(t) if !t.trim().is_empty() => Ok((default_trigger_name(t), Value::Object(o))),
+            _ => Err("\"type\" must be a non-empty string".into()),
+        };
+    }
+    if o.len() != 1 {
+        return Err(format!(
+            "expected one trigger object with a \"type\", or {{\"name\": {{…}}}} with one entry; found {} entries without a \"type\"",
+            o.len()
+        ));
+    }
+    let (name, t) = o.into_iter().next().unwrap_or_default();
+    match t.get("type").and_then(Value::as_str) {
+        Some(ty) if !ty.trim().is_empty() => Ok((name, t)),
+        _ => Err(format!("the trigger `{name}` needs a \"type\" string")),
+    }
 }

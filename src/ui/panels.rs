@@ -38,6 +38,8 @@ pub struct PanelState {
     pub closed: std::collections::HashSet<String>,
     /// The access-control editor's state.
     pub access: super::security::AccessEditorState,
+    /// A parameter's rename or delete question.
+    pub question: ParamQuestion,
     /// The outline's rows, built at a document revision.
     outline_rows: Option<(u64, Vec<Row>)>,
 }
@@ -209,131 +211,382 @@ fn parameters(ui: &mut Ui, st: &mut PanelState, session: &mut Session) {
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
     let mut edits = Vec::new();
-    egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-        if params.is_empty() {
-            ui.weak("No parameters yet.");
-        }
-        for (name, p) in &params {
-            let ptr = format!("{def_ptr}/parameters/{}", crate::workflow::text::escape_pointer(name));
-            let ty = p.get("type").and_then(Value::as_str).unwrap_or("String").to_owned();
-            let secure = ty.eq_ignore_ascii_case("securestring") || ty.eq_ignore_ascii_case("secureobject");
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.label(RichText::new(name).strong());
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        if ui.small_button("🗑").on_hover_text(format!("Remove parameter {name}")).clicked() {
-                            edits.push(Edit::Remove { pointer: ptr.clone() });
-                        }
-                    });
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            if params.is_empty() {
+                ui.weak("No parameters yet.");
+            }
+            for (name, p) in &params {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    parameter(ui, st, session, &def_ptr, name, p, &mut edits);
                 });
-                let mut new_ty = ty.clone();
-                egui::ComboBox::from_id_salt(("ptype", name))
-                    .selected_text(&new_ty)
-                    .show_ui(ui, |ui| {
-                        for t in PARAM_TYPES {
-                            ui.selectable_value(&mut new_ty, (*t).to_owned(), *t);
-                        }
-                    });
-                if new_ty != ty {
-                    let mut v = p.clone();
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("type".into(), json!(new_ty));
-                        if new_ty.to_ascii_lowercase().starts_with("secure") {
-                            // A secure parameter never keeps a value in the file.
-                            o.remove("defaultValue");
-                        }
-                    }
-                    edits.push(Edit::Set { pointer: ptr.clone(), value: v });
-                }
-                if secure {
-                    ui.weak("🔒 Secure: the value is supplied at deployment or from the secret store, and never saved.");
-                } else {
-                    let current = p.get("defaultValue").map(value_text).unwrap_or_default();
-                    let text = st.param_text.entry(name.clone()).or_insert_with(|| current.clone());
-                    let label = ui.label("Default value");
-                    let r = ui.text_edit_singleline(text).labelled_by(label.id);
-                    if r.lost_focus() && *text != current {
-                        let value = typed_value(&ty, text);
-                        edits.push(Edit::Set {
-                            pointer: format!("{ptr}/defaultValue"),
-                            value,
+            }
+            // A Standard project's parameters.json (read-only here).
+            if let Some(project) = &session.doc().project {
+                let rows = project.parameter_rows();
+                if !rows.is_empty() {
+                    ui.separator();
+                    ui.label(RichText::new("parameters.json (project)").strong());
+                    for (name, ty, value) in rows {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label(RichText::new(name).monospace());
+                            ui.weak(format!("{ty} = {value}"));
                         });
                     }
-                    if !r.has_focus() && *text != current {
-                        *text = current;
-                    }
-                }
-            });
-        }
-        // A Standard project's parameters.json (read-only here).
-        if let Some(project) = &session.doc().project {
-            let rows = project.parameter_rows();
-            if !rows.is_empty() {
-                ui.separator();
-                ui.label(RichText::new("parameters.json (project)").strong());
-                for (name, ty, value) in rows {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label(RichText::new(name).monospace());
-                        ui.weak(format!("{ty} = {value}"));
-                    });
                 }
             }
-        }
-        ui.separator();
-        ui.label(RichText::new("Add a parameter").strong());
-        let label = ui.label("Parameter name");
-        ui.text_edit_singleline(&mut st.new_param).labelled_by(label.id);
-        if st.new_param_type.is_empty() {
-            st.new_param_type = "String".into();
-        }
-        egui::ComboBox::from_label("Type")
-            .selected_text(&st.new_param_type)
-            .show_ui(ui, |ui| {
-                for t in PARAM_TYPES {
-                    ui.selectable_value(&mut st.new_param_type, (*t).to_owned(), *t);
-                }
-            });
-        let name = st.new_param.trim().to_owned();
-        let exists = params.iter().any(|(n, _)| *n == name);
-        if exists {
-            ui.colored_label(ui.visuals().error_fg_color, "A parameter of that name exists.");
-        }
-        if ui
-            .add_enabled(!name.is_empty() && !exists, egui::Button::new("Add parameter"))
-            .clicked()
-        {
-            edits.push(Edit::Set {
-                pointer: format!("{def_ptr}/parameters/{}", crate::workflow::text::escape_pointer(&name)),
-                value: json!({ "type": st.new_param_type }),
-            });
-            st.new_param.clear();
-        }
-    });
+            ui.separator();
+            ui.label(RichText::new("Add a parameter").strong());
+            let label = ui.label("Parameter name");
+            ui.text_edit_singleline(&mut st.new_param)
+                .labelled_by(label.id);
+            if st.new_param_type.is_empty() {
+                st.new_param_type = "String".into();
+            }
+            egui::ComboBox::from_label("Type of the new parameter")
+                .selected_text(&st.new_param_type)
+                .show_ui(ui, |ui| {
+                    for t in PARAM_TYPES {
+                        ui.selectable_value(&mut st.new_param_type, (*t).to_owned(), *t);
+                    }
+                });
+            let name = st.new_param.trim().to_owned();
+            let exists = params.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name));
+            if exists {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "A parameter of that name exists.",
+                );
+            }
+            if ui
+                .add_enabled(
+                    !name.is_empty() && !exists,
+                    egui::Button::new("Add parameter"),
+                )
+                .clicked()
+            {
+                edits.push(Edit::Set {
+                    pointer: format!(
+                        "{def_ptr}/parameters/{}",
+                        crate::workflow::text::escape_pointer(&name)
+                    ),
+                    value: json!({ "type": st.new_param_type }),
+                });
+                st.new_param.clear();
+            }
+        });
     for e in edits {
         let _ = session.apply(e);
     }
 }
 
-/// Reads what was typed as a value of a parameter type.
-pub fn typed_value(ty: &str, text: &str) -> Value {
+/// What a parameter's rename or delete question holds.
+#[derive(Debug, Clone, Default)]
+pub struct ParamQuestion {
+    /// The parameter being renamed, and the new name typed so far.
+    pub renaming: Option<(String, String)>,
+    /// The parameter whose deletion waits for a confirmation (it is
+    /// referenced), and how many references there are.
+    pub deleting: Option<(String, usize)>,
+}
+
+/// One parameter: name (rename, delete), type, and default value.
+fn parameter(
+    ui: &mut Ui,
+    st: &mut PanelState,
+    session: &mut Session,
+    def_ptr: &str,
+    name: &str,
+    p: &Value,
+    edits: &mut Vec<Edit>,
+) {
+    let ptr = format!(
+        "{def_ptr}/parameters/{}",
+        crate::workflow::text::escape_pointer(name)
+    );
+    let ty = p
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("String")
+        .to_owned();
+    let secure = is_secure(&ty);
+    let renaming = st
+        .question
+        .renaming
+        .as_ref()
+        .is_some_and(|(n, _)| n == name);
+    if renaming {
+        let mut close = false;
+        if let Some((_, new)) = st.question.renaming.as_mut() {
+            let label = ui.label(format!("New name for parameter {name}"));
+            let r = ui.text_edit_singleline(new).labelled_by(label.id);
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.horizontal(|ui| {
+                let ok = ui
+                    .button("Rename")
+                    .accessible_name(format!("Rename parameter {name} to the new name"))
+                    .clicked();
+                if (ok || enter) && !new.trim().is_empty() {
+                    edits.push(Edit::RenameParameter {
+                        definition: def_ptr.to_owned(),
+                        from: name.to_owned(),
+                        to: new.trim().to_owned(),
+                    });
+                    close = true;
+                }
+                if ui
+                    .button("Cancel")
+                    .accessible_name(format!("Cancel renaming parameter {name}"))
+                    .clicked()
+                {
+                    close = true;
+                }
+            });
+            ui.weak("parameters('…') references follow.");
+        }
+        if close {
+            st.question.renaming = None;
+        }
+    } else {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(name).strong());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .small_button("🗑")
+                    .accessible_name(format!("Delete parameter {name}"))
+                    .on_hover_text(format!("Delete parameter {name}"))
+                    .clicked()
+                {
+                    let def = session
+                        .doc()
+                        .root
+                        .pointer(def_ptr)
+                        .cloned()
+                        .unwrap_or_default();
+                    let uses = crate::workflow::edit::parameter_reference_count(&def, name);
+                    if uses == 0 {
+                        edits.push(Edit::Remove {
+                            pointer: ptr.clone(),
+                        });
+                    } else {
+                        st.question.deleting = Some((name.to_owned(), uses));
+                    }
+                }
+                if ui
+                    .small_button("✏")
+                    .accessible_name(format!("Rename parameter {name}"))
+                    .on_hover_text(format!("Rename parameter {name}"))
+                    .clicked()
+                {
+                    st.question.renaming = Some((name.to_owned(), name.to_owned()));
+                }
+            });
+        });
+    }
+    if let Some((n, uses)) = st.question.deleting.clone() {
+        if n == name {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{name} is used by {uses} expression(s). Delete it anyway?"),
+            );
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Delete")
+                    .accessible_name(format!("Delete parameter {name} anyway"))
+                    .clicked()
+                {
+                    edits.push(Edit::Remove {
+                        pointer: ptr.clone(),
+                    });
+                    st.question.deleting = None;
+                }
+                if ui
+                    .button("Keep")
+                    .accessible_name(format!("Keep parameter {name}"))
+                    .clicked()
+                {
+                    st.question.deleting = None;
+                }
+            });
+        }
+    }
+    let mut new_ty = ty.clone();
+    egui::ComboBox::from_label(format!("Type of {name}"))
+        .selected_text(&new_ty)
+        .show_ui(ui, |ui| {
+            for t in PARAM_TYPES {
+                ui.selectable_value(&mut new_ty, (*t).to_owned(), *t);
+            }
+        });
+    if new_ty != ty {
+        let mut v = p.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("type".into(), json!(new_ty));
+            // The default follows the type when it can; a secure parameter
+            // never keeps a value in the file.
+            let converted = o
+                .get("defaultValue")
+                .filter(|_| !is_secure(&new_ty))
+                .and_then(|d| parse_default(&new_ty, &default_text(&ty, d)).ok().flatten());
+            match converted {
+                Some(d) => {
+                    o.insert("defaultValue".into(), d);
+                }
+                None => {
+                    o.shift_remove("defaultValue");
+                }
+            }
+        }
+        edits.push(Edit::Set {
+            pointer: ptr.clone(),
+            value: v,
+        });
+    }
+    if secure {
+        ui.weak("🔒 Secure: the value is supplied at deployment or from the secret store, and never saved.");
+        if p.get("defaultValue").is_some() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "This secure parameter has a default value in the file (not shown).",
+            );
+            if ui
+                .button("Remove the value")
+                .accessible_name(format!(
+                    "Remove the default value of secure parameter {name}"
+                ))
+                .clicked()
+            {
+                edits.push(Edit::Remove {
+                    pointer: format!("{ptr}/defaultValue"),
+                });
+            }
+        }
+        st.param_text.remove(name);
+        return;
+    }
+    let current = p
+        .get("defaultValue")
+        .map(|d| default_text(&ty, d))
+        .unwrap_or_default();
+    let multiline = matches!(ty.to_ascii_lowercase().as_str(), "array" | "object");
+    let id = ui.make_persistent_id(("lapis-param-default", name));
+    let focused = ui.memory(|m| m.has_focus(id));
+    let text = st.param_text.entry(name.to_owned()).or_default();
+    // While not being typed in, the field shows the document (after an
+    // undo, a rename, a type change…).
+    if !focused {
+        *text = current.clone();
+    }
+    let label = ui.label(if multiline {
+        "Default value (JSON)"
+    } else {
+        "Default value"
+    });
+    let edit = if multiline {
+        egui::TextEdit::multiline(text)
+            .code_editor()
+            .desired_rows(4)
+    } else {
+        egui::TextEdit::singleline(text)
+    };
+    let r = ui
+        .add(edit.id(id).hint_text(type_hint(&ty)))
+        .labelled_by(label.id)
+        .accessible_name(format!("Default value of {name}"));
+    let parsed = parse_default(&ty, text);
+    // Every valid change is written as it is typed (one undo step per
+    // field), so Enter, a click elsewhere or a tab switch loses nothing.
+    if r.changed() {
+        match &parsed {
+            Ok(Some(v)) => {
+                let _ = session.set_field(&format!("{ptr}/defaultValue"), v.clone());
+            }
+            Ok(None) => {
+                let _ = session.remove_field(&format!("{ptr}/defaultValue"));
+            }
+            Err(_) => {}
+        }
+    }
+    if let Err(e) = parsed {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+}
+
+fn is_secure(ty: &str) -> bool {
+    ty.eq_ignore_ascii_case("securestring") || ty.eq_ignore_ascii_case("secureobject")
+}
+
+/// A hint of what a default of this type looks like.
+fn type_hint(ty: &str) -> &'static str {
     match ty.to_ascii_lowercase().as_str() {
-        "int" => text
-            .trim()
+        "int" => "a whole number, e.g. 42",
+        "float" => "a number, e.g. 1.5",
+        "bool" => "true or false",
+        "array" => "a JSON array, e.g. [\"a\", \"b\"]",
+        "object" => "a JSON object, e.g. {\"key\": \"value\"}",
+        _ => "no default",
+    }
+}
+
+/// A default value as its field shows it: a string as it is, a number or
+/// boolean as JSON, an array or object as pretty JSON.
+pub fn default_text(ty: &str, v: &Value) -> String {
+    match (ty.to_ascii_lowercase().as_str(), v) {
+        ("array" | "object", v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        _ => value_text(v),
+    }
+}
+
+/// Reads what was typed as a default of a parameter type: `Ok(None)` for
+/// an empty field (no default), an error saying what the type wants.
+pub fn parse_default(ty: &str, text: &str) -> Result<Option<Value>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match ty.to_ascii_lowercase().as_str() {
+        "int" => t
             .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| json!(text)),
-        "float" => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
-            .unwrap_or_else(|| json!(text)),
-        "bool" => match text.trim().to_ascii_lowercase().as_str() {
-            "true" => json!(true),
-            "false" => json!(false),
-            _ => json!(text),
+            .map(|n| Some(Value::from(n)))
+            .map_err(|_| format!("An Int parameter needs a whole number; `{t}` is not one.")),
+        "float" => match crate::workflow::text::parse_json(t) {
+            Ok(v @ Value::Number(_)) => Ok(Some(v)),
+            _ => Err(format!(
+                "A Float parameter needs a number; `{t}` is not one."
+            )),
         },
-        "array" | "object" => serde_json::from_str(text).unwrap_or_else(|_| json!(text)),
+        "bool" => match t.to_ascii_lowercase().as_str() {
+            "true" => Ok(Some(json!(true))),
+            "false" => Ok(Some(json!(false))),
+            _ => Err(format!(
+                "A Bool parameter is true or false; `{t}` is neither."
+            )),
+        },
+        "array" | "object" => {
+            let want_array = ty.eq_ignore_ascii_case("array");
+            match crate::workflow::text::parse_json(text) {
+                Ok(v @ Value::Array(_)) if want_array => Ok(Some(v)),
+                Ok(v @ Value::Object(_)) if !want_array => Ok(Some(v)),
+                Ok(other) => Err(format!(
+                    "An {} parameter needs a JSON {}; this is {}.",
+                    if want_array { "Array" } else { "Object" },
+                    if want_array { "array" } else { "object" },
+                    crate::workflow::tree::kind_of(&other)
+                )),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        // String (and unknown types): the text as typed, quotes included.
+        _ => Ok(Some(Value::String(text.to_owned()))),
+    }
+}
+
+/// Reads what was typed as a value of a parameter type (text that does
+/// not fit the type is kept as a string).
+pub fn typed_value(ty: &str, text: &str) -> Value {
+    match parse_default(ty, text) {
+        Ok(Some(v)) => v,
         _ => json!(text),
     }
 }

@@ -149,6 +149,43 @@ pub enum Edit {
         /// The edits, applied in order.
         edits: Vec<Edit>,
     },
+    /// Add a trigger named `name` to the `triggers` of the workflow whose
+    /// definition is at `definition` (`triggers` is created if absent), last
+    /// in key order. A name taken anywhere in the workflow is made unique;
+    /// a `runAfter` in the trigger object is dropped (triggers have none).
+    AddTrigger {
+        /// The workflow's definition pointer (the outline's
+        /// `definition_pointer`).
+        definition: String,
+        /// The wished name.
+        name: String,
+        /// The trigger object; it needs a string `type`.
+        trigger: Value,
+    },
+    /// Replace the trigger at `pointer` with `trigger`, named `name` (made
+    /// unique; the old name counts as free), at the same place in key
+    /// order. Undo gives back the old trigger, name and place.
+    ReplaceTrigger {
+        /// The trigger to replace.
+        pointer: String,
+        /// The new trigger's wished name.
+        name: String,
+        /// The new trigger object; it needs a string `type`.
+        trigger: Value,
+    },
+    /// Rename the workflow parameter `from` to `to` in the `parameters` of
+    /// the definition at `definition`, keeping its place in key order, and
+    /// make every `parameters('from')` in the definition's expressions
+    /// follow. In an ARM template, the value given to the parameter in the
+    /// workflow resource's `properties.parameters` is renamed too.
+    RenameParameter {
+        /// The workflow's definition pointer.
+        definition: String,
+        /// The parameter's name.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
 }
 
 /// What an applied, undone or redone edit means for the UI.
@@ -453,7 +490,10 @@ impl Tx<'_> {
     fn set(&mut self, pointer: &str, value: Value) -> Result<(), EditError> {
         let tokens = parse_pointer(pointer)?;
         if tokens.is_empty() {
-            return err("cannot replace the whole document with an edit; open it instead");
+            if !self.root.is_object() || !value.is_object() {
+                return err("cannot replace the whole document with an edit; open it instead");
+            }
+            return self.replace(pointer, value);
         }
         let mut cur: &Value = self.root;
         let mut depth = 0;
@@ -1431,6 +1471,9 @@ fn run_edit(
     match edit {
         Edit::Set { pointer, value } => {
             guard_structure(tx.root, wfs, pointer, false)?;
+            if pointer.is_empty() {
+                check_bare_definition(value)?;
+            }
             let label = format!("Set {}", describe(tx.root, wfs, pointer));
             tx.set(pointer, value.clone())?;
             check_touched(tx.root, wfs, pointer)?;
@@ -1539,6 +1582,21 @@ fn run_edit(
             json,
             name_hint.as_deref(),
         ),
+        Edit::AddTrigger {
+            definition,
+            name,
+            trigger,
+        } => add_trigger(tx, wfs, definition, name, trigger),
+        Edit::ReplaceTrigger {
+            pointer,
+            name,
+            trigger,
+        } => replace_trigger(tx, wfs, pointer, name, trigger),
+        Edit::RenameParameter {
+            definition,
+            from,
+            to,
+        } => rename_parameter(tx, wfs, definition, from, to),
         Edit::Batch { label, edits } => {
             if nesting >= MAX_BATCH_NESTING {
                 return err(format!(
@@ -1589,7 +1647,10 @@ fn guard_structure(
     removing: bool,
 ) -> Result<(), EditError> {
     parse_pointer(pointer)?;
-    if pointer.is_empty() {
+    // A bare definition file is its own definition: replacing the root is
+    // replacing the definition (Workflow JSON ▸ Apply).
+    let bare = wfs.iter().any(|w| w.definition_pointer.is_empty());
+    if pointer.is_empty() && (removing || !bare) {
         return err(if removing {
             "cannot remove the whole document"
         } else {
@@ -1899,7 +1960,7 @@ fn paste(
     let Value::Object(obj) = value else {
         return not_actions();
     };
-    let mut actions = if matches!(obj.get("type"), Some(Value::String(_))) {
+    let actions = if matches!(obj.get("type"), Some(Value::String(_))) {
         let ty = obj.get("type").and_then(Value::as_str).unwrap_or("");
         let base = match name_hint {
             Some(h) if !h.trim().is_empty() => sanitize_name(h),
@@ -1919,16 +1980,330 @@ fn paste(
         obj
     };
     let mut used = Names::of(&ctx.outline);
-    let names = uniquify(&mut actions, &mut used)?;
-    insert_actions(tx, &ctx, container, after, actions)?;
-    let label = match names.as_slice() {
-        [one] => format!("Paste {one}"),
-        many => format!("Paste {} actions", many.len()),
+    // A trigger (an object whose type only a trigger can have) goes to the
+    // workflow's `triggers`, not among the actions.
+    let (triggers, mut actions): (Map<String, Value>, Map<String, Value>) =
+        actions.into_iter().partition(|(_, v)| {
+            v.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(is_trigger_only_type)
+        });
+    let mut trigger_pointers = Vec::new();
+    if !triggers.is_empty() {
+        let list = format!("{}/triggers", ctx.dp);
+        tx.ensure_object(&list)?;
+        for (name, mut t) in triggers {
+            let name = used.unique(&name);
+            if let Some(o) = t.as_object_mut() {
+                o.shift_remove("runAfter");
+            }
+            let index = tx
+                .root
+                .pointer(&list)
+                .and_then(Value::as_object)
+                .map_or(0, Map::len);
+            tx.insert(&list, &name, index, t)?;
+            trigger_pointers.push((name.clone(), child_pointer(&list, &name)));
+        }
+    }
+    let names = if actions.is_empty() {
+        Vec::new()
+    } else {
+        let names = uniquify(&mut actions, &mut used)?;
+        insert_actions(tx, &ctx, container, after, actions)?;
+        names
     };
+    let label = match (trigger_pointers.as_slice(), names.as_slice()) {
+        ([(one, _)], []) => format!("Paste trigger {one}"),
+        ([], [one]) => format!("Paste {one}"),
+        ([], many) => format!("Paste {} actions", many.len()),
+        (t, a) => format!("Paste {} trigger(s) and {} action(s)", t.len(), a.len()),
+    };
+    let select = names
+        .first()
+        .map(|n| child_pointer(container, n))
+        .or_else(|| trigger_pointers.first().map(|(_, p)| p.clone()));
     Ok(Outcome {
         label,
-        select: names.first().map(|n| child_pointer(container, n)),
+        select,
         select_undo: None,
+    })
+}
+
+fn rename_parameter(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    definition: &str,
+    from: &str,
+    to: &str,
+) -> Result<Outcome, EditError> {
+    if !wfs.iter().any(|w| w.definition_pointer == definition) {
+        return err(format!(
+            "{} is not the definition of a workflow of this document",
+            show(definition)
+        ));
+    }
+    let to = to.trim();
+    if to.is_empty() {
+        return err(format!(
+            "cannot rename parameter `{from}`: a name cannot be empty"
+        ));
+    }
+    let list = format!("{definition}/parameters");
+    let params = tx
+        .root
+        .pointer(&list)
+        .and_then(Value::as_object)
+        .ok_or_else(|| EditError {
+            message: format!("the workflow has no parameters object at {}", show(&list)),
+        })?;
+    if !params.contains_key(from) {
+        return err(format!("there is no parameter `{from}`"));
+    }
+    if from == to {
+        return Ok(Outcome::new(format!("Rename parameter {from}")));
+    }
+    if params
+        .keys()
+        .any(|k| k != from && k.eq_ignore_ascii_case(to))
+    {
+        return err(format!(
+            "cannot rename parameter `{from}` to `{to}`: a parameter of that name exists"
+        ));
+    }
+    tx.rename_key(&child_pointer(&list, from), to)?;
+    // Every parameters('from') in the definition follows.
+    let mut rewrites = Vec::new();
+    if let Some(def) = tx.root.pointer(definition) {
+        let mut path = definition.to_owned();
+        collect_parameter_rewrites(def, &mut path, from, to, &mut rewrites);
+    }
+    for (p, text) in rewrites {
+        tx.replace(&p, Value::String(text))?;
+    }
+    // The value an ARM template gives it, beside the definition.
+    if let Some(parent) = definition.strip_suffix("/definition") {
+        let values = format!("{parent}/parameters");
+        let has = tx
+            .root
+            .pointer(&values)
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.contains_key(from) && !m.contains_key(to));
+        if has && !parent.is_empty() {
+            tx.rename_key(&child_pointer(&values, from), to)?;
+        }
+    }
+    Ok(Outcome::new(format!("Rename parameter {from} to {to}")))
+}
+
+fn collect_parameter_rewrites(
+    v: &Value,
+    path: &mut String,
+    from: &str,
+    to: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    match v {
+        Value::String(s) => {
+            let kinds = [crate::expr::RefKind::Parameter];
+            if let Ok(Some(new)) = crate::expr::rename_references(s, &kinds, from, to) {
+                out.push((path.clone(), new));
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                collect_parameter_rewrites(x, path, from, to, out);
+                path.truncate(len);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape_pointer(k));
+                collect_parameter_rewrites(x, path, from, to, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How many expressions in `definition` (a workflow definition value)
+/// refer to the parameter `name` with `parameters('name')`.
+pub fn parameter_reference_count(definition: &Value, name: &str) -> usize {
+    match definition {
+        Value::String(s) => {
+            if !crate::expr::is_expression(s) {
+                return 0;
+            }
+            crate::expr::parse_string_value(s)
+                .map(|t| {
+                    t.references()
+                        .iter()
+                        .filter(|r| r.kind == crate::expr::RefKind::Parameter && r.name == name)
+                        .count()
+                })
+                .unwrap_or(0)
+        }
+        Value::Array(a) => a.iter().map(|x| parameter_reference_count(x, name)).sum(),
+        Value::Object(m) => m
+            .iter()
+            // The parameter's own declaration is not a reference.
+            .map(|(_, x)| parameter_reference_count(x, name))
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// A value that replaces a bare definition file whole must still read as
+/// a bare definition (as the loader decides): an object with `triggers`,
+/// `actions` or a workflow-definition `$schema`, and not an ARM template
+/// or a Standard `workflow.json`.
+fn check_bare_definition(value: &Value) -> Result<(), EditError> {
+    let Some(o) = value.as_object() else {
+        return err(format!(
+            "a workflow definition is a JSON object, found {}",
+            super::tree::kind_of(value)
+        ));
+    };
+    let other = ["resources", "definition"]
+        .into_iter()
+        .find(|k| o.contains_key(*k))
+        .or_else(|| {
+            o.get("properties")
+                .is_some_and(|p| p.get("definition").is_some())
+                .then_some("properties.definition")
+        });
+    if let Some(k) = other {
+        return err(format!(
+            "this JSON has `{k}`: it is another kind of file (ARM template or Standard workflow), not a definition; open it as a file instead"
+        ));
+    }
+    let schema = o.get("$schema").and_then(Value::as_str).unwrap_or("");
+    if !(o.contains_key("triggers")
+        || o.contains_key("actions")
+        || schema.to_ascii_lowercase().contains("workflowdefinition"))
+    {
+        return err(
+            "this JSON is not a workflow definition: it needs `triggers` and `actions` (or a workflow definition `$schema`)",
+        );
+    }
+    Ok(())
+}
+
+/// Whether only a trigger can have this type (Microsoft Learn, "Schema
+/// reference for trigger and action types": Request, Recurrence and
+/// Sliding Window are triggers; HTTP, HTTP Webhook, ApiConnection and
+/// ApiConnectionWebhook exist as both). Compared case-insensitively.
+pub fn is_trigger_only_type(ty: &str) -> bool {
+    ["Request", "Recurrence", "SlidingWindow"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(ty.trim()))
+}
+
+/// Checks a new trigger object: a JSON object with a string `type`.
+fn check_trigger_value(name: &str, trigger: &Value) -> Result<Value, EditError> {
+    check_name(name).map_err(|m| EditError {
+        message: format!("cannot add the trigger: {m}"),
+    })?;
+    let Some(o) = trigger.as_object() else {
+        return err(format!(
+            "cannot add trigger `{name}`: a trigger must be a JSON object, found {}",
+            super::tree::kind_of(trigger)
+        ));
+    };
+    if !matches!(o.get("type"), Some(Value::String(t)) if !t.trim().is_empty()) {
+        return err(format!(
+            "cannot add trigger `{name}`: it needs a \"type\" (e.g. \"Request\" or \"Recurrence\")"
+        ));
+    }
+    let mut t = trigger.clone();
+    if let Some(o) = t.as_object_mut() {
+        o.shift_remove("runAfter");
+    }
+    Ok(t)
+}
+
+fn add_trigger(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    definition: &str,
+    name: &str,
+    trigger: &Value,
+) -> Result<Outcome, EditError> {
+    if !wfs.iter().any(|w| w.definition_pointer == definition) {
+        return err(format!(
+            "{} is not the definition of a workflow of this document",
+            show(definition)
+        ));
+    }
+    let ctx = Ctx::for_pointer(tx.root, wfs, definition)?;
+    let t = check_trigger_value(name, trigger)?;
+    let list = format!("{}/triggers", ctx.dp);
+    match tx.root.pointer(&list) {
+        None | Some(Value::Object(_)) => {}
+        Some(other) => {
+            return err(format!(
+                "the triggers at {} are {}, not an object; fix them in the code view",
+                show(&list),
+                super::tree::kind_of(other)
+            ))
+        }
+    }
+    tx.ensure_object(&list)?;
+    let mut used = Names::of(&ctx.outline);
+    let name = used.unique(name.trim());
+    let index = tx
+        .root
+        .pointer(&list)
+        .and_then(Value::as_object)
+        .map_or(0, Map::len);
+    tx.insert(&list, &name, index, t)?;
+    Ok(Outcome {
+        label: format!("Add trigger {name}"),
+        select: Some(child_pointer(&list, &name)),
+        select_undo: None,
+    })
+}
+
+fn replace_trigger(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    pointer: &str,
+    name: &str,
+    trigger: &Value,
+) -> Result<Outcome, EditError> {
+    let ctx = Ctx::for_pointer(tx.root, wfs, pointer)?;
+    let id = ctx.node_at(pointer)?;
+    let old = &ctx.outline.nodes[id];
+    if old.role != Role::Trigger {
+        return err(format!(
+            "cannot replace `{}` as a trigger: it is an action",
+            old.name
+        ));
+    }
+    let old_name = old.name.clone();
+    let t = check_trigger_value(name, trigger)?;
+    let mut used = Names::default();
+    for n in ctx.outline.nodes.iter().filter(|n| n.id != id) {
+        used.add(&n.name);
+    }
+    let name = used.unique(name.trim());
+    let (list, _) = split_pointer(pointer).unwrap_or_default();
+    tx.remove(pointer)?;
+    let index = match tx.ops.last() {
+        Some(Op::Remove { index, .. }) => *index,
+        _ => 0,
+    };
+    tx.insert(&list, &name, index, t)?;
+    Ok(Outcome {
+        label: format!("Replace trigger {old_name} with {name}"),
+        select: Some(child_pointer(&list, &name)),
+        select_undo: Some(pointer.to_owned()),
     })
 }
 
@@ -2566,5 +2941,55 @@ pub fn diff(old: &Value, new: &Value, pointer: &str, out: &mut Vec<Edit>) {
             pointer: pointer.to_owned(),
             value: new.clone(),
         }),
+    }
+}
+
+/// The triggers the designer offers, as (type, label) pairs, in menu order.
+/// Any other type is added through its JSON.
+pub const TRIGGER_PALETTE: &[(&str, &str)] = &[
+    ("Request", "Request"),
+    ("Recurrence", "Recurrence"),
+    ("Http", "HTTP"),
+    ("HttpWebhook", "HTTP Webhook"),
+];
+
+/// The name a new trigger of this type gets, as the portal names them.
+pub fn default_trigger_name(type_name: &str) -> String {
+    match ActionType::parse(type_name) {
+        ActionType::Request => "When_a_HTTP_request_is_received".into(),
+        ActionType::Recurrence => "Recurrence".into(),
+        ActionType::Http => "HTTP".into(),
+        ActionType::HttpWebhook => "HTTP_Webhook".into(),
+        _ => sanitize_name(type_name),
+    }
+}
+
+/// A new trigger of the given type with the fields its form needs,
+/// following Microsoft Learn's schema reference for trigger types: a
+/// Request trigger accepts any JSON body (empty schema); Recurrence fires
+/// every hour; the HTTP trigger polls (it needs a `recurrence`: every
+/// hour); the HTTP Webhook trigger subscribes with a POST to its URL.
+/// Other types get `{"type", "inputs": {}}`.
+pub fn new_trigger(type_name: &str) -> Value {
+    let ty = ActionType::parse(type_name);
+    let t = ty.as_str().to_owned();
+    match ty {
+        ActionType::Request => json!({"type": t, "kind": "Http", "inputs": {"schema": {}}}),
+        ActionType::Recurrence => {
+            json!({"type": t, "recurrence": {"frequency": "Hour", "interval": 1}})
+        }
+        ActionType::Http => json!({
+            "type": t,
+            "inputs": {"method": "GET", "uri": ""},
+            "recurrence": {"frequency": "Hour", "interval": 1}
+        }),
+        ActionType::HttpWebhook => json!({
+            "type": t,
+            "inputs": {
+                "subscribe": {"method": "POST", "uri": ""},
+                "unsubscribe": {}
+            }
+        }),
+        _ => json!({"type": t, "inputs": {}}),
     }
 }

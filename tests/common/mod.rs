@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod gpu;
+
 use std::path::{Path, PathBuf};
 
 /// The shared corpus of public Logic Apps files, if present. In CI

@@ -23,6 +23,26 @@ pub(crate) const AUTH_TYPES: &[&str] = &[
     "ManagedServiceIdentity",
 ];
 
+/// What the picker shows for each of [`AUTH_TYPES`], as the portal names
+/// them; the JSON keeps Logic Apps' values.
+pub(crate) const AUTH_LABELS: &[&str] = &[
+    "None",
+    "Basic",
+    "Client certificate",
+    "Active Directory OAuth",
+    "Raw",
+    "Managed identity",
+];
+
+/// The picker's label for an authentication type (as Logic Apps spells
+/// it, any case); other text is shown as it is.
+pub(crate) fn auth_label(type_name: &str) -> &str {
+    AUTH_TYPES
+        .iter()
+        .position(|t| t.eq_ignore_ascii_case(type_name))
+        .map_or(type_name, |i| AUTH_LABELS[i])
+}
+
 /// Largest certificate file loaded into a `pfx` field.
 const MAX_PFX_BYTES: u64 = 1024 * 1024;
 
@@ -172,7 +192,7 @@ pub(crate) fn authentication(ui: &mut Ui, f: &mut Form, auth: &str) {
     super::widgets::form_grid(("lapis-auth", auth)).show(ui, |ui| {
         let l = ui.label("Authentication type");
         ui.vertical(|ui| {
-            if let Some(i) = combo(ui, auth, l.id, &current, AUTH_TYPES) {
+            if let Some(i) = combo(ui, auth, l.id, auth_label(&current), AUTH_LABELS) {
                 set_auth_type(f, auth, AUTH_TYPES[i]);
             }
             f.show_error(ui, auth);
