@@ -4,6 +4,7 @@
 //! layout are derived from it.
 
 pub mod layout;
+pub mod rules;
 pub mod svg;
 pub mod validate;
 
