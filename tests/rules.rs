@@ -34,7 +34,12 @@ fn input(case: &Path) -> PathBuf {
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("expected.json"))
         .collect();
-    assert_eq!(files.len(), 1, "{}: expected one input file, found {files:?}", case.display());
+    assert_eq!(
+        files.len(),
+        1,
+        "{}: expected one input file, found {files:?}",
+        case.display()
+    );
     files.into_iter().next().expect("one file")
 }
 
@@ -42,7 +47,8 @@ fn actual(case: &Path) -> Vec<Finding> {
     let doc = Document::load(&input(case)).unwrap_or_else(|e| panic!("{e}"));
     let mut out = Vec::new();
     for i in 0..doc.workflows.len() {
-        let ps = validate_document(&doc, i).unwrap_or_else(|e| panic!("{}: {}", case.display(), e.message));
+        let ps = validate_document(&doc, i)
+            .unwrap_or_else(|e| panic!("{}: {}", case.display(), e.message));
         for p in ps {
             let level = match p.severity {
                 Severity::Error => "error",
@@ -94,7 +100,12 @@ fn every_fixture_yields_exactly_its_expected_findings() {
         }
     }
     assert!(count > 100, "only {count} fixture cases found");
-    assert!(failures.is_empty(), "{} case(s) differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -124,10 +135,17 @@ fn every_rule_has_a_breaking_and_a_passing_case() {
 fn every_code_found_is_in_the_catalogue_and_folders_name_codes() {
     for code_dir in dirs(&root()) {
         let name = code_dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        assert!(rules::find(name).is_some(), "fixture folder `{name}` is not a rule code");
+        assert!(
+            rules::find(name).is_some(),
+            "fixture folder `{name}` is not a rule code"
+        );
         for case in dirs(&code_dir) {
             for (code, _, _) in actual(&case) {
-                assert!(rules::find(&code).is_some(), "{}: `{code}` is not in the catalogue", case.display());
+                assert!(
+                    rules::find(&code).is_some(),
+                    "{}: `{code}` is not in the catalogue",
+                    case.display()
+                );
             }
         }
     }
@@ -139,12 +157,23 @@ fn the_catalogue_is_well_formed() {
     for r in RULES {
         assert!(seen.insert(r.code), "`{}` twice in the catalogue", r.code);
         assert!(
-            r.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            r.code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "`{}` is not kebab-case",
             r.code
         );
-        assert!(r.source.starts_with("https://learn.microsoft.com/"), "{}: {}", r.code, r.source);
-        assert!(!r.summary.is_empty() && !r.example.is_empty() && !r.fix.is_empty(), "{}", r.code);
+        assert!(
+            r.source.starts_with("https://learn.microsoft.com/"),
+            "{}: {}",
+            r.code,
+            r.source
+        );
+        assert!(
+            !r.summary.is_empty() && !r.example.is_empty() && !r.fix.is_empty(),
+            "{}",
+            r.code
+        );
         let text = rules::explain(r);
         assert!(text.contains(r.source) && text.contains(r.fix), "{text}");
     }

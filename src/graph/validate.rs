@@ -71,10 +71,22 @@ impl Sink<'_> {
             message,
         });
     }
-    pub(crate) fn error(&mut self, code: &'static str, id: NodeId, pointer: String, message: String) {
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        id: NodeId,
+        pointer: String,
+        message: String,
+    ) {
         self.push(Severity::Error, code, Some(id), pointer, message);
     }
-    pub(crate) fn warning(&mut self, code: &'static str, id: NodeId, pointer: String, message: String) {
+    pub(crate) fn warning(
+        &mut self,
+        code: &'static str,
+        id: NodeId,
+        pointer: String,
+        message: String,
+    ) {
         self.push(Severity::Warning, code, Some(id), pointer, message);
     }
 }

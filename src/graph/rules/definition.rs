@@ -57,7 +57,8 @@ const OTHER_KNOWN_TYPES: &[&str] = &[
     "Webhook",
     "Manual",
     "ApiManagement",
-    "Http",
+    "AgentHandoff",
+    "ApiConnectionNotification",
 ];
 
 /// Types that exist only as actions: a trigger of one of them is an error.
@@ -94,9 +95,11 @@ fn ptr(base: &str, key: &str) -> String {
 /// A JSON integer (also `5.0`), if `v` is one.
 fn as_int(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
         _ => None,
     }
 }
@@ -161,9 +164,8 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
     } else {
         None
     };
-    let standard = kind.is_some_and(|k| {
-        k.eq_ignore_ascii_case("Stateful") || k.eq_ignore_ascii_case("Stateless")
-    });
+    let standard = kind
+        .is_some_and(|k| k.eq_ignore_ascii_case("Stateful") || k.eq_ignore_ascii_case("Stateless"));
     let stateless = kind.is_some_and(|k| k.eq_ignore_ascii_case("Stateless"));
 
     // Triggers: how many.
@@ -182,7 +184,9 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
             "trigger-count",
             None,
             format!("{def_p}/triggers"),
-            format!("the workflow has {n_triggers} triggers; Logic Apps allows at most {MAX_TRIGGERS}"),
+            format!(
+                "the workflow has {n_triggers} triggers; Logic Apps allows at most {MAX_TRIGGERS}"
+            ),
         );
     }
     let has_request_trigger = o.triggers.iter().any(|&t| {
@@ -204,7 +208,10 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
                 request_trigger(s, n, obj);
             }
             if stateless
-                && matches!(n.ty, ActionType::ApiConnection | ActionType::ApiConnectionWebhook)
+                && matches!(
+                    n.ty,
+                    ActionType::ApiConnection | ActionType::ApiConnectionWebhook
+                )
             {
                 s.error(
                     "stateless-unsupported",
@@ -224,7 +231,14 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
         operation_options(s, n, obj);
         if n.ty != ActionType::Until {
             if let Some(t) = obj.get("limit").and_then(|l| l.get("timeout")) {
-                duration_field(s, n, t, &format!("{}/limit/timeout", n.pointer), "limit-timeout", "the timeout");
+                duration_field(
+                    s,
+                    n,
+                    t,
+                    &format!("{}/limit/timeout", n.pointer),
+                    "limit-timeout",
+                    "the timeout",
+                );
             }
         }
         if let Some(Value::String(d)) = obj.get("description") {
@@ -286,7 +300,10 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
                 "recurrence-frequency",
                 n.id,
                 p.to_owned(),
-                format!("the recurrence of `{}` must be an object with frequency and interval", n.name),
+                format!(
+                    "the recurrence of `{}` must be an object with frequency and interval",
+                    n.name
+                ),
             );
         }
         return;
@@ -327,7 +344,11 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
                 "recurrence-frequency",
                 n.id,
                 ptr(p, "frequency"),
-                format!("the recurrence frequency of `{}` must be a string (Second … Month), found {}", n.name, crate::workflow::tree::kind_of(v)),
+                format!(
+                    "the recurrence frequency of `{}` must be a string (Second … Month), found {}",
+                    n.name,
+                    crate::workflow::tree::kind_of(v)
+                ),
             );
             None
         }
@@ -337,7 +358,10 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
             "recurrence-interval",
             n.id,
             p.to_owned(),
-            format!("the recurrence of `{}` has no interval: set how many time units to wait, e.g. 1", n.name),
+            format!(
+                "the recurrence of `{}` has no interval: set how many time units to wait, e.g. 1",
+                n.name
+            ),
         ),
         Some(v) if is_expr(v) => {}
         Some(v) => {
@@ -372,7 +396,8 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
     let tz = r.get("timeZone").and_then(Value::as_str);
     if let Some(z) = tz {
         if !is_wdl_expression(z) && !is_arm_expression(z) && !z.is_empty() {
-            let known = crate::expr::datetime::windows_time_zones().any(|w| w.eq_ignore_ascii_case(z));
+            let known =
+                crate::expr::datetime::windows_time_zones().any(|w| w.eq_ignore_ascii_case(z));
             if !known {
                 s.error(
                     "recurrence-time-zone",
@@ -380,7 +405,7 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
                     ptr(p, "timeZone"),
                     format!("`{z}` (the time zone of `{}`) is not a Windows time zone name; Logic Apps takes names such as \"Pacific Standard Time\" or \"W. Europe Standard Time\"", n.name),
                 );
-            } else if r.get("startTime").is_none() {
+            } else if r.get("startTime").is_none() && r.get("schedule").is_none() {
                 s.warning(
                     "recurrence-time-zone",
                     n.id,
@@ -391,7 +416,13 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
         }
     }
     if let Some(st) = r.get("startTime") {
-        start_time(s, n, st, &ptr(p, "startTime"), tz.is_some_and(|z| !z.is_empty()));
+        start_time(
+            s,
+            n,
+            st,
+            &ptr(p, "startTime"),
+            tz.is_some_and(|z| !z.is_empty()),
+        );
     }
 }
 
@@ -409,7 +440,11 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
             );
         }
         let items: Vec<(String, &Value)> = match v {
-            Value::Array(a) => a.iter().enumerate().map(|(i, x)| (format!("{kp}/{i}"), x)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("{kp}/{i}"), x))
+                .collect(),
             other => vec![(kp.clone(), other)],
         };
         for (ip, x) in items {
@@ -434,19 +469,36 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
                 "recurrence-schedule",
                 n.id,
                 kp.clone(),
-                format!("`weekDays` in the schedule of `{}` applies only when the frequency is Week", n.name),
+                format!(
+                    "`weekDays` in the schedule of `{}` applies only when the frequency is Week",
+                    n.name
+                ),
             );
         }
-        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+        const DAYS: [&str; 7] = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
         let items: Vec<(String, &Value)> = match v {
-            Value::Array(a) => a.iter().enumerate().map(|(i, x)| (format!("{kp}/{i}"), x)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("{kp}/{i}"), x))
+                .collect(),
             other => vec![(kp.clone(), other)],
         };
         for (ip, x) in items {
             if is_expr(x) {
                 continue;
             }
-            let ok = x.as_str().is_some_and(|d| DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())));
+            let ok = x
+                .as_str()
+                .is_some_and(|d| DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())));
             if !ok {
                 s.error(
                     "recurrence-schedule",
@@ -463,7 +515,10 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
                 "recurrence-schedule",
                 n.id,
                 ptr(p, key),
-                format!("`{key}` in the schedule of `{}` applies only when the frequency is Month", n.name),
+                format!(
+                    "`{key}` in the schedule of `{}` applies only when the frequency is Month",
+                    n.name
+                ),
             );
         }
     }
@@ -476,7 +531,10 @@ fn start_time(s: &mut Sink<'_>, n: &Node, v: &Value, p: &str, has_zone: bool) {
             "recurrence-start-time",
             n.id,
             p.to_owned(),
-            format!("the start time of `{}` must be a string such as \"2024-05-01T08:00:00Z\"", n.name),
+            format!(
+                "the start time of `{}` must be a string such as \"2024-05-01T08:00:00Z\"",
+                n.name
+            ),
         );
         return;
     };
@@ -484,7 +542,8 @@ fn start_time(s: &mut Sink<'_>, n: &Node, v: &Value, p: &str, has_zone: bool) {
         return;
     }
     let b = t.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
     let head_ok = b.len() >= 19
         && digits(0..4)
         && b[4] == b'-'
@@ -520,7 +579,9 @@ fn start_time(s: &mut Sink<'_>, n: &Node, v: &Value, p: &str, has_zone: bool) {
 }
 
 fn request_trigger(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
-    let Some(Value::Object(inputs)) = obj.get("inputs") else { return };
+    let Some(Value::Object(inputs)) = obj.get("inputs") else {
+        return;
+    };
     let p = format!("{}/inputs", n.pointer);
     if let Some(m) = inputs.get("method") {
         let ok = match m {
@@ -528,7 +589,9 @@ fn request_trigger(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
                 is_wdl_expression(m)
                     || is_arm_expression(m)
                     || m.is_empty()
-                    || ["GET", "PUT", "POST", "PATCH", "DELETE"].iter().any(|k| k.eq_ignore_ascii_case(m))
+                    || ["GET", "PUT", "POST", "PATCH", "DELETE"]
+                        .iter()
+                        .any(|k| k.eq_ignore_ascii_case(m))
             }
             _ => false,
         };
@@ -553,7 +616,14 @@ fn request_trigger(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
     }
 }
 
-fn duration_field(s: &mut Sink<'_>, n: &Node, v: &Value, p: &str, code: &'static str, what: &str) -> Option<f64> {
+fn duration_field(
+    s: &mut Sink<'_>,
+    n: &Node,
+    v: &Value,
+    p: &str,
+    code: &'static str,
+    what: &str,
+) -> Option<f64> {
     match v {
         Value::String(t) if is_wdl_expression(t) || is_arm_expression(t) => None,
         Value::String(t) => match iso_duration_seconds(t.trim()) {
@@ -573,7 +643,15 @@ fn duration_field(s: &mut Sink<'_>, n: &Node, v: &Value, p: &str, code: &'static
 fn retry_policy(s: &mut Sink<'_>, n: &Node, rp: &Value, p: &str) {
     let Value::Object(rp) = rp else {
         if !is_expr(rp) {
-            s.error("retry-policy", n.id, p.to_owned(), format!("the retry policy of `{}` must be an object with a type", n.name));
+            s.error(
+                "retry-policy",
+                n.id,
+                p.to_owned(),
+                format!(
+                    "the retry policy of `{}` must be an object with a type",
+                    n.name
+                ),
+            );
         }
         return;
     };
@@ -581,7 +659,15 @@ fn retry_policy(s: &mut Sink<'_>, n: &Node, rp: &Value, p: &str) {
         Some(Value::String(t)) if is_wdl_expression(t) || is_arm_expression(t) => return,
         Some(Value::String(t)) => t.to_ascii_lowercase(),
         _ => {
-            s.error("retry-policy", n.id, p.to_owned(), format!("the retry policy of `{}` has no type: use none, fixed, exponential or default", n.name));
+            s.error(
+                "retry-policy",
+                n.id,
+                p.to_owned(),
+                format!(
+                    "the retry policy of `{}` has no type: use none, fixed, exponential or default",
+                    n.name
+                ),
+            );
             return;
         }
     };
@@ -601,13 +687,33 @@ fn retry_policy(s: &mut Sink<'_>, n: &Node, rp: &Value, p: &str) {
         Some(v) if is_expr(v) => {}
         Some(v) => {
             if !as_int(v).is_some_and(|c| (1..=90).contains(&c)) {
-                s.error("retry-policy", n.id, ptr(p, "count"), format!("the retry count of `{}` is {v}; Logic Apps allows 1 to 90 retries", n.name));
+                s.error(
+                    "retry-policy",
+                    n.id,
+                    ptr(p, "count"),
+                    format!(
+                        "the retry count of `{}` is {v}; Logic Apps allows 1 to 90 retries",
+                        n.name
+                    ),
+                );
             }
         }
-        None if ty == "fixed" => s.error("retry-policy", n.id, p.to_owned(), format!("the fixed retry policy of `{}` has no count: set how many retries (1 to 90)", n.name)),
+        None if ty == "fixed" => s.error(
+            "retry-policy",
+            n.id,
+            p.to_owned(),
+            format!(
+                "the fixed retry policy of `{}` has no count: set how many retries (1 to 90)",
+                n.name
+            ),
+        ),
         None => {}
     }
-    let keys: &[&str] = if ty == "fixed" { &["interval"] } else { &["interval", "minimumInterval", "maximumInterval"] };
+    let keys: &[&str] = if ty == "fixed" {
+        &["interval"]
+    } else {
+        &["interval", "minimumInterval", "maximumInterval"]
+    };
     for &k in keys {
         match rp.get(k) {
             Some(v) => {
@@ -659,21 +765,42 @@ fn headers_and_queries(s: &mut Sink<'_>, n: &Node, inputs: &Obj, p: &str) {
                 "http-headers",
                 n.id,
                 kp,
-                format!("the {key} of `{}` must be a JSON object of name → value, found {}", n.name, crate::workflow::tree::kind_of(other)),
+                format!(
+                    "the {key} of `{}` must be a JSON object of name → value, found {}",
+                    n.name,
+                    crate::workflow::tree::kind_of(other)
+                ),
             ),
         }
     }
 }
 
-fn runtime_configuration(s: &mut Sink<'_>, n: &Node, obj: &Obj, stateless: bool, static_results: Option<&Value>) {
-    let Some(Value::Object(rc)) = obj.get("runtimeConfiguration").or_else(|| obj.get("runTimeConfiguration")) else {
+fn runtime_configuration(
+    s: &mut Sink<'_>,
+    n: &Node,
+    obj: &Obj,
+    stateless: bool,
+    static_results: Option<&Value>,
+) {
+    let Some(Value::Object(rc)) = obj
+        .get("runtimeConfiguration")
+        .or_else(|| obj.get("runTimeConfiguration"))
+    else {
         return;
     };
-    let rc_key = if obj.contains_key("runtimeConfiguration") { "runtimeConfiguration" } else { "runTimeConfiguration" };
+    let rc_key = if obj.contains_key("runtimeConfiguration") {
+        "runtimeConfiguration"
+    } else {
+        "runTimeConfiguration"
+    };
     let p = ptr(&n.pointer, rc_key);
     if let Some(Value::Object(c)) = rc.get("concurrency") {
         let cp = ptr(&p, "concurrency");
-        for (key, lo, hi) in [("runs", 1, 100), ("maximumWaitingRuns", 1, 200), ("repetitions", 1, 50)] {
+        for (key, lo, hi) in [
+            ("runs", 1, 100),
+            ("maximumWaitingRuns", 1, 200),
+            ("repetitions", 1, 50),
+        ] {
             let Some(v) = c.get(key) else { continue };
             let kp = ptr(&cp, key);
             let placed = match key {
@@ -681,15 +808,41 @@ fn runtime_configuration(s: &mut Sink<'_>, n: &Node, obj: &Obj, stateless: bool,
                 _ => n.role == Role::Trigger,
             };
             if !placed {
-                let where_ = if key == "repetitions" { "a Foreach loop" } else { "a trigger" };
-                s.error("concurrency", n.id, kp, format!("`{key}` concurrency applies only to {where_}, but `{}` is a {} {}", n.name, n.type_name, if n.role == Role::Trigger { "trigger" } else { "action" }));
+                let where_ = if key == "repetitions" {
+                    "a Foreach loop"
+                } else {
+                    "a trigger"
+                };
+                s.error(
+                    "concurrency",
+                    n.id,
+                    kp,
+                    format!(
+                        "`{key}` concurrency applies only to {where_}, but `{}` is a {} {}",
+                        n.name,
+                        n.type_name,
+                        if n.role == Role::Trigger {
+                            "trigger"
+                        } else {
+                            "action"
+                        }
+                    ),
+                );
                 continue;
             }
             if is_expr(v) {
                 continue;
             }
             if !as_int(v).is_some_and(|i| (lo..=hi).contains(&i)) {
-                s.error("concurrency", n.id, kp, format!("`{key}` of `{}` is {v}; Logic Apps allows {lo} to {hi}", n.name));
+                s.error(
+                    "concurrency",
+                    n.id,
+                    kp,
+                    format!(
+                        "`{key}` of `{}` is {v}; Logic Apps allows {lo} to {hi}",
+                        n.name
+                    ),
+                );
             }
         }
     }
@@ -697,7 +850,10 @@ fn runtime_configuration(s: &mut Sink<'_>, n: &Node, obj: &Obj, stateless: bool,
         let tp = ptr(&ptr(&p, "contentTransfer"), "transferMode");
         match ct.get("transferMode") {
             Some(Value::String(m)) if m.eq_ignore_ascii_case("Chunked") => {
-                if !matches!(n.ty, ActionType::Http | ActionType::ApiConnection | ActionType::ServiceProvider) {
+                if !matches!(
+                    n.ty,
+                    ActionType::Http | ActionType::ApiConnection | ActionType::ServiceProvider
+                ) {
                     s.warning("chunked-transfer", n.id, tp, format!("`{}` is a {} {}; chunked transfer is offered by HTTP and some connector actions", n.name, n.type_name, if n.role == Role::Trigger { "trigger" } else { "action" }));
                 } else if stateless {
                     s.warning("stateless-unsupported", n.id, tp, format!("`{}` uses chunked transfer, which Stateless workflows do not support: make the workflow Stateful", n.name));
@@ -708,7 +864,13 @@ fn runtime_configuration(s: &mut Sink<'_>, n: &Node, obj: &Obj, stateless: bool,
                 "chunked-transfer",
                 n.id,
                 tp,
-                format!("the transfer mode of `{}` is {}; the only mode is \"Chunked\"", n.name, other.map(|v| v.to_string()).unwrap_or_else(|| "missing".into())),
+                format!(
+                    "the transfer mode of `{}` is {}; the only mode is \"Chunked\"",
+                    n.name,
+                    other
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "missing".into())
+                ),
             ),
         }
     }
@@ -732,9 +894,18 @@ fn runtime_configuration(s: &mut Sink<'_>, n: &Node, obj: &Obj, stateless: bool,
             }
         }
         if let Some(opt) = sr.get("staticResultOptions") {
-            let ok = matches!(opt, Value::String(o) if o.eq_ignore_ascii_case("Enabled") || o.eq_ignore_ascii_case("Disabled")) || is_expr(opt);
+            let ok = matches!(opt, Value::String(o) if o.eq_ignore_ascii_case("Enabled") || o.eq_ignore_ascii_case("Disabled"))
+                || is_expr(opt);
             if !ok {
-                s.error("static-result", n.id, ptr(&sp, "staticResultOptions"), format!("staticResultOptions of `{}` is {opt}; use \"Enabled\" or \"Disabled\"", n.name));
+                s.error(
+                    "static-result",
+                    n.id,
+                    ptr(&sp, "staticResultOptions"),
+                    format!(
+                        "staticResultOptions of `{}` is {opt}; use \"Enabled\" or \"Disabled\"",
+                        n.name
+                    ),
+                );
             }
         }
     }
@@ -745,14 +916,31 @@ fn runtime_configuration(s: &mut Sink<'_>, n: &Node, obj: &Obj, stateless: bool,
 fn documented_option(name: &str) -> Option<(&'static str, fn(&Node) -> bool)> {
     use ActionType as T;
     let table: [(&'static str, fn(&Node) -> bool); 6] = [
-        ("DisableAsyncPattern", |n| n.role == Role::Action && matches!(n.ty, T::Http | T::ApiConnection | T::Response | T::Function | T::Workflow)),
-        ("IncludeAuthorizationHeadersInOutputs", |n| n.role == Role::Trigger && matches!(n.ty, T::Request | T::HttpWebhook)),
+        ("DisableAsyncPattern", |n| {
+            n.role == Role::Action
+                && matches!(
+                    n.ty,
+                    T::Http | T::ApiConnection | T::Response | T::Function | T::Workflow
+                )
+        }),
+        ("IncludeAuthorizationHeadersInOutputs", |n| {
+            n.role == Role::Trigger && matches!(n.ty, T::Request | T::HttpWebhook)
+        }),
         ("Sequential", |n| n.ty == T::Foreach),
         ("SingleInstance", |n| n.role == Role::Trigger),
-        ("SuppressWorkflowHeaders", |n| matches!(n.ty, T::Http | T::Function | T::ApiManagement | T::HttpWebhook)),
-        ("SuppressWorkflowHeadersOnResponse", |n| n.role == Role::Trigger && matches!(n.ty, T::Request | T::HttpWebhook)),
+        ("SuppressWorkflowHeaders", |n| {
+            matches!(
+                n.ty,
+                T::Http | T::Function | T::ApiManagement | T::HttpWebhook
+            )
+        }),
+        ("SuppressWorkflowHeadersOnResponse", |n| {
+            n.role == Role::Trigger && matches!(n.ty, T::Request | T::HttpWebhook)
+        }),
     ];
-    table.into_iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
+    table
+        .into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
 }
 
 /// Options seen in real workflows that the schema reference's table does
@@ -766,10 +954,20 @@ const OTHER_OPTIONS: &[&str] = &[
 ];
 
 fn operation_options(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
-    let Some(v) = obj.get("operationOptions") else { return };
+    let Some(v) = obj.get("operationOptions") else {
+        return;
+    };
     let p = ptr(&n.pointer, "operationOptions");
     let Value::String(text) = v else {
-        s.warning("operation-options", n.id, p, format!("operationOptions of `{}` must be a string (options separated by commas)", n.name));
+        s.warning(
+            "operation-options",
+            n.id,
+            p,
+            format!(
+                "operationOptions of `{}` must be a string (options separated by commas)",
+                n.name
+            ),
+        );
         return;
     };
     if is_wdl_expression(text) || is_arm_expression(text) {
@@ -905,15 +1103,31 @@ fn per_type(s: &mut Sink<'_>, n: &Node, obj: &Obj, has_request_trigger: bool) {
             if let Some(Value::Object(i)) = inputs {
                 let ok = match i.get("statusCode") {
                     None => false,
-                    Some(v @ Value::Number(_)) => as_int(v).is_some_and(|c| (100..=599).contains(&c)),
-                    Some(Value::String(t)) => is_wdl_expression(t) || is_arm_expression(t) || t.trim().parse::<i64>().is_ok_and(|c| (100..=599).contains(&c)),
+                    Some(v @ Value::Number(_)) => {
+                        as_int(v).is_some_and(|c| (100..=599).contains(&c))
+                    }
+                    Some(Value::String(t)) => {
+                        is_wdl_expression(t)
+                            || is_arm_expression(t)
+                            || t.trim()
+                                .parse::<i64>()
+                                .is_ok_and(|c| (100..=599).contains(&c))
+                    }
                     Some(_) => false,
                 };
                 if !ok {
                     s.error("response-status", n.id, ptr(&ip, "statusCode"), format!("the Response `{}` needs a statusCode: an HTTP status from 100 to 599 (e.g. 200) or an expression", n.name));
                 }
             } else if inputs.is_none() {
-                s.error("response-status", n.id, n.pointer.clone(), format!("the Response `{}` has no inputs: it needs at least a statusCode", n.name));
+                s.error(
+                    "response-status",
+                    n.id,
+                    n.pointer.clone(),
+                    format!(
+                        "the Response `{}` has no inputs: it needs at least a statusCode",
+                        n.name
+                    ),
+                );
             }
         }
         ActionType::InitializeVariable if n.depth > 1 => {
@@ -922,8 +1136,16 @@ fn per_type(s: &mut Sink<'_>, n: &Node, obj: &Obj, has_request_trigger: bool) {
         ActionType::Http => {
             if let Some(Value::Object(i)) = inputs {
                 if let Some(Value::String(m)) = i.get("method") {
-                    let known = ["GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"].iter().any(|k| k.eq_ignore_ascii_case(m));
-                    if !known && !m.trim().is_empty() && !is_wdl_expression(m) && !is_arm_expression(m) {
+                    let known = [
+                        "GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
+                    ]
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(m));
+                    if !known
+                        && !m.trim().is_empty()
+                        && !is_wdl_expression(m)
+                        && !is_arm_expression(m)
+                    {
                         s.error("http-method", n.id, ptr(&ip, "method"), format!("the method `{m}` of `{}` is not an HTTP method Logic Apps sends (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)", n.name));
                     }
                 }
@@ -965,10 +1187,21 @@ fn empty_operands(s: &mut Sink<'_>, n: &Node, e: &Value, p: &str) {
 }
 
 fn switch_cases(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
-    let Some(Value::Object(cases)) = obj.get("cases") else { return };
+    let Some(Value::Object(cases)) = obj.get("cases") else {
+        return;
+    };
     let cp = ptr(&n.pointer, "cases");
     if cases.len() > MAX_SWITCH_CASES {
-        s.error("switch-cases", n.id, cp.clone(), format!("the Switch `{}` has {} cases; Logic Apps allows at most {MAX_SWITCH_CASES}", n.name, cases.len()));
+        s.error(
+            "switch-cases",
+            n.id,
+            cp.clone(),
+            format!(
+                "the Switch `{}` has {} cases; Logic Apps allows at most {MAX_SWITCH_CASES}",
+                n.name,
+                cases.len()
+            ),
+        );
     }
     let mut seen: HashMap<String, &str> = HashMap::new();
     for (name, c) in cases {
@@ -1051,7 +1284,10 @@ fn required_inputs(s: &mut Sink<'_>, n: &Node, inputs: Option<&Value>, ip: &str)
                 (vec![&["function", "id"]], vec![])
             }
         }
-        T::Workflow => (vec![&["host", "workflow", "id"]], vec![&["host", "triggerName"]]),
+        T::Workflow => (
+            vec![&["host", "workflow", "id"]],
+            vec![&["host", "triggerName"]],
+        ),
         T::ServiceProvider => (
             vec![
                 &["serviceProviderConfiguration", "connectionName"],
@@ -1063,8 +1299,13 @@ fn required_inputs(s: &mut Sink<'_>, n: &Node, inputs: Option<&Value>, ip: &str)
         T::Other(t) => {
             let t = t.to_ascii_lowercase();
             match t.as_str() {
-                "xslt" | "liquid" | "xmlvalidation" | "flatfiledecoding" | "flatfileencoding" => (vec![&["content"]], vec![]),
-                "sendtobatch" => (vec![&["batchName"], &["host", "workflow", "id"]], vec![&["host", "triggerName"]]),
+                "xslt" | "liquid" | "xmlvalidation" | "flatfiledecoding" | "flatfileencoding" => {
+                    (vec![&["content"]], vec![])
+                }
+                "sendtobatch" => (
+                    vec![&["batchName"], &["host", "workflow", "id"]],
+                    vec![&["host", "triggerName"]],
+                ),
                 _ => (vec![], vec![]),
             }
         }
@@ -1076,7 +1317,17 @@ fn required_inputs(s: &mut Sink<'_>, n: &Node, inputs: Option<&Value>, ip: &str)
                 "missing-input",
                 n.id,
                 ip.to_owned(),
-                format!("the {} {} `{}` has no inputs.{}: the schema reference lists it as required", n.type_name, if n.role == Role::Trigger { "trigger" } else { "action" }, n.name, path.join(".")),
+                format!(
+                    "the {} {} `{}` has no inputs.{}: the schema reference lists it as required",
+                    n.type_name,
+                    if n.role == Role::Trigger {
+                        "trigger"
+                    } else {
+                        "action"
+                    },
+                    n.name,
+                    path.join(".")
+                ),
             );
         }
     }
@@ -1099,7 +1350,11 @@ fn variables(s: &mut Sink<'_>, objects: &[Option<&Obj>]) {
     // name → (declared type in lower case, node)
     let mut declared: HashMap<String, (Option<String>, NodeId)> = HashMap::new();
     let mut complete = true;
-    for n in o.nodes.iter().filter(|n| n.ty == ActionType::InitializeVariable) {
+    for n in o
+        .nodes
+        .iter()
+        .filter(|n| n.ty == ActionType::InitializeVariable)
+    {
         let Some(obj) = objects[n.id] else { continue };
         let vp = format!("{}/inputs/variables", n.pointer);
         let Some(Value::Array(vars)) = obj.get("inputs").and_then(|i| i.get("variables")) else {
@@ -1120,7 +1375,9 @@ fn variables(s: &mut Sink<'_>, objects: &[Option<&Obj>]) {
                 Some(Value::String(t)) if is_arm_expression(t) || is_wdl_expression(t) => None,
                 Some(Value::String(t)) => {
                     let lower = t.to_ascii_lowercase();
-                    if ["boolean", "integer", "float", "string", "object", "array"].contains(&lower.as_str()) {
+                    if ["boolean", "integer", "float", "string", "object", "array"]
+                        .contains(&lower.as_str())
+                    {
                         Some(lower)
                     } else {
                         s.error("variable-type", n.id, format!("{p}/type"), format!("the variable `{name}` has type `{t}`; use boolean, integer, float, string, object or array"));
@@ -1165,8 +1422,12 @@ fn variables(s: &mut Sink<'_>, objects: &[Option<&Obj>]) {
             _ => continue,
         };
         let Some(obj) = objects[n.id] else { continue };
-        let Some(Value::Object(i)) = obj.get("inputs") else { continue };
-        let Some(Value::String(name)) = i.get("name") else { continue };
+        let Some(Value::Object(i)) = obj.get("inputs") else {
+            continue;
+        };
+        let Some(Value::String(name)) = i.get("name") else {
+            continue;
+        };
         if is_wdl_expression(name) || is_arm_expression(name) {
             continue;
         }
@@ -1199,9 +1460,13 @@ fn reads_variable(v: &Value, name: &str) -> bool {
             if !t.contains('@') {
                 return false;
             }
-            let Ok(tpl) = crate::expr::parse::parse_string_value(t) else { return false };
+            let Ok(tpl) = crate::expr::parse::parse_string_value(t) else {
+                return false;
+            };
             tpl.calls().iter().any(|c| {
-                c.key == "variables" && c.literal_arg(0).is_some_and(|(a, _)| a.eq_ignore_ascii_case(name))
+                c.key == "variables"
+                    && c.literal_arg(0)
+                        .is_some_and(|(a, _)| a.eq_ignore_ascii_case(name))
             })
         }
         Value::Array(a) => a.iter().any(|x| reads_variable(x, name)),
@@ -1230,7 +1495,8 @@ fn parameters_and_outputs(s: &mut Sink<'_>, def: &Obj, def_p: &str) {
         for (name, decl) in params {
             let p = ptr(&pp, name);
             let Some(d) = decl.as_object() else { continue };
-            if let Some(Value::String(desc)) = d.get("metadata").and_then(|m| m.get("description")) {
+            if let Some(Value::String(desc)) = d.get("metadata").and_then(|m| m.get("description"))
+            {
                 description(s, None, desc, &format!("{p}/metadata/description"));
             }
             let ty = match type_of(decl) {
@@ -1241,7 +1507,9 @@ fn parameters_and_outputs(s: &mut Sink<'_>, def: &Obj, def_p: &str) {
                 }
                 Some(Ok(t)) => t,
             };
-            let Some(dv) = d.get("defaultValue") else { continue };
+            let Some(dv) = d.get("defaultValue") else {
+                continue;
+            };
             if is_expr(dv) || dv.is_null() {
                 continue;
             }
@@ -1257,7 +1525,10 @@ fn parameters_and_outputs(s: &mut Sink<'_>, def: &Obj, def_p: &str) {
             let dp = format!("{p}/defaultValue");
             if !fits {
                 s.push(Severity::Error, "parameter-default", None, dp, format!("the parameter `{name}` is {ty} but its defaultValue is {dv}; give a default of that type"));
-            } else if ty.is_secure() && !matches!(dv, Value::String(t) if t.is_empty()) && !matches!(dv, Value::Object(m) if m.is_empty()) {
+            } else if ty.is_secure()
+                && !matches!(dv, Value::String(t) if t.is_empty())
+                && !matches!(dv, Value::Object(m) if m.is_empty())
+            {
                 s.push(Severity::Warning, "parameter-default", None, dp, format!("the secure parameter `{name}` has a default value, which sits in clear in the definition: pass the value at deployment instead"));
             }
         }
@@ -1265,7 +1536,16 @@ fn parameters_and_outputs(s: &mut Sink<'_>, def: &Obj, def_p: &str) {
     if let Some(Value::Object(outs)) = def.get("outputs") {
         let op = ptr(def_p, "outputs");
         if outs.len() > MAX_OUTPUTS {
-            s.push(Severity::Error, "too-many-parameters", None, op.clone(), format!("the definition declares {} outputs; Logic Apps allows at most {MAX_OUTPUTS}", outs.len()));
+            s.push(
+                Severity::Error,
+                "too-many-parameters",
+                None,
+                op.clone(),
+                format!(
+                    "the definition declares {} outputs; Logic Apps allows at most {MAX_OUTPUTS}",
+                    outs.len()
+                ),
+            );
         }
         for (name, decl) in outs {
             let p = ptr(&op, name);
@@ -1273,14 +1553,26 @@ fn parameters_and_outputs(s: &mut Sink<'_>, def: &Obj, def_p: &str) {
                 continue;
             }
             let Some(d) = decl.as_object() else {
-                s.push(Severity::Error, "output-type", None, p, format!("the output `{name}` must be an object with type and value"));
+                s.push(
+                    Severity::Error,
+                    "output-type",
+                    None,
+                    p,
+                    format!("the output `{name}` must be an object with type and value"),
+                );
                 continue;
             };
             if let Some(Err(found)) = type_of(decl) {
                 s.push(Severity::Error, "output-type", None, p.clone(), format!("the output `{name}` has {}; use String, Int, Float, Bool, Array, Object (or their secure forms)", if found == "no type" { found } else { format!("the type {found}") }));
             }
             if !d.contains_key("value") {
-                s.push(Severity::Error, "output-type", None, p, format!("the output `{name}` has no value"));
+                s.push(
+                    Severity::Error,
+                    "output-type",
+                    None,
+                    p,
+                    format!("the output `{name}` has no value"),
+                );
             }
         }
     }
