@@ -180,3 +180,68 @@ fn the_catalogue_is_well_formed() {
     let list = rules::list();
     assert_eq!(list.lines().count(), RULES.len());
 }
+
+fn lapis(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(args)
+        .output()
+        .expect("lapis runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn lapis_explain_prints_the_rule_an_example_the_fix_and_the_source() {
+    let (code, out, err) = lapis(&["explain", "retry-policy"]);
+    assert_eq!(code, 0, "{err}");
+    let rule = rules::find("retry-policy").expect("in the catalogue");
+    for part in [rule.code, "(error)", rule.summary, rule.example, rule.fix, rule.source] {
+        assert!(out.contains(part), "`{part}` missing from:\n{out}");
+    }
+}
+
+#[test]
+fn lapis_explain_with_no_code_lists_every_rule() {
+    let (code, out, _) = lapis(&["explain"]);
+    assert_eq!(code, 0);
+    for r in RULES {
+        assert!(
+            out.lines().any(|l| l.split_whitespace().next() == Some(r.code)),
+            "`{}` not listed",
+            r.code
+        );
+    }
+}
+
+#[test]
+fn lapis_explain_refuses_an_unknown_code() {
+    let (code, out, err) = lapis(&["explain", "no-such-rule"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("no-such-rule") && err.contains("lapis explain"), "{err}");
+}
+
+#[test]
+fn the_readme_lists_every_rule_with_its_level_and_source() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    for r in RULES {
+        let level = match r.level {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let rows: Vec<&str> = readme
+            .lines()
+            .filter(|l| l.starts_with(&format!("| `{}` |", r.code)))
+            .collect();
+        assert!(!rows.is_empty(), "README: no table row for `{}`", r.code);
+        assert!(
+            rows.iter().any(|row| row.contains(level) && row.contains(r.source)),
+            "README: no row of `{}` with its level ({level}) and source: {rows:?}",
+            r.code
+        );
+    }
+}
