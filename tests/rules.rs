@@ -198,7 +198,14 @@ fn lapis_explain_prints_the_rule_an_example_the_fix_and_the_source() {
     let (code, out, err) = lapis(&["explain", "retry-policy"]);
     assert_eq!(code, 0, "{err}");
     let rule = rules::find("retry-policy").expect("in the catalogue");
-    for part in [rule.code, "(error)", rule.summary, rule.example, rule.fix, rule.source] {
+    for part in [
+        rule.code,
+        "(error)",
+        rule.summary,
+        rule.example,
+        rule.fix,
+        rule.source,
+    ] {
         assert!(out.contains(part), "`{part}` missing from:\n{out}");
     }
 }
@@ -209,7 +216,8 @@ fn lapis_explain_with_no_code_lists_every_rule() {
     assert_eq!(code, 0);
     for r in RULES {
         assert!(
-            out.lines().any(|l| l.split_whitespace().next() == Some(r.code)),
+            out.lines()
+                .any(|l| l.split_whitespace().next() == Some(r.code)),
             "`{}` not listed",
             r.code
         );
@@ -221,7 +229,10 @@ fn lapis_explain_refuses_an_unknown_code() {
     let (code, out, err) = lapis(&["explain", "no-such-rule"]);
     assert_eq!(code, 2);
     assert!(out.is_empty());
-    assert!(err.contains("no-such-rule") && err.contains("lapis explain"), "{err}");
+    assert!(
+        err.contains("no-such-rule") && err.contains("lapis explain"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -239,7 +250,8 @@ fn the_readme_lists_every_rule_with_its_level_and_source() {
             .collect();
         assert!(!rows.is_empty(), "README: no table row for `{}`", r.code);
         assert!(
-            rows.iter().any(|row| row.contains(level) && row.contains(r.source)),
+            rows.iter()
+                .any(|row| row.contains(level) && row.contains(r.source)),
             "README: no row of `{}` with its level ({level}) and source: {rows:?}",
             r.code
         );

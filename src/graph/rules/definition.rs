@@ -685,19 +685,18 @@ fn retry_policy(s: &mut Sink<'_>, n: &Node, rp: &Value, p: &str) {
     }
     match rp.get("count") {
         Some(v) if is_expr(v) => {}
-        Some(v) => {
-            if !as_int(v).is_some_and(|c| (1..=90).contains(&c)) {
-                s.error(
-                    "retry-policy",
-                    n.id,
-                    ptr(p, "count"),
-                    format!(
-                        "the retry count of `{}` is {v}; Logic Apps allows 1 to 90 retries",
-                        n.name
-                    ),
-                );
-            }
+        Some(v) if !as_int(v).is_some_and(|c| (1..=90).contains(&c)) => {
+            s.error(
+                "retry-policy",
+                n.id,
+                ptr(p, "count"),
+                format!(
+                    "the retry count of `{}` is {v}; Logic Apps allows 1 to 90 retries",
+                    n.name
+                ),
+            );
         }
+        Some(_) => {}
         None if ty == "fixed" => s.error(
             "retry-policy",
             n.id,
@@ -913,9 +912,12 @@ fn runtime_configuration(
 
 /// Operation options from the schema reference's table, with the types
 /// each applies to (`None`: every trigger).
-fn documented_option(name: &str) -> Option<(&'static str, fn(&Node) -> bool)> {
+/// Whether an operation option applies to a trigger or action.
+type Applies = fn(&Node) -> bool;
+
+fn documented_option(name: &str) -> Option<(&'static str, Applies)> {
     use ActionType as T;
-    let table: [(&'static str, fn(&Node) -> bool); 6] = [
+    let table: [(&'static str, Applies); 6] = [
         ("DisableAsyncPattern", |n| {
             n.role == Role::Action
                 && matches!(
