@@ -1027,6 +1027,42 @@ fn description(s: &mut Sink<'_>, id: Option<NodeId>, d: &str, p: &str) {
     }
 }
 
+/// A sibling that runs in parallel with `id` (neither upstream nor
+/// downstream of it through run-after), at its own level or at the level
+/// of any scope that holds it. Linear in the size of those lists.
+fn parallel_sibling(g: &crate::graph::WorkflowGraph, id: NodeId) -> Option<NodeId> {
+    let o = &g.outline;
+    let mut cur = Some(id);
+    while let Some(at) = cur {
+        let siblings = o.siblings(at);
+        if siblings.len() > 1 {
+            let mut linked: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
+            linked.insert(at);
+            let mut stack = vec![at];
+            while let Some(x) = stack.pop() {
+                for (p, _) in g.predecessors(x) {
+                    if linked.insert(p) {
+                        stack.push(p);
+                    }
+                }
+            }
+            let mut stack = vec![at];
+            while let Some(x) = stack.pop() {
+                for q in g.successors(x) {
+                    if linked.insert(q) {
+                        stack.push(q);
+                    }
+                }
+            }
+            if let Some(&other) = siblings.iter().find(|s| !linked.contains(s)) {
+                return Some(other);
+            }
+        }
+        cur = o.nodes[at].parent.map(|(p, _)| p);
+    }
+    None
+}
+
 /// True when `n` sits inside a Foreach or Until loop, at any depth.
 fn in_loop(g: &crate::graph::WorkflowGraph, n: &Node) -> Option<NodeId> {
     let mut cur = n.parent;
@@ -1098,6 +1134,17 @@ fn per_type(s: &mut Sink<'_>, n: &Node, obj: &Obj, has_request_trigger: bool) {
         ActionType::Response if n.role == Role::Action => {
             if !has_request_trigger && !g.outline.triggers.is_empty() {
                 s.error("response-without-request", n.id, n.pointer.clone(), format!("`{}` is a Response action, but the workflow has no Request trigger to answer: start the workflow with a Request trigger, or remove the Response", n.name));
+            }
+            if let Some(other) = parallel_sibling(g, n.id) {
+                s.warning(
+                    "response-parallel",
+                    n.id,
+                    n.pointer.clone(),
+                    format!(
+                        "the Response action `{}` is on a parallel branch: `{}` runs at the same time and is not joined before it; Logic Apps does not support Response in parallel branches: make the Response run after both",
+                        n.name, g.outline.nodes[other].name
+                    ),
+                );
             }
             if let Some(l) = in_loop(g, n) {
                 s.error("response-in-loop", n.id, n.pointer.clone(), format!("the Response action `{}` is inside the loop `{}`; Logic Apps does not allow Response inside Foreach or Until loops: move it after the loop", n.name, g.outline.nodes[l].name));

@@ -216,6 +216,9 @@ rules! {
     "response-in-loop", E, "a Response action inside a Foreach or Until loop",
         r#""For_each": {"actions": {"Response": {"type": "Response", …}}}"#,
         "move the Response after the loop", SRC_REQRES;
+    "response-parallel", W, "a Response action on a parallel branch: a sibling runs at the same time and is not joined before it",
+        r#""Get": {…}, "Log": {"runAfter": {}}, "Response": {"runAfter": {"Get": ["Succeeded"]}}"#,
+        "make the Response run after every branch (add the other branch's last action to its runAfter)", SRC_REQRES;
     "response-status", E, "a Response without statusCode, or with one that is not an HTTP status (100-599) or an expression",
         r#""inputs": {"statusCode": "OK"}"#,
         "set \"statusCode\": 200 (or an expression)", SRC_SCHEMA;
