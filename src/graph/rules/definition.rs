@@ -196,6 +196,17 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
         )
     });
     let static_results = def.and_then(|d| d.get("staticResults"));
+    // Response actions and every scope that holds one.
+    let mut response_holders = std::collections::HashSet::new();
+    for n in o.actions().filter(|n| n.ty == ActionType::Response) {
+        let mut cur = Some(n.id);
+        while let Some(id) = cur {
+            if !response_holders.insert(id) {
+                break;
+            }
+            cur = o.nodes[id].parent.map(|(p, _)| p);
+        }
+    }
 
     for n in &o.nodes {
         let Some(obj) = objects[n.id] else { continue };
@@ -244,7 +255,7 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
         if let Some(Value::String(d)) = obj.get("description") {
             description(s, Some(n.id), d, &ptr(&n.pointer, "description"));
         }
-        per_type(s, n, obj, has_request_trigger);
+        per_type(s, n, obj, has_request_trigger, &response_holders);
     }
 
     variables(s, objects);
@@ -1027,10 +1038,16 @@ fn description(s: &mut Sink<'_>, id: Option<NodeId>, d: &str, p: &str) {
     }
 }
 
-/// A sibling that runs in parallel with `id` (neither upstream nor
-/// downstream of it through run-after), at its own level or at the level
-/// of any scope that holds it. Linear in the size of those lists.
-fn parallel_sibling(g: &crate::graph::WorkflowGraph, id: NodeId) -> Option<NodeId> {
+/// Another Response that runs in parallel with `id` (neither upstream nor
+/// downstream of it through run-after, nor waiting on exclusive statuses),
+/// at its own level or at the level of any scope that holds it. Linear in
+/// the size of those lists. (A Response on a branch parallel to ordinary
+/// actions is a common, working pattern: answer early, go on working.)
+fn parallel_sibling(
+    g: &crate::graph::WorkflowGraph,
+    id: NodeId,
+    holders: &std::collections::HashSet<NodeId>,
+) -> Option<NodeId> {
     let o = &g.outline;
     let mut cur = Some(id);
     while let Some(at) = cur {
@@ -1054,13 +1071,67 @@ fn parallel_sibling(g: &crate::graph::WorkflowGraph, id: NodeId) -> Option<NodeI
                     }
                 }
             }
-            if let Some(&other) = siblings.iter().find(|s| !linked.contains(s)) {
+            if let Some(&other) = siblings
+                .iter()
+                .find(|&&s| holders.contains(&s) && !linked.contains(&s) && !exclusive(o, at, s))
+            {
                 return Some(other);
             }
         }
         cur = o.nodes[at].parent.map(|(p, _)| p);
     }
     None
+}
+
+/// What must have happened for `id` to run: for each sibling upstream, the
+/// statuses it must end with. Followed through actions that must have run
+/// (waited on without Skipped). Statuses in lower case.
+fn requirements(o: &crate::workflow::tree::Outline, id: NodeId) -> HashMap<NodeId, Vec<String>> {
+    let siblings = o.siblings(id);
+    let by_name: HashMap<&str, NodeId> = siblings
+        .iter()
+        .map(|&s| (o.nodes[s].name.as_str(), s))
+        .collect();
+    let mut req: HashMap<NodeId, Vec<String>> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![id];
+    while let Some(x) = stack.pop() {
+        if !seen.insert(x) {
+            continue;
+        }
+        for ra in &o.nodes[x].run_after {
+            let Some(&t) = by_name.get(ra.target.as_str()) else {
+                continue;
+            };
+            let st: Vec<String> = if ra.statuses.is_empty() {
+                vec!["succeeded".into()]
+            } else {
+                ra.statuses.iter().map(|v| v.to_ascii_lowercase()).collect()
+            };
+            let ran = !st.iter().any(|v| v == "skipped");
+            match req.get_mut(&t) {
+                Some(prev) => prev.retain(|v| st.contains(v)),
+                None => {
+                    req.insert(t, st);
+                }
+            }
+            if ran {
+                stack.push(t);
+            }
+        }
+    }
+    req
+}
+
+/// True when `a` and `b` need statuses of one same action that cannot both
+/// happen (e.g. one runs after it succeeded, the other after it failed):
+/// they never both run, so they are not parallel branches.
+fn exclusive(o: &crate::workflow::tree::Outline, a: NodeId, b: NodeId) -> bool {
+    let (ra, rb) = (requirements(o, a), requirements(o, b));
+    ra.iter().any(|(t, sa)| {
+        rb.get(t)
+            .is_some_and(|sb| !sa.iter().any(|x| sb.contains(x)))
+    })
 }
 
 /// True when `n` sits inside a Foreach or Until loop, at any depth.
@@ -1076,7 +1147,13 @@ fn in_loop(g: &crate::graph::WorkflowGraph, n: &Node) -> Option<NodeId> {
     None
 }
 
-fn per_type(s: &mut Sink<'_>, n: &Node, obj: &Obj, has_request_trigger: bool) {
+fn per_type(
+    s: &mut Sink<'_>,
+    n: &Node,
+    obj: &Obj,
+    has_request_trigger: bool,
+    response_holders: &std::collections::HashSet<NodeId>,
+) {
     let g = s.g;
     let inputs = obj.get("inputs");
     let ip = format!("{}/inputs", n.pointer);
@@ -1135,13 +1212,13 @@ fn per_type(s: &mut Sink<'_>, n: &Node, obj: &Obj, has_request_trigger: bool) {
             if !has_request_trigger && !g.outline.triggers.is_empty() {
                 s.error("response-without-request", n.id, n.pointer.clone(), format!("`{}` is a Response action, but the workflow has no Request trigger to answer: start the workflow with a Request trigger, or remove the Response", n.name));
             }
-            if let Some(other) = parallel_sibling(g, n.id) {
+            if let Some(other) = parallel_sibling(g, n.id, response_holders) {
                 s.warning(
                     "response-parallel",
                     n.id,
                     n.pointer.clone(),
                     format!(
-                        "the Response action `{}` is on a parallel branch: `{}` runs at the same time and is not joined before it; Logic Apps does not support Response in parallel branches: make the Response run after both",
+                        "the Response action `{}` runs in parallel with `{}`, which holds a Response: both may run, but a request gets one answer, so the second fails; join the branches, or make them wait on exclusive statuses",
                         n.name, g.outline.nodes[other].name
                     ),
                 );

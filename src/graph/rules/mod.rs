@@ -216,9 +216,9 @@ rules! {
     "response-in-loop", E, "a Response action inside a Foreach or Until loop",
         r#""For_each": {"actions": {"Response": {"type": "Response", …}}}"#,
         "move the Response after the loop", SRC_REQRES;
-    "response-parallel", W, "a Response action on a parallel branch: a sibling runs at the same time and is not joined before it",
-        r#""Get": {…}, "Log": {"runAfter": {}}, "Response": {"runAfter": {"Get": ["Succeeded"]}}"#,
-        "make the Response run after every branch (add the other branch's last action to its runAfter)", SRC_REQRES;
+    "response-parallel", W, "two Response actions on parallel branches (not joined, not on exclusive statuses): both may run, but a request gets one answer",
+        r#""Ok": {"type": "Response", "runAfter": {"Get": ["Succeeded"]}}, "Accepted": {"type": "Response", "runAfter": {"Get": ["Succeeded"]}}"#,
+        "join the branches so only one Response runs, or make them wait on exclusive statuses (Succeeded / Failed)", SRC_REQRES;
     "response-status", E, "a Response without statusCode, or with one that is not an HTTP status (100-599) or an expression",
         r#""inputs": {"statusCode": "OK"}"#,
         "set \"statusCode\": 200 (or an expression)", SRC_SCHEMA;
