@@ -416,13 +416,6 @@ fn recurrence(s: &mut Sink<'_>, n: &Node, r: &Value, p: &str) {
                     ptr(p, "timeZone"),
                     format!("`{z}` (the time zone of `{}`) is not a Windows time zone name; Logic Apps takes names such as \"Pacific Standard Time\" or \"W. Europe Standard Time\"", n.name),
                 );
-            } else if r.get("startTime").is_none() && r.get("schedule").is_none() {
-                s.warning(
-                    "recurrence-time-zone",
-                    n.id,
-                    ptr(p, "timeZone"),
-                    format!("the time zone of `{}` applies only with a start time; add startTime (YYYY-MM-DDThh:mm:ss) or remove timeZone", n.name),
-                );
             }
         }
     }

@@ -160,7 +160,7 @@ rules! {
     "recurrence-start-time", E, "a startTime that is not YYYY-MM-DDThh:mm:ss (with a time zone) or YYYY-MM-DDThh:mm:ssZ (without): no UTC offsets",
         r#""startTime": "2024-05-01T08:00:00+02:00""#,
         "write \"2024-05-01T08:00:00\" with \"timeZone\": \"W. Europe Standard Time\", or \"2024-05-01T06:00:00Z\"", SRC_SCHEMA;
-    "recurrence-time-zone", E, "a timeZone that is not a Windows time zone name (warning when it is set without a startTime)",
+    "recurrence-time-zone", E, "a timeZone that is not a Windows time zone name",
         r#""timeZone": "Europe/Paris""#,
         "use the Windows name, e.g. \"Romance Standard Time\"", SRC_RECURRENCE;
     // Settings of triggers and actions.
