@@ -255,6 +255,9 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
         if let Some(Value::String(d)) = obj.get("description") {
             description(s, Some(n.id), d, &ptr(&n.pointer, "description"));
         }
+        if stateless && n.ty == ActionType::Wait {
+            stateless_wait(s, n, obj);
+        }
         per_type(s, n, obj, has_request_trigger, &response_holders);
     }
 
@@ -264,6 +267,36 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
         if let Some(Value::String(d)) = def.get("description") {
             description(s, None, d, &ptr(def_p, "description"));
         }
+    }
+}
+
+/// A Delay longer than the 5 minutes a Stateless run may last.
+fn stateless_wait(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
+    let Some(iv) = obj.get("inputs").and_then(|i| i.get("interval")) else {
+        return;
+    };
+    let (Some(count), Some(unit)) = (
+        iv.get("count").and_then(as_int),
+        iv.get("unit").and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    let per = match unit.to_ascii_lowercase().as_str() {
+        "second" => 1,
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86400,
+        "week" => 7 * 86400,
+        "month" => 30 * 86400,
+        _ => return,
+    };
+    if count.saturating_mul(per) > 300 {
+        s.warning(
+            "stateless-unsupported",
+            n.id,
+            format!("{}/inputs/interval", n.pointer),
+            format!("`{}` waits {count} {unit}(s), but a Stateless run lasts at most 5 minutes: shorten the delay or make the workflow Stateful", n.name),
+        );
     }
 }
 

@@ -222,7 +222,7 @@ rules! {
     "response-status", E, "a Response without statusCode, or with one that is not an HTTP status (100-599) or an expression",
         r#""inputs": {"statusCode": "OK"}"#,
         "set \"statusCode\": 200 (or an expression)", SRC_SCHEMA;
-    "stateless-unsupported", E, "a Stateless Standard workflow uses something Stateless does not support: managed connector triggers (error), chunking (warning)",
+    "stateless-unsupported", E, "a Stateless Standard workflow uses something Stateless does not support: managed connector triggers (error); chunking, or a delay longer than the 5 minutes a Stateless run lasts (warning)",
         r#"{"kind": "Stateless", "definition": {"triggers": {"When": {"type": "ApiConnection", …}}}}"#,
         "use a built-in trigger, or make the workflow Stateful", SRC_STATELESS;
     // Variables.
