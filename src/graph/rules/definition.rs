@@ -264,6 +264,9 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
     variables(s, objects);
     if let Some(def) = def {
         parameters_and_outputs(s, def, def_p);
+        if let Some(Value::Object(sr)) = def.get("staticResults") {
+            static_results_shape(s, sr, &ptr(def_p, "staticResults"));
+        }
         if let Some(Value::String(d)) = def.get("description") {
             description(s, None, d, &ptr(def_p, "description"));
         }
@@ -297,6 +300,31 @@ fn stateless_wait(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
             format!("{}/inputs/interval", n.pointer),
             format!("`{}` waits {count} {unit}(s), but a Stateless run lasts at most 5 minutes: shorten the delay or make the workflow Stateful", n.name),
         );
+    }
+}
+
+/// Each entry of the definition's `staticResults`: an object with a
+/// `status` (Succeeded, Failed, …) and optional `outputs`.
+fn static_results_shape(s: &mut Sink<'_>, sr: &Obj, p: &str) {
+    for (name, entry) in sr {
+        let ep = ptr(p, name);
+        if is_expr(entry) {
+            continue;
+        }
+        let message = match entry {
+            Value::Object(e) => match e.get("status") {
+                Some(Value::String(_)) => match e.get("outputs") {
+                    None | Some(Value::Object(_)) => None,
+                    Some(v) if is_expr(v) => None,
+                    Some(_) => Some(format!("the static result `{name}` has outputs that are not an object (statusCode, headers, body)")),
+                },
+                _ => Some(format!("the static result `{name}` has no status: set \"status\": \"Succeeded\" (or Failed…)")),
+            },
+            _ => Some(format!("the static result `{name}` must be an object with status and outputs")),
+        };
+        if let Some(m) = message {
+            s.push(Severity::Error, "static-result", None, ep, m);
+        }
     }
 }
 

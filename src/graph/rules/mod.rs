@@ -179,7 +179,7 @@ rules! {
     "pagination", E, "a paginationPolicy.minimumItemCount that is not a whole number from 1 to 100,000",
         r#""runtimeConfiguration": {"paginationPolicy": {"minimumItemCount": 0}}"#,
         "set the minimum number of items to fetch, e.g. 5000", SRC_PAGINATION;
-    "static-result", E, "a runtimeConfiguration.staticResult that names no entry of the definition's staticResults, or whose staticResultOptions is not Enabled or Disabled",
+    "static-result", E, "a runtimeConfiguration.staticResult that names no entry of the definition's staticResults, or whose staticResultOptions is not Enabled or Disabled; a staticResults entry without status or with outputs that are not an object",
         r#""staticResult": {"name": "Get0", "staticResultOptions": "On"}"#,
         "add the named entry under the definition's staticResults, and use Enabled or Disabled", SRC_STATIC;
     "limit-timeout", E, "a limit.timeout that is not an ISO 8601 duration",
