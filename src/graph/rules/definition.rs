@@ -1315,6 +1315,24 @@ fn per_type(
         }
         ActionType::Http => {
             if let Some(Value::Object(i)) = inputs {
+                for (key, code) in [("method", "http-method"), ("uri", "http-uri")] {
+                    if let Some(
+                        v
+                        @ (Value::Number(_) | Value::Bool(_) | Value::Array(_) | Value::Object(_)),
+                    ) = i.get(key)
+                    {
+                        s.error(
+                            code,
+                            n.id,
+                            ptr(&ip, key),
+                            format!(
+                                "the {key} of `{}` must be a string, found {}",
+                                n.name,
+                                crate::workflow::tree::kind_of(v)
+                            ),
+                        );
+                    }
+                }
                 if let Some(Value::String(m)) = i.get("method") {
                     let known = [
                         "GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
