@@ -90,6 +90,12 @@ pub enum Command {
     /// Serve a local Entra token service, App Proxy front and demo API on
     /// loopback, for demos and offline trials.
     Sandbox(call::SandboxArgs),
+    /// Explain a validation rule: what it checks, an example, the fix and
+    /// the Microsoft Learn page it comes from. With no code, list every rule.
+    Explain {
+        /// A rule code such as `retry-policy` (as `lapis validate` prints it).
+        code: Option<String>,
+    },
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -197,7 +203,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let result = match cli.command {
         None if cli.file.as_deref().is_some_and(|f| !f.exists()) => Err(format!(
-            "`{}` is neither a command (validate, fmt, export, graph, eval, call, sandbox, synth) nor an existing file",
+            "`{}` is neither a command (validate, fmt, export, graph, eval, call, sandbox, synth, explain) nor an existing file",
             cli.file.as_deref().unwrap_or(Path::new("")).display()
         )),
         None => {
@@ -228,6 +234,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }) => cmd_eval(&expression, context.as_deref(), out, err),
         Some(Command::Call(a)) => call::cmd_call(&a, out, err),
         Some(Command::Sandbox(a)) => call::cmd_sandbox(&a),
+        Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
         Some(Command::Synth {
             actions,
             depth,
@@ -782,4 +789,22 @@ fn caret(text: &str, start: usize, end: usize) -> String {
         line_start += len + 1;
     }
     String::new()
+}
+
+/// `lapis explain [CODE]`.
+fn cmd_explain(code: Option<&str>, out: &mut dyn Write) -> CmdResult {
+    use lapis::graph::rules;
+    let text = match code {
+        None => rules::list(),
+        Some(c) => match rules::find(c.trim()) {
+            Some(r) => rules::explain(r),
+            None => {
+                return Err(format!(
+                    "no rule has the code `{c}`; `lapis explain` lists them all"
+                ))
+            }
+        },
+    };
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+    Ok(0)
 }

@@ -114,6 +114,16 @@ const KNOWN_BREAKS: &[(&str, &[&str])] = &[
     // A designer mock: two variables read body('Create_a_goal') and
     // body('Create_a_goal_2'), actions that are not in the file.
     ("workflows__RunAfter.json", &["expr-unknown-action"]),
+    // The same mock also initializes `testVar` twice, and answers with a
+    // Response although its trigger is a polling Http trigger, not Request.
+    (
+        "workflows__RunAfter.json",
+        &["response-without-request", "variable-duplicate"],
+    ),
+    // Designer mocks that increment `var1` / `t`, which no Initialize
+    // variable action declares.
+    ("workflows__AllScopeNodes", &["variable-undeclared"]),
+    ("workflows__MultipleRunAftersBig", &["variable-undeclared"]),
 ];
 
 #[test]

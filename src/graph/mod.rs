@@ -5,6 +5,7 @@
 
 pub mod layout;
 pub mod project_rules;
+pub mod rules;
 pub mod svg;
 pub mod validate;
 

@@ -48,13 +48,14 @@ pub struct Problem {
     pub message: String,
 }
 
-struct Sink<'a> {
-    g: &'a WorkflowGraph,
-    out: Vec<Problem>,
+/// Where rules put their findings.
+pub(crate) struct Sink<'a> {
+    pub(crate) g: &'a WorkflowGraph,
+    pub(crate) out: Vec<Problem>,
 }
 
 impl Sink<'_> {
-    fn push(
+    pub(crate) fn push(
         &mut self,
         sev: Severity,
         code: &'static str,
@@ -70,10 +71,22 @@ impl Sink<'_> {
             message,
         });
     }
-    fn error(&mut self, code: &'static str, id: NodeId, pointer: String, message: String) {
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        id: NodeId,
+        pointer: String,
+        message: String,
+    ) {
         self.push(Severity::Error, code, Some(id), pointer, message);
     }
-    fn warning(&mut self, code: &'static str, id: NodeId, pointer: String, message: String) {
+    pub(crate) fn warning(
+        &mut self,
+        code: &'static str,
+        id: NodeId,
+        pointer: String,
+        message: String,
+    ) {
         self.push(Severity::Warning, code, Some(id), pointer, message);
     }
 }
@@ -226,11 +239,11 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
                 }
             }
             if ra.statuses.is_empty() {
-                s.error(
-                    "run-after-status",
+                s.warning(
+                    "run-after-empty",
                     n.id,
                     p.clone(),
-                    format!("`{}` runs after `{}` with no status; list at least one of Succeeded, Failed, Skipped, TimedOut", n.name, ra.target),
+                    format!("`{}` runs after `{}` with no status (Logic Apps reads it as Succeeded); list the statuses that should let it run", n.name, ra.target),
                 );
             }
             for (k, st) in ra.statuses.iter().enumerate() {
@@ -413,6 +426,7 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
     // Expressions: syntax, functions, parameters, actions, variables, loops.
     secure_data_rules(&mut s, &objects);
     access_control_rules(&mut s, root);
+    super::rules::definition::check(&mut s, root, &objects);
 
     for f in crate::expr::check::check_definition(root, o) {
         let severity = match f.level {

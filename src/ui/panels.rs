@@ -669,11 +669,23 @@ pub fn problems(ui: &mut Ui, session: &mut Session, theme: &Theme) -> Option<Nod
                 let who = p.action.as_deref().unwrap_or("workflow");
                 let text = format!("{icon} {who}: {}", p.message);
                 let r = ui
-                    .add(
-                        egui::Button::selectable(false, RichText::new(text).color(colour))
-                            .wrap_mode(egui::TextWrapMode::Truncate),
-                    )
-                    .on_hover_text(format!("{} at {}", p.code, p.pointer));
+                    .horizontal(|ui| {
+                        // The rule's code links to its Microsoft Learn page;
+                        // hovering shows what it checks and the fix.
+                        if let Some(rule) = crate::graph::rules::find(p.code) {
+                            ui.hyperlink_to(RichText::new(p.code).small(), rule.source)
+                                .on_hover_text(format!(
+                                    "{}\nFix: {}\nSource: {}",
+                                    rule.summary, rule.fix, rule.source
+                                ));
+                        }
+                        ui.add(
+                            egui::Button::selectable(false, RichText::new(text).color(colour))
+                                .wrap_mode(egui::TextWrapMode::Truncate),
+                        )
+                        .on_hover_text(format!("{} at {}", p.code, p.pointer))
+                    })
+                    .inner;
                 if r.clicked() {
                     picked = node_of_pointer(&d.graph, &p.pointer);
                 }

@@ -357,7 +357,11 @@ impl Document {
             | E::DeleteAction { pointer }
             | E::DuplicateAction { pointer }
             | E::RenameAction { pointer, .. }
-            | E::SetRunAfter { pointer, .. } => vec![pointer],
+            | E::SetRunAfter { pointer, .. }
+            | E::ReplaceTrigger { pointer, .. } => vec![pointer],
+            E::AddTrigger { definition, .. } => vec![definition],
+            // Renaming rewrites references anywhere in the definition.
+            E::RenameParameter { definition, .. } => vec![definition],
             E::MoveAction {
                 pointer, container, ..
             } => vec![pointer, container],
