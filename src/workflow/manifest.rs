@@ -47,18 +47,7 @@ impl Secrets {
     }
 }
 
-/// Header names whose values are secrets.
-pub fn is_secret_header(name: &str) -> bool {
-    [
-        "Authorization",
-        "Proxy-Authorization",
-        "X-API-Key",
-        "Ocp-Apim-Subscription-Key",
-        "PRIVATE-TOKEN",
-    ]
-    .iter()
-    .any(|h| h.eq_ignore_ascii_case(name))
-}
+pub use crate::invoke::prepare::is_secret_header;
 
 /// Parts of a form too particular for a table, drawn by code of their own
 /// above the engine.

@@ -2,8 +2,12 @@
 //! selected trigger or action ([`forms`]), and a code view of the selection
 //! or of the whole workflow as editable JSON, synced both ways.
 
+pub mod builder;
+pub mod engine;
 pub mod forms;
 pub mod http;
+pub mod node;
+pub mod pfx;
 pub mod settings;
 pub mod table;
 pub mod widgets;

@@ -48,10 +48,16 @@ pub struct FormsState {
     pub(crate) moved: HashMap<String, String>,
     /// The node the form was last drawn for.
     pub(crate) shown: Option<String>,
+    /// Schemas whose "sample payload" box is open: pointer → sample text.
+    pub(crate) samples: HashMap<String, String>,
+    /// Conditions shown as JSON (advanced mode), by pointer.
+    pub(crate) advanced: HashSet<String>,
+    /// The access control editor's state (ranges being typed).
+    pub(crate) access: crate::ui::security::AccessEditorState,
     /// The in-app "Pfx file path" field.
     pub(crate) pfx_path: String,
     /// A certificate file being read in the background.
-    pub(crate) pfx_job: Option<super::http::PfxJob>,
+    pub(crate) pfx_job: Option<super::pfx::PfxJob>,
     /// The outcome of the last certificate load: (is an error, message).
     pub(crate) pfx_note: Option<(bool, String)>,
 }
@@ -84,6 +90,9 @@ impl FormsState {
         self.texts.clear();
         self.syntax.clear();
         self.pfx_note = None;
+        self.samples.clear();
+        self.advanced.clear();
+        self.access = Default::default();
         self.shown = Some(pointer.to_owned());
     }
 }
@@ -1066,6 +1075,67 @@ pub(crate) fn choice_row(
     ui.end_row();
 }
 
+/// An ISO 8601 duration such as `PT30S`, `P1D`, `PT1H30M`, `PT0.5S`.
+pub(crate) fn is_iso_duration(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let parts = |text: &str, units: &str, frac: bool| -> Option<usize> {
+        let mut count = 0;
+        let mut num = String::new();
+        let mut last = 0usize;
+        for c in text.chars() {
+            if c.is_ascii_digit() || (frac && (c == '.' || c == ',') && !num.is_empty()) {
+                num.push(c);
+            } else {
+                let pos = units.find(c)? + 1;
+                if num.is_empty() || pos <= last {
+                    return None;
+                }
+                if (num.contains('.') || num.contains(',')) && c != 'S' {
+                    return None;
+                }
+                last = pos;
+                num.clear();
+                count += 1;
+            }
+        }
+        num.is_empty().then_some(count)
+    };
+    let Some(d) = parts(date, "YMWD", false) else {
+        return false;
+    };
+    match time {
+        None => d > 0,
+        Some(t) => parts(t, "HMS", true).is_some_and(|n| n > 0),
+    }
+}
+
+/// A duration field, with a warning when the text is not ISO 8601.
+pub(crate) fn duration_row(ui: &mut Ui, f: &mut Form, label: &str, pointer: &str, hint: &str) {
+    row(
+        ui,
+        f,
+        &Field::new(label, pointer.to_owned()).optional().hint(hint),
+    );
+    if let Some(v) = f.get(pointer) {
+        let t = value_text(v);
+        let t = t.trim();
+        if !t.is_empty() && !is_iso_duration(t) && !is_wdl_expression(t) && !is_arm_expression(t) {
+            ui.label("");
+            ui.colored_label(
+                f.theme.warning,
+                "⚠ Not an ISO 8601 duration (PT30S, PT5M, PT1H, P1D)",
+            );
+            ui.end_row();
+        }
+    }
+}
+
 /// A checkbox bound to nothing but its value; returns the new value when
 /// clicked.
 pub(crate) fn check(ui: &mut Ui, value: bool, text: &str, name: Option<&str>) -> Option<bool> {
@@ -1082,6 +1152,25 @@ pub(crate) fn check(ui: &mut Ui, value: bool, text: &str, name: Option<&str>) ->
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn durations() {
+        for ok in [
+            "PT30S",
+            "P1D",
+            "PT1H30M",
+            "PT0.5S",
+            "P1Y2M3W4DT5H6M7S",
+            "P1W",
+        ] {
+            assert!(is_iso_duration(ok), "{ok}");
+        }
+        for bad in [
+            "", "P", "PT", "30S", "PT30", "PTS", "PT1.5M", "P1H", "PT1S1M", "P1DT",
+        ] {
+            assert!(!is_iso_duration(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn fields_parse_by_kind() {
