@@ -663,6 +663,7 @@ fn control_and_data_forms() {
     );
 
     add(&mut h, "If", "Check");
+    click(&mut h, "Advanced mode");
     replace(
         &mut h,
         "Expression",

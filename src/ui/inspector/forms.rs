@@ -121,6 +121,32 @@ pub(crate) fn access_control(ui: &mut Ui, f: &mut Form, keys: &[&str]) {
         });
 }
 
+/// The workflow's settings, shown when nothing is selected: who may read
+/// run history and call the actions.
+pub fn workflow_settings(
+    ui: &mut Ui,
+    st: &mut InspectorState,
+    session: &mut Session,
+    theme: &Theme,
+) {
+    if st.forms.shown.is_some() {
+        st.forms.reset_for("");
+        st.forms.shown = None;
+    }
+    ui.heading("Workflow settings");
+    egui::CollapsingHeader::new("Access control")
+        .default_open(true)
+        .show(ui, |ui| {
+            crate::ui::security::access_control_section(
+                ui,
+                session,
+                &mut st.forms.access,
+                theme,
+                &["contents", "actions"],
+            );
+        });
+}
+
 fn grid(ui: &mut Ui, salt: &str, add: impl FnOnce(&mut Ui)) {
     super::widgets::form_grid(("lapis-form", salt)).show(ui, add);
 }

@@ -102,6 +102,10 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
                 ui.weak("Select a trigger or an action to edit it.");
                 ui.add_space(8.0);
                 ui.weak("Add actions from the ➕ Add action menu; F2 renames; Del deletes; Ctrl+Z undoes.");
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| forms::workflow_settings(ui, st, session, theme));
             }
         },
         Tab::Code => {
