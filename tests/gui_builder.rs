@@ -117,7 +117,9 @@ fn data_operations() {
     type_in(&mut h, "Where", "@equals(item()?['ok'], true)");
     assert_eq!(
         at(&h, "/actions/Filter/inputs"),
-        Some(json!({"from": "@body('Get_status')?['items']", "where": "@equals(item()?['ok'], true)"}))
+        Some(
+            json!({"from": "@body('Get_status')?['items']", "where": "@equals(item()?['ok'], true)"})
+        )
     );
 
     add(&mut h, "Shape", new_action("Select"));
@@ -141,7 +143,11 @@ fn data_operations() {
     type_in(&mut h, "From", "@body('Shape')");
     click(&mut h, "Format");
     click(&mut h, "HTML");
-    type_in(&mut h, "Columns", "[{\"header\": \"Id\", \"value\": \"@item()?['id']\"}]");
+    type_in(
+        &mut h,
+        "Columns",
+        "[{\"header\": \"Id\", \"value\": \"@item()?['id']\"}]",
+    );
     assert_eq!(
         at(&h, "/actions/Report/inputs"),
         Some(json!({"from": "@body('Shape')", "format": "HTML",
@@ -237,7 +243,11 @@ fn condition_builder_writes_rows_and_groups_and_reads_them_back() {
     let mut h = app();
     add(&mut h, "Check", new_action("If"));
     let expr = "/actions/Check/expression";
-    type_in(&mut h, "Condition row 1 left operand", "@body('Get_status')?['state']");
+    type_in(
+        &mut h,
+        "Condition row 1 left operand",
+        "@body('Get_status')?['state']",
+    );
     type_in(&mut h, "Condition row 1 right operand", "ok");
     assert_eq!(
         at(&h, expr),
@@ -252,12 +262,20 @@ fn condition_builder_writes_rows_and_groups_and_reads_them_back() {
     type_in(&mut h, "Condition row 2 right operand", "10");
     click(&mut h, "Add group");
     click(&mut h, "Group 2 operator Or");
-    type_in(&mut h, "Condition row 3 left operand", "@triggerBody()?['kind']");
+    type_in(
+        &mut h,
+        "Condition row 3 left operand",
+        "@triggerBody()?['kind']",
+    );
     type_in(&mut h, "Condition row 3 right operand", "order");
     click(&mut h, "Add row to group 2");
     click(&mut h, "Condition row 4 operator");
     click(&mut h, "ends with");
-    type_in(&mut h, "Condition row 4 left operand", "@triggerBody()?['id']");
+    type_in(
+        &mut h,
+        "Condition row 4 left operand",
+        "@triggerBody()?['id']",
+    );
     type_in(&mut h, "Condition row 4 right operand", "-test");
     assert_eq!(
         at(&h, expr),
@@ -274,7 +292,10 @@ fn condition_builder_writes_rows_and_groups_and_reads_them_back() {
     click(&mut h, "Group 1 operator Or");
     let v = at(&h, expr).unwrap();
     assert_eq!(v["or"].as_array().unwrap().len(), 2);
-    assert_eq!(v["or"][0], json!({"greaterOrEquals": ["@variables('n')", 10]}));
+    assert_eq!(
+        v["or"][0],
+        json!({"greaterOrEquals": ["@variables('n')", 10]})
+    );
 
     // Advanced mode: the JSON, and the rows read it back.
     click(&mut h, "Advanced mode");
@@ -285,11 +306,15 @@ fn condition_builder_writes_rows_and_groups_and_reads_them_back() {
     );
     click(&mut h, "Basic mode");
     assert_eq!(
-        h.get_by_label("Condition row 1 left operand").value().as_deref(),
+        h.get_by_label("Condition row 1 left operand")
+            .value()
+            .as_deref(),
         Some("@body('a')")
     );
     assert_eq!(
-        h.get_by_label("Condition row 2 right operand").value().as_deref(),
+        h.get_by_label("Condition row 2 right operand")
+            .value()
+            .as_deref(),
         Some("2")
     );
     assert!(h.query_by_label("Condition row 3 left operand").is_none());
@@ -304,7 +329,9 @@ fn condition_builder_writes_rows_and_groups_and_reads_them_back() {
     replace(&mut h, "Expression", "@equals(1, 1)");
     assert_eq!(at(&h, expr), Some(json!("@equals(1, 1)")));
     click(&mut h, "Basic mode");
-    assert!(h.query_by_label_contains("cannot be shown as rows").is_some());
+    assert!(h
+        .query_by_label_contains("cannot be shown as rows")
+        .is_some());
     assert!(h.query_by_label("Condition row 1 left operand").is_none());
     click(&mut h, "Replace with an empty condition");
     assert_eq!(at(&h, expr), Some(json!({"and": [{"equals": ["", ""]}]})));
@@ -393,7 +420,9 @@ fn recurrence_schedule_follows_the_frequency() {
     );
     // Out of range: said, and not applied.
     type_in(&mut h, "At these hours", ", 24");
-    assert!(h.query_by_label_contains("`24` is not a whole number from 0 to 23").is_some());
+    assert!(h
+        .query_by_label_contains("`24` is not a whole number from 0 to 23")
+        .is_some());
     assert_eq!(
         at(&h, "/triggers/Weekly/recurrence/schedule/hours"),
         Some(json!([9, 17]))

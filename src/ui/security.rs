@@ -241,7 +241,7 @@ pub fn access_control_section(
         None => {
             ui.weak(
                 "A bare definition or a Standard workflow.json has no place for access control. \
-                 Set it when you export an ARM template (File ▸ Export…); Standard apps restrict \
+                 Set it when you export an ARM template (menu File, Export…); Standard apps restrict \
                  callers in the app's networking settings.",
             );
         }
@@ -274,10 +274,16 @@ pub fn panel(
                         .map(|(k, v)| {
                             (
                                 k.clone(),
-                                v.get("type").and_then(Value::as_str).unwrap_or("").to_owned(),
+                                v.get("type")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_owned(),
                             )
                         })
-                        .filter(|(_, t)| t.eq_ignore_ascii_case("securestring") || t.eq_ignore_ascii_case("secureobject"))
+                        .filter(|(_, t)| {
+                            t.eq_ignore_ascii_case("securestring")
+                                || t.eq_ignore_ascii_case("secureobject")
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -305,17 +311,26 @@ pub fn panel(
                 }
             }
             if !any {
-                ui.weak("No action hides its inputs or outputs. Turn it on in an action's Settings.");
+                ui.weak(
+                    "No action hides its inputs or outputs. Turn it on in an action's Settings.",
+                );
             }
             let leaks: Vec<(String, String)> = d
                 .problems
                 .iter()
-                .filter(|p| p.code == "secure-data-leak" || p.code == "secure-data-unsupported" || p.code == "access-control")
+                .filter(|p| {
+                    p.code == "secure-data-leak"
+                        || p.code == "secure-data-unsupported"
+                        || p.code == "access-control"
+                })
                 .map(|p| (p.pointer.clone(), p.message.clone()))
                 .collect();
             for (p, m) in leaks {
                 if ui
-                    .add(egui::Label::new(RichText::new(format!("⚠ {m}")).color(theme.warning)).sense(egui::Sense::click()))
+                    .add(
+                        egui::Label::new(RichText::new(format!("⚠ {m}")).color(theme.warning))
+                            .sense(egui::Sense::click()),
+                    )
                     .clicked()
                 {
                     reveal = node_of_pointer(&d.graph, &p).or(reveal);

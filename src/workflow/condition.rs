@@ -432,7 +432,10 @@ mod tests {
         g.group_mut(&[1]).unwrap().and = true;
         assert!(g.remove(&[0]));
         assert!(!g.remove(&[5]));
-        assert_eq!(to_json(&g), json!({"and": [{"and": [{"equals": ["", "x"]}]}]}));
+        assert_eq!(
+            to_json(&g),
+            json!({"and": [{"and": [{"equals": ["", "x"]}]}]})
+        );
         assert!(g.group_mut(&[0, 0]).is_none());
     }
 }

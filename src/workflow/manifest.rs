@@ -333,9 +333,13 @@ const RECURRENCE_FIELDS: &[FieldSpec] = &[
     .optional()
     .hint("0, 30")
     .when("/recurrence/frequency", &["Day", "Week"]),
-    f("/recurrence/schedule/weekDays", "On these days", MultiChoice(WEEK_DAYS))
-        .optional()
-        .when("/recurrence/frequency", &["Week"]),
+    f(
+        "/recurrence/schedule/weekDays",
+        "On these days",
+        MultiChoice(WEEK_DAYS),
+    )
+    .optional()
+    .when("/recurrence/frequency", &["Week"]),
     f(
         "/recurrence/schedule/monthDays",
         "On these days of the month",
@@ -968,15 +972,17 @@ pub fn check(m: &Manifest, node: &Value) -> Vec<FieldProblem> {
                         for it in items {
                             let t = value_text(it);
                             if !names.iter().any(|n| n.eq_ignore_ascii_case(&t)) {
-                                problem(format!("{}: {} is not one of them", fl.label, short(it)), true);
+                                problem(
+                                    format!("{}: {} is not one of them", fl.label, short(it)),
+                                    true,
+                                );
                             }
                         }
                     }
                 },
-                Schema if !v.is_object() => problem(
-                    format!("{} must be a JSON object", fl.label),
-                    true,
-                ),
+                Schema if !v.is_object() => {
+                    problem(format!("{} must be a JSON object", fl.label), true)
+                }
                 Condition => {
                     if let Some(g) = crate::workflow::condition::from_json(v) {
                         let empty = crate::workflow::condition::empty_operands(&g);
@@ -1056,12 +1062,15 @@ mod tests {
 
     #[test]
     fn lookup_by_role_type_and_shape() {
-        let t = |role, ty: &str, v: Value| {
-            manifest(role, &ActionType::parse(ty), &v).map(|m| m.title)
-        };
+        let t =
+            |role, ty: &str, v: Value| manifest(role, &ActionType::parse(ty), &v).map(|m| m.title);
         assert_eq!(t(Role::Action, "Wait", json!({})), Some("Delay"));
         assert_eq!(
-            t(Role::Action, "Wait", json!({"inputs": {"until": {"timestamp": "x"}}})),
+            t(
+                Role::Action,
+                "Wait",
+                json!({"inputs": {"until": {"timestamp": "x"}}})
+            ),
             Some("Delay until")
         );
         assert_eq!(t(Role::Trigger, "Http", json!({})), Some("HTTP"));
@@ -1094,7 +1103,10 @@ mod tests {
     #[test]
     fn checks_fields_by_their_rules() {
         let m = manifest(Role::Action, &ActionType::Join, &json!({})).unwrap();
-        let p = check(m, &json!({"type": "Join", "inputs": {"from": "", "joinWith": ","}}));
+        let p = check(
+            m,
+            &json!({"type": "Join", "inputs": {"from": "", "joinWith": ","}}),
+        );
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].pointer, "/inputs/from");
         assert!(!p[0].error);

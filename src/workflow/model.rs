@@ -994,10 +994,16 @@ mod tests {
 
     #[test]
     fn compose_and_response_cards_summarise_their_content() {
-        let c = Action::read("C", &json!({"type": "Compose", "inputs": {"status": "ok",
-  "n": 1}}));
+        let c = Action::read(
+            "C",
+            &json!({"type": "Compose", "inputs": {"status": "ok",
+  "n": 1}}),
+        );
         assert_eq!(c.summary(), "{\"status\":\"ok\",\"n\":1}");
-        let c = Action::read("C", &json!({"type": "Compose", "inputs": "Hello\n   @{body('x')}"}));
+        let c = Action::read(
+            "C",
+            &json!({"type": "Compose", "inputs": "Hello\n   @{body('x')}"}),
+        );
         assert_eq!(c.summary(), "Hello @{body('x')}");
         let c = Action::read("C", &json!({"type": "Compose", "inputs": ""}));
         assert_eq!(c.summary(), "(empty)");
@@ -1010,7 +1016,10 @@ mod tests {
             &json!({"type": "Response", "inputs": {"statusCode": 202, "body": {"id": "@body('x')"}}}),
         );
         assert_eq!(r.summary(), "202 · {\"id\":\"@body('x')\"}");
-        let r = Action::read("R", &json!({"type": "Response", "inputs": {"statusCode": "@variables('code')"}}));
+        let r = Action::read(
+            "R",
+            &json!({"type": "Response", "inputs": {"statusCode": "@variables('code')"}}),
+        );
         assert_eq!(r.summary(), "@variables('code')");
         let r = Action::read("R", &json!({"type": "Response"}));
         assert_eq!(r.summary(), "200");

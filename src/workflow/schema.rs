@@ -27,7 +27,8 @@ pub fn generate(sample: &Value) -> Value {
 /// Parses sample text (JSON) and generates its schema; the error says
 /// where the text is not JSON.
 pub fn from_sample_text(text: &str) -> Result<Value, String> {
-    let v = crate::workflow::text::parse_json(text).map_err(|e| format!("the sample is not JSON: line {e}"))?;
+    let v = crate::workflow::text::parse_json(text)
+        .map_err(|e| format!("the sample is not JSON: line {e}"))?;
     Ok(generate(&v))
 }
 
@@ -46,11 +47,7 @@ fn schema(v: &Value) -> Value {
         Value::Array(items) => {
             let mut out = Map::new();
             out.insert("type".into(), json!("array"));
-            if let Some(merged) = items
-                .iter()
-                .map(schema)
-                .reduce(|a, b| merge(a, b))
-            {
+            if let Some(merged) = items.iter().map(schema).reduce(|a, b| merge(a, b)) {
                 let merged = match (merged, items.iter().all(Value::is_object)) {
                     (Value::Object(mut m), true) if !items.is_empty() => {
                         let required: Vec<Value> = items[0]
@@ -59,9 +56,9 @@ fn schema(v: &Value) -> Value {
                                 first
                                     .keys()
                                     .filter(|k| {
-                                        items
-                                            .iter()
-                                            .all(|i| i.as_object().is_some_and(|o| o.contains_key(*k)))
+                                        items.iter().all(|i| {
+                                            i.as_object().is_some_and(|o| o.contains_key(*k))
+                                        })
                                     })
                                     .map(|k| Value::String(k.clone()))
                                     .collect()
@@ -77,10 +74,7 @@ fn schema(v: &Value) -> Value {
             Value::Object(out)
         }
         Value::Object(o) => {
-            let props: Map<String, Value> = o
-                .iter()
-                .map(|(k, v)| (k.clone(), schema(v)))
-                .collect();
+            let props: Map<String, Value> = o.iter().map(|(k, v)| (k.clone(), schema(v))).collect();
             json!({"type": "object", "properties": props})
         }
     }
@@ -101,7 +95,9 @@ fn merge(a: Value, b: Value) -> Value {
     }
     let ty = |v: &Value| v.get("type").cloned();
     match (a, b) {
-        (Value::Object(mut x), Value::Object(y)) if ty(&Value::Object(x.clone())) == ty(&Value::Object(y.clone())) => {
+        (Value::Object(mut x), Value::Object(y))
+            if ty(&Value::Object(x.clone())) == ty(&Value::Object(y.clone())) =>
+        {
             // Same type: objects merge their properties; arrays their items.
             if let (Some(Value::Object(px)), Some(Value::Object(py))) =
                 (x.get("properties").cloned(), y.get("properties"))
@@ -167,7 +163,10 @@ mod tests {
     #[test]
     fn big_integers_stay_integers() {
         let s = from_sample_text("{\"id\": 123456789012345678901234567890}").unwrap();
-        assert_eq!(s, json!({"type": "object", "properties": {"id": {"type": "integer"}}}));
+        assert_eq!(
+            s,
+            json!({"type": "object", "properties": {"id": {"type": "integer"}}})
+        );
         let s = from_sample_text("1.0").unwrap();
         assert_eq!(s, json!({"type": "number"}));
     }
@@ -198,7 +197,10 @@ mod tests {
         );
         // Keys keep the sample's order.
         let keys: Vec<&String> = s["properties"].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["id", "customer", "lines", "tags", "empty", "missing"]);
+        assert_eq!(
+            keys,
+            ["id", "customer", "lines", "tags", "empty", "missing"]
+        );
     }
 
     #[test]

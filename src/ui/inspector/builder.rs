@@ -10,38 +10,51 @@
 //! "Remove group G"; rows and groups are numbered depth first, the outer
 //! group is group 1.
 
-use super::widgets::{block, buffered, Field, Form, Kind, Name};
+use super::widgets::{buffered, field_input, Field, Form, Kind, Name};
 use crate::workflow::condition::{self, Group, Item, Op, Row};
 use crate::workflow::edit::Edit;
 use egui::{RichText, TextEdit, Ui};
 
 /// Draws the builder for the condition at `pointer`.
-pub(crate) fn condition(ui: &mut Ui, f: &mut Form, pointer: &str, label: &'static str, rows: usize, hint: Option<&'static str>) {
+pub(crate) fn condition(
+    ui: &mut Ui,
+    f: &mut Form,
+    pointer: &str,
+    label: &'static str,
+    rows: usize,
+    hint: Option<&'static str>,
+) {
     let current = f.get(pointer).cloned();
     let parsed = match &current {
         None => Some(Group::default()),
         Some(v) => condition::from_json(v),
     };
     let advanced = parsed.is_none() || f.st.forms.advanced.contains(pointer);
-    ui.horizontal(|ui| {
-        ui.label(RichText::new(label).strong());
-        let basic = ui
-            .add_enabled(parsed.is_some(), egui::Button::selectable(!advanced, "Basic"))
-            .accessible_name("Basic mode")
-            .on_hover_text("Rows of operand, operator, operand");
-        if basic.clicked() {
-            f.st.forms.advanced.remove(pointer);
-            f.relayout();
-        }
-        let adv = ui
-            .add(egui::Button::selectable(advanced, "Advanced"))
-            .accessible_name("Advanced mode")
-            .on_hover_text("The expression as JSON");
-        if adv.clicked() {
-            f.st.forms.advanced.insert(pointer.to_owned());
-            f.relayout();
-        }
-    });
+    let label_id = ui
+        .horizontal(|ui| {
+            let l = ui.label(RichText::new(label).strong());
+            let basic = ui
+                .add_enabled(
+                    parsed.is_some(),
+                    egui::Button::selectable(!advanced, "Basic"),
+                )
+                .accessible_name("Basic mode")
+                .on_hover_text("Rows of operand, operator, operand");
+            if basic.clicked() {
+                f.st.forms.advanced.remove(pointer);
+                f.relayout();
+            }
+            let adv = ui
+                .add(egui::Button::selectable(advanced, "Advanced"))
+                .accessible_name("Advanced mode")
+                .on_hover_text("The expression as JSON");
+            if adv.clicked() {
+                f.st.forms.advanced.insert(pointer.to_owned());
+                f.relayout();
+            }
+            l.id
+        })
+        .inner;
     match parsed {
         Some(g) if !advanced => {
             let mut counters = Counters::default();
@@ -79,7 +92,7 @@ pub(crate) fn condition(ui: &mut Ui, f: &mut Form, pointer: &str, label: &'stati
             if let Some(h) = hint {
                 field = field.hint(h);
             }
-            block(ui, f, &field);
+            field_input(ui, f, &field, Name::LabelledBy(label_id));
         }
     }
 }
@@ -158,11 +171,7 @@ fn group_ui(
                     format!("Add group to group {gn}"),
                 )
             };
-            if ui
-                .small_button("✚ Row")
-                .accessible_name(&add_row)
-                .clicked()
-            {
+            if ui.small_button("✚ Row").accessible_name(&add_row).clicked() {
                 *out = Outcome::AddRow(path.to_vec());
             }
             if ui

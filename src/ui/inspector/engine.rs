@@ -9,8 +9,8 @@
 
 use super::table::{table, Table};
 use super::widgets::{
-    block, buffered, check, choice_row, duration_row, field_id, form_grid, row, Field, Form,
-    Kind, Name,
+    block, buffered, check, choice_row, duration_row, field_id, form_grid, row, Field, Form, Kind,
+    Name,
 };
 use crate::workflow::edit::Edit;
 use crate::workflow::manifest::{self, Custom, Editor, FieldSpec, Manifest, Secrets};
@@ -34,7 +34,8 @@ pub(crate) fn draw(ui: &mut Ui, f: &mut Form, node: &str, m: &Manifest, custom: 
                 // Whether a field shows depends on the others (Recurrence's
                 // schedule on its frequency): read the node again.
                 let value = f.get(node).cloned().unwrap_or(Value::Null);
-                let shown: Vec<&FieldSpec> = s.fields.iter().filter(|fl| fl.shown(&value)).collect();
+                let shown: Vec<&FieldSpec> =
+                    s.fields.iter().filter(|fl| fl.shown(&value)).collect();
                 let mut i = 0;
                 while i < shown.len() {
                     if in_grid(shown[i]) {
@@ -88,7 +89,9 @@ fn field(fl: &FieldSpec, pointer: String) -> Field<'static> {
         Editor::Json | Editor::Schema => Kind::Json,
         _ => Kind::Text,
     };
-    let mut out = Field::new(fl.label, pointer).kind(kind).rows(fl.rows.into());
+    let mut out = Field::new(fl.label, pointer)
+        .kind(kind)
+        .rows(fl.rows.into());
     if fl.optional {
         out = out.optional();
     }
@@ -205,7 +208,9 @@ fn int_list(ui: &mut Ui, f: &mut Form, fl: &FieldSpec, p: &str, min: i64, max: i
                         }
                     }
                     Err(e) => {
-                        f.st.forms.errors.insert(problem.clone(), format!("{e}; not applied"));
+                        f.st.forms
+                            .errors
+                            .insert(problem.clone(), format!("{e}; not applied"));
                     }
                 }
             },
@@ -270,10 +275,7 @@ fn schema(ui: &mut Ui, f: &mut Form, fl: &FieldSpec, p: &str) {
     block(ui, f, &field(fl, p.to_owned()));
     let open = f.st.forms.samples.contains_key(p);
     if !open {
-        if ui
-            .button("Use sample payload to generate schema")
-            .clicked()
-        {
+        if ui.button("Use sample payload to generate schema").clicked() {
             f.st.forms.samples.insert(p.to_owned(), String::new());
             f.relayout();
         }
@@ -313,7 +315,11 @@ fn schema(ui: &mut Ui, f: &mut Form, fl: &FieldSpec, p: &str) {
                 }
             }
         }
-        if ui.button("Cancel").accessible_name("Cancel sample payload").clicked() {
+        if ui
+            .button("Cancel")
+            .accessible_name("Cancel sample payload")
+            .clicked()
+        {
             f.st.forms.samples.remove(p);
             f.st.forms.errors.remove(&problem);
             f.relayout();
@@ -330,7 +336,11 @@ fn problems(ui: &mut Ui, f: &mut Form, node: &str, m: &Manifest, fields: &[Field
         .iter()
         .filter(|p| fields.iter().any(|fl| fl.pointer == p.pointer))
     {
-        let colour = if p.error { f.theme.error } else { f.theme.warning };
+        let colour = if p.error {
+            f.theme.error
+        } else {
+            f.theme.warning
+        };
         let mark = if p.error { "✖" } else { "⚠" };
         ui.colored_label(colour, format!("{mark} {}", p.message));
     }

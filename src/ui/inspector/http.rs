@@ -2,12 +2,12 @@
 //! authentication (type picker, the type's fields, certificates) and the
 //! warning about an Authorization header that App Proxy would replace.
 
+use super::pfx::{read_pfx, PfxJob};
 use super::widgets::{block, child, combo, row, Field, Form, Kind};
 use crate::workflow::edit::Edit;
 use crate::workflow::model::{AadOAuth, Authentication, CredentialType};
 use egui::Ui;
 use serde_json::{Map, Value};
-use super::pfx::{read_pfx, PfxJob};
 use std::path::PathBuf;
 use std::sync::mpsc;
 

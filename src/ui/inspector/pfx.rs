@@ -43,4 +43,3 @@ pub(crate) fn read_pfx(path: &Path) -> Result<(String, String), String> {
     let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
     Ok((text, format!("Loaded {name} ({} bytes)", bytes.len())))
 }
-

@@ -527,5 +527,4 @@ mod tests {
         );
         assert_eq!(secure_data_note(&T::Http), "Hidden from run history.");
     }
-
 }
