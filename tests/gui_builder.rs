@@ -499,6 +499,10 @@ fn access_control_on_the_trigger_and_the_workflow_settings() {
     h.state_mut().session.selection.clear();
     h.run();
     assert!(h.query_by_label("Trigger callers: who may call").is_none());
+    assert!(h
+        .query_by_label("Run history (inputs and outputs): who may call")
+        .is_none());
+    click(&mut h, "Run history and action callers");
     click(&mut h, "Run history (inputs and outputs): who may call");
     click(&mut h, "Nobody");
     assert_eq!(

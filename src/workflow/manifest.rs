@@ -1061,6 +1061,14 @@ mod tests {
     }
 
     #[test]
+    fn secret_headers_by_name() {
+        assert!(Secrets::CredentialHeaders.is_secret("authorization"));
+        assert!(Secrets::CredentialHeaders.is_secret("Private-Token"));
+        assert!(!Secrets::CredentialHeaders.is_secret("Accept"));
+        assert!(!Secrets::Never.is_secret("Authorization"));
+    }
+
+    #[test]
     fn lookup_by_role_type_and_shape() {
         let t =
             |role, ty: &str, v: Value| manifest(role, &ActionType::parse(ty), &v).map(|m| m.title);

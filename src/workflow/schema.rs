@@ -47,7 +47,7 @@ fn schema(v: &Value) -> Value {
         Value::Array(items) => {
             let mut out = Map::new();
             out.insert("type".into(), json!("array"));
-            if let Some(merged) = items.iter().map(schema).reduce(|a, b| merge(a, b)) {
+            if let Some(merged) = items.iter().map(schema).reduce(merge) {
                 let merged = match (merged, items.iter().all(Value::is_object)) {
                     (Value::Object(mut m), true) if !items.is_empty() => {
                         let required: Vec<Value> = items[0]

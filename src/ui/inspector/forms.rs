@@ -111,13 +111,15 @@ pub(crate) fn access_control(ui: &mut Ui, f: &mut Form, keys: &[&str]) {
     egui::CollapsingHeader::new("Access control")
         .default_open(available)
         .show(ui, |ui| {
-            crate::ui::security::access_control_section(
-                ui,
-                f.session,
-                &mut f.st.forms.access,
-                f.theme,
-                keys,
-            );
+            ui.push_id("lapis-trigger-access", |ui| {
+                crate::ui::security::access_control_section(
+                    ui,
+                    f.session,
+                    &mut f.st.forms.access,
+                    f.theme,
+                    keys,
+                );
+            });
         });
 }
 
@@ -134,16 +136,19 @@ pub fn workflow_settings(
         st.forms.shown = None;
     }
     ui.heading("Workflow settings");
-    egui::CollapsingHeader::new("Access control")
-        .default_open(true)
+    // Closed at first: the Security tab may show the same sections.
+    egui::CollapsingHeader::new("Run history and action callers")
+        .default_open(false)
         .show(ui, |ui| {
-            crate::ui::security::access_control_section(
-                ui,
-                session,
-                &mut st.forms.access,
-                theme,
-                &["contents", "actions"],
-            );
+            ui.push_id("lapis-workflow-access", |ui| {
+                crate::ui::security::access_control_section(
+                    ui,
+                    session,
+                    &mut st.forms.access,
+                    theme,
+                    &["contents", "actions"],
+                );
+            });
         });
 }
 

@@ -394,28 +394,3 @@ fn pfx_row(ui: &mut Ui, f: &mut Form, pointer: &str) {
     });
     ui.end_row();
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_headers_by_name() {
-        assert!(is_secret_header("authorization"));
-        assert!(is_secret_header("Private-Token"));
-        assert!(!is_secret_header("Accept"));
-    }
-
-    #[test]
-    fn pfx_files_are_read_as_base64() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.pfx");
-        std::fs::write(&p, [0u8, 1, 2, 255]).unwrap();
-        let (text, note) = read_pfx(&p).unwrap();
-        assert_eq!(text, "AAEC/w==");
-        assert!(note.contains("4 bytes"));
-        assert!(read_pfx(&dir.path().join("missing.pfx")).is_err());
-        std::fs::write(&p, []).unwrap();
-        assert!(read_pfx(&p).is_err());
-    }
-}

@@ -43,3 +43,21 @@ pub(crate) fn read_pfx(path: &Path) -> Result<(String, String), String> {
     let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
     Ok((text, format!("Loaded {name} ({} bytes)", bytes.len())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pfx_files_are_read_as_base64() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.pfx");
+        std::fs::write(&p, [0u8, 1, 2, 255]).unwrap();
+        let (text, note) = read_pfx(&p).unwrap();
+        assert_eq!(text, "AAEC/w==");
+        assert!(note.contains("4 bytes"));
+        assert!(read_pfx(&dir.path().join("missing.pfx")).is_err());
+        std::fs::write(&p, []).unwrap();
+        assert!(read_pfx(&p).is_err());
+    }
+}
