@@ -13,8 +13,8 @@ use super::engine;
 use super::http::{authentication, authorization_clash, poll_pfx};
 use super::node::NodeSnap;
 use super::settings::{run_after, scope, settings};
+use super::state::InspectorState;
 use super::widgets::{block, child, field_id, row, unique_name, Field, Form, Kind};
-use super::InspectorState;
 use crate::ui::session::Session;
 use crate::ui::theme::Theme;
 use crate::workflow::edit::Edit;
@@ -24,7 +24,7 @@ use crate::workflow::tree::{NodeId, Role};
 use egui::Ui;
 use serde_json::{Map, Value};
 
-pub use super::widgets::FormsState;
+pub use super::state::FormsState;
 
 /// Draws the form of node `id`.
 pub fn show(
