@@ -843,6 +843,22 @@ impl Action {
                 Some(v) if !is_blank(v) => one_line(v, SUMMARY_CHARS),
                 _ => "(empty)".to_owned(),
             },
+            _ if self.ty == ActionType::Wait => {
+                let inputs = self.inputs.as_ref();
+                let interval = inputs.and_then(|i| i.get("interval"));
+                let until = inputs.and_then(|i| i.pointer("/until/timestamp"));
+                match (interval, until) {
+                    (_, Some(t)) => format!("until {}", one_line(t, SUMMARY_CHARS)),
+                    (Some(i), None) => format!(
+                        "{} {}",
+                        i.get("count").map(value_text).unwrap_or_default(),
+                        i.get("unit").map(value_text).unwrap_or_default()
+                    )
+                    .trim()
+                    .to_owned(),
+                    _ => self.ty.as_str().to_owned(),
+                }
+            }
             _ if self.ty == ActionType::Response => {
                 let inputs = self.inputs.as_ref();
                 let status = inputs
@@ -1023,6 +1039,16 @@ mod tests {
         assert_eq!(r.summary(), "@variables('code')");
         let r = Action::read("R", &json!({"type": "Response"}));
         assert_eq!(r.summary(), "200");
+        let w = Action::read(
+            "W",
+            &json!({"type": "Wait", "inputs": {"interval": {"count": 5, "unit": "Minute"}}}),
+        );
+        assert_eq!(w.summary(), "5 Minute");
+        let w = Action::read(
+            "W",
+            &json!({"type": "Wait", "inputs": {"until": {"timestamp": "2026-12-24T12:00:00Z"}}}),
+        );
+        assert_eq!(w.summary(), "until 2026-12-24T12:00:00Z");
     }
 
     #[test]

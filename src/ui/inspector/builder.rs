@@ -196,62 +196,84 @@ fn row_ui(
 ) {
     n.rows += 1;
     let rn = n.rows;
-    let width = ((f.width - 120.0) / 2.0).clamp(90.0, 320.0);
-    ui.horizontal_wrapped(|ui| {
-        for left in [true, false] {
-            if !left {
-                let ops: Vec<&str> = Op::ALL.iter().map(|o| o.label()).collect();
-                let salt = format!("{pointer}#op{rn}");
-                let mut picked = None;
-                egui::ComboBox::from_id_salt(("lapis-cond", &salt))
-                    .selected_text(r.op.label())
-                    .width(150.0)
-                    .show_ui(ui, |ui| {
-                        for (i, o) in ops.iter().enumerate() {
-                            if ui.selectable_label(Op::ALL[i] == r.op, *o).clicked() {
-                                picked = Some(Op::ALL[i]);
-                                ui.close();
-                            }
+    // Two lines: the left operand (and the remove button), then the
+    // operator and the right operand. Widths come from the space left, kept
+    // under the form's width so the panel never grows from them.
+    let room = (ui.available_width() - 48.0).min(f.width - 48.0).max(80.0);
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            operand(ui, f, pointer, r, path, rn, true, room, out);
+            if ui
+                .small_button("🗑")
+                .accessible_name(format!("Remove condition row {rn}"))
+                .on_hover_text("Remove this row")
+                .clicked()
+            {
+                *out = Outcome::Remove(path.to_vec());
+            }
+        });
+        ui.horizontal(|ui| {
+            let salt = format!("{pointer}#op{rn}");
+            let mut picked = None;
+            egui::ComboBox::from_id_salt(("lapis-cond", &salt))
+                .selected_text(r.op.label())
+                .width(150.0)
+                .show_ui(ui, |ui| {
+                    for op in Op::ALL {
+                        if ui.selectable_label(op == r.op, op.label()).clicked() {
+                            picked = Some(op);
+                            ui.close();
                         }
-                    })
-                    .response
-                    .accessible_name(format!("Condition row {rn} operator"));
-                if let Some(op) = picked.filter(|op| *op != r.op) {
-                    *out = Outcome::Op(path.to_vec(), op);
-                }
+                    }
+                })
+                .response
+                .accessible_name(format!("Condition row {rn} operator"));
+            if let Some(op) = picked.filter(|op| *op != r.op) {
+                *out = Outcome::Op(path.to_vec(), op);
             }
-            let side = if left { "left" } else { "right" };
-            let key = format!("{pointer}#row{rn}{side}");
-            let v = if left { &r.left } else { &r.right };
-            let mut typed: Option<String> = None;
-            buffered(
-                ui,
-                f,
-                &key,
-                condition::operand_text(v),
-                pointer,
-                |t, id| {
-                    TextEdit::singleline(t)
-                        .id(id)
-                        .desired_width(width)
-                        .hint_text(RichText::new(if left { "@body('…')" } else { "value" }).weak())
-                },
-                Name::Named(format!("Condition row {rn} {side} operand")),
-                &mut |_f: &mut Form, text: &str| typed = Some(text.to_owned()),
-                None,
-            );
-            if let Some(t) = typed {
-                *out = Outcome::Operand(path.to_vec(), left, t, key);
-            }
-        }
-        if ui
-            .small_button("🗑")
-            .accessible_name(format!("Remove condition row {rn}"))
-            .clicked()
-        {
-            *out = Outcome::Remove(path.to_vec());
-        }
+            let rest = (room - 150.0 - ui.spacing().item_spacing.x).max(80.0);
+            operand(ui, f, pointer, r, path, rn, false, rest, out);
+        });
     });
+    ui.add_space(2.0);
+}
+
+/// The text field of one operand.
+#[allow(clippy::too_many_arguments)]
+fn operand(
+    ui: &mut Ui,
+    f: &mut Form,
+    pointer: &str,
+    r: &Row,
+    path: &[usize],
+    rn: usize,
+    left: bool,
+    width: f32,
+    out: &mut Outcome,
+) {
+    let side = if left { "left" } else { "right" };
+    let key = format!("{pointer}#row{rn}{side}");
+    let v = if left { &r.left } else { &r.right };
+    let mut typed: Option<String> = None;
+    buffered(
+        ui,
+        f,
+        &key,
+        condition::operand_text(v),
+        pointer,
+        |t, id| {
+            TextEdit::singleline(t)
+                .id(id)
+                .desired_width(width)
+                .hint_text(RichText::new(if left { "@body('…')" } else { "value" }).weak())
+        },
+        Name::Named(format!("Condition row {rn} {side} operand")),
+        &mut |_f: &mut Form, text: &str| typed = Some(text.to_owned()),
+        None,
+    );
+    if let Some(t) = typed {
+        *out = Outcome::Operand(path.to_vec(), left, t, key);
+    }
 }
 
 fn apply(f: &mut Form, pointer: &str, mut g: Group, out: Outcome) {
