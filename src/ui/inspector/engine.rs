@@ -289,7 +289,7 @@ fn schema(ui: &mut Ui, f: &mut Form, fl: &FieldSpec, p: &str) {
             .id(field_id(&key))
             .code_editor()
             .desired_rows(5)
-            .desired_width(f32::INFINITY)
+            .desired_width((ui.available_width() - 12.0).max(120.0))
             .hint_text(RichText::new("{\"id\": 1, \"name\": \"Ada\"}").weak()),
     );
     let _ = r.labelled_by(l.id);
@@ -297,7 +297,12 @@ fn schema(ui: &mut Ui, f: &mut Form, fl: &FieldSpec, p: &str) {
     let problem = format!("{p}#sample!");
     ui.horizontal(|ui| {
         if ui.button("Generate schema").clicked() {
-            match crate::workflow::schema::from_sample_text(&text) {
+            let generated = if text.trim().is_empty() {
+                Err("paste a sample payload (JSON) first".to_owned())
+            } else {
+                crate::workflow::schema::from_sample_text(&text)
+            };
+            match generated {
                 Ok(s) => {
                     f.st.forms.errors.remove(&problem);
                     if f.apply(
