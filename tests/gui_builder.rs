@@ -353,6 +353,19 @@ fn until_uses_the_builder_too() {
         at(&h, "/actions/Poll/expression"),
         Some(json!({"and": [{"equals": ["@variables('done')", true]}]}))
     );
+    // Typing in one operand is one undo step.
+    h.key_press(Key::Tab);
+    h.run();
+    h.state_mut().session.undo();
+    h.run();
+    assert_eq!(
+        at(&h, "/actions/Poll/expression"),
+        Some(json!({"and": [{"equals": ["@variables('done')", ""]}]}))
+    );
+    assert_eq!(
+        h.get_by_label("Condition row 1 right operand").value().as_deref(),
+        Some("")
+    );
     replace(&mut h, "Loop count", "10");
     assert_eq!(at(&h, "/actions/Poll/limit/count"), Some(json!(10)));
 }
@@ -379,6 +392,8 @@ fn request_schema_from_a_sample_payload() {
     assert!(h.query_by_label("Sample payload").is_none());
     // A sample that is not JSON says where, and changes nothing.
     click(&mut h, "Use sample payload to generate schema");
+    click(&mut h, "Generate schema");
+    assert!(h.query_by_label_contains("paste a sample payload").is_some());
     type_in(&mut h, "Sample payload", "{\"id\": }");
     click(&mut h, "Generate schema");
     assert!(h.query_by_label_contains("not JSON: line 1").is_some());
