@@ -363,7 +363,9 @@ fn until_uses_the_builder_too() {
         Some(json!({"and": [{"equals": ["@variables('done')", ""]}]}))
     );
     assert_eq!(
-        h.get_by_label("Condition row 1 right operand").value().as_deref(),
+        h.get_by_label("Condition row 1 right operand")
+            .value()
+            .as_deref(),
         Some("")
     );
     replace(&mut h, "Loop count", "10");
@@ -393,7 +395,9 @@ fn request_schema_from_a_sample_payload() {
     // A sample that is not JSON says where, and changes nothing.
     click(&mut h, "Use sample payload to generate schema");
     click(&mut h, "Generate schema");
-    assert!(h.query_by_label_contains("paste a sample payload").is_some());
+    assert!(h
+        .query_by_label_contains("paste a sample payload")
+        .is_some());
     type_in(&mut h, "Sample payload", "{\"id\": }");
     click(&mut h, "Generate schema");
     assert!(h.query_by_label_contains("not JSON: line 1").is_some());

@@ -33,9 +33,12 @@ pub(crate) fn draw(ui: &mut Ui, f: &mut Form, node: &str, m: &Manifest, custom: 
                 }
                 // Whether a field shows depends on the others (Recurrence's
                 // schedule on its frequency): read the node again.
-                let value = f.get(node).cloned().unwrap_or(Value::Null);
-                let shown: Vec<&FieldSpec> =
-                    s.fields.iter().filter(|fl| fl.shown(&value)).collect();
+                // (Borrowed, not cloned: a control action holds all the
+                // actions inside it.)
+                let shown: Vec<&'static FieldSpec> = match f.get(node) {
+                    Some(value) => s.fields.iter().filter(|fl| fl.shown(value)).collect(),
+                    None => Vec::new(),
+                };
                 let mut i = 0;
                 while i < shown.len() {
                     if in_grid(shown[i]) {

@@ -59,14 +59,18 @@ pub fn show(
         ctx: ctx.clone(),
     };
     poll_pfx(&mut f, &ctx);
-    let Some(node) = f.get(&snap.pointer).filter(|v| v.is_object()).cloned() else {
-        ui.colored_label(
-            theme.error,
-            "This node is not a JSON object; fix it in the Code tab.",
-        );
-        return;
+    // Borrowed, not cloned: a control action holds all the actions inside it.
+    let m = match f.get(&snap.pointer) {
+        Some(node) if node.is_object() => manifest::manifest(snap.role, &snap.ty, node),
+        _ => {
+            ui.colored_label(
+                theme.error,
+                "This node is not a JSON object; fix it in the Code tab.",
+            );
+            return;
+        }
     };
-    match manifest::manifest(snap.role, &snap.ty, &node) {
+    match m {
         Some(m) => engine::draw(ui, &mut f, &snap.pointer, m, &mut |ui, f, c, p| {
             custom(ui, f, &snap, c, p)
         }),
