@@ -547,3 +547,18 @@ fn a_bare_definition_says_where_access_control_lives() {
     select(&mut h, "manual");
     assert!(h.query_by_label("Trigger callers: who may call").is_none());
 }
+
+#[test]
+fn a_failed_terminate_asks_for_a_message() {
+    let mut h = app();
+    add(&mut h, "Stop", new_action("Terminate"));
+    click(&mut h, "Run status");
+    click(&mut h, "Failed");
+    assert!(h.query_by_label_contains("give an error message").is_some());
+    type_in(&mut h, "Error message", "the backend is down");
+    assert_eq!(
+        at(&h, "/actions/Stop/inputs/runError/message"),
+        Some(json!("the backend is down"))
+    );
+    assert!(h.query_by_label_contains("give an error message").is_none());
+}

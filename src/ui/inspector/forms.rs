@@ -423,11 +423,23 @@ fn terminate(ui: &mut Ui, f: &mut Form, inputs: &str) {
                 f,
                 &Field::new("Error code", child(&e, "code")).optional(),
             );
+            let message = child(&e, "message");
             row(
                 ui,
                 f,
-                &Field::new("Error message", child(&e, "message")).optional(),
+                &Field::new("Error message", message.clone()).optional(),
             );
+            let blank = f
+                .get(&message)
+                .is_none_or(|m| value_text(m).trim().is_empty());
+            if blank {
+                ui.label("");
+                ui.colored_label(
+                    f.theme.warning,
+                    "⚠ A failed run should say why: give an error message.",
+                );
+                ui.end_row();
+            }
         }
     });
 }
