@@ -561,7 +561,7 @@ fn unknown_type_is_edited_as_json_and_keeps_everything() {
     let mut h = app();
     let odd: Value = serde_json::from_str(
         r#"{
-        "type": "Workflow",
+        "type": "ApiManagement",
         "inputs": {"host": {"triggerName": "manual", "workflow": {"id": "[parameters('wf')]"}}},
         "x-custom": {"keep": [1, 2, 3], "n": 1.000000000000000000001},
         "runAfter": {"Get_status": ["Succeeded"]}
@@ -663,6 +663,7 @@ fn control_and_data_forms() {
     );
 
     add(&mut h, "If", "Check");
+    click(&mut h, "Advanced mode");
     replace(
         &mut h,
         "Expression",

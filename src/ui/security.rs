@@ -40,8 +40,23 @@ pub fn access_control_editor(
     st: &mut AccessEditorState,
     theme: &Theme,
 ) -> Option<Value> {
+    let all: Vec<&str> = SECTIONS.iter().map(|(k, _)| *k).collect();
+    access_control_editor_for(ui, current, st, theme, &all)
+}
+
+/// [`access_control_editor`] for the sections `keys` only (`triggers`,
+/// `contents`, `actions`, `workflowManagement`); the others are kept as
+/// they are.
+pub fn access_control_editor_for(
+    ui: &mut Ui,
+    current: Option<&Value>,
+    st: &mut AccessEditorState,
+    theme: &Theme,
+    keys: &[&str],
+) -> Option<Value> {
     let mut changed: Option<(String, Policy)> = None;
-    for (key, title) in SECTIONS {
+    for (key, title) in SECTIONS.iter().filter(|(k, _)| keys.contains(k)) {
+        let (key, title) = (*key, *title);
         let mut policy = access::policy(current, key);
         if policy == Policy::OnlyLogicApps && st.ranges_mode.contains(key) {
             policy = Policy::Ranges(vec![]);
@@ -194,6 +209,45 @@ pub fn access_control_editor(
     })
 }
 
+/// The access control sections `keys` of the open workflow, edited in
+/// place (one undo step per change), or a note when its file has no place
+/// for access control. The Security tab, the trigger's inspector and the
+/// workflow's settings all use it.
+pub fn access_control_section(
+    ui: &mut Ui,
+    session: &mut Session,
+    st: &mut AccessEditorState,
+    theme: &Theme,
+    keys: &[&str],
+) {
+    let wf = session.workflow;
+    match access::pointer(session.doc(), wf) {
+        Some(ptr) => {
+            let current = session.doc().root.pointer(&ptr).cloned();
+            if let Some(v) = access_control_editor_for(ui, current.as_ref(), st, theme, keys) {
+                let edit = if v.is_null() {
+                    Edit::Remove { pointer: ptr }
+                } else {
+                    Edit::Set {
+                        pointer: ptr,
+                        value: v,
+                    }
+                };
+                if let Err(e) = session.apply(edit) {
+                    session.status = format!("Access control: {e}");
+                }
+            }
+        }
+        None => {
+            ui.weak(
+                "A bare definition or a Standard workflow.json has no place for access control. \
+                 Set it when you export an ARM template (menu File, Export…); Standard apps restrict \
+                 callers in the app's networking settings.",
+            );
+        }
+    }
+}
+
 /// The Security tab of the left panel. Returns a node to reveal.
 pub fn panel(
     ui: &mut Ui,
@@ -206,31 +260,8 @@ pub fn panel(
         .auto_shrink([false, false])
         .show(ui, |ui| {
             ui.heading("Access control");
-            let wf = session.workflow;
-            match access::pointer(session.doc(), wf) {
-                Some(ptr) => {
-                    let current = session.doc().root.pointer(&ptr).cloned();
-                    if let Some(v) =
-                        access_control_editor(ui, current.as_ref(), st, theme)
-                    {
-                        let edit = if v.is_null() {
-                            Edit::Remove { pointer: ptr }
-                        } else {
-                            Edit::Set { pointer: ptr, value: v }
-                        };
-                        if let Err(e) = session.apply(edit) {
-                            session.status = format!("Access control: {e}");
-                        }
-                    }
-                }
-                None => {
-                    ui.weak(
-                        "A bare definition or a Standard workflow.json has no place for access control. \
-                         Set it when you export an ARM template (File ▸ Export…); Standard apps restrict \
-                         callers in the app's networking settings.",
-                    );
-                }
-            }
+            let all: Vec<&str> = SECTIONS.iter().map(|(k, _)| *k).collect();
+            access_control_section(ui, session, st, theme, &all);
             ui.add_space(8.0);
             ui.heading("Secure parameters");
             let params: Vec<(String, String)> = session
@@ -243,10 +274,16 @@ pub fn panel(
                         .map(|(k, v)| {
                             (
                                 k.clone(),
-                                v.get("type").and_then(Value::as_str).unwrap_or("").to_owned(),
+                                v.get("type")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_owned(),
                             )
                         })
-                        .filter(|(_, t)| t.eq_ignore_ascii_case("securestring") || t.eq_ignore_ascii_case("secureobject"))
+                        .filter(|(_, t)| {
+                            t.eq_ignore_ascii_case("securestring")
+                                || t.eq_ignore_ascii_case("secureobject")
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -274,17 +311,26 @@ pub fn panel(
                 }
             }
             if !any {
-                ui.weak("No action hides its inputs or outputs. Turn it on in an action's Settings.");
+                ui.weak(
+                    "No action hides its inputs or outputs. Turn it on in an action's Settings.",
+                );
             }
             let leaks: Vec<(String, String)> = d
                 .problems
                 .iter()
-                .filter(|p| p.code == "secure-data-leak" || p.code == "secure-data-unsupported" || p.code == "access-control")
+                .filter(|p| {
+                    p.code == "secure-data-leak"
+                        || p.code == "secure-data-unsupported"
+                        || p.code == "access-control"
+                })
                 .map(|p| (p.pointer.clone(), p.message.clone()))
                 .collect();
             for (p, m) in leaks {
                 if ui
-                    .add(egui::Label::new(RichText::new(format!("⚠ {m}")).color(theme.warning)).sense(egui::Sense::click()))
+                    .add(
+                        egui::Label::new(RichText::new(format!("⚠ {m}")).color(theme.warning))
+                            .sense(egui::Sense::click()),
+                    )
                     .clicked()
                 {
                     reveal = node_of_pointer(&d.graph, &p).or(reveal);

@@ -8,9 +8,12 @@
 //! digits, so load → save with no edit gives back the same JSON.
 
 pub mod access;
+pub mod condition;
 pub mod edit;
+pub mod manifest;
 pub mod model;
 pub mod project;
+pub mod schema;
 pub mod template;
 pub mod text;
 pub mod tree;

@@ -839,8 +839,69 @@ impl Action {
             ActionDetails::Http(h) => h.summary(),
             ActionDetails::Foreach { items: Some(i) } => format!("for each {}", value_text(i)),
             ActionDetails::Switch { cases, .. } => format!("{} case(s) + default", cases.len()),
+            _ if self.ty == ActionType::Compose => match &self.inputs {
+                Some(v) if !is_blank(v) => one_line(v, SUMMARY_CHARS),
+                _ => "(empty)".to_owned(),
+            },
+            _ if self.ty == ActionType::Wait => {
+                let inputs = self.inputs.as_ref();
+                let interval = inputs.and_then(|i| i.get("interval"));
+                let until = inputs.and_then(|i| i.pointer("/until/timestamp"));
+                match (interval, until) {
+                    (_, Some(t)) => format!("until {}", one_line(t, SUMMARY_CHARS)),
+                    (Some(i), None) => format!(
+                        "{} {}",
+                        i.get("count").map(value_text).unwrap_or_default(),
+                        i.get("unit").map(value_text).unwrap_or_default()
+                    )
+                    .trim()
+                    .to_owned(),
+                    _ => self.ty.as_str().to_owned(),
+                }
+            }
+            _ if self.ty == ActionType::Response => {
+                let inputs = self.inputs.as_ref();
+                let status = inputs
+                    .and_then(|i| i.get("statusCode"))
+                    .map(|v| one_line(v, 20))
+                    .unwrap_or_else(|| "200".to_owned());
+                match inputs.and_then(|i| i.get("body")) {
+                    Some(b) if !is_blank(b) => {
+                        format!("{status} · {}", one_line(b, SUMMARY_CHARS))
+                    }
+                    _ => status,
+                }
+            }
             _ => self.ty.as_str().to_owned(),
         }
+    }
+}
+
+/// The most characters of content a card summary shows.
+pub const SUMMARY_CHARS: usize = 48;
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A value on one line of at most `max` characters: a string as it is, any
+/// other value as compact JSON; runs of white space become one space, and
+/// a longer text ends with `…`.
+pub fn one_line(v: &Value, max: usize) -> String {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        flat
     }
 }
 
@@ -945,6 +1006,49 @@ mod tests {
             &json!({"type": "Http", "inputs": {"method": "post", "uri": "http://localhost:8080/x"}}),
         );
         assert_eq!(h.summary(), "POST localhost:8080/x");
+    }
+
+    #[test]
+    fn compose_and_response_cards_summarise_their_content() {
+        let c = Action::read(
+            "C",
+            &json!({"type": "Compose", "inputs": {"status": "ok",
+  "n": 1}}),
+        );
+        assert_eq!(c.summary(), "{\"status\":\"ok\",\"n\":1}");
+        let c = Action::read(
+            "C",
+            &json!({"type": "Compose", "inputs": "Hello\n   @{body('x')}"}),
+        );
+        assert_eq!(c.summary(), "Hello @{body('x')}");
+        let c = Action::read("C", &json!({"type": "Compose", "inputs": ""}));
+        assert_eq!(c.summary(), "(empty)");
+        let long = "x".repeat(100);
+        let c = Action::read("C", &json!({"type": "Compose", "inputs": long}));
+        assert_eq!(c.summary().chars().count(), SUMMARY_CHARS);
+        assert!(c.summary().ends_with('…'));
+        let r = Action::read(
+            "R",
+            &json!({"type": "Response", "inputs": {"statusCode": 202, "body": {"id": "@body('x')"}}}),
+        );
+        assert_eq!(r.summary(), "202 · {\"id\":\"@body('x')\"}");
+        let r = Action::read(
+            "R",
+            &json!({"type": "Response", "inputs": {"statusCode": "@variables('code')"}}),
+        );
+        assert_eq!(r.summary(), "@variables('code')");
+        let r = Action::read("R", &json!({"type": "Response"}));
+        assert_eq!(r.summary(), "200");
+        let w = Action::read(
+            "W",
+            &json!({"type": "Wait", "inputs": {"interval": {"count": 5, "unit": "Minute"}}}),
+        );
+        assert_eq!(w.summary(), "5 Minute");
+        let w = Action::read(
+            "W",
+            &json!({"type": "Wait", "inputs": {"until": {"timestamp": "2026-12-24T12:00:00Z"}}}),
+        );
+        assert_eq!(w.summary(), "until 2026-12-24T12:00:00Z");
     }
 
     #[test]

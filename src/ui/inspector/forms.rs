@@ -1,103 +1,30 @@
-//! The forms of the inspector, by trigger and action type.
+//! The forms of the inspector: the form of the selected trigger or action,
+//! drawn by the engine from the type's manifest
+//! ([`crate::workflow::manifest`]), the parts a table cannot describe
+//! (authentication, Switch cases, variables, Terminate), access control on
+//! triggers, then Run after, Scope and Settings for actions. A type without
+//! a manifest is edited as JSON, with nothing lost.
 //!
-//! Every field shows the document's value and sends each change to the
-//! session as an edit (see [`super::widgets`]). Sections:
-//! the type's own fields (HTTP request and authentication, condition,
-//! switch cases, loop, variables, response, …), Settings, Run after and
-//! Scope for actions. A type without a form is edited as JSON, with nothing
-//! lost.
+//! Dependencies go one way: this module uses the engine, the type-specific
+//! parts ([`super::http`]) and the sections ([`super::settings`]); they use
+//! the widgets, never this module.
 
-use super::http::{http_inputs, poll_pfx, METHODS};
-use super::settings::{duration_row, run_after, scope, settings};
-use super::table::{table, Table};
-use super::widgets::{block, child, choice_row, field_id, row, unique_name, Field, Form, Kind};
-use super::InspectorState;
+use super::engine;
+use super::http::{authentication, authorization_clash, poll_pfx};
+use super::node::NodeSnap;
+use super::settings::{run_after, scope, settings};
+use super::state::InspectorState;
+use super::widgets::{block, child, field_id, row, unique_name, Field, Form, Kind};
 use crate::ui::session::Session;
 use crate::ui::theme::Theme;
 use crate::workflow::edit::Edit;
-use crate::workflow::model::{value_text, ActionType};
-use crate::workflow::tree::{BranchKind, NodeId, Role, RunAfter};
+use crate::workflow::manifest::{self, Custom};
+use crate::workflow::model::value_text;
+use crate::workflow::tree::{NodeId, Role};
 use egui::Ui;
 use serde_json::{Map, Value};
 
-pub use super::widgets::FormsState;
-
-/// What a form needs to know of its node, copied out of the outline at the
-/// start of the frame (an edit rebuilds the outline mid-frame).
-#[derive(Debug, Clone)]
-pub(crate) struct NodeSnap {
-    /// Its name.
-    pub name: String,
-    /// Its pointer.
-    pub pointer: String,
-    /// Trigger or action.
-    pub role: Role,
-    /// Its type.
-    pub ty: ActionType,
-    /// Its run-after entries.
-    pub run_after: Vec<RunAfter>,
-    /// The names of its siblings, itself excluded.
-    pub siblings: Vec<String>,
-    /// Whether it sits inside a control action.
-    pub nested: bool,
-    /// Where it can move: (label, actions pointer), "Top level" first.
-    pub targets: Vec<(String, String)>,
-    /// The actions object that holds it.
-    pub container: String,
-    /// The definition's pointer.
-    pub definition: String,
-}
-
-impl NodeSnap {
-    fn take(session: &Session, id: NodeId) -> Option<NodeSnap> {
-        let o = &session.current().graph.outline;
-        let n = o.nodes.get(id)?;
-        let siblings = o
-            .siblings(id)
-            .iter()
-            .filter(|&&s| s != id)
-            .filter_map(|&s| o.nodes.get(s))
-            .map(|s| s.name.clone())
-            .collect();
-        let top = format!("{}/actions", o.definition_pointer);
-        let container = match n.parent {
-            Some((p, b)) => o
-                .nodes
-                .get(p)
-                .and_then(|p| p.branches.get(b))
-                .map(|b| b.actions_pointer.clone())
-                .unwrap_or_else(|| top.clone()),
-            None => top.clone(),
-        };
-        let mut targets = vec![("Top level".to_owned(), top)];
-        if n.role == Role::Action {
-            for c in &o.nodes {
-                if c.id == id || c.branches.is_empty() || o.ancestors(c.id).any(|a| a == id) {
-                    continue;
-                }
-                for b in &c.branches {
-                    let label = match &b.kind {
-                        BranchKind::Body => c.name.clone(),
-                        k => format!("{} · {}", c.name, k.label()),
-                    };
-                    targets.push((label, b.actions_pointer.clone()));
-                }
-            }
-        }
-        Some(NodeSnap {
-            name: n.name.clone(),
-            pointer: n.pointer.clone(),
-            role: n.role,
-            ty: n.ty.clone(),
-            run_after: n.run_after.clone(),
-            siblings,
-            nested: n.parent.is_some(),
-            targets,
-            container,
-            definition: o.definition_pointer.clone(),
-        })
-    }
-}
+pub use super::state::FormsState;
 
 /// Draws the form of node `id`.
 pub fn show(
@@ -132,22 +59,101 @@ pub fn show(
         ctx: ctx.clone(),
     };
     poll_pfx(&mut f, &ctx);
-    if f.get(&snap.pointer).is_none_or(|v| !v.is_object()) {
-        ui.colored_label(
-            theme.error,
-            "This node is not a JSON object; fix it in the Code tab.",
-        );
-        return;
+    // Borrowed, not cloned: a control action holds all the actions inside it.
+    let m = match f.get(&snap.pointer) {
+        Some(node) if node.is_object() => manifest::manifest(snap.role, &snap.ty, node),
+        _ => {
+            ui.colored_label(
+                theme.error,
+                "This node is not a JSON object; fix it in the Code tab.",
+            );
+            return;
+        }
+    };
+    match m {
+        Some(m) => engine::draw(ui, &mut f, &snap.pointer, m, &mut |ui, f, c, p| {
+            custom(ui, f, &snap, c, p)
+        }),
+        None => {
+            let label = match snap.role {
+                Role::Trigger => "Trigger JSON",
+                Role::Action => "Action JSON",
+            };
+            whole_json(ui, &mut f, &snap, label);
+        }
     }
     match snap.role {
-        Role::Trigger => trigger(ui, &mut f, &snap),
+        Role::Trigger => access_control(ui, &mut f, &["triggers"]),
         Role::Action => {
-            action(ui, &mut f, &snap);
             run_after(ui, &mut f, &snap);
             scope(ui, &mut f, &snap);
         }
     }
     settings(ui, &mut f, &snap);
+}
+
+/// The parts of forms a table cannot describe.
+fn custom(ui: &mut Ui, f: &mut Form, snap: &NodeSnap, c: Custom, pointer: &str) {
+    match c {
+        Custom::Authentication => {
+            if let Some((inputs, _)) = pointer.rsplit_once('/') {
+                authorization_clash(ui, f, inputs);
+            }
+            authentication(ui, f, pointer);
+        }
+        Custom::SwitchCases => cases(ui, f, &snap.pointer),
+        Custom::Variable => initialize_variable(ui, f, snap, pointer),
+        Custom::RunStatus => terminate(ui, f, pointer),
+    }
+}
+
+/// The access control sections `keys` of the open workflow, with the
+/// Security tab's editor, in a collapsing section of their own (closed
+/// when the file has no place for access control).
+pub(crate) fn access_control(ui: &mut Ui, f: &mut Form, keys: &[&str]) {
+    let available = crate::workflow::access::pointer(f.session.doc(), f.session.workflow).is_some();
+    egui::CollapsingHeader::new("Access control")
+        .default_open(available)
+        .show(ui, |ui| {
+            ui.push_id("lapis-trigger-access", |ui| {
+                crate::ui::security::access_control_section(
+                    ui,
+                    f.session,
+                    &mut f.st.forms.access,
+                    f.theme,
+                    keys,
+                );
+            });
+        });
+}
+
+/// The workflow's settings, shown when nothing is selected: who may read
+/// run history and call the actions.
+pub fn workflow_settings(
+    ui: &mut Ui,
+    st: &mut InspectorState,
+    session: &mut Session,
+    theme: &Theme,
+) {
+    if st.forms.shown.is_some() {
+        st.forms.reset_for("");
+        st.forms.shown = None;
+    }
+    ui.heading("Workflow settings");
+    // Closed at first: the Security tab may show the same sections.
+    egui::CollapsingHeader::new("Run history and action callers")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.push_id("lapis-workflow-access", |ui| {
+                crate::ui::security::access_control_section(
+                    ui,
+                    session,
+                    &mut st.forms.access,
+                    theme,
+                    &["contents", "actions"],
+                );
+            });
+        });
 }
 
 fn grid(ui: &mut Ui, salt: &str, add: impl FnOnce(&mut Ui)) {
@@ -158,259 +164,6 @@ fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
     egui::CollapsingHeader::new(title)
         .default_open(true)
         .show(ui, add);
-}
-
-// ---------------------------------------------------------------------------
-// Triggers
-
-fn trigger(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
-    let p = snap.pointer.clone();
-    let inputs = child(&p, "inputs");
-    match snap.ty {
-        ActionType::Request => section(ui, "Request trigger", |ui| {
-            grid(ui, &p, |ui| {
-                choice_row(
-                    ui,
-                    f,
-                    "Method",
-                    &child(&inputs, "method"),
-                    METHODS,
-                    Some("Any"),
-                    true,
-                );
-                row(
-                    ui,
-                    f,
-                    &Field::new("Relative path", child(&inputs, "relativePath"))
-                        .optional()
-                        .hint("orders/{id}"),
-                );
-            });
-            block(
-                ui,
-                f,
-                &Field::new("Schema", child(&inputs, "schema"))
-                    .kind(Kind::Json)
-                    .optional()
-                    .rows(8)
-                    .hint("JSON schema of the request body"),
-            );
-        }),
-        ActionType::Recurrence => section(ui, "Recurrence schedule", |ui| {
-            grid(ui, &p, |ui| recurrence_rows(ui, f, &p));
-        }),
-        ActionType::Http => {
-            http_inputs(ui, f, &inputs);
-            section(ui, "Polling", |ui| {
-                grid(ui, &p, |ui| recurrence_rows(ui, f, &p));
-            });
-        }
-        _ => whole_json(ui, f, snap, "Trigger JSON"),
-    }
-}
-
-fn recurrence_rows(ui: &mut Ui, f: &mut Form, node: &str) {
-    let r = child(node, "recurrence");
-    choice_row(
-        ui,
-        f,
-        "Frequency",
-        &child(&r, "frequency"),
-        &["Second", "Minute", "Hour", "Day", "Week", "Month"],
-        None,
-        false,
-    );
-    row(
-        ui,
-        f,
-        &Field::new("Interval", child(&r, "interval")).kind(Kind::Int),
-    );
-    row(
-        ui,
-        f,
-        &Field::new("Start time", child(&r, "startTime"))
-            .optional()
-            .hint("2025-01-01T08:00:00Z"),
-    );
-    row(
-        ui,
-        f,
-        &Field::new("Time zone", child(&r, "timeZone"))
-            .optional()
-            .hint("W. Europe Standard Time"),
-    );
-}
-
-// ---------------------------------------------------------------------------
-// Actions
-
-fn action(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
-    let p = snap.pointer.clone();
-    let inputs = child(&p, "inputs");
-    match &snap.ty {
-        ActionType::Http => http_inputs(ui, f, &inputs),
-        ActionType::If => section(ui, "Condition expression", |ui| {
-            block(
-                ui,
-                f,
-                &Field::new("Expression", child(&p, "expression"))
-                    .kind(Kind::JsonOrText)
-                    .rows(5)
-                    .hint("{\"and\": [{\"equals\": [\"@…\", \"…\"]}]}"),
-            );
-        }),
-        ActionType::Switch => section(ui, "Switch cases", |ui| {
-            grid(ui, &p, |ui| {
-                row(
-                    ui,
-                    f,
-                    &Field::new("Expression", child(&p, "expression"))
-                        .kind(Kind::JsonOrText)
-                        .hint("@triggerBody()?['kind']"),
-                );
-            });
-            cases(ui, f, &p);
-        }),
-        ActionType::Foreach => section(ui, "Loop items", |ui| {
-            grid(ui, &p, |ui| {
-                row(
-                    ui,
-                    f,
-                    &Field::new("Items", child(&p, "foreach"))
-                        .kind(Kind::JsonOrText)
-                        .hint("@body('Get_items')"),
-                );
-                row(
-                    ui,
-                    f,
-                    &Field::new(
-                        "Concurrency",
-                        format!("{p}/runtimeConfiguration/concurrency/repetitions"),
-                    )
-                    .kind(Kind::Int)
-                    .optional()
-                    .hint("20 (1 to 50)"),
-                );
-            });
-        }),
-        ActionType::Until => section(ui, "Until loop", |ui| {
-            block(
-                ui,
-                f,
-                &Field::new("Expression", child(&p, "expression"))
-                    .kind(Kind::JsonOrText)
-                    .rows(3)
-                    .hint("@equals(variables('done'), true)"),
-            );
-            grid(ui, &p, |ui| {
-                row(
-                    ui,
-                    f,
-                    &Field::new("Loop count", format!("{p}/limit/count"))
-                        .kind(Kind::Int)
-                        .optional()
-                        .hint("60"),
-                );
-                duration_row(ui, f, "Loop timeout", &format!("{p}/limit/timeout"), "PT1H");
-            });
-        }),
-        ActionType::Scope => {
-            ui.weak("A scope groups actions: add them inside it on the canvas.");
-        }
-        ActionType::Compose => section(ui, "Compose inputs", |ui| {
-            block(
-                ui,
-                f,
-                &Field::new("Inputs", inputs.clone())
-                    .kind(Kind::JsonOrText)
-                    .rows(6),
-            );
-        }),
-        ActionType::Response => section(ui, "Response message", |ui| {
-            grid(ui, &p, |ui| {
-                row(
-                    ui,
-                    f,
-                    &Field::new("Status code", child(&inputs, "statusCode"))
-                        .kind(Kind::Int)
-                        .hint("200"),
-                );
-            });
-            ui.strong("Headers");
-            table(
-                ui,
-                f,
-                &Table {
-                    pointer: child(&inputs, "headers"),
-                    noun: "Header",
-                    secret: |_| false,
-                    case_insensitive: true,
-                },
-            );
-            block(
-                ui,
-                f,
-                &Field::new("Body", child(&inputs, "body"))
-                    .kind(Kind::JsonOrText)
-                    .optional()
-                    .rows(6),
-            );
-        }),
-        ActionType::ParseJson => section(ui, "Parse JSON inputs", |ui| {
-            block(
-                ui,
-                f,
-                &Field::new("Content", child(&inputs, "content"))
-                    .kind(Kind::JsonOrText)
-                    .rows(2)
-                    .hint("@body('Get_status')"),
-            );
-            block(
-                ui,
-                f,
-                &Field::new("Schema", child(&inputs, "schema"))
-                    .kind(Kind::Json)
-                    .rows(8),
-            );
-        }),
-        ActionType::InitializeVariable => section(ui, "Variable", |ui| {
-            initialize_variable(ui, f, snap, &inputs);
-        }),
-        ActionType::SetVariable
-        | ActionType::AppendToArrayVariable
-        | ActionType::AppendToStringVariable => section(ui, "Variable", |ui| {
-            grid(ui, &p, |ui| {
-                row(ui, f, &Field::new("Name", child(&inputs, "name")));
-                let kind = if snap.ty == ActionType::AppendToStringVariable {
-                    Kind::Text
-                } else {
-                    Kind::JsonOrText
-                };
-                row(
-                    ui,
-                    f,
-                    &Field::new("Value", child(&inputs, "value")).kind(kind),
-                );
-            });
-        }),
-        ActionType::IncrementVariable | ActionType::DecrementVariable => {
-            section(ui, "Variable", |ui| {
-                grid(ui, &p, |ui| {
-                    row(ui, f, &Field::new("Name", child(&inputs, "name")));
-                    row(
-                        ui,
-                        f,
-                        &Field::new("Value", child(&inputs, "value"))
-                            .kind(Kind::Number)
-                            .optional()
-                            .hint("1"),
-                    );
-                });
-            })
-        }
-        ActionType::Terminate => section(ui, "Terminate run", |ui| terminate(ui, f, &inputs)),
-        _ => whole_json(ui, f, snap, "Action JSON"),
-    }
 }
 
 /// The whole trigger or action as JSON, for types without a form.
@@ -670,11 +423,23 @@ fn terminate(ui: &mut Ui, f: &mut Form, inputs: &str) {
                 f,
                 &Field::new("Error code", child(&e, "code")).optional(),
             );
+            let message = child(&e, "message");
             row(
                 ui,
                 f,
-                &Field::new("Error message", child(&e, "message")).optional(),
+                &Field::new("Error message", message.clone()).optional(),
             );
+            let blank = f
+                .get(&message)
+                .is_none_or(|m| value_text(m).trim().is_empty());
+            if blank {
+                ui.label("");
+                ui.colored_label(
+                    f.theme.warning,
+                    "⚠ A failed run should say why: give an error message.",
+                );
+                ui.end_row();
+            }
         }
     });
 }

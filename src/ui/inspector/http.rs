@@ -1,17 +1,15 @@
-//! The HTTP form (action and trigger inputs) and its authentication.
+//! The parts of the HTTP form too particular for the manifest's table:
+//! authentication (type picker, the type's fields, certificates) and the
+//! warning about an Authorization header that App Proxy would replace.
 
-use super::table::{table, Table};
-use super::widgets::{block, child, choice_row, combo, row, Field, Form, Kind};
+use super::pfx::{read_pfx, PfxJob};
+use super::widgets::{block, child, combo, row, Field, Form, Kind};
 use crate::workflow::edit::Edit;
 use crate::workflow::model::{AadOAuth, Authentication, CredentialType};
-use base64::Engine as _;
 use egui::Ui;
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
-
-/// HTTP methods offered by the Method combo.
-pub(crate) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Authentication types offered by the picker, as Logic Apps spells them.
 pub(crate) const AUTH_TYPES: &[&str] = &[
@@ -43,101 +41,9 @@ pub(crate) fn auth_label(type_name: &str) -> &str {
         .map_or(type_name, |i| AUTH_LABELS[i])
 }
 
-/// Largest certificate file loaded into a `pfx` field.
-const MAX_PFX_BYTES: u64 = 1024 * 1024;
-
-/// Header names whose values are secrets.
-pub(crate) fn is_secret_header(name: &str) -> bool {
-    [
-        "Authorization",
-        "Proxy-Authorization",
-        "X-API-Key",
-        "Ocp-Apim-Subscription-Key",
-        "PRIVATE-TOKEN",
-    ]
-    .iter()
-    .any(|h| h.eq_ignore_ascii_case(name))
-}
-
-fn never_secret(_: &str) -> bool {
-    false
-}
-
-/// The request part of an HTTP action or trigger, and its authentication.
-pub(crate) fn http_inputs(ui: &mut Ui, f: &mut Form, inputs: &str) {
-    egui::CollapsingHeader::new("HTTP request")
-        .default_open(true)
-        .show(ui, |ui| {
-            super::widgets::form_grid(("lapis-http", inputs)).show(ui, |ui| {
-                choice_row(
-                    ui,
-                    f,
-                    "Method",
-                    &child(inputs, "method"),
-                    METHODS,
-                    None,
-                    true,
-                );
-                row(
-                    ui,
-                    f,
-                    &Field::new("URI", child(inputs, "uri")).hint("https://…"),
-                );
-            });
-            ui.add_space(4.0);
-            ui.strong("Headers");
-            table(
-                ui,
-                f,
-                &Table {
-                    pointer: child(inputs, "headers"),
-                    noun: "Header",
-                    secret: is_secret_header,
-                    case_insensitive: true,
-                },
-            );
-            authorization_clash(ui, f, inputs);
-            ui.add_space(4.0);
-            ui.strong("Queries");
-            table(
-                ui,
-                f,
-                &Table {
-                    pointer: child(inputs, "queries"),
-                    noun: "Query",
-                    secret: never_secret,
-                    case_insensitive: false,
-                },
-            );
-            ui.add_space(4.0);
-            block(
-                ui,
-                f,
-                &Field::new("Body", child(inputs, "body"))
-                    .kind(Kind::JsonOrText)
-                    .optional()
-                    .rows(6)
-                    .hint("JSON, text or an expression"),
-            );
-            ui.add_space(4.0);
-            super::widgets::form_grid(("lapis-http-cookie", inputs)).show(ui, |ui| {
-                row(
-                    ui,
-                    f,
-                    &Field::new("Cookie", child(inputs, "cookie")).optional(),
-                );
-            });
-        });
-    egui::CollapsingHeader::new("Authentication")
-        .default_open(true)
-        .show(ui, |ui| {
-            authentication(ui, f, &child(inputs, "authentication"))
-        });
-}
-
 /// App Proxy puts its Entra token in `Authorization`: a header of that name
 /// set by the action cannot reach the backend.
-fn authorization_clash(ui: &mut Ui, f: &mut Form, inputs: &str) {
+pub(crate) fn authorization_clash(ui: &mut Ui, f: &mut Form, inputs: &str) {
     let Some(Value::Object(h)) = f.get(&child(inputs, "headers")) else {
         return;
     };
@@ -382,42 +288,6 @@ fn set_credential_type(f: &mut Form, auth: &str, to: CredentialType) {
     );
 }
 
-/// A certificate being read and encoded in the background.
-#[derive(Debug)]
-pub(crate) struct PfxJob {
-    /// The `pfx` field to fill.
-    target: String,
-    /// The answer: the base64 text and what to say, or an error.
-    rx: mpsc::Receiver<Result<(String, String), String>>,
-    /// When it started, and whether it asked the system's file dialog.
-    started: std::time::Instant,
-    dialog: bool,
-}
-
-/// Reads a certificate file and base64-encodes it.
-fn read_pfx(path: &Path) -> Result<(String, String), String> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    if !meta.is_file() {
-        return Err(format!("{name} is not a file"));
-    }
-    if meta.len() > MAX_PFX_BYTES {
-        return Err(format!(
-            "{name} has {} bytes; a certificate file is far smaller (at most {MAX_PFX_BYTES})",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    if bytes.is_empty() {
-        return Err(format!("{name} is empty"));
-    }
-    let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
-    Ok((text, format!("Loaded {name} ({} bytes)", bytes.len())))
-}
-
 /// Starts reading a certificate in the background: from `path`, or from a
 /// file the user picks in the system's dialog.
 fn start_pfx(f: &mut Form, ctx: &egui::Context, target: &str, path: Option<PathBuf>) {
@@ -543,29 +413,4 @@ fn pfx_row(ui: &mut Ui, f: &mut Form, pointer: &str) {
         }
     });
     ui.end_row();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_headers_by_name() {
-        assert!(is_secret_header("authorization"));
-        assert!(is_secret_header("Private-Token"));
-        assert!(!is_secret_header("Accept"));
-    }
-
-    #[test]
-    fn pfx_files_are_read_as_base64() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("c.pfx");
-        std::fs::write(&p, [0u8, 1, 2, 255]).unwrap();
-        let (text, note) = read_pfx(&p).unwrap();
-        assert_eq!(text, "AAEC/w==");
-        assert!(note.contains("4 bytes"));
-        assert!(read_pfx(&dir.path().join("missing.pfx")).is_err());
-        std::fs::write(&p, []).unwrap();
-        assert!(read_pfx(&p).is_err());
-    }
 }

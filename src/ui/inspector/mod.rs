@@ -2,9 +2,14 @@
 //! selected trigger or action ([`forms`]), and a code view of the selection
 //! or of the whole workflow as editable JSON, synced both ways.
 
+pub mod builder;
+pub mod engine;
 pub mod forms;
 pub mod http;
+pub mod node;
+pub mod pfx;
 pub mod settings;
+pub mod state;
 pub mod table;
 pub mod widgets;
 
@@ -13,47 +18,8 @@ use super::theme::Theme;
 use crate::workflow::edit::Edit;
 use crate::workflow::text::parse_json;
 use egui::{RichText, Ui};
-use std::collections::HashMap;
-
-/// Which view the inspector shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Tab {
-    /// The form of the selection.
-    #[default]
-    Form,
-    /// The selection as JSON.
-    Code,
-    /// The whole workflow as JSON.
-    Workflow,
-    /// Send the selected HTTP action for real.
-    Test,
-}
-
-/// What the inspector keeps between frames.
-#[derive(Debug, Default)]
-pub struct InspectorState {
-    /// The tab shown.
-    pub tab: Tab,
-    /// Text being typed in fields, by key (JSON pointer and field).
-    pub buffers: HashMap<String, String>,
-    /// Fields whose secret value is shown in clear.
-    pub revealed: std::collections::HashSet<String>,
-    /// What the forms keep between frames (pending rows, errors, …).
-    pub forms: forms::FormsState,
-    /// Test calls: options, results, history, the session's secrets and
-    /// tokens.
-    pub tests: super::testcall::TestCalls,
-    /// The code view's text, and the revision and pointer it was made from.
-    code: Option<CodeBuffer>,
-}
-
-#[derive(Debug)]
-struct CodeBuffer {
-    pointer: String,
-    revision: u64,
-    text: String,
-    edited: bool,
-}
+use state::CodeBuffer;
+pub use state::{InspectorState, Tab};
 
 /// Draws the inspector.
 pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: &Theme) {
@@ -110,6 +76,10 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
                 ui.weak("Select a trigger or an action to edit it.");
                 ui.add_space(8.0);
                 ui.weak("Add actions from the ➕ Add action menu; F2 renames; Del deletes; Ctrl+Z undoes.");
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| forms::workflow_settings(ui, st, session, theme));
             }
         },
         Tab::Code => {

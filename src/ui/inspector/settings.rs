@@ -2,11 +2,11 @@
 //! operation options, tracked properties, description), run-after (with
 //! joins) and the scope it lives in.
 
-use super::forms::NodeSnap;
+use super::node::NodeSnap;
 use super::table::{table, Table};
-use super::widgets::{check, child, combo, row, Field, Form, Kind};
+use super::widgets::{check, child, combo, duration_row, row, Field, Form, Kind};
 use crate::workflow::edit::Edit;
-use crate::workflow::model::{is_arm_expression, is_wdl_expression, value_text, ActionType};
+use crate::workflow::model::{value_text, ActionType};
 use crate::workflow::tree::Role;
 use egui::Ui;
 use serde_json::{Map, Value};
@@ -63,46 +63,6 @@ fn has_retry(snap: &NodeSnap, f: &Form) -> bool {
     retryable && matches!(inputs, None | Some(Value::Object(_)))
 }
 
-/// An ISO 8601 duration such as `PT30S`, `P1D`, `PT1H30M`, `PT0.5S`.
-pub(crate) fn is_iso_duration(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('P') else {
-        return false;
-    };
-    let (date, time) = match rest.split_once('T') {
-        Some((d, t)) => (d, Some(t)),
-        None => (rest, None),
-    };
-    let parts = |text: &str, units: &str, frac: bool| -> Option<usize> {
-        let mut count = 0;
-        let mut num = String::new();
-        let mut last = 0usize;
-        for c in text.chars() {
-            if c.is_ascii_digit() || (frac && (c == '.' || c == ',') && !num.is_empty()) {
-                num.push(c);
-            } else {
-                let pos = units.find(c)? + 1;
-                if num.is_empty() || pos <= last {
-                    return None;
-                }
-                if (num.contains('.') || num.contains(',')) && c != 'S' {
-                    return None;
-                }
-                last = pos;
-                num.clear();
-                count += 1;
-            }
-        }
-        num.is_empty().then_some(count)
-    };
-    let Some(d) = parts(date, "YMWD", false) else {
-        return false;
-    };
-    match time {
-        None => d > 0,
-        Some(t) => parts(t, "HMS", true).is_some_and(|n| n > 0),
-    }
-}
-
 /// The Settings section.
 pub(crate) fn settings(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     egui::CollapsingHeader::new("Settings")
@@ -148,27 +108,6 @@ pub(crate) fn settings(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
                 );
             }
         });
-}
-
-/// A duration field, with a warning when the text is not ISO 8601.
-pub(crate) fn duration_row(ui: &mut Ui, f: &mut Form, label: &str, pointer: &str, hint: &str) {
-    row(
-        ui,
-        f,
-        &Field::new(label, pointer.to_owned()).optional().hint(hint),
-    );
-    if let Some(v) = f.get(pointer) {
-        let t = value_text(v);
-        let t = t.trim();
-        if !t.is_empty() && !is_iso_duration(t) && !is_wdl_expression(t) && !is_arm_expression(t) {
-            ui.label("");
-            ui.colored_label(
-                f.theme.warning,
-                "⚠ Not an ISO 8601 duration (PT30S, PT5M, PT1H, P1D)",
-            );
-            ui.end_row();
-        }
-    }
 }
 
 fn retry(ui: &mut Ui, f: &mut Form, pointer: &str) {
@@ -587,24 +526,5 @@ mod tests {
             "{n}"
         );
         assert_eq!(secure_data_note(&T::Http), "Hidden from run history.");
-    }
-
-    #[test]
-    fn durations() {
-        for ok in [
-            "PT30S",
-            "P1D",
-            "PT1H30M",
-            "PT0.5S",
-            "P1Y2M3W4DT5H6M7S",
-            "P1W",
-        ] {
-            assert!(is_iso_duration(ok), "{ok}");
-        }
-        for bad in [
-            "", "P", "PT", "30S", "PT30", "PTS", "PT1.5M", "P1H", "PT1S1M", "P1DT",
-        ] {
-            assert!(!is_iso_duration(bad), "{bad}");
-        }
     }
 }

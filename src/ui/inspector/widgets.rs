@@ -8,7 +8,8 @@
 //! document changes under it (undo). Every change goes through the session
 //! as an edit; typing in one field is one undo step.
 
-use super::InspectorState;
+use super::state::InspectorState;
+pub(crate) use super::state::{Kind, Note};
 use crate::ui::session::Session;
 use crate::ui::theme::Theme;
 use crate::workflow::edit::Edit;
@@ -17,76 +18,8 @@ use crate::workflow::text::{escape_pointer, find_duplicate_key, parse_json};
 use crate::workflow::Container;
 use egui::{Id, Response, RichText, TextEdit, Ui};
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+
 use std::hash::{Hash as _, Hasher as _};
-
-/// What the forms keep between frames, besides the text buffers and the
-/// revealed secrets of [`InspectorState`]. Its `Debug` shows no values:
-/// pending rows may hold secrets.
-#[derive(Default)]
-pub struct FormsState {
-    /// Per buffered field: the version (hash) of the document value the
-    /// buffer was last in step with. When the document differs, the buffer
-    /// is re-read.
-    pub(crate) synced: HashMap<String, u64>,
-    /// Per pointer: the document revision and the hash of the value there.
-    versions: HashMap<String, (u64, u64)>,
-    /// Per field: the document revision and the text shown for it.
-    texts: HashMap<(String, Kind, bool), (u64, String)>,
-    /// Per field: the hash of the text and the notes about its syntax.
-    syntax: HashMap<String, (u64, Vec<Note>)>,
-    /// Rows added to a key/value table that have no name yet, by the
-    /// table's pointer: (name, value).
-    pub(crate) pending: HashMap<String, Vec<(String, String)>>,
-    /// Combo boxes switched to free text (an expression), by pointer.
-    pub(crate) expression_mode: HashSet<String>,
-    /// Large values the user chose to edit in the form anyway, by pointer.
-    pub(crate) large_ok: HashSet<String>,
-    /// The last refusal of an edit, by field or section key.
-    pub(crate) errors: HashMap<String, String>,
-    /// Secret fields moved to a secure parameter: pointer → parameter name.
-    pub(crate) moved: HashMap<String, String>,
-    /// The node the form was last drawn for.
-    pub(crate) shown: Option<String>,
-    /// The in-app "Pfx file path" field.
-    pub(crate) pfx_path: String,
-    /// A certificate file being read in the background.
-    pub(crate) pfx_job: Option<super::http::PfxJob>,
-    /// The outcome of the last certificate load: (is an error, message).
-    pub(crate) pfx_note: Option<(bool, String)>,
-}
-
-impl std::fmt::Debug for FormsState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FormsState")
-            .field("shown", &self.shown)
-            .field("buffers_in_step", &self.synced.len())
-            .field(
-                "pending_rows",
-                &self.pending.values().map(Vec::len).sum::<usize>(),
-            )
-            .field("errors", &self.errors.len())
-            .field("loading_pfx", &self.pfx_job.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl FormsState {
-    /// Forgets what belongs to the previously shown node.
-    pub(crate) fn reset_for(&mut self, pointer: &str) {
-        self.pending.clear();
-        self.expression_mode.clear();
-        self.large_ok.clear();
-        self.errors.clear();
-        self.moved.clear();
-        self.synced.clear();
-        self.versions.clear();
-        self.texts.clear();
-        self.syntax.clear();
-        self.pfx_note = None;
-        self.shown = Some(pointer.to_owned());
-    }
-}
 
 /// The context a form draws with: the inspector's state, the session to
 /// send edits to, the palette, and the node shown.
@@ -298,24 +231,6 @@ pub(crate) fn child(parent: &str, key: &str) -> String {
 /// The egui id of the field with this key.
 pub(crate) fn field_id(key: &str) -> Id {
     Id::unique(("lapis-field", key))
-}
-
-/// How a field's text maps to a JSON value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
-    /// Always a string.
-    Text,
-    /// A whole number when the text is one, else a string (an expression).
-    Int,
-    /// A number when the text is one, else a string (an expression).
-    Number,
-    /// The JSON value when the text parses as JSON, else the text as a
-    /// string (plain text or an expression).
-    JsonOrText,
-    /// JSON only: invalid text is shown as such and not applied.
-    Json,
-    /// A JSON object only (a whole trigger or action).
-    JsonObject,
 }
 
 /// A field bound to a pointer.
@@ -551,20 +466,6 @@ pub(crate) fn field_input(ui: &mut Ui, f: &mut Form, field: &Field, name: Name) 
     let (r, notes) = field_core(ui, f, field, name);
     show_notes(ui, f, field, &notes);
     r
-}
-
-/// A line under a field.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Note {
-    /// Information.
-    Weak(String),
-    /// Something to look at.
-    Warning(String),
-    /// Something wrong.
-    Error(String),
-    /// A secret in clear: the warning and the "Move to secure parameter"
-    /// button.
-    SecretInClear,
 }
 
 /// The text input of a field (and its reveal button), and the notes to
@@ -1066,6 +967,67 @@ pub(crate) fn choice_row(
     ui.end_row();
 }
 
+/// An ISO 8601 duration such as `PT30S`, `P1D`, `PT1H30M`, `PT0.5S`.
+pub(crate) fn is_iso_duration(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let parts = |text: &str, units: &str, frac: bool| -> Option<usize> {
+        let mut count = 0;
+        let mut num = String::new();
+        let mut last = 0usize;
+        for c in text.chars() {
+            if c.is_ascii_digit() || (frac && (c == '.' || c == ',') && !num.is_empty()) {
+                num.push(c);
+            } else {
+                let pos = units.find(c)? + 1;
+                if num.is_empty() || pos <= last {
+                    return None;
+                }
+                if (num.contains('.') || num.contains(',')) && c != 'S' {
+                    return None;
+                }
+                last = pos;
+                num.clear();
+                count += 1;
+            }
+        }
+        num.is_empty().then_some(count)
+    };
+    let Some(d) = parts(date, "YMWD", false) else {
+        return false;
+    };
+    match time {
+        None => d > 0,
+        Some(t) => parts(t, "HMS", true).is_some_and(|n| n > 0),
+    }
+}
+
+/// A duration field, with a warning when the text is not ISO 8601.
+pub(crate) fn duration_row(ui: &mut Ui, f: &mut Form, label: &str, pointer: &str, hint: &str) {
+    row(
+        ui,
+        f,
+        &Field::new(label, pointer.to_owned()).optional().hint(hint),
+    );
+    if let Some(v) = f.get(pointer) {
+        let t = value_text(v);
+        let t = t.trim();
+        if !t.is_empty() && !is_iso_duration(t) && !is_wdl_expression(t) && !is_arm_expression(t) {
+            ui.label("");
+            ui.colored_label(
+                f.theme.warning,
+                "⚠ Not an ISO 8601 duration (PT30S, PT5M, PT1H, P1D)",
+            );
+            ui.end_row();
+        }
+    }
+}
+
 /// A checkbox bound to nothing but its value; returns the new value when
 /// clicked.
 pub(crate) fn check(ui: &mut Ui, value: bool, text: &str, name: Option<&str>) -> Option<bool> {
@@ -1082,6 +1044,25 @@ pub(crate) fn check(ui: &mut Ui, value: bool, text: &str, name: Option<&str>) ->
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn durations() {
+        for ok in [
+            "PT30S",
+            "P1D",
+            "PT1H30M",
+            "PT0.5S",
+            "P1Y2M3W4DT5H6M7S",
+            "P1W",
+        ] {
+            assert!(is_iso_duration(ok), "{ok}");
+        }
+        for bad in [
+            "", "P", "PT", "30S", "PT30", "PTS", "PT1.5M", "P1H", "PT1S1M", "P1DT",
+        ] {
+            assert!(!is_iso_duration(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn fields_parse_by_kind() {
