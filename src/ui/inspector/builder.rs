@@ -270,6 +270,7 @@ fn operand(
         Name::Named(format!("Condition row {rn} {side} operand")),
         &mut |_f: &mut Form, text: &str| typed = Some(text.to_owned()),
         None,
+        None,
     );
     if let Some(t) = typed {
         *out = Outcome::Operand(path.to_vec(), left, t, key);

@@ -218,6 +218,7 @@ fn int_list(ui: &mut Ui, f: &mut Form, fl: &FieldSpec, p: &str, min: i64, max: i
                 }
             },
             None,
+            None,
         );
         f.show_error(ui, &problem);
         f.show_error(ui, p);

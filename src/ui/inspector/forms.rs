@@ -288,6 +288,7 @@ fn case_row(
                 super::widgets::Name::Named(format!("Case name {n1}")),
                 &mut commit,
                 None,
+                None,
             );
             let (_, notes) = super::widgets::field_core(
                 ui,

@@ -183,6 +183,7 @@ fn table_row(
                 Name::Named(format!("{} name {n1}", t.noun)),
                 &mut commit,
                 None,
+                None,
             );
             let (_, notes) =
                 field_core(ui, f, &field, Name::Named(format!("{} value {n1}", t.noun)));
@@ -286,6 +287,7 @@ fn pending_row(
                 Name::Named(format!("{} name {n1}", t.noun)),
                 &mut commit,
                 None,
+                None,
             );
             buffered(
                 ui,
@@ -302,6 +304,7 @@ fn pending_row(
                 },
                 Name::Named(format!("{} value {n1}", t.noun)),
                 &mut commit_value,
+                None,
                 None,
             );
             let rm = format!("Remove {lower} {n1}");

@@ -406,6 +406,7 @@ pub(crate) fn buffered(
     name: Name,
     commit: &mut dyn FnMut(&mut Form, &str),
     layouter: Option<&mut Layouter<'_>>,
+    complete: Option<&crate::expr::check::Reachable>,
 ) -> Response {
     let id = field_id(key);
     let focused = ui.ctx().memory(|m| m.has_focus(id));
@@ -431,10 +432,16 @@ pub(crate) fn buffered(
         None => te,
     };
     let response = ui.add(te);
-    let response = match name {
+    let mut response = match name {
         Name::LabelledBy(l) => response.labelled_by(l),
         Name::Named(n) => response.accessible_name(n),
     };
+    // Expression fields offer function and name completion while typing.
+    if let Some(reachable) = complete {
+        if crate::ui::expr_field::completion_popup(ui, &response, &mut text, reachable) {
+            response.mark_changed();
+        }
+    }
     if response.changed() {
         commit(f, &text);
         if response.has_focus() {
@@ -531,6 +538,7 @@ pub(crate) fn field_core(
         egui::TextStyle::Body.resolve(ui.style())
     };
     let colour = expr_cx.is_some();
+    let reachable = expr_cx.as_ref().map(|c| c.reachable.clone());
     let mut layouter = move |ui: &Ui, buf: &dyn egui::TextBuffer, wrap: f32| {
         let job =
             crate::ui::expr_field::layout_job(buf.as_str(), &findings, &theme, font.clone(), wrap);
@@ -559,6 +567,7 @@ pub(crate) fn field_core(
                 name,
                 &mut commit,
                 if colour { Some(&mut layouter) } else { None },
+                reachable.as_ref(),
             );
             if field.secret {
                 let revealed = f.st.revealed.contains(&field.pointer);
