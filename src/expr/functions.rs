@@ -1528,7 +1528,7 @@ impl<'a> Call<'a> {
         let text = self.string(0)?;
         let not_valid = |why: &str| {
             self.error(format_args!(
-                "was invoked with a parameter that is not valid: {why}. A data URI is 'data:[<media type>][;base64],<data>'."
+                "was invoked with a parameter that is not a data URI ({why}); a data URI is 'data:[<media type>][;base64],<data>'."
             ))
         };
         let rest = match text.get(..5) {
@@ -1618,7 +1618,7 @@ impl<'a> Call<'a> {
         let existing = property_key(&map, name).map(str::to_string);
         match existing {
             Some(key) if add => Err(self.error(format_args!(
-                "cannot add the property '{name}' because the object already has the property '{key}' (names match ignoring case). Use setProperty to change its value."
+                "cannot add the property '{name}' because it already exists in the object as '{key}' (property names match ignoring case). Use setProperty to change its value."
             ))),
             Some(key) => {
                 map.insert(key, self.arg(2).clone());
