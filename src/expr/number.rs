@@ -319,8 +319,9 @@ pub const INTEGER: Styles = Styles { any: false };
 /// A number read from text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
-    /// Plain decimal text: `-`, digits, an optional `.` and digits, an
-    /// optional `E` exponent (`-12345678`, `10000.333`, `1.5E-3`).
+    /// Plain decimal text: `-`, digits, an optional `.` and digits (as
+    /// written, trailing zeros kept), an optional `E` exponent
+    /// (`-12345678`, `10000.333`, `1.50E-3`).
     Number(String),
     /// `NaN`.
     NaN,
@@ -461,10 +462,11 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
         out.push('-');
     }
     out.push_str(if int.is_empty() { "0" } else { int });
-    let frac = frac_digits.trim_end_matches('0');
-    if !frac.is_empty() {
+    // Trailing zeros of the fraction are kept: a decimal keeps its scale
+    // (`decimal('1.50')` is written `1.50`, as .NET does).
+    if !frac_digits.is_empty() {
         out.push('.');
-        out.push_str(frac);
+        out.push_str(&frac_digits);
     }
     if !exponent.is_empty() {
         // Exponents past what any type holds are capped, keeping the sign.
@@ -520,7 +522,7 @@ mod tests {
         assert_eq!(any("12345678,"), num("12345678"));
         assert_eq!(any("+12345678,,,,,,,,"), num("12345678"));
         assert_eq!(any("10,000.333"), num("10000.333"));
-        assert_eq!(any(" -1.50e3 "), num("-1.5E3"));
+        assert_eq!(any(" -1.50e3 "), num("-1.50E3"));
         assert_eq!(any("(5)"), num("-5"));
         assert_eq!(any(".5"), num("0.5"));
         assert_eq!(any("5."), num("5"));
