@@ -609,31 +609,29 @@ impl Call<'_> {
         if matches!(op, Op::Div | Op::Mod) && b.is_zero() {
             return Err(self.error("cannot divide by zero: the divisor is 0."));
         }
+        // The checked operation of integers and decimals alike.
+        macro_rules! checked {
+            ($x:expr, $y:expr) => {
+                match op {
+                    Op::Add => $x.checked_add($y),
+                    Op::Sub => $x.checked_sub($y),
+                    Op::Mul => $x.checked_mul($y),
+                    Op::Div => $x.checked_div($y),
+                    Op::Mod => $x.checked_rem($y),
+                }
+            };
+        }
         match (a, b) {
-            (Num::Int(x), Num::Int(y)) => {
-                let result = match op {
-                    Op::Add => x.checked_add(y),
-                    Op::Sub => x.checked_sub(y),
-                    Op::Mul => x.checked_mul(y),
-                    Op::Div => x.checked_div(y),
-                    Op::Mod => x.checked_rem(y),
-                };
-                result
-                    .map(|r| Value::Number(Number::from(r)))
-                    .ok_or_else(|| self.overflow())
-            }
+            (Num::Int(x), Num::Int(y)) => checked!(x, y)
+                .map(|r| Value::Number(Number::from(r)))
+                .ok_or_else(|| self.overflow()),
             (Num::Dec(_), _) | (_, Num::Dec(_)) => {
                 let (Some(x), Some(y)) = (a.as_decimal(), b.as_decimal()) else {
                     return Err(self.overflow());
                 };
-                let result = match op {
-                    Op::Add => x.checked_add(y),
-                    Op::Sub => x.checked_sub(y),
-                    Op::Mul => x.checked_mul(y),
-                    Op::Div => x.checked_div(y),
-                    Op::Mod => x.checked_rem(y),
-                };
-                result.map(decimal_value).ok_or_else(|| self.overflow())
+                checked!(x, y)
+                    .map(decimal_value)
+                    .ok_or_else(|| self.overflow())
             }
             _ => {
                 let (x, y) = (a.as_f64(), b.as_f64());
@@ -1905,8 +1903,13 @@ impl Call<'_> {
     }
 
     fn format_number(&self) -> Outcome {
-        let Value::Number(number) = self.arg(0) else {
-            return Err(self.type_error(0, "an integer or a float"));
+        // A decimal is formatted from its digits, like any number.
+        let decimal = as_decimal(self.arg(0))
+            .and_then(|d| std::str::FromStr::from_str(&d.to_string()).ok());
+        let number: &Number = match (self.arg(0), &decimal) {
+            (Value::Number(n), _) => n,
+            (_, Some(n)) => n,
+            _ => return Err(self.type_error(0, "an integer or a float")),
         };
         let format = self.string(1)?;
         let locale = match self.optional_string(2)? {

@@ -355,6 +355,29 @@ pub fn parse_number(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option
     })
 }
 
+/// Moves past a `+` or `-` at the start of `rest`, noting which.
+fn take_sign(rest: &mut &str, negative: &mut bool) -> bool {
+    match rest.as_bytes().first() {
+        Some(&c @ (b'+' | b'-')) => {
+            *negative = c == b'-';
+            *rest = &rest[1..];
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Moves past `symbol` at the start of `rest`.
+fn take_symbol(rest: &mut &str, symbol: &str) -> bool {
+    match rest.strip_prefix(symbol) {
+        Some(after) if !symbol.is_empty() => {
+            *rest = after;
+            true
+        }
+        _ => false,
+    }
+}
+
 fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Parsed> {
     let mut rest = text;
     let mut negative = false;
@@ -368,18 +391,13 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
         };
         if is_white(c) && !sign {
             rest = &rest[c.len_utf8()..];
-        } else if !sign && (c == '+' || c == '-') {
+        } else if !sign && take_sign(&mut rest, &mut negative) {
             sign = true;
-            negative = c == '-';
-            rest = &rest[1..];
         } else if styles.any && !sign && c == '(' {
-            sign = true;
-            parens = true;
-            negative = true;
+            (sign, parens, negative) = (true, true, true);
             rest = &rest[1..];
-        } else if currency && rest.starts_with(fmt.currency) {
+        } else if currency && take_symbol(&mut rest, fmt.currency) {
             currency = false;
-            rest = &rest[fmt.currency.len()..];
         } else {
             break;
         }
@@ -438,16 +456,12 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
         };
         if is_white(c) {
             rest = &rest[c.len_utf8()..];
-        } else if styles.any && !sign && (c == '+' || c == '-') {
+        } else if styles.any && !sign && take_sign(&mut rest, &mut negative) {
             sign = true;
-            negative = c == '-';
-            rest = &rest[1..];
-        } else if parens && c == ')' {
+        } else if parens && take_symbol(&mut rest, ")") {
             parens = false;
-            rest = &rest[1..];
-        } else if currency && rest.starts_with(fmt.currency) {
+        } else if currency && take_symbol(&mut rest, fmt.currency) {
             currency = false;
-            rest = &rest[fmt.currency.len()..];
         } else {
             break;
         }
