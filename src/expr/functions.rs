@@ -20,20 +20,39 @@
 //! do not.
 //!
 //! Where a function turns a value into text (`string`, `concat`, `join`,
-//! `uriComponent`), `null` becomes `""`, booleans become `True` and `False`
-//! as the .NET runtime behind Logic Apps prints them, numbers keep their JSON
-//! digits, arrays and objects become compact JSON, and binary content (below)
-//! is decoded as UTF-8.
+//! `uriComponent`, and `@{…}` in the evaluator), `null` becomes `""`,
+//! booleans become `True` and `False` as the .NET runtime behind Logic Apps
+//! prints them, a number is printed as .NET Core prints a `double`
+//! (`30` for `3e1`, `1E+15`, `1E-05`; see [`super::number`]), a decimal
+//! keeps every digit, arrays and objects become compact JSON in which
+//! floats keep their type (`[5.0]`), and binary content (below) is decoded
+//! as UTF-8.
 //!
 //! # Numbers
 //!
-//! A JSON number written without a fraction or exponent is an integer
-//! (64-bit, like the Logic Apps integer type); anything else is a float
-//! (`f64`). Math keeps integers as integers when every operand is one
-//! (`div(11, 5)` is `2`), and reports overflow as an error. A float result
-//! that is a whole number is written without a fraction, as the reference
-//! examples show (`mul(1.5, 2)` is `3`, `sub(10.3, 0.3)` is `10`).
-//! Comparisons and equality compare numbers by value, so `1` equals `1.0`.
+//! Three types, carried as [`super::number`] describes: integers (64-bit),
+//! floats (`f64`, always written with a fraction or exponent: `5.0`) and
+//! decimals (`decimal()`, .NET's 28-digit decimal, by `rust_decimal`).
+//! Math keeps integers as integers when every operand is one (`div(11, 5)`
+//! is `2`) and reports 64-bit overflow as an error; if either operand is a
+//! float the result is a float (`div(11, 5.0)` is `2.2`, `mul(1.5, 2)` is
+//! `3.0`); if either is a decimal the result is a decimal. Comparisons and
+//! equality compare numbers by value, so `1` equals `1.0`.
+//!
+//! Conversions read text as .NET does: `int` and `isInt` as `Int64.Parse`
+//! with `NumberStyles.Integer` (white space and a leading sign); `float`,
+//! `isFloat` and `decimal` with `NumberStyles.Any` in the invariant culture
+//! unless a locale is given, so thousands separators may stand anywhere in
+//! the integer part and the sign may trail (`float('1234567,8+')` is
+//! `12345678.0`). `isFloat` is true for `NaN` and `Infinity`; `float` of
+//! them is an error, since JSON has no such numbers.
+//!
+//! # Objects
+//!
+//! `setProperty`, `addProperty` and `removeProperty` match property names
+//! ignoring case, as reads do: `setProperty` replaces the matching
+//! property's value in place, `addProperty` refuses a name that matches an
+//! existing one.
 //!
 //! # Binary content
 //!
@@ -41,10 +60,13 @@
 //! `dataUriToBinary`, `decodeDataUri`, `uriComponentToBinary`) return the
 //! Logic Apps content envelope
 //! `{"$content-type": "application/octet-stream", "$content": "<base64>"}`;
-//! `dataUriToBinary` and `decodeDataUri` carry the media type written in the
-//! data URI instead when there is one. Any object with a base64 `$content`
-//! string is accepted as binary input (`base64`, `base64ToString`, `dataUri`,
-//! `string`, `json`, `binary`).
+//! `dataUriToBinary` and `decodeDataUri` carry the media type of the data
+//! URI instead, `text/plain;charset=US-ASCII` when it names none (RFC 2397).
+//! Base64 is read as .NET's `Convert.FromBase64String` reads it (white
+//! space ignored, padding required); a data URI must start with `data:`
+//! (nothing is trimmed) and hold a `,`. Any object with a base64
+//! `$content` string is accepted as binary input (`base64`,
+//! `base64ToString`, `dataUri`, `string`, `json`, `binary`).
 //!
 //! # formatNumber
 //!
