@@ -385,10 +385,7 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
     let mut parens = false;
     let mut currency = styles.any && !fmt.currency.is_empty();
     // Leading white space, sign, parenthesis and currency symbol.
-    loop {
-        let Some(c) = rest.chars().next() else {
-            break;
-        };
+    while let Some(c) = rest.chars().next() {
         if is_white(c) && !sign {
             rest = &rest[c.len_utf8()..];
         } else if !sign && take_sign(&mut rest, &mut negative) {
@@ -407,10 +404,7 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
     let mut frac_digits = String::new();
     let mut seen_digit = false;
     let mut seen_decimal = false;
-    loop {
-        let Some(c) = rest.chars().next() else {
-            break;
-        };
+    while let Some(c) = rest.chars().next() {
         if c.is_ascii_digit() {
             seen_digit = true;
             if seen_decimal {
@@ -450,10 +444,7 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
         }
     }
     // Trailing white space, sign, parenthesis and currency symbol.
-    loop {
-        let Some(c) = rest.chars().next() else {
-            break;
-        };
+    while let Some(c) = rest.chars().next() {
         if is_white(c) {
             rest = &rest[c.len_utf8()..];
         } else if styles.any && !sign && take_sign(&mut rest, &mut negative) {
@@ -511,7 +502,7 @@ mod tests {
             (1.5e18, "1.5E+18"),
             (0.0001, "0.0001"),
             (0.00001, "1E-05"),
-            (1.2345678912312131, "1.234567891231213"),
+            ("1.2345678912312131".parse().unwrap(), "1.234567891231213"),
             (0.1 + 0.2, "0.30000000000000004"),
             (-0.0, "-0"),
             (1e300, "1E+300"),
