@@ -72,7 +72,10 @@ fn decimal_arithmetic_stays_decimal() {
     );
     assert_eq!(ev("@string(decimal(' 1,000.5 '))"), json!("1000.5"));
     assert_eq!(ev("@string(decimal('1e-3'))"), json!("0.001"));
-    assert_eq!(ev("@formatNumber(decimal('1234.5678'), 'N2')"), json!("1,234.57"));
+    assert_eq!(
+        ev("@formatNumber(decimal('1234.5678'), 'N2')"),
+        json!("1,234.57")
+    );
     // Inside JSON a decimal keeps its digits too, with a fraction.
     assert_eq!(
         ev("@string(createArray(decimal('1.2345678912312131'), decimal('2')))"),

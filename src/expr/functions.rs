@@ -1926,8 +1926,8 @@ impl Call<'_> {
 
     fn format_number(&self) -> Outcome {
         // A decimal is formatted from its digits, like any number.
-        let decimal = as_decimal(self.arg(0))
-            .and_then(|d| std::str::FromStr::from_str(&d.to_string()).ok());
+        let decimal =
+            as_decimal(self.arg(0)).and_then(|d| std::str::FromStr::from_str(&d.to_string()).ok());
         let number: &Number = match (self.arg(0), &decimal) {
             (Value::Number(n), _) => n,
             (_, Some(n)) => n,
