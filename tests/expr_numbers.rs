@@ -91,8 +91,13 @@ fn decimal_arithmetic_stays_decimal() {
         text(&ev("@setProperty(json('{}'), 'd', decimal('3'))")),
         r#"{"d":3.0}"#
     );
-    // Errors.
+    // Errors, and edges that must not hang or panic.
     assert!(err("@decimal('abc')").contains("cannot be converted"));
+    assert!(err("@decimal('1e100000')").contains("cannot be converted"));
+    assert!(err("@decimal('NaN')").contains("cannot be converted"));
+    assert_eq!(ev("@string(decimal('1e-100000'))"), json!("0"));
+    assert_eq!(text(&ev("@float('1e-400')")), "0.0");
+    assert!(err("@float('-1e400')").contains("too large"));
     assert!(err("@div(decimal('1'), 0)").contains("divide by zero"));
     assert!(err("@add(decimal('79228162514264337593543950335'), 1)").contains("overflow"));
     assert!(err("@substring('abc', decimal('0.5'))").contains("of type 'Decimal'"));

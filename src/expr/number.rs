@@ -161,13 +161,60 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
 }
 
 /// Reads decimal digits such as `-12.50` or `1.5E+3` (the normalized text
-/// of [`parse_number`]) as a decimal; `None` when out of the decimal range.
+/// of [`parse_number`]) as a decimal, as .NET's `decimal.Parse` does: the
+/// scale written is kept (`1.50`), digits past 28 decimal places are
+/// rounded away (so `1E-100000` is 0); `None` when the number is beyond
+/// the decimal range.
 pub fn decimal_from_text(text: &str) -> Option<Decimal> {
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str(text).ok()
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(at) => {
+            let e = &text[at + 1..];
+            let e: i64 = e.strip_prefix('+').unwrap_or(e).parse().ok()?;
+            (&text[..at], e)
+        }
+        None => (text, 0),
+    };
+    let (negative, unsigned) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) || int.len() + frac.len() == 0 {
+        return None;
     }
+    if exp == 0 {
+        return Decimal::from_str(mantissa).ok();
+    }
+    let digits: String = format!("{int}{frac}");
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return Some(Decimal::ZERO);
+    }
+    // The decimal point, counted from the first significant digit.
+    let skipped = (digits.len() - significant.len()) as i64;
+    let point = (int.len() as i64).checked_add(exp)?.checked_sub(skipped)?;
+    if point > 29 {
+        return None;
+    }
+    if point < -29 {
+        return Some(Decimal::ZERO);
+    }
+    let plain = if point <= 0 {
+        format!(
+            "0.{}{significant}",
+            "0".repeat(point.unsigned_abs() as usize)
+        )
+    } else if point as usize >= significant.len() {
+        format!(
+            "{significant}{}",
+            "0".repeat(point as usize - significant.len())
+        )
+    } else {
+        let (i, f) = significant.split_at(point as usize);
+        format!("{i}.{f}")
+    };
+    let d = Decimal::from_str(&plain).ok()?;
+    Some(if negative { -d } else { d })
 }
 
 /// A value with every decimal replaced by its nearest float, for values
