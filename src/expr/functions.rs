@@ -493,12 +493,10 @@ fn json_eq(a: &Value, b: &Value) -> bool {
 fn loose_equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::String(s)) | (Value::String(s), Value::Null) => s.is_empty(),
-        (Value::Bool(flag), n) | (n, Value::Bool(flag)) if num_of_value(n).is_some() => {
-            match num_of_value(n) {
-                Some(n) => num_cmp(n, Num::Int(i64::from(*flag))) == Ordering::Equal,
-                None => false,
-            }
-        }
+        (Value::Bool(flag), other) | (other, Value::Bool(flag)) => match num_of_value(other) {
+            Some(n) => num_cmp(n, Num::Int(i64::from(*flag))) == Ordering::Equal,
+            None => json_eq(a, b),
+        },
         _ => json_eq(a, b),
     }
 }

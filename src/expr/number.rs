@@ -124,6 +124,9 @@ pub fn float_value(f: f64) -> Option<Value> {
 /// The text of a number on its own: an integer's digits, a float as .NET
 /// prints it.
 pub fn number_text(n: &Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
     if is_integer_text(n) {
         return n.to_string();
     }
