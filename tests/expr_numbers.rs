@@ -81,6 +81,10 @@ fn decimal_arithmetic_stays_decimal() {
         ev("@string(createArray(decimal('1.2345678912312131'), decimal('2')))"),
         json!("[1.2345678912312131,2.0]")
     );
+    assert_eq!(
+        ev("@string(sort(createArray(decimal('2.5'), 1, 0.5)))"),
+        json!("[0.5,1,2.5]")
+    );
     // Comparisons and equality by value.
     assert_eq!(ev("@equals(decimal('1.0'), 1)"), json!(true));
     assert_eq!(ev("@less(decimal('0.1'), 0.2)"), json!(true));

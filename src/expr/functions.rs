@@ -1332,7 +1332,7 @@ impl Call<'_> {
         }
         // Every sort key must be of one primitive kind.
         let kind = |v: &Value| match v {
-            Value::Number(_) => Some(0),
+            _ if is_number(v) => Some(0),
             Value::String(_) => Some(1),
             Value::Bool(_) => Some(2),
             _ => None,
@@ -1345,21 +1345,19 @@ impl Call<'_> {
                 ));
             }
         }
-        for (k, _) in &keyed {
-            if let Value::Number(n) = k {
-                if num_of(n).is_none() {
-                    return Err(self.overflow());
-                }
-            }
+        if keyed
+            .iter()
+            .any(|(k, _)| is_number(k) && num_of_value(k).is_none())
+        {
+            return Err(self.overflow());
         }
         keyed.sort_by(|(a, _), (b, _)| match (a, b) {
-            (Value::Number(x), Value::Number(y)) => match (num_of(x), num_of(y)) {
+            (Value::String(x), Value::String(y)) => x.cmp(y),
+            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+            _ => match (num_of_value(a), num_of_value(b)) {
                 (Some(x), Some(y)) => num_cmp(x, y),
                 _ => Ordering::Equal,
             },
-            (Value::String(x), Value::String(y)) => x.cmp(y),
-            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-            _ => Ordering::Equal,
         });
         Ok(Value::Array(
             keyed.into_iter().map(|(_, item)| item.clone()).collect(),
