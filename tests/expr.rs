@@ -203,12 +203,14 @@ fn interpolations_keep_text_and_spans() {
     // A value that is only `@{…}` is an interpolation (a string), not a
     // whole expression.
     assert!(matches!(tpl("@{parameters('age')}"), Template::Interpolation(p) if p.len() == 1));
-    // `@@` at the start, then an interpolation.
-    let Template::Interpolation(parts) = tpl("@@user: @{variables('n')}") else {
-        panic!("an interpolation")
-    };
-    assert_eq!(parts[0], Segment::Text("@user: ".into(), Span::new(0, 8)));
+    // A string that starts with `@@` is literal as a whole, less its
+    // first `@`: nothing inside it is evaluated.
+    assert_eq!(
+        tpl("@@user: @{variables('n')}"),
+        Template::Literal("@user: @{variables('n')}".into())
+    );
     assert!(is_expression("a @{b()}") && is_expression("@x()") && !is_expression("@@x"));
+    assert!(!is_expression("@@x @{y()}"));
 }
 
 #[test]
@@ -1049,7 +1051,7 @@ fn evaluate_property_access_semantics() {
 fn evaluate_interpolation_stringifies_like_logic_apps() {
     assert_eq!(ev("@{parameters('limits')}"), json!("{\"max\":5}"));
     assert_eq!(ev("n=@{variables('Count')}, l=@{variables('names')}, z=@{triggerBody()['missing']}, b=@{true}"),
-        json!("n=3, l=[\"a\",\"b\"], z=, b=true"));
+        json!("n=3, l=[\"a\",\"b\"], z=, b=True"));
     assert_eq!(ev("plain"), json!("plain"));
     assert_eq!(ev("@@plain"), json!("@plain"));
     assert_eq!(ev("@{'a'}@@{'b'}"), json!("a@{'b'}"));

@@ -74,10 +74,12 @@ fn run(rows: &[Case], ctx: &Context) -> (usize, Vec<String>) {
     (n, bad)
 }
 
-/// Numbers compare by value (1 and 1.0 are one number in a table).
+/// Numbers compare by value and type: an integer is not a float (`3` is
+/// not `3.0`), but `2.50` is `2.5`.
 fn lapis_json_eq(a: &Value, b: &Value) -> bool {
+    let is_int = |n: &serde_json::Number| !n.to_string().contains(['.', 'e', 'E']);
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Number(x), Value::Number(y)) => is_int(x) == is_int(y) && x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| lapis_json_eq(p, q))
         }

@@ -106,42 +106,20 @@ enum Unit {
     Year,
 }
 
-/// Every function here: lower-case name, name as documented, fewest and
-/// most parameters.
-const FUNCTIONS: &[(&str, &str, usize, usize)] = &[
-    ("utcnow", "utcNow", 0, 1),
-    ("adddays", "addDays", 2, 3),
-    ("addhours", "addHours", 2, 3),
-    ("addminutes", "addMinutes", 2, 3),
-    ("addseconds", "addSeconds", 2, 3),
-    ("addtotime", "addToTime", 3, 4),
-    ("subtractfromtime", "subtractFromTime", 3, 4),
-    ("getfuturetime", "getFutureTime", 2, 3),
-    ("getpasttime", "getPastTime", 2, 3),
-    ("formatdatetime", "formatDateTime", 1, 3),
-    ("parsedatetime", "parseDateTime", 1, 3),
-    ("startofday", "startOfDay", 1, 2),
-    ("startofhour", "startOfHour", 1, 2),
-    ("startofmonth", "startOfMonth", 1, 2),
-    ("dayofweek", "dayOfWeek", 1, 1),
-    ("dayofmonth", "dayOfMonth", 1, 1),
-    ("dayofyear", "dayOfYear", 1, 1),
-    ("ticks", "ticks", 1, 1),
-    ("datedifference", "dateDifference", 2, 2),
-    ("converttimezone", "convertTimeZone", 3, 4),
-    ("converttoutc", "convertToUtc", 2, 3),
-    ("convertfromutc", "convertFromUtc", 2, 3),
-];
-
 /// Calls the date or time function `name` (lower case) with evaluated
 /// `args`; `now` is the instant `utcNow()` answers.
 ///
 /// Returns `None` when no function of that name lives here.
 pub fn call(name: &str, args: &[Value], now: DateTime<Utc>) -> Option<Result<Value, String>> {
-    let &(_, display, min, max) = FUNCTIONS.iter().find(|f| f.0 == name)?;
-    if args.len() < min || args.len() > max {
+    // Names and argument counts come from the one function table.
+    let info = super::registry::lookup(name)
+        .filter(|f| f.category == super::registry::Category::DateTime)?;
+    let (display, min, max) = (info.name, info.min, info.max.unwrap_or(usize::MAX));
+    if !info.accepts(args.len()) {
         return Some(Err(arity(display, min, max, args.len())));
     }
+    let key = display.to_ascii_lowercase();
+    let name = key.as_str();
     let c = Call {
         name: display,
         args,
@@ -165,7 +143,8 @@ pub fn call(name: &str, args: &[Value], now: DateTime<Utc>) -> Option<Result<Val
         "datedifference" => c.date_difference(),
         "converttimezone" => c.convert_time_zone(),
         "converttoutc" => c.convert_to_utc(),
-        _ => c.convert_from_utc(),
+        "convertfromutc" => c.convert_from_utc(),
+        _ => return None,
     })
 }
 

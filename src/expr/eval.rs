@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 /// Everything an expression can read: the values a run would have at the
@@ -182,7 +183,9 @@ pub fn evaluate_template(t: &Template, ctx: &Context) -> Result<Value, ExprError
 
 /// Evaluates one expression.
 pub fn evaluate(e: &Expr, ctx: &Context) -> Result<Value, ExprError> {
-    Evaluator::new(ctx).eval(e).map(Cow::into_owned)
+    let ev = Evaluator::new(ctx);
+    let v = ev.eval(e)?;
+    Ok(ev.leave(v))
 }
 
 /// Resolves every expression string inside a JSON value (object keys are
@@ -208,14 +211,12 @@ pub fn evaluate_value_at(v: &Value, ctx: &Context) -> Result<Value, LocatedError
     ev.resolve(v, &mut pointer)
 }
 
-/// The string form of a value in an interpolation: strings as they are,
-/// null as nothing, anything else as compact JSON.
+/// The string form of a value in an interpolation, the same as `string()`
+/// gives: strings as they are, null as nothing, booleans as `True` and
+/// `False`, numbers as .NET prints them (`30` for `3e1`), anything else as
+/// compact JSON (in which floats keep their type, `[5.0]`).
 pub fn to_text(v: &Value) -> Cow<'_, str> {
-    match v {
-        Value::String(s) => Cow::Borrowed(s),
-        Value::Null => Cow::Borrowed(""),
-        other => Cow::Owned(other.to_string()),
-    }
+    super::functions::to_text(v)
 }
 
 /// The Logic Apps name of a value's type, for messages.
@@ -223,10 +224,11 @@ pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "Null",
         Value::Bool(_) => "Boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "Integer",
+        Value::Number(n) if super::number::is_integer_text(n) => "Integer",
         Value::Number(_) => "Float",
         Value::String(_) => "String",
         Value::Array(_) => "Array",
+        Value::Object(_) if super::number::as_decimal(v).is_some() => "Decimal",
         Value::Object(_) => "Object",
     }
 }
@@ -235,6 +237,9 @@ pub fn type_name(v: &Value) -> &'static str {
 pub struct Evaluator<'c> {
     ctx: &'c Context,
     now: DateTime<Utc>,
+    /// Set once `decimal()` has been called: values that leave the
+    /// evaluator then have their decimals turned into floats.
+    decimals: Cell<bool>,
 }
 
 type Out<'c> = Result<Cow<'c, Value>, ExprError>;
@@ -245,14 +250,30 @@ impl<'c> Evaluator<'c> {
         Evaluator {
             ctx,
             now: ctx.now(),
+            decimals: Cell::new(false),
         }
+    }
+
+    /// A value leaving the evaluator: decimals (carried as
+    /// `{"$decimal": …}` inside) become the nearest float, as a decimal
+    /// "used as a number" does in Logic Apps.
+    fn leave(&self, v: Cow<'_, Value>) -> Value {
+        if self.decimals.get() {
+            if let Some(plain) = super::number::plain(&v) {
+                return plain;
+            }
+        }
+        v.into_owned()
     }
 
     /// Evaluates a parsed string value.
     pub fn template(&self, t: &Template) -> Result<Value, ExprError> {
         match t {
             Template::Literal(s) => Ok(Value::String(s.clone())),
-            Template::Expression(e) => self.eval(e).map(Cow::into_owned),
+            Template::Expression(e) => {
+                let v = self.eval(e)?;
+                Ok(self.leave(v))
+            }
             Template::Interpolation(parts) => {
                 let mut out = String::new();
                 for p in parts {
@@ -306,6 +327,9 @@ impl<'c> Evaluator<'c> {
     }
 
     /// Evaluates an expression; values read from the context are borrowed.
+    /// A decimal made by `decimal()` is still the `{"$decimal": …}` of
+    /// [`super::number`] here; [`evaluate`] and [`Evaluator::template`]
+    /// turn it into a float.
     pub fn eval(&self, e: &Expr) -> Out<'c> {
         match &e.kind {
             ExprKind::Null => Ok(Cow::Owned(Value::Null)),
@@ -393,6 +417,9 @@ impl<'c> Evaluator<'c> {
             args.push(self.eval(a)?);
         }
         let owned: Vec<Value> = args.into_iter().map(Cow::into_owned).collect();
+        if c.key == "decimal" {
+            self.decimals.set(true);
+        }
         let answer = super::functions::call(&c.key, &owned)
             .or_else(|| super::datetime::call(&c.key, &owned, self.now));
         match answer {

@@ -20,20 +20,39 @@
 //! do not.
 //!
 //! Where a function turns a value into text (`string`, `concat`, `join`,
-//! `uriComponent`), `null` becomes `""`, booleans become `True` and `False`
-//! as the .NET runtime behind Logic Apps prints them, numbers keep their JSON
-//! digits, arrays and objects become compact JSON, and binary content (below)
-//! is decoded as UTF-8.
+//! `uriComponent`, and `@{…}` in the evaluator), `null` becomes `""`,
+//! booleans become `True` and `False` as the .NET runtime behind Logic Apps
+//! prints them, a number is printed as .NET Core prints a `double`
+//! (`30` for `3e1`, `1E+15`, `1E-05`; see [`super::number`]), a decimal
+//! keeps every digit, arrays and objects become compact JSON in which
+//! floats keep their type (`[5.0]`), and binary content (below) is decoded
+//! as UTF-8.
 //!
 //! # Numbers
 //!
-//! A JSON number written without a fraction or exponent is an integer
-//! (64-bit, like the Logic Apps integer type); anything else is a float
-//! (`f64`). Math keeps integers as integers when every operand is one
-//! (`div(11, 5)` is `2`), and reports overflow as an error. A float result
-//! that is a whole number is written without a fraction, as the reference
-//! examples show (`mul(1.5, 2)` is `3`, `sub(10.3, 0.3)` is `10`).
-//! Comparisons and equality compare numbers by value, so `1` equals `1.0`.
+//! Three types, carried as [`super::number`] describes: integers (64-bit),
+//! floats (`f64`, always written with a fraction or exponent: `5.0`) and
+//! decimals (`decimal()`, .NET's 28-digit decimal, by `rust_decimal`).
+//! Math keeps integers as integers when every operand is one (`div(11, 5)`
+//! is `2`) and reports 64-bit overflow as an error; if either operand is a
+//! float the result is a float (`div(11, 5.0)` is `2.2`, `mul(1.5, 2)` is
+//! `3.0`); if either is a decimal the result is a decimal. Comparisons and
+//! equality compare numbers by value, so `1` equals `1.0`.
+//!
+//! Conversions read text as .NET does: `int` and `isInt` as `Int64.Parse`
+//! with `NumberStyles.Integer` (white space and a leading sign); `float`,
+//! `isFloat` and `decimal` with `NumberStyles.Any` in the invariant culture
+//! unless a locale is given, so thousands separators may stand anywhere in
+//! the integer part and the sign may trail (`float('1234567,8+')` is
+//! `12345678.0`). `isFloat` is true for `NaN` and `Infinity`; `float` of
+//! them is an error, since JSON has no such numbers.
+//!
+//! # Objects
+//!
+//! `setProperty`, `addProperty` and `removeProperty` match property names
+//! ignoring case, as reads do: `setProperty` replaces the matching
+//! property's value in place, `addProperty` refuses a name that matches an
+//! existing one.
 //!
 //! # Binary content
 //!
@@ -41,10 +60,13 @@
 //! `dataUriToBinary`, `decodeDataUri`, `uriComponentToBinary`) return the
 //! Logic Apps content envelope
 //! `{"$content-type": "application/octet-stream", "$content": "<base64>"}`;
-//! `dataUriToBinary` and `decodeDataUri` carry the media type written in the
-//! data URI instead when there is one. Any object with a base64 `$content`
-//! string is accepted as binary input (`base64`, `base64ToString`, `dataUri`,
-//! `string`, `json`, `binary`).
+//! `dataUriToBinary` and `decodeDataUri` carry the media type of the data
+//! URI instead, `text/plain;charset=US-ASCII` when it names none (RFC 2397).
+//! Base64 is read as .NET's `Convert.FromBase64String` reads it (white
+//! space ignored, padding required); a data URI must start with `data:`
+//! (nothing is trimmed) and hold a `,`. Any object with a base64
+//! `$content` string is accepted as binary input (`base64`,
+//! `base64ToString`, `dataUri`, `string`, `json`, `binary`).
 //!
 //! # formatNumber
 //!
@@ -75,103 +97,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use rust_decimal::Decimal;
 use serde_json::{Map, Number, Value};
+
+use super::number::{
+    self, as_decimal, decimal_from_text, decimal_to_f64, decimal_value, float_value,
+    is_integer_text, parse_number, NumberFormat, Parsed,
+};
+use super::registry::{self, Category, FunctionInfo};
 
 /// What a function gives back: a value, or an error message.
 type Outcome = Result<Value, String>;
-
-/// Every function of this library: its name as the reference spells it, the
-/// least and the most number of arguments (`None`: no upper bound).
-const FUNCTIONS: &[(&str, usize, Option<usize>)] = &[
-    // String functions.
-    ("chunk", 2, Some(2)),
-    ("concat", 1, None),
-    ("endsWith", 2, Some(2)),
-    ("formatNumber", 2, Some(3)),
-    ("guid", 0, Some(1)),
-    ("indexOf", 2, Some(2)),
-    ("isFloat", 1, Some(2)),
-    ("isInt", 1, Some(1)),
-    ("lastIndexOf", 2, Some(2)),
-    ("length", 1, Some(1)),
-    ("nthIndexOf", 3, Some(3)),
-    ("replace", 3, Some(3)),
-    ("slice", 2, Some(3)),
-    ("split", 2, Some(2)),
-    ("startsWith", 2, Some(2)),
-    ("substring", 2, Some(3)),
-    ("toLower", 1, Some(1)),
-    ("toUpper", 1, Some(1)),
-    ("trim", 1, Some(1)),
-    // Collection functions.
-    ("contains", 2, Some(2)),
-    ("createArray", 0, None),
-    ("empty", 1, Some(1)),
-    ("first", 1, Some(1)),
-    ("intersection", 1, None),
-    ("join", 2, Some(2)),
-    ("last", 1, Some(1)),
-    ("range", 2, Some(2)),
-    ("reverse", 1, Some(1)),
-    ("skip", 2, Some(2)),
-    ("sort", 1, Some(2)),
-    ("take", 2, Some(2)),
-    ("union", 1, None),
-    // Logical comparison functions.
-    ("and", 1, None),
-    ("coalesce", 1, None),
-    ("equals", 2, Some(2)),
-    ("greater", 2, Some(2)),
-    ("greaterOrEquals", 2, Some(2)),
-    ("if", 3, Some(3)),
-    ("less", 2, Some(2)),
-    ("lessOrEquals", 2, Some(2)),
-    ("not", 1, Some(1)),
-    ("or", 1, None),
-    // Conversion functions.
-    ("array", 1, Some(1)),
-    ("base64", 1, Some(1)),
-    ("base64ToBinary", 1, Some(1)),
-    ("base64ToString", 1, Some(1)),
-    ("binary", 1, Some(1)),
-    ("bool", 1, Some(1)),
-    ("dataUri", 1, Some(1)),
-    ("dataUriToBinary", 1, Some(1)),
-    ("dataUriToString", 1, Some(1)),
-    ("decodeBase64", 1, Some(1)),
-    ("decodeDataUri", 1, Some(1)),
-    ("decodeUriComponent", 1, Some(1)),
-    ("encodeUriComponent", 1, None),
-    ("float", 1, Some(2)),
-    ("int", 1, Some(1)),
-    ("json", 1, Some(1)),
-    ("string", 1, Some(1)),
-    ("uriComponent", 1, Some(1)),
-    ("uriComponentToBinary", 1, Some(1)),
-    ("uriComponentToString", 1, Some(1)),
-    ("xml", 1, Some(1)),
-    ("xpath", 2, Some(2)),
-    // Math functions.
-    ("add", 2, Some(2)),
-    ("div", 2, Some(2)),
-    ("max", 1, None),
-    ("min", 1, None),
-    ("mod", 2, Some(2)),
-    ("mul", 2, Some(2)),
-    ("rand", 2, Some(2)),
-    ("sub", 2, Some(2)),
-    // URI parsing functions.
-    ("uriHost", 1, Some(1)),
-    ("uriPath", 1, Some(1)),
-    ("uriPathAndQuery", 1, Some(1)),
-    ("uriPort", 1, Some(1)),
-    ("uriQuery", 1, Some(1)),
-    ("uriScheme", 1, Some(1)),
-    // JSON manipulation functions.
-    ("addProperty", 3, Some(3)),
-    ("removeProperty", 2, Some(2)),
-    ("setProperty", 3, Some(3)),
-];
 
 /// The longest string `concat` and `join` may build, in characters.
 const MAX_TEXT: usize = 104_857_600;
@@ -182,39 +118,47 @@ const MAX_RANGE: i64 = 100_000;
 /// The largest precision a standard number format may ask for.
 const MAX_PRECISION: usize = 1000;
 
-/// Calls the library function `name` (lower case) with evaluated `args`.
+/// Calls the library function `name` (any case) with evaluated `args`.
 ///
-/// Returns `None` when no function of that name lives here, so the caller
-/// can try the next library. `Some(Err(message))` is a runtime error in the
-/// words of the Logic Apps reference. Never panics, whatever the arguments.
+/// Returns `None` when no function of that name lives here (workflow and
+/// date functions live elsewhere), so the caller can try the next library.
+/// `Some(Err(message))` is a runtime error in the words of the Logic Apps
+/// reference. Never panics, whatever the arguments. Names and argument
+/// counts come from the one function table, [`registry`].
 pub fn call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
-    let &(canonical, min, max) = FUNCTIONS
-        .iter()
-        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))?;
-    if args.len() < min || max.is_some_and(|m| args.len() > m) {
-        return Some(Err(arity_error(canonical, min, max, args.len())));
+    let info = registry::lookup(name).filter(|f| lives_here(f))?;
+    if !info.accepts(args.len()) {
+        return Some(Err(arity_error(info.name, info.min, info.max, args.len())));
     }
     let call = Call {
-        name: canonical,
+        name: info.name,
         args,
     };
-    Some(call.run())
+    call.run()
+}
+
+/// True for the functions answered by [`call`]: every function of the
+/// registry but the workflow and date functions.
+fn lives_here(f: &FunctionInfo) -> bool {
+    !matches!(f.category, Category::Workflow | Category::DateTime)
 }
 
 /// The names of every function answered by [`call`], spelled as in the
 /// Logic Apps reference (`toLower`, `uriPathAndQuery`, …).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    FUNCTIONS.iter().map(|&(name, _, _)| name)
+    registry::FUNCTIONS
+        .iter()
+        .filter(|f| lives_here(f))
+        .map(|f| f.name)
 }
 
 /// How many arguments the function `name` (any case) takes: the least and
 /// the most (`None` when there is no upper bound), or `None` when the
-/// function does not live here.
+/// function does not live here. Read from [`registry`].
 pub fn arity(name: &str) -> Option<(usize, Option<usize>)> {
-    FUNCTIONS
-        .iter()
-        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
-        .map(|&(_, min, max)| (min, max))
+    registry::lookup(name)
+        .filter(|f| lives_here(f))
+        .map(|f| (f.min, f.max))
 }
 
 fn arity_error(name: &str, min: usize, max: Option<usize>, given: usize) -> String {
@@ -249,6 +193,7 @@ fn type_name(value: &Value) -> &'static str {
         Value::Number(_) => "Float",
         Value::String(_) => "String",
         Value::Array(_) => "Array",
+        Value::Object(_) if as_decimal(value).is_some() => "Decimal",
         Value::Object(_) => "Object",
     }
 }
@@ -328,21 +273,22 @@ impl<'a> Call<'a> {
 
     fn integer(&self, index: usize) -> Result<i64, String> {
         let value = self.arg(index);
-        let Value::Number(n) = value else {
-            return Err(self.type_error(index, "an integer"));
-        };
-        match num_of(n) {
+        match num_of_value(value) {
             Some(Num::Int(i)) => Ok(i),
             Some(Num::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(f as i64),
-            Some(Num::Float(_)) => Err(self.type_error(index, "an integer")),
-            None => Err(self.overflow()),
+            Some(Num::Dec(d)) if d.fract().is_zero() => {
+                i64::try_from(d).map_err(|_| self.overflow())
+            }
+            Some(_) => Err(self.type_error(index, "an integer")),
+            None if matches!(value, Value::Number(_)) => Err(self.overflow()),
+            None => Err(self.type_error(index, "an integer")),
         }
     }
 
     fn number(&self, index: usize) -> Result<Num, String> {
         match self.arg(index) {
             Value::Number(n) => num_of(n).ok_or_else(|| self.overflow()),
-            _ => Err(self.type_error(index, "an integer or a float")),
+            v => num_of_value(v).ok_or_else(|| self.type_error(index, "an integer or a float")),
         }
     }
 
@@ -360,8 +306,12 @@ impl<'a> Call<'a> {
         }
     }
 
-    fn run(&self) -> Outcome {
-        match self.name {
+    /// The function's answer; `None` for a name of the registry that has
+    /// no arm here.
+    fn run(&self) -> Option<Outcome> {
+        let mut here = true;
+        let mut answer = || -> Outcome {
+            match self.name {
             "chunk" => self.chunk(),
             "concat" => self.concat(),
             "endsWith" => self.ends_with(),
@@ -427,12 +377,7 @@ impl<'a> Call<'a> {
             "dataUri" => self.data_uri(),
             "dataUriToBinary" | "decodeDataUri" => {
                 let (media, bytes) = self.parse_data_uri()?;
-                let media = if media.is_empty() {
-                    OCTET_STREAM
-                } else {
-                    media
-                };
-                Ok(binary_value(&bytes, media))
+                Ok(binary_value(&bytes, &media))
             }
             "dataUriToString" => {
                 let (_, bytes) = self.parse_data_uri()?;
@@ -479,16 +424,16 @@ impl<'a> Call<'a> {
             "uriScheme" => Ok(Value::String(self.uri()?.scheme)),
             "addProperty" => self.set_property(true),
             "setProperty" => self.set_property(false),
-            "removeProperty" => {
-                let mut map = self.object(0)?.clone();
-                map.shift_remove(self.string(1)?);
-                Ok(Value::Object(map))
+            "removeProperty" => self.remove_property(),
+            "decimal" => self.decimal(),
+            _ => {
+                here = false;
+                Ok(Value::Null)
             }
-            // Every name of FUNCTIONS has an arm above.
-            other => Err(format!(
-                "The template language function '{other}' is not known."
-            )),
-        }
+            }
+        };
+        let outcome = answer();
+        here.then_some(outcome)
     }
 }
 
@@ -496,33 +441,39 @@ impl<'a> Call<'a> {
 // Values as text, equality, ordering
 // ---------------------------------------------------------------------------
 
-fn is_integer_text(n: &Number) -> bool {
-    !n.to_string().contains(['.', 'e', 'E'])
-}
-
-/// The text of a value where a string is wanted.
-fn to_text(value: &Value) -> Cow<'_, str> {
+/// The text of a value where a string is wanted (`string`, `concat`,
+/// `join`, `@{…}`): null is empty, booleans are `True` and `False`, a
+/// number is written as .NET writes it (`30` for `3e1`, `1E+15`), a
+/// decimal keeps every digit, binary content is decoded as UTF-8, and
+/// arrays and objects are compact JSON in which floats keep their type
+/// (`[5.0]`).
+pub fn to_text(value: &Value) -> Cow<'_, str> {
     match value {
         Value::Null => Cow::Borrowed(""),
         Value::Bool(true) => Cow::Borrowed("True"),
         Value::Bool(false) => Cow::Borrowed("False"),
-        Value::Number(n) => Cow::Owned(n.to_string()),
+        Value::Number(n) => Cow::Owned(number::number_text(n)),
         Value::String(s) => Cow::Borrowed(s),
         Value::Object(map) if is_envelope(map) => match as_binary(value) {
             Some((_, bytes)) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
-            None => Cow::Owned(value.to_string()),
+            None => Cow::Owned(number::json_text(value)),
         },
-        Value::Array(_) | Value::Object(_) => Cow::Owned(value.to_string()),
+        Value::Object(_) => match as_decimal(value) {
+            Some(d) => Cow::Owned(d.to_string()),
+            None => Cow::Owned(number::json_text(value)),
+        },
+        Value::Array(_) => Cow::Owned(number::json_text(value)),
     }
 }
 
-/// Deep equality of JSON values; numbers compare by value.
+/// Deep equality of JSON values; numbers (decimals included) compare by
+/// value.
 fn json_eq(a: &Value, b: &Value) -> bool {
+    if let (Some(x), Some(y)) = (num_of_value(a), num_of_value(b)) {
+        return num_cmp(x, y) == Ordering::Equal;
+    }
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (num_of(x), num_of(y)) {
-            (Some(x), Some(y)) => num_cmp(x, y) == Ordering::Equal,
-            _ => x.to_string() == y.to_string(),
-        },
+        (Value::Number(x), Value::Number(y)) => x.to_string() == y.to_string(),
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
         }
@@ -541,12 +492,10 @@ fn json_eq(a: &Value, b: &Value) -> bool {
 fn loose_equals(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Null, Value::String(s)) | (Value::String(s), Value::Null) => s.is_empty(),
-        (Value::Bool(flag), Value::Number(n)) | (Value::Number(n), Value::Bool(flag)) => {
-            match num_of(n) {
-                Some(n) => num_cmp(n, Num::Int(i64::from(*flag))) == Ordering::Equal,
-                None => false,
-            }
-        }
+        (Value::Bool(flag), other) | (other, Value::Bool(flag)) => match num_of_value(other) {
+            Some(n) => num_cmp(n, Num::Int(i64::from(*flag))) == Ordering::Equal,
+            None => json_eq(a, b),
+        },
         _ => json_eq(a, b),
     }
 }
@@ -563,8 +512,8 @@ impl Call<'_> {
             other => other,
         };
         let ordering = match (a, b) {
-            (Value::Number(_), Value::Number(_)) => num_cmp(self.number(0)?, self.number(1)?),
             (Value::String(x), Value::String(y)) => x.cmp(y),
+            _ if is_number(a) && is_number(b) => num_cmp(self.number(0)?, self.number(1)?),
             _ => {
                 return Err(self.error(format_args!(
                     "expects two parameters of matching types: both numbers or both strings. The provided values are of types '{}' and '{}'.",
@@ -581,10 +530,12 @@ impl Call<'_> {
 // Numbers
 // ---------------------------------------------------------------------------
 
+/// A number of one of the three Logic Apps number types.
 #[derive(Debug, Clone, Copy)]
 enum Num {
     Int(i64),
     Float(f64),
+    Dec(Decimal),
 }
 
 impl Num {
@@ -592,8 +543,31 @@ impl Num {
         match self {
             Num::Int(i) => i as f64,
             Num::Float(f) => f,
+            Num::Dec(d) => decimal_to_f64(d),
         }
     }
+
+    /// The number as a decimal, when it fits one.
+    fn as_decimal(self) -> Option<Decimal> {
+        match self {
+            Num::Int(i) => Some(Decimal::from(i)),
+            Num::Float(f) => decimal_from_text(&format!("{f}")),
+            Num::Dec(d) => Some(d),
+        }
+    }
+
+    fn is_zero(self) -> bool {
+        match self {
+            Num::Int(i) => i == 0,
+            Num::Float(f) => f == 0.0,
+            Num::Dec(d) => d.is_zero(),
+        }
+    }
+}
+
+/// True for a JSON number or a decimal.
+fn is_number(v: &Value) -> bool {
+    matches!(v, Value::Number(_)) || as_decimal(v).is_some()
 }
 
 /// A JSON number as an integer or a finite float; `None` when it is an
@@ -608,25 +582,30 @@ fn num_of(n: &Number) -> Option<Num> {
     n.as_f64().filter(|f| f.is_finite()).map(Num::Float)
 }
 
+/// A value as a number: a JSON number or a decimal.
+fn num_of_value(v: &Value) -> Option<Num> {
+    match v {
+        Value::Number(n) => num_of(n),
+        Value::Object(_) => as_decimal(v).map(Num::Dec),
+        _ => None,
+    }
+}
+
 fn num_cmp(a: Num, b: Num) -> Ordering {
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => x.cmp(&y),
+        (Num::Dec(_), _) | (_, Num::Dec(_)) => match (a.as_decimal(), b.as_decimal()) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => a
+                .as_f64()
+                .partial_cmp(&b.as_f64())
+                .unwrap_or(Ordering::Equal),
+        },
         _ => a
             .as_f64()
             .partial_cmp(&b.as_f64())
             .unwrap_or(Ordering::Equal),
     }
-}
-
-/// A float result as JSON: whole numbers are written without a fraction.
-fn float_value(f: f64) -> Option<Value> {
-    if !f.is_finite() {
-        return None;
-    }
-    if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
-        return Some(Value::Number(Number::from(f as i64)));
-    }
-    Number::from_f64(f).map(Value::Number)
 }
 
 #[derive(Clone, Copy)]
@@ -639,24 +618,38 @@ enum Op {
 }
 
 impl Call<'_> {
+    /// `add`, `sub`, `mul`, `div`, `mod`: integers stay integers (`div`
+    /// truncates) and overflow is an error; if either operand is a float
+    /// the result is a float; if either is a decimal (and neither a float
+    /// that a decimal cannot hold) the result is a decimal.
     fn arithmetic(&self, op: Op) -> Outcome {
         let a = self.number(0)?;
         let b = self.number(1)?;
-        let divides = matches!(op, Op::Div | Op::Mod);
-        if divides && b.as_f64() == 0.0 {
+        if matches!(op, Op::Div | Op::Mod) && b.is_zero() {
             return Err(self.error("cannot divide by zero: the divisor is 0."));
         }
+        // The checked operation of integers and decimals alike.
+        macro_rules! checked {
+            ($x:expr, $y:expr) => {
+                match op {
+                    Op::Add => $x.checked_add($y),
+                    Op::Sub => $x.checked_sub($y),
+                    Op::Mul => $x.checked_mul($y),
+                    Op::Div => $x.checked_div($y),
+                    Op::Mod => $x.checked_rem($y),
+                }
+            };
+        }
         match (a, b) {
-            (Num::Int(x), Num::Int(y)) => {
-                let result = match op {
-                    Op::Add => x.checked_add(y),
-                    Op::Sub => x.checked_sub(y),
-                    Op::Mul => x.checked_mul(y),
-                    Op::Div => x.checked_div(y),
-                    Op::Mod => x.checked_rem(y),
+            (Num::Int(x), Num::Int(y)) => checked!(x, y)
+                .map(|r| Value::Number(Number::from(r)))
+                .ok_or_else(|| self.overflow()),
+            (Num::Dec(_), _) | (_, Num::Dec(_)) => {
+                let (Some(x), Some(y)) = (a.as_decimal(), b.as_decimal()) else {
+                    return Err(self.overflow());
                 };
-                result
-                    .map(|r| Value::Number(Number::from(r)))
+                checked!(x, y)
+                    .map(decimal_value)
                     .ok_or_else(|| self.overflow())
             }
             _ => {
@@ -680,15 +673,16 @@ impl Call<'_> {
         };
         let mut best: Option<(Num, &Value)> = None;
         for (index, item) in items.iter().enumerate() {
-            let num = match item {
-                Value::Number(n) => num_of(n).ok_or_else(|| self.overflow())?,
-                _ if from_array => {
+            let num = match num_of_value(item) {
+                Some(n) => n,
+                None if matches!(item, Value::Number(_)) => return Err(self.overflow()),
+                None if from_array => {
                     return Err(self.error(format_args!(
                         "expects an array of numbers. The item at index {index} is of type '{}'.",
                         type_name(item)
                     )))
                 }
-                _ => {
+                None => {
                     return Err(self.type_error(index, "an integer, a float or an array of numbers"))
                 }
             };
@@ -738,16 +732,51 @@ impl Call<'_> {
                 .collect(),
         ))
     }
+}
+
+// ---------------------------------------------------------------------------
+// Conversions: int, float, decimal, bool, isInt, isFloat
+// ---------------------------------------------------------------------------
+
+/// An integer as `Int64.Parse` reads one (`NumberStyles.Integer`, invariant
+/// culture): optional white space around, an optional leading sign,
+/// digits. `None` when it is not one or is outside the 64-bit range.
+fn parse_int(s: &str) -> Option<i64> {
+    match parse_number(s, number::INVARIANT, number::INTEGER)? {
+        Parsed::Number(text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+impl Locale {
+    fn number_format(&self) -> NumberFormat<'static> {
+        NumberFormat {
+            decimal: self.decimal,
+            group: self.group,
+            currency: self.currency,
+        }
+    }
+}
+
+impl Call<'_> {
+    /// The culture of an optional locale argument; the invariant culture
+    /// when there is none.
+    fn number_format(&self, index: usize) -> Result<NumberFormat<'static>, String> {
+        match self.optional_string(index)? {
+            Some(name) => Ok(self.locale(name)?.number_format()),
+            None => Ok(number::INVARIANT),
+        }
+    }
 
     fn int(&self) -> Outcome {
         let value = match self.arg(0) {
             Value::String(s) => parse_int(s),
-            Value::Number(n) => match num_of(n) {
+            v => match num_of_value(v) {
                 Some(Num::Int(i)) => Some(i),
-                Some(Num::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e18 => Some(f as i64),
+                Some(Num::Float(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
+                Some(Num::Dec(d)) if d.fract().is_zero() => i64::try_from(d).ok(),
                 _ => None,
             },
-            _ => None,
         };
         value
             .map(|i| Value::Number(Number::from(i)))
@@ -755,17 +784,38 @@ impl Call<'_> {
     }
 
     fn float(&self) -> Outcome {
-        let locale = match self.optional_string(1)? {
-            Some(name) => self.locale(name)?,
-            None => default_locale(),
-        };
+        let format = self.number_format(1)?;
         let value = match self.arg(0) {
-            Value::String(s) => parse_localized_float(s, locale),
-            Value::Number(n) => num_of(n).map(Num::as_f64),
-            _ => None,
+            Value::String(s) => match parse_number(s, format, number::ANY) {
+                Some(Parsed::Number(text)) => text.parse::<f64>().ok(),
+                Some(Parsed::NaN | Parsed::Infinity(_)) => {
+                    return Err(self.error(format_args!(
+                        "was given '{s}', which is a float that JSON cannot hold (NaN and the infinities have no JSON number)."
+                    )))
+                }
+                None => None,
+            },
+            v => num_of_value(v).map(Num::as_f64),
+        };
+        match value {
+            Some(f) if !f.is_finite() => Err(self
+                .error("resulted in a float too large for the float type (it would be Infinity).")),
+            Some(f) => float_value(f).ok_or_else(|| self.not_convertible()),
+            None => Err(self.not_convertible()),
+        }
+    }
+
+    fn decimal(&self) -> Outcome {
+        let value = match self.arg(0) {
+            Value::String(s) => match parse_number(s, number::INVARIANT, number::ANY) {
+                Some(Parsed::Number(text)) => decimal_from_text(&text),
+                _ => None,
+            },
+            Value::Number(n) if is_integer_text(n) => decimal_from_text(&n.to_string()),
+            v => num_of_value(v).and_then(Num::as_decimal),
         };
         value
-            .and_then(float_value)
+            .map(decimal_value)
             .ok_or_else(|| self.not_convertible())
     }
 
@@ -774,24 +824,17 @@ impl Call<'_> {
     }
 
     fn is_float(&self) -> Outcome {
-        let locale = match self.optional_string(1)? {
-            Some(name) => self.locale(name)?,
-            None => default_locale(),
-        };
+        let format = self.number_format(1)?;
         Ok(Value::Bool(
-            parse_localized_float(self.string(0)?, locale).is_some(),
+            parse_number(self.string(0)?, format, number::ANY).is_some(),
         ))
     }
 
     fn bool(&self) -> Outcome {
         match self.arg(0) {
             Value::Bool(b) => Ok(Value::Bool(*b)),
-            Value::Number(n) => match num_of(n) {
-                Some(n) => Ok(Value::Bool(n.as_f64() != 0.0)),
-                None => Ok(Value::Bool(true)),
-            },
             Value::String(s) => {
-                let s = s.trim();
+                let s = s.trim_matches(|c: char| c.is_whitespace() || c == '\0');
                 if s.eq_ignore_ascii_case("true") {
                     Ok(Value::Bool(true))
                 } else if s.eq_ignore_ascii_case("false") {
@@ -800,60 +843,13 @@ impl Call<'_> {
                     Err(self.not_convertible())
                 }
             }
-            _ => Err(self.not_convertible()),
+            v => match num_of_value(v) {
+                Some(n) => Ok(Value::Bool(!n.is_zero())),
+                None if matches!(v, Value::Number(_)) => Ok(Value::Bool(true)),
+                None => Err(self.not_convertible()),
+            },
         }
     }
-}
-
-/// An integer as .NET reads one: optional white space and sign, digits.
-fn parse_int(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.strip_prefix('+').unwrap_or(s).parse().ok()
-}
-
-/// A float written with the locale's separators: optional sign, digits with
-/// optional group separators, optional decimal part, optional exponent.
-fn parse_localized_float(s: &str, locale: &Locale) -> Option<f64> {
-    let s = s.trim();
-    let mut plain = String::with_capacity(s.len());
-    let mut rest = s;
-    let mut seen_decimal = false;
-    let mut seen_exponent = false;
-    while let Some(c) = rest.chars().next() {
-        if !seen_decimal && !seen_exponent && rest.starts_with(locale.decimal) {
-            plain.push('.');
-            seen_decimal = true;
-            rest = &rest[locale.decimal.len()..];
-            continue;
-        }
-        if !seen_decimal
-            && !seen_exponent
-            && !plain.is_empty()
-            && plain.ends_with(|c: char| c.is_ascii_digit())
-            && rest.starts_with(locale.group)
-        {
-            rest = &rest[locale.group.len()..];
-            continue;
-        }
-        match c {
-            '0'..='9' => plain.push(c),
-            '+' | '-' if plain.is_empty() || plain.ends_with(['e', 'E']) => plain.push(c),
-            'e' | 'E' if !seen_exponent && plain.ends_with(|c: char| c.is_ascii_digit()) => {
-                seen_exponent = true;
-                plain.push('e');
-            }
-            _ => return None,
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    if !plain.contains(|c: char| c.is_ascii_digit()) || plain.ends_with(['e', '+', '-']) {
-        return None;
-    }
-    plain.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
 // ---------------------------------------------------------------------------
@@ -1335,7 +1331,7 @@ impl Call<'_> {
         }
         // Every sort key must be of one primitive kind.
         let kind = |v: &Value| match v {
-            Value::Number(_) => Some(0),
+            _ if is_number(v) => Some(0),
             Value::String(_) => Some(1),
             Value::Bool(_) => Some(2),
             _ => None,
@@ -1348,21 +1344,19 @@ impl Call<'_> {
                 ));
             }
         }
-        for (k, _) in &keyed {
-            if let Value::Number(n) = k {
-                if num_of(n).is_none() {
-                    return Err(self.overflow());
-                }
-            }
+        if keyed
+            .iter()
+            .any(|(k, _)| is_number(k) && num_of_value(k).is_none())
+        {
+            return Err(self.overflow());
         }
         keyed.sort_by(|(a, _), (b, _)| match (a, b) {
-            (Value::Number(x), Value::Number(y)) => match (num_of(x), num_of(y)) {
+            (Value::String(x), Value::String(y)) => x.cmp(y),
+            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+            _ => match (num_of_value(a), num_of_value(b)) {
                 (Some(x), Some(y)) => num_cmp(x, y),
                 _ => Ordering::Equal,
             },
-            (Value::String(x), Value::String(y)) => x.cmp(y),
-            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-            _ => Ordering::Equal,
         });
         Ok(Value::Array(
             keyed.into_iter().map(|(_, item)| item.clone()).collect(),
@@ -1402,17 +1396,22 @@ impl Call<'_> {
 
 const OCTET_STREAM: &str = "application/octet-stream";
 
-/// Base64 as .NET reads it: padding optional, stray low bits allowed.
-const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+/// Base64 as .NET's `Convert.FromBase64String` reads it: white space
+/// ignored, padding required (the length a multiple of four), stray low
+/// bits in the last character allowed.
+const DOTNET_BASE64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
     GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
         .with_decode_allow_trailing_bits(true),
 );
 
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    LENIENT_BASE64.decode(compact).ok()
+    let compact: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+        .collect();
+    DOTNET_BASE64.decode(compact).ok()
 }
 
 fn binary_value(bytes: &[u8], content_type: &str) -> Value {
@@ -1480,7 +1479,7 @@ fn percent_decode(text: &str) -> Vec<u8> {
     out
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
     /// The bytes of a value where binary is wanted: the UTF-8 of a string
     /// (or of a number or boolean's text), or a content envelope's bytes.
     fn bytes(&self, index: usize) -> Result<Vec<u8>, String> {
@@ -1536,25 +1535,51 @@ impl Call<'_> {
         )))
     }
 
-    /// `data:[<media type>][;base64],<data>` → (media type, bytes).
-    fn parse_data_uri(&self) -> Result<(&str, Vec<u8>), String> {
-        let text = self.string(0)?.trim();
-        let not_valid = || {
-            self.error(
-                "was invoked with a parameter that is not valid. The value is not a data URI ('data:[<media type>][;base64],<data>').",
-            )
+    /// `data:[<media type>][;base64],<data>` → (media type, bytes). The
+    /// text is taken as it is (nothing trimmed); a missing media type is
+    /// `text/plain;charset=US-ASCII` as RFC 2397 says (`text/plain` when
+    /// only parameters are given); base64 data must be valid base64.
+    fn parse_data_uri(&self) -> Result<(Cow<'a, str>, Vec<u8>), String> {
+        let text = self.string(0)?;
+        let not_valid = |why: &str| {
+            self.error(format_args!(
+                "was invoked with a parameter that is not a data URI ({why}); a data URI is 'data:[<media type>][;base64],<data>'."
+            ))
         };
         let rest = match text.get(..5) {
             Some(scheme) if scheme.eq_ignore_ascii_case("data:") => &text[5..],
-            _ => return Err(not_valid()),
+            _ => return Err(not_valid("the value does not start with 'data:'")),
         };
-        let (meta, data) = rest.split_once(',').ok_or_else(not_valid)?;
+        let (meta, data) = rest
+            .split_once(',')
+            .ok_or_else(|| not_valid("the value has no ',' before its data"))?;
         let (media, is_base64) = match meta.len().checked_sub(7).and_then(|at| meta.get(at..)) {
             Some(tail) if tail.eq_ignore_ascii_case(";base64") => (&meta[..meta.len() - 7], true),
             _ => (meta, false),
         };
+        if media.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(not_valid("the media type holds white space"));
+        }
+        let media: Cow<'a, str> = if media.is_empty() {
+            Cow::Borrowed("text/plain;charset=US-ASCII")
+        } else if media.starts_with(';') {
+            Cow::Owned(format!("text/plain{media}"))
+        } else {
+            if !media.split(';').next().is_some_and(|t| {
+                t.split_once('/')
+                    .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+            }) {
+                return Err(not_valid("the media type is not 'type/subtype'"));
+            }
+            Cow::Borrowed(media)
+        };
         let bytes = if is_base64 {
-            decode_base64(&String::from_utf8_lossy(&percent_decode(data))).ok_or_else(not_valid)?
+            let decoded = percent_decode(data);
+            std::str::from_utf8(&decoded)
+                .ok()
+                .filter(|d| !d.contains(char::is_whitespace))
+                .and_then(decode_base64)
+                .ok_or_else(|| not_valid("its data is not valid base64"))?
         } else {
             percent_decode(data)
         };
@@ -1594,17 +1619,50 @@ impl Call<'_> {
         })
     }
 
+    /// `setProperty` and `addProperty`. Property names match ignoring case,
+    /// as reads do: `setProperty` replaces the value of the property that
+    /// matches (keeping its name and place), `addProperty` refuses a name
+    /// that matches an existing one.
     fn set_property(&self, add: bool) -> Outcome {
         let mut map = self.object(0)?.clone();
         let name = self.string(1)?;
-        if add && map.contains_key(name) {
-            return Err(self.error(format_args!(
-                "cannot add the property '{name}' because it already exists in the object. Use setProperty to change its value."
-            )));
+        let existing = property_key(&map, name).map(str::to_string);
+        match existing {
+            Some(key) if add => Err(self.error(format_args!(
+                "cannot add the property '{name}' because it already exists in the object as '{key}' (property names match ignoring case). Use setProperty to change its value."
+            ))),
+            Some(key) => {
+                map.insert(key, self.arg(2).clone());
+                Ok(Value::Object(map))
+            }
+            None => {
+                map.insert(name.to_string(), self.arg(2).clone());
+                Ok(Value::Object(map))
+            }
         }
-        map.insert(name.to_string(), self.arg(2).clone());
+    }
+
+    /// `removeProperty`: removes the property whose name matches (exactly
+    /// first, then ignoring case); an object without it is returned as is.
+    fn remove_property(&self) -> Outcome {
+        let mut map = self.object(0)?.clone();
+        let name = self.string(1)?;
+        if let Some(key) = property_key(&map, name).map(str::to_string) {
+            map.shift_remove(&key);
+        }
         Ok(Value::Object(map))
     }
+}
+
+/// The key of `map` that `name` selects: the exact name, or else the first
+/// that matches ignoring case.
+fn property_key<'m>(map: &'m Map<String, Value>, name: &str) -> Option<&'m str> {
+    if let Some((key, _)) = map.get_key_value(name) {
+        return Some(key);
+    }
+    map.keys()
+        .find(|k| k.eq_ignore_ascii_case(name) || k.to_lowercase() == name.to_lowercase())
+        .map(String::as_str)
 }
 
 // ---------------------------------------------------------------------------
@@ -1858,8 +1916,13 @@ impl Call<'_> {
     }
 
     fn format_number(&self) -> Outcome {
-        let Value::Number(number) = self.arg(0) else {
-            return Err(self.type_error(0, "an integer or a float"));
+        // A decimal is formatted from its digits, like any number.
+        let decimal =
+            as_decimal(self.arg(0)).and_then(|d| std::str::FromStr::from_str(&d.to_string()).ok());
+        let number: &Number = match (self.arg(0), &decimal) {
+            (Value::Number(n), _) => n,
+            (_, Some(n)) => n,
+            _ => return Err(self.type_error(0, "an integer or a float")),
         };
         let format = self.string(1)?;
         let locale = match self.optional_string(2)? {

@@ -13,6 +13,8 @@
 //! - [`eval`]: evaluation over JSON values with a caller-supplied context;
 //! - [`functions`]: the pure function library (string, collection, logic,
 //!   conversion, math, URI, JSON manipulation);
+//! - [`number`]: integers, floats and decimals as .NET reads and writes
+//!   them;
 //! - [`datetime`]: the date and time functions, with .NET format strings and
 //!   Windows or IANA time zones;
 //! - [`registry`]: every function's name, arity and signature, for the
@@ -29,6 +31,7 @@ pub mod check;
 pub mod datetime;
 pub mod eval;
 pub mod functions;
+pub mod number;
 pub mod parse;
 pub mod registry;
 pub mod xml;

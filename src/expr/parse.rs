@@ -3,7 +3,7 @@
 //! Grammar (whitespace is allowed between tokens):
 //!
 //! ```text
-//! value      := "@@" text          -- a literal "@" followed by text
+//! value      := "@@" any           -- literal text: the whole string less its first "@"
 //!             | "@" expr           -- a whole expression (any JSON value)
 //!             | text               -- with "@{" expr "}" interpolations
 //! expr       := primary postfix*
@@ -11,10 +11,13 @@
 //! primary    := string | number | "true" | "false" | "null"
 //!             | name "(" ( expr ( "," expr )* )? ")"
 //! string     := "'" ( any character but "'" | "''" )* "'"
-//! number     := "-"? digits ( "." digits )? ( ("e" | "E") ("+" | "-")? digits )?
+//! number     := "-"? ( digits ( "." digits )? | "." digits ) ( ("e" | "E") ("+" | "-")? digits )?
 //! ```
 //!
-//! Inside text, `@@{` stands for a literal `@{`; any other `@` is literal.
+//! A string that starts with `@@` is literal as a whole (no `@{…}` inside
+//! it is evaluated). Inside other text, `@@{` stands for a literal `@{`;
+//! any other `@` is literal. A number with a fraction or an exponent is a
+//! float, kept as a float (`5.0`); `.3` is a float too.
 //! Nothing here panics: every failure is an [`ExprError`] whose span lies
 //! within the text (an error at the very end points one past the last
 //! character). Nesting is limited to [`MAX_NESTING`] brackets and the tree
@@ -57,7 +60,7 @@ pub fn parse_expression(text: &str) -> Result<Expr, ExprError> {
 /// True when a JSON string value holds an expression (starts with a single
 /// `@`, or contains `@{`), without parsing it.
 pub fn is_expression(text: &str) -> bool {
-    (text.starts_with('@') && !text.starts_with("@@")) || text.contains("@{")
+    !text.starts_with("@@") && (text.starts_with('@') || text.contains("@{"))
 }
 
 /// A unit of text: a byte of ASCII text, or a character.
@@ -128,9 +131,10 @@ impl<'a, U: Unit> Parser<'a, U> {
     fn string_value(&mut self) -> Result<Template, ExprError> {
         match (self.peek_at(0), self.peek_at(1)) {
             (Some('@'), Some('@')) => {
-                // "@@…": a literal "@", then text.
-                self.pos = 2;
-                self.text(String::from("@"), 0)
+                // "@@…": literal as a whole, less its first "@".
+                Ok(Template::Literal(
+                    self.s[1..].iter().map(|u| u.ch()).collect(),
+                ))
             }
             (Some('@'), Some('{')) => self.text(String::new(), 0),
             (Some('@'), _) => Ok(Template::Expression(self.whole_expression(1)?)),
@@ -351,7 +355,7 @@ impl<'a, U: Unit> Parser<'a, U> {
         };
         match c {
             '\'' => self.string(),
-            '-' | '0'..='9' => self.number(),
+            '-' | '.' | '0'..='9' => self.number(),
             c if c.is_alphabetic() || c == '_' => self.call_or_keyword(),
             '[' => Err(self.err_here(
                 "array literals are not part of the expression language; use createArray(…)",
@@ -415,7 +419,8 @@ impl<'a, U: Unit> Parser<'a, U> {
         if self.peek() == Some('-') {
             self.pos += 1;
         }
-        if self.digits() == 0 {
+        let int_digits = self.digits();
+        if int_digits == 0 && self.peek() != Some('.') {
             return Err(self.err_here(format!(
                 "expected a digit after `-`, found {}",
                 self.found()
@@ -459,7 +464,7 @@ impl<'a, U: Unit> Parser<'a, U> {
         let number = if float {
             text.parse::<f64>()
                 .ok()
-                .and_then(Number::from_f64)
+                .and_then(super::number::float_number)
                 .or_else(|| text.parse::<Number>().ok())
         } else if let Ok(i) = text.parse::<i64>() {
             Some(Number::from(i))
@@ -471,7 +476,7 @@ impl<'a, U: Unit> Parser<'a, U> {
             None => text
                 .parse::<f64>()
                 .ok()
-                .and_then(Number::from_f64)
+                .and_then(super::number::float_number)
                 .ok_or_else(|| ExprError::new(format!("the number {text} is too large"), span))?,
         };
         Ok((
