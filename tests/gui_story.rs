@@ -178,6 +178,18 @@ fn app_proxy_story_from_file_new_to_the_saved_file() {
     pick(&mut h, "is equal to");
     fill(&mut h, "Condition row 1 right operand", "200");
 
+    // ----- An action in each branch (the card's menu) -------------------
+    for (branch, name, status) in [("True", "Reply_OK", "200"), ("False", "Reply_Bad_gateway", "502")] {
+        h.get_by_role_and_label(Role::Button, "Condition (If)")
+            .click_secondary();
+        h.run();
+        click(&mut h, &format!("Add inside {branch}"));
+        click_button(&mut h, "Response");
+        rename_selected(&mut h, name);
+        card(&mut h, &format!("{name} (Response)"));
+        fill(&mut h, "Status code", status);
+    }
+
     let saved = dir.path().join("story.json");
     click(&mut h, "File");
     click(&mut h, "Save as…     Ctrl+Shift+S");
