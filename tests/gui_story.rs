@@ -6,7 +6,7 @@
 
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use lapis::ui::{LapisApp, Options};
 use serde_json::Value;
@@ -51,15 +51,27 @@ fn pick(h: &mut H, item: &str) {
     h.run();
 }
 
+/// The text field named `label` (a label beside it may share the name).
+fn field<'a>(h: &'a H, label: &'a str) -> egui_kittest::Node<'a> {
+    h.get_all_by_label(label)
+        .find(|n| {
+            !matches!(
+                n.accesskit_node().role(),
+                Role::Label | Role::TextRun
+            )
+        })
+        .unwrap_or_else(|| panic!("no text field named {label:?}"))
+}
+
 /// Replaces the text of the field named `label` with `text`.
 fn fill(h: &mut H, label: &str, text: &str) {
-    h.get_by_label(label).scroll_to_me();
+    field(h, label).scroll_to_me();
     h.run();
-    h.get_by_label(label).focus();
+    field(h, label).focus();
     h.run();
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
     h.run();
-    h.get_by_label(label).type_text(text);
+    field(h, label).type_text(text);
     h.run();
 }
 
@@ -196,6 +208,32 @@ fn app_proxy_story_from_file_new_to_the_saved_file() {
     answer_path(&mut h, &saved, "Save");
     let file = read_json(&saved);
     println!("{}", serde_json::to_string_pretty(&file).unwrap());
+
+    // ----- Access control lives in an ARM template: export, open, set ----
+    let arm = dir.path().join("story.azuredeploy.json");
+    click(&mut h, "File");
+    h.get_by_label_contains("Export…").click();
+    h.run();
+    click(&mut h, "Consumption ARM template");
+    fill(&mut h, "Workflow name", "app-proxy-status");
+    fill(&mut h, "Export path", &arm.display().to_string());
+    click_button(&mut h, "Export");
+    h.get_by_label_contains("Wrote");
+    click_button(&mut h, "Close");
+    click(&mut h, "File");
+    click(&mut h, "Open path…");
+    answer_path(&mut h, &arm, "Open");
+    card(&mut h, "When_a_HTTP_request_is_received (Request)");
+    click(&mut h, "Trigger callers: who may call");
+    pick(&mut h, "Only other logic apps");
+    click(&mut h, "File");
+    h.get_by_label_contains("Save  ").click();
+    h.run();
+    let file = read_json(&arm);
+    println!("{}", serde_json::to_string_pretty(&file).unwrap());
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        println!("{}", e.unwrap().path().display());
+    }
     let _ = expected;
     let _ = assert_same;
 }

@@ -112,7 +112,10 @@ fn custom(ui: &mut Ui, f: &mut Form, snap: &NodeSnap, c: Custom, pointer: &str) 
 /// when the file has no place for access control).
 pub(crate) fn access_control(ui: &mut Ui, f: &mut Form, keys: &[&str]) {
     let available = crate::workflow::access::pointer(f.session.doc(), f.session.workflow).is_some();
+    // The open/closed state is remembered per kind of file: a trigger seen
+    // in a bare definition (closed) does not keep it closed in a template.
     egui::CollapsingHeader::new("Access control")
+        .id_salt(("lapis-trigger-access-header", available))
         .default_open(available)
         .show(ui, |ui| {
             ui.push_id("lapis-trigger-access", |ui| {
