@@ -191,7 +191,15 @@ fn app_proxy_story_from_file_new_to_the_saved_file() {
     fill(&mut h, "Condition row 1 right operand", "200");
 
     // ----- An action in each branch (the card's menu) -------------------
-    for (branch, name, status) in [("True", "Reply_OK", "200"), ("False", "Reply_Bad_gateway", "502")] {
+    for (branch, name, status, body) in [
+        ("True", "Reply_OK", "200", "@body('HTTP')"),
+        (
+            "False",
+            "Reply_Bad_gateway",
+            "502",
+            "The status service did not answer",
+        ),
+    ] {
         h.get_by_role_and_label(Role::Button, "Condition (If)")
             .click_secondary();
         h.run();
@@ -200,6 +208,7 @@ fn app_proxy_story_from_file_new_to_the_saved_file() {
         rename_selected(&mut h, name);
         card(&mut h, &format!("{name} (Response)"));
         fill(&mut h, "Status code", status);
+        fill(&mut h, "Body", body);
     }
 
     let saved = dir.path().join("story.json");
