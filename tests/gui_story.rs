@@ -211,6 +211,17 @@ fn app_proxy_story_from_file_new_to_the_saved_file() {
         fill(&mut h, "Body", body);
     }
 
+    // The designer finds nothing wrong with it.
+    let problems: Vec<String> = h
+        .state()
+        .session
+        .current()
+        .problems
+        .iter()
+        .map(|p| format!("{:?} {} at {}: {}", p.severity, p.code, p.pointer, p.message))
+        .collect();
+    assert!(problems.is_empty(), "problems: {problems:#?}");
+
     let saved = dir.path().join("story.json");
     click(&mut h, "File");
     click(&mut h, "Save as…     Ctrl+Shift+S");
