@@ -742,13 +742,15 @@ impl LapisApp {
         if sc(Modifiers::NONE, Key::Escape) {
             self.session.selection.clear();
         }
+        // Alt+arrows move the selected action instead (the canvas does it).
+        let alt = ctx.input(|i| i.modifiers.alt);
         for (k, dir) in [
             (Key::ArrowDown, egui::vec2(0.0, 1.0)),
             (Key::ArrowUp, egui::vec2(0.0, -1.0)),
             (Key::ArrowLeft, egui::vec2(-1.0, 0.0)),
             (Key::ArrowRight, egui::vec2(1.0, 0.0)),
         ] {
-            if sc(Modifiers::NONE, k) {
+            if !alt && sc(Modifiers::NONE, k) {
                 self.canvas.step_selection(&mut self.session, dir);
             }
         }
