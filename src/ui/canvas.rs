@@ -1050,6 +1050,12 @@ impl Canvas {
         theme: &Theme,
         selected: Option<usize>,
     ) {
+        // Status labels clear the edges' "+" buttons when they are drawn.
+        let label_dx = if self.zoom >= PLUS_ZOOM {
+            6.0 + (8.0 * self.zoom).clamp(6.0, 11.0)
+        } else {
+            4.0
+        };
         for (ei, e) in l.edges.iter().enumerate() {
             if e.points.len() < 2 {
                 continue;
@@ -1097,7 +1103,7 @@ impl Canvas {
                     if !e.plain {
                         let text = e.statuses.join(", ");
                         painter.text(
-                            self.to_screen(origin, at) + vec2(4.0, 0.0),
+                            self.to_screen(origin, at) + vec2(label_dx, 0.0),
                             egui::Align2::LEFT_CENTER,
                             text,
                             FontId::proportional((11.0 * self.zoom).clamp(9.0, 13.0)),
