@@ -1040,6 +1040,7 @@ impl Canvas {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn draw_edges(
         &self,
         painter: &egui::Painter,
