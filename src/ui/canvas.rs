@@ -300,9 +300,10 @@ impl Canvas {
                     context = Some(b.id);
                 }
                 if resp.drag_started_by(egui::PointerButton::Primary) && self.rubber.is_none() {
-                    let at = resp
-                        .interact_pointer_pos()
-                        .or(ui.input(|i| i.pointer.press_origin()))
+                    // Where the button went down, not where the drag began.
+                    let at = ui
+                        .input(|i| i.pointer.press_origin())
+                        .or(resp.interact_pointer_pos())
                         .unwrap_or(sr.center());
                     drag_started = Some((b.id, at - sr.min));
                 }
