@@ -301,7 +301,7 @@ fn alt_arrows_move_the_selected_action_among_its_siblings() {
     );
     assert!(h.state().session.status.contains("already last"));
 
-    // The card menu does the same, and moves into a scope.
+    // The card menu does the same.
     h.get_by_role_and_label(Role::Button, "A (Compose)")
         .click_secondary();
     h.run();
@@ -403,4 +403,37 @@ fn rubber_band_selects_what_it_covers_and_shift_adds() {
     drag(&mut h, start, start + egui::vec2(30.0, -20.0));
     assert_ne!(h.state().canvas.offset, before);
     assert_eq!(selected_names(&h), ["Get_status", "Response"]);
+}
+
+#[test]
+fn the_card_menu_moves_into_a_branch_and_back_to_the_top_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = with_scope();
+    let mut h = app_on(&dir, &wf);
+    let original = root(&h);
+    h.get_by_role_and_label(Role::Button, "C (Compose)")
+        .click_secondary();
+    h.run();
+    click(&mut h, "Move into");
+    // The scope is offered; C itself holds no branch to offer.
+    click(&mut h, "Into S");
+    let r = root(&h);
+    assert!(r["actions"].get("C").is_none());
+    assert_eq!(
+        r["actions"]["S"]["actions"]["C"]["runAfter"],
+        json!({"X": ["Succeeded"]})
+    );
+    // And out again, last at the top level (after S).
+    h.get_by_role_and_label(Role::Button, "C (Compose)")
+        .click_secondary();
+    h.run();
+    click(&mut h, "Move into");
+    assert!(h.query_by_label("Into S").is_some());
+    click(&mut h, "To the top level");
+    let r = root(&h);
+    assert_eq!(r["actions"]["C"]["runAfter"], json!({"S": ["Succeeded"]}));
+    assert_eq!(r["actions"]["S"]["actions"]["X"]["runAfter"], json!({}));
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(root(&h), original);
 }
