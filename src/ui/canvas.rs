@@ -779,7 +779,11 @@ impl Canvas {
             return;
         };
         let pts = &d.layout.edges[ri].points;
-        let (a, b) = (pts[pts.len() - 2], pts[pts.len() - 1]);
+        let (a, b) = match pts.as_slice() {
+            [.., a, b] => (*a, *b),
+            [a] => (*a, *a),
+            [] => (Point::default(), Point::default()),
+        };
         let pos = self.to_screen(origin, Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0))
             + vec2(18.0, -12.0);
         let mut new: Option<Vec<String>> = None;
@@ -1509,7 +1513,7 @@ fn slots(d: &Derived, view: &LRect, counts: &EdgeCounts) -> Vec<Slot> {
         }
         let n = &o.nodes[b.id];
         match n.role {
-            Role::Action if counts.out[b.id] != 1 => out.push(Slot {
+            Role::Action if counts.out.get(b.id).copied().unwrap_or(0) != 1 => out.push(Slot {
                 at,
                 container: container_of(b.id),
                 place: Place::After(Some(n.name.clone())),
