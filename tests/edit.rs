@@ -7,7 +7,8 @@ mod common;
 use common::canonical;
 use lapis::graph::validate::{validate_document, Problem};
 use lapis::workflow::edit::{
-    copy_json, default_name, new_action, rewrite_references, Edit, EditError, Editor, PALETTE,
+    copy_json, default_name, new_action, rewrite_references, Edit, EditError, Editor, Place,
+    PALETTE,
 };
 use lapis::workflow::Document;
 use serde_json::{json, Value};
@@ -2042,4 +2043,344 @@ fn typing_in_one_field_is_one_undo_step_but_never_across_a_save() {
     .unwrap();
     ed.undo();
     assert_eq!(at(&ed, p), &json!("x"));
+}
+
+// ---------------------------------------------------------------------------
+// InsertAction and MoveTo: on an edge, beside a sibling, and moves
+
+/// A → B on failure, A → C on success; D after B and C (a join).
+fn fork() -> Editor {
+    editor(def(json!({
+        "A": compose(json!("a"), json!({})),
+        "B": compose(json!("@outputs('A')"), json!({"A": ["Failed", "TimedOut"]})),
+        "C": compose(json!("c"), json!({"A": ["Succeeded"]})),
+        "D": compose(json!("@outputs('B')"), json!({"B": ["Succeeded"], "C": ["Succeeded"]}))
+    })))
+}
+
+#[test]
+fn insert_on_an_edge_takes_over_that_dependency_only() {
+    let mut ed = fork();
+    let a = apply_exact(
+        &mut ed,
+        Edit::InsertAction {
+            container: "/actions".into(),
+            name: "Log".into(),
+            action: new_action("Compose"),
+            place: Place::Between {
+                from: Some("A".into()),
+                to: "B".into(),
+            },
+        },
+    );
+    assert_eq!(a.label, "Add Log");
+    assert_eq!(a.select.as_deref(), Some("/actions/Log"));
+    assert_eq!(keys(&ed, "/actions"), ["A", "Log", "B", "C", "D"]);
+    // The new action waits for A as B did; B waits for it instead.
+    assert_eq!(
+        ra(&ed, "/actions/Log"),
+        json!({"A": ["Failed", "TimedOut"]})
+    );
+    assert_eq!(ra(&ed, "/actions/B"), json!({"Log": ["Succeeded"]}));
+    // The other edges out of A and into D are untouched.
+    assert_eq!(ra(&ed, "/actions/C"), json!({"A": ["Succeeded"]}));
+    assert_eq!(
+        ra(&ed, "/actions/D"),
+        json!({"B": ["Succeeded"], "C": ["Succeeded"]})
+    );
+    assert!(structural(&ed.doc, 0).is_empty());
+
+    // On one of the two edges of a join: the other stays, order kept.
+    apply_exact(
+        &mut ed,
+        Edit::InsertAction {
+            container: "/actions".into(),
+            name: "Log".into(),
+            action: new_action("Compose"),
+            place: Place::Between {
+                from: Some("B".into()),
+                to: "D".into(),
+            },
+        },
+    );
+    assert_eq!(
+        ra(&ed, "/actions/D"),
+        json!({"Log_2": ["Succeeded"], "C": ["Succeeded"]})
+    );
+    assert_eq!(ra(&ed, "/actions/Log_2"), json!({"B": ["Succeeded"]}));
+    assert!(structural(&ed.doc, 0).is_empty());
+}
+
+#[test]
+fn insert_at_the_top_of_a_branch_and_as_a_parallel_branch() {
+    let mut ed = scoped();
+    // The entry of the scope: In1 ran first; now the new action does.
+    apply_exact(
+        &mut ed,
+        Edit::InsertAction {
+            container: "/actions/S/actions".into(),
+            name: "First".into(),
+            action: new_action("Compose"),
+            place: Place::Between {
+                from: None,
+                to: "In1".into(),
+            },
+        },
+    );
+    assert_eq!(
+        keys(&ed, "/actions/S/actions"),
+        ["First", "In1", "In2", "Inner"]
+    );
+    assert_eq!(ra(&ed, "/actions/S/actions/First"), json!({}));
+    assert_eq!(
+        ra(&ed, "/actions/S/actions/In1"),
+        json!({"First": ["Succeeded"]})
+    );
+    assert_eq!(
+        ra(&ed, "/actions/S/actions/In2"),
+        json!({"In1": ["Succeeded"]})
+    );
+
+    // A parallel branch beside C: the same runAfter (S Failed), nothing
+    // else touched, placed right after C.
+    let before_c = ra(&ed, "/actions/C");
+    let a = apply_exact(
+        &mut ed,
+        Edit::InsertAction {
+            container: "/actions".into(),
+            name: "Notify".into(),
+            action: new_action("Http"),
+            place: Place::Beside("C".into()),
+        },
+    );
+    assert_eq!(a.label, "Add Notify beside C");
+    assert_eq!(keys(&ed, "/actions"), ["A", "B", "S", "C", "Notify"]);
+    assert_eq!(ra(&ed, "/actions/Notify"), json!({"S": ["Failed"]}));
+    assert_eq!(ra(&ed, "/actions/C"), before_c);
+    assert_eq!(at(&ed, "/actions/Notify/type"), &json!("Http"));
+    assert!(structural(&ed.doc, 0).is_empty());
+
+    // After(…) is AddAction's placement.
+    apply_exact(
+        &mut ed,
+        Edit::InsertAction {
+            container: "/actions".into(),
+            name: "Mid".into(),
+            action: new_action("Compose"),
+            place: Place::After(Some("A".into())),
+        },
+    );
+    assert_eq!(ra(&ed, "/actions/Mid"), json!({"A": ["Succeeded"]}));
+    assert_eq!(ra(&ed, "/actions/B"), json!({"Mid": ["Succeeded"]}));
+}
+
+#[test]
+fn insert_refuses_a_place_that_does_not_exist() {
+    let mut ed = fork();
+    let add = |place: Place| Edit::InsertAction {
+        container: "/actions".into(),
+        name: "N".into(),
+        action: new_action("Compose"),
+        place,
+    };
+    for (edit, says) in [
+        (
+            add(Place::Between {
+                from: Some("C".into()),
+                to: "B".into(),
+            }),
+            "does not run after `C`",
+        ),
+        (
+            add(Place::Between {
+                from: None,
+                to: "B".into(),
+            }),
+            "not first",
+        ),
+        (
+            add(Place::Between {
+                from: Some("A".into()),
+                to: "Nope".into(),
+            }),
+            "no action `Nope`",
+        ),
+        (add(Place::Beside("Nope".into())), "no action `Nope`"),
+        (
+            Edit::InsertAction {
+                container: "/actions".into(),
+                name: "bad/name".into(),
+                action: new_action("Compose"),
+                place: Place::Beside("A".into()),
+            },
+            "cannot add",
+        ),
+        (
+            Edit::InsertAction {
+                container: "/parameters".into(),
+                name: "N".into(),
+                action: new_action("Compose"),
+                place: Place::Beside("A".into()),
+            },
+            "not a list of actions",
+        ),
+    ] {
+        let e = refused(&mut ed, edit);
+        assert!(e.to_string().contains(says), "{e} should say {says}");
+    }
+}
+
+#[test]
+fn move_onto_an_edge_rejoins_the_old_neighbours() {
+    let mut ed = chain();
+    ed.apply(Edit::Set {
+        pointer: "/actions/D".into(),
+        value: compose(json!("@body('A')"), json!({"C": ["Succeeded"]})),
+    })
+    .unwrap();
+    // A → B → C → D; drop D on the edge A → B: A → D → B → C.
+    let a = apply_exact(
+        &mut ed,
+        Edit::MoveTo {
+            pointer: "/actions/D".into(),
+            container: "/actions".into(),
+            place: Place::Between {
+                from: Some("A".into()),
+                to: "B".into(),
+            },
+        },
+    );
+    assert_eq!(a.label, "Move D");
+    assert_eq!(a.select.as_deref(), Some("/actions/D"));
+    assert_eq!(keys(&ed, "/actions"), ["A", "D", "B", "C"]);
+    assert_eq!(ra(&ed, "/actions/D"), json!({"A": ["Succeeded"]}));
+    assert_eq!(ra(&ed, "/actions/B"), json!({"D": ["Succeeded"]}));
+    assert_eq!(ra(&ed, "/actions/C"), json!({"B": ["Succeeded"]}));
+    // Its expression still names A, which still runs before it.
+    assert_eq!(at(&ed, "/actions/D/inputs"), &json!("@body('A')"));
+    let problems = validate_document(&ed.doc, 0).unwrap();
+    assert!(
+        problems.iter().all(|p| !p.code.starts_with("expr")),
+        "{problems:#?}"
+    );
+    assert!(structural(&ed.doc, 0).is_empty());
+
+    // B, in the middle, beside C: D → B and D → … C now waits for D.
+    apply_exact(
+        &mut ed,
+        Edit::MoveTo {
+            pointer: "/actions/B".into(),
+            container: "/actions".into(),
+            place: Place::Beside("C".into()),
+        },
+    );
+    assert_eq!(ra(&ed, "/actions/C"), json!({"D": ["Succeeded"]}));
+    assert_eq!(ra(&ed, "/actions/B"), json!({"D": ["Succeeded"]}));
+    assert_eq!(keys(&ed, "/actions"), ["A", "D", "C", "B"]);
+    assert!(structural(&ed.doc, 0).is_empty());
+}
+
+#[test]
+fn move_into_a_scope_at_its_top_and_back_out_beside_a_sibling() {
+    let mut ed = scoped();
+    apply_exact(
+        &mut ed,
+        Edit::MoveTo {
+            pointer: "/actions/B".into(),
+            container: "/actions/S/actions".into(),
+            place: Place::Between {
+                from: None,
+                to: "In1".into(),
+            },
+        },
+    );
+    assert_eq!(keys(&ed, "/actions"), ["A", "S", "C"]);
+    assert_eq!(ra(&ed, "/actions/S"), json!({"A": ["Succeeded"]}));
+    assert_eq!(
+        keys(&ed, "/actions/S/actions"),
+        ["B", "In1", "In2", "Inner"]
+    );
+    assert_eq!(ra(&ed, "/actions/S/actions/B"), json!({}));
+    assert_eq!(
+        ra(&ed, "/actions/S/actions/In1"),
+        json!({"B": ["Succeeded"]})
+    );
+    assert!(structural(&ed.doc, 0).is_empty());
+    // Out, beside C: the same run-after as C (S Failed); the scope's
+    // actions close up behind it.
+    apply_exact(
+        &mut ed,
+        Edit::MoveTo {
+            pointer: "/actions/S/actions/In1".into(),
+            container: "/actions".into(),
+            place: Place::Beside("C".into()),
+        },
+    );
+    assert_eq!(ra(&ed, "/actions/In1"), json!({"S": ["Failed"]}));
+    assert_eq!(
+        ra(&ed, "/actions/S/actions/In2"),
+        json!({"B": ["Succeeded"]})
+    );
+    assert!(structural(&ed.doc, 0).is_empty());
+}
+
+#[test]
+fn move_to_refuses_itself_its_insides_and_the_trigger() {
+    let mut ed = scoped();
+    let mv = |pointer: &str, container: &str, place: Place| Edit::MoveTo {
+        pointer: pointer.into(),
+        container: container.into(),
+        place,
+    };
+    for (edit, says) in [
+        (
+            mv(
+                "/actions/S",
+                "/actions/S/actions",
+                Place::Beside("In1".into()),
+            ),
+            "into itself",
+        ),
+        (
+            mv(
+                "/actions/S",
+                "/actions/S/actions/Inner/actions",
+                Place::After(None),
+            ),
+            "into itself",
+        ),
+        (
+            mv(
+                "/actions/B",
+                "/actions",
+                Place::Between {
+                    from: Some("A".into()),
+                    to: "B".into(),
+                },
+            ),
+            "next to itself",
+        ),
+        (
+            mv("/actions/B", "/actions", Place::Beside("B".into())),
+            "next to itself",
+        ),
+        (
+            mv(
+                "/actions/B",
+                "/actions/S/actions",
+                Place::Between {
+                    from: Some("In1".into()),
+                    to: "Inner".into(),
+                },
+            ),
+            "does not run after `In1`",
+        ),
+        (
+            mv("/triggers/manual", "/actions", Place::Beside("A".into())),
+            "trigger",
+        ),
+    ] {
+        let e = refused(&mut ed, edit);
+        assert!(e.to_string().contains(says), "{e} should say {says}");
+    }
 }

@@ -312,124 +312,124 @@ impl<'a> Call<'a> {
         let mut here = true;
         let mut answer = || -> Outcome {
             match self.name {
-            "chunk" => self.chunk(),
-            "concat" => self.concat(),
-            "endsWith" => self.ends_with(),
-            "formatNumber" => self.format_number(),
-            "guid" => self.guid(),
-            "indexOf" => self.index_of(),
-            "isFloat" => self.is_float(),
-            "isInt" => self.is_int(),
-            "lastIndexOf" => self.last_index_of(),
-            "length" => self.length(),
-            "nthIndexOf" => self.nth_index_of(),
-            "replace" => self.replace(),
-            "slice" => self.slice(),
-            "split" => self.split(),
-            "startsWith" => self.starts_with(),
-            "substring" => self.substring(),
-            "toLower" => Ok(Value::String(self.string(0)?.to_lowercase())),
-            "toUpper" => Ok(Value::String(self.string(0)?.to_uppercase())),
-            "trim" => Ok(Value::String(self.string(0)?.trim().to_string())),
-            "contains" => self.contains(),
-            "createArray" => Ok(Value::Array(self.args.to_vec())),
-            "empty" => self.empty(),
-            "first" => self.first_or_last(true),
-            "intersection" => self.intersection(),
-            "join" => self.join(),
-            "last" => self.first_or_last(false),
-            "range" => self.range(),
-            "reverse" => self.reverse(),
-            "skip" => self.skip_or_take(true),
-            "sort" => self.sort(),
-            "take" => self.skip_or_take(false),
-            "union" => self.union(),
-            "and" => self.and_or(true),
-            "or" => self.and_or(false),
-            "coalesce" => Ok(self
-                .args
-                .iter()
-                .find(|v| !v.is_null())
-                .cloned()
-                .unwrap_or(Value::Null)),
-            "equals" => Ok(Value::Bool(loose_equals(self.arg(0), self.arg(1)))),
-            "greater" => self.compare(|o| o == Ordering::Greater),
-            "greaterOrEquals" => self.compare(|o| o != Ordering::Less),
-            "less" => self.compare(|o| o == Ordering::Less),
-            "lessOrEquals" => self.compare(|o| o != Ordering::Greater),
-            "if" => {
-                if self.boolean(0)? {
-                    Ok(self.arg(1).clone())
-                } else {
-                    Ok(self.arg(2).clone())
+                "chunk" => self.chunk(),
+                "concat" => self.concat(),
+                "endsWith" => self.ends_with(),
+                "formatNumber" => self.format_number(),
+                "guid" => self.guid(),
+                "indexOf" => self.index_of(),
+                "isFloat" => self.is_float(),
+                "isInt" => self.is_int(),
+                "lastIndexOf" => self.last_index_of(),
+                "length" => self.length(),
+                "nthIndexOf" => self.nth_index_of(),
+                "replace" => self.replace(),
+                "slice" => self.slice(),
+                "split" => self.split(),
+                "startsWith" => self.starts_with(),
+                "substring" => self.substring(),
+                "toLower" => Ok(Value::String(self.string(0)?.to_lowercase())),
+                "toUpper" => Ok(Value::String(self.string(0)?.to_uppercase())),
+                "trim" => Ok(Value::String(self.string(0)?.trim().to_string())),
+                "contains" => self.contains(),
+                "createArray" => Ok(Value::Array(self.args.to_vec())),
+                "empty" => self.empty(),
+                "first" => self.first_or_last(true),
+                "intersection" => self.intersection(),
+                "join" => self.join(),
+                "last" => self.first_or_last(false),
+                "range" => self.range(),
+                "reverse" => self.reverse(),
+                "skip" => self.skip_or_take(true),
+                "sort" => self.sort(),
+                "take" => self.skip_or_take(false),
+                "union" => self.union(),
+                "and" => self.and_or(true),
+                "or" => self.and_or(false),
+                "coalesce" => Ok(self
+                    .args
+                    .iter()
+                    .find(|v| !v.is_null())
+                    .cloned()
+                    .unwrap_or(Value::Null)),
+                "equals" => Ok(Value::Bool(loose_equals(self.arg(0), self.arg(1)))),
+                "greater" => self.compare(|o| o == Ordering::Greater),
+                "greaterOrEquals" => self.compare(|o| o != Ordering::Less),
+                "less" => self.compare(|o| o == Ordering::Less),
+                "lessOrEquals" => self.compare(|o| o != Ordering::Greater),
+                "if" => {
+                    if self.boolean(0)? {
+                        Ok(self.arg(1).clone())
+                    } else {
+                        Ok(self.arg(2).clone())
+                    }
                 }
-            }
-            "not" => Ok(Value::Bool(!self.boolean(0)?)),
-            "array" => Ok(match self.arg(0) {
-                Value::Array(items) => Value::Array(items.clone()),
-                other => Value::Array(vec![other.clone()]),
-            }),
-            "base64" => Ok(Value::String(STANDARD.encode(self.bytes(0)?))),
-            "base64ToBinary" => self.base64_to_binary(),
-            "base64ToString" | "decodeBase64" => self.base64_to_string(),
-            "binary" => Ok(binary_value(&self.bytes(0)?, OCTET_STREAM)),
-            "bool" => self.bool(),
-            "dataUri" => self.data_uri(),
-            "dataUriToBinary" | "decodeDataUri" => {
-                let (media, bytes) = self.parse_data_uri()?;
-                Ok(binary_value(&bytes, &media))
-            }
-            "dataUriToString" => {
-                let (_, bytes) = self.parse_data_uri()?;
-                Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-            }
-            "decodeUriComponent" | "uriComponentToString" => {
-                let bytes = percent_decode(self.string(0)?);
-                Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-            }
-            "encodeUriComponent" => {
-                // Real workflows (Microsoft's own templates among them) pass
-                // several parts; they are encoded as one joined text.
-                let joined: String = (0..self.args.len())
-                    .map(|i| to_text(self.arg(i)).into_owned())
-                    .collect();
-                Ok(Value::String(percent_encode(&joined)))
-            }
-            "uriComponent" => Ok(Value::String(percent_encode(&to_text(self.arg(0))))),
-            "uriComponentToBinary" => {
-                Ok(binary_value(&percent_decode(self.string(0)?), OCTET_STREAM))
-            }
-            "float" => self.float(),
-            "int" => self.int(),
-            "json" => self.json(),
-            "string" => Ok(Value::String(to_text(self.arg(0)).into_owned())),
-            "xml" => super::xml::xml(self.arg(0)).map_err(|e| self.error(e)),
-            "xpath" => super::xml::xpath(self.arg(0), self.arg(1)).map_err(|e| self.error(e)),
-            "add" => self.arithmetic(Op::Add),
-            "sub" => self.arithmetic(Op::Sub),
-            "mul" => self.arithmetic(Op::Mul),
-            "div" => self.arithmetic(Op::Div),
-            "mod" => self.arithmetic(Op::Mod),
-            "max" => self.min_max(Ordering::Greater),
-            "min" => self.min_max(Ordering::Less),
-            "rand" => self.rand(),
-            "uriHost" => Ok(Value::String(self.uri()?.host)),
-            "uriPath" => Ok(Value::String(self.uri()?.path.to_string())),
-            "uriPathAndQuery" => {
-                let uri = self.uri()?;
-                Ok(Value::String(format!("{}{}", uri.path, uri.query)))
-            }
-            "uriPort" => Ok(Value::Number(Number::from(self.uri()?.port))),
-            "uriQuery" => Ok(Value::String(self.uri()?.query.to_string())),
-            "uriScheme" => Ok(Value::String(self.uri()?.scheme)),
-            "addProperty" => self.set_property(true),
-            "setProperty" => self.set_property(false),
-            "removeProperty" => self.remove_property(),
-            "decimal" => self.decimal(),
-            _ => {
-                here = false;
-                Ok(Value::Null)
-            }
+                "not" => Ok(Value::Bool(!self.boolean(0)?)),
+                "array" => Ok(match self.arg(0) {
+                    Value::Array(items) => Value::Array(items.clone()),
+                    other => Value::Array(vec![other.clone()]),
+                }),
+                "base64" => Ok(Value::String(STANDARD.encode(self.bytes(0)?))),
+                "base64ToBinary" => self.base64_to_binary(),
+                "base64ToString" | "decodeBase64" => self.base64_to_string(),
+                "binary" => Ok(binary_value(&self.bytes(0)?, OCTET_STREAM)),
+                "bool" => self.bool(),
+                "dataUri" => self.data_uri(),
+                "dataUriToBinary" | "decodeDataUri" => {
+                    let (media, bytes) = self.parse_data_uri()?;
+                    Ok(binary_value(&bytes, &media))
+                }
+                "dataUriToString" => {
+                    let (_, bytes) = self.parse_data_uri()?;
+                    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+                }
+                "decodeUriComponent" | "uriComponentToString" => {
+                    let bytes = percent_decode(self.string(0)?);
+                    Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+                }
+                "encodeUriComponent" => {
+                    // Real workflows (Microsoft's own templates among them) pass
+                    // several parts; they are encoded as one joined text.
+                    let joined: String = (0..self.args.len())
+                        .map(|i| to_text(self.arg(i)).into_owned())
+                        .collect();
+                    Ok(Value::String(percent_encode(&joined)))
+                }
+                "uriComponent" => Ok(Value::String(percent_encode(&to_text(self.arg(0))))),
+                "uriComponentToBinary" => {
+                    Ok(binary_value(&percent_decode(self.string(0)?), OCTET_STREAM))
+                }
+                "float" => self.float(),
+                "int" => self.int(),
+                "json" => self.json(),
+                "string" => Ok(Value::String(to_text(self.arg(0)).into_owned())),
+                "xml" => super::xml::xml(self.arg(0)).map_err(|e| self.error(e)),
+                "xpath" => super::xml::xpath(self.arg(0), self.arg(1)).map_err(|e| self.error(e)),
+                "add" => self.arithmetic(Op::Add),
+                "sub" => self.arithmetic(Op::Sub),
+                "mul" => self.arithmetic(Op::Mul),
+                "div" => self.arithmetic(Op::Div),
+                "mod" => self.arithmetic(Op::Mod),
+                "max" => self.min_max(Ordering::Greater),
+                "min" => self.min_max(Ordering::Less),
+                "rand" => self.rand(),
+                "uriHost" => Ok(Value::String(self.uri()?.host)),
+                "uriPath" => Ok(Value::String(self.uri()?.path.to_string())),
+                "uriPathAndQuery" => {
+                    let uri = self.uri()?;
+                    Ok(Value::String(format!("{}{}", uri.path, uri.query)))
+                }
+                "uriPort" => Ok(Value::Number(Number::from(self.uri()?.port))),
+                "uriQuery" => Ok(Value::String(self.uri()?.query.to_string())),
+                "uriScheme" => Ok(Value::String(self.uri()?.scheme)),
+                "addProperty" => self.set_property(true),
+                "setProperty" => self.set_property(false),
+                "removeProperty" => self.remove_property(),
+                "decimal" => self.decimal(),
+                _ => {
+                    here = false;
+                    Ok(Value::Null)
+                }
             }
         };
         let outcome = answer();

@@ -1,5 +1,7 @@
 //! The graph canvas: draws the core's layout, and turns pointer and keys into
-//! view changes (pan, zoom) and selection. It never edits the document.
+//! view changes (pan, zoom), selection, and the edits made on the drawing
+//! itself: insert from a "+", move a card by dragging it, edit the run-after
+//! of an edge. Those go through the session as one undoable edit each.
 //!
 //! Large workflows stay smooth: boxes and edges outside the view are culled,
 //! and below a readable size cards are drawn as plain blocks without text,
@@ -7,7 +9,8 @@
 
 use super::session::{Derived, Session};
 use super::theme::Theme;
-use crate::graph::layout::{BoxKind, Layout, Point, Rect as LRect};
+use crate::graph::layout::{BoxKind, EdgeRoute, Layout, Point, Rect as LRect};
+use crate::workflow::edit::{default_name, new_action, Edit, Place, PALETTE};
 use crate::workflow::model::ActionType;
 use crate::workflow::tree::{NodeId, Role};
 use egui::epaint::text::{LayoutJob, TextWrapping};
@@ -15,6 +18,7 @@ use egui::{
     accesskit, pos2, vec2, Color32, CornerRadius, FontId, Id, Pos2, Rect, Response, Sense, Shape,
     Stroke, StrokeKind, Ui, Vec2, WidgetInfo,
 };
+use std::collections::HashMap;
 
 /// Zoom limits.
 const MIN_ZOOM: f32 = 0.02;
@@ -40,7 +44,11 @@ pub struct Canvas {
     pub center_pending: Option<NodeId>,
     /// Whether the minimap is shown.
     pub show_minimap: bool,
-    rubber_start: Option<Pos2>,
+    rubber: Option<Band>,
+    /// The card being dragged, if any.
+    drag: Option<CardDrag>,
+    /// The selected run-after edge, if any.
+    edge: Option<EdgeSel>,
     /// The canvas's screen rectangle in the last frame.
     pub last_rect: Rect,
 }
@@ -54,7 +62,9 @@ impl Default for Canvas {
             first_view: true,
             center_pending: None,
             show_minimap: true,
-            rubber_start: None,
+            rubber: None,
+            drag: None,
+            edge: None,
             last_rect: Rect::NOTHING,
         }
     }
@@ -155,7 +165,9 @@ impl Canvas {
     }
 
     /// Draws the canvas and handles its input. Selection changes go straight
-    /// into the session; other requests come back as intents.
+    /// into the session, and so do the canvas's own edits (insert from a
+    /// "+", move by dragging or Alt+arrows, run-after from an edge), each one
+    /// undoable step; other requests come back as intents.
     pub fn show(&mut self, ui: &mut Ui, session: &mut Session, theme: &Theme) -> Vec<CanvasIntent> {
         let mut intents = Vec::new();
         let rect = ui.available_rect_before_wrap();
@@ -181,7 +193,9 @@ impl Canvas {
             self.center_on(&session.current().layout, nid, rect.size());
         }
 
+        self.start_rubber_band(ui, &bg);
         self.handle_view_input(ui, &bg, rect);
+        self.move_keys(ui, session);
 
         let d = session.current();
         let detail = d_card_h(d) * self.zoom >= DETAIL_PX;
@@ -190,6 +204,12 @@ impl Canvas {
             let b = self.to_world(origin, rect.max);
             LRect::new(a.x, a.y, b.x - a.x, b.y - a.y)
         };
+        // The selected edge must still exist.
+        if let Some(e) = &self.edge {
+            if edge_statuses(d, e).is_none() {
+                self.edge = None;
+            }
+        }
 
         // Containers (outermost first), then edges, then cards on top.
         let mut containers: Vec<&crate::graph::layout::NodeBox> = d
@@ -214,12 +234,55 @@ impl Canvas {
                 );
             }
         }
-        self.draw_edges(&painter, origin, &d.layout, &view, detail, theme);
+        let counts = if detail {
+            EdgeCounts::of(d)
+        } else {
+            EdgeCounts::default()
+        };
+        let selected_edge = self.edge.as_ref().and_then(|e| e.route(d));
+        self.draw_edges(
+            &painter,
+            origin,
+            &d.layout,
+            &view,
+            detail,
+            theme,
+            selected_edge,
+        );
+
+        // Edges are clickable (to edit their run-after) where they are
+        // their own, once the drawing is readable.
+        let handles = detail && self.zoom >= PLUS_ZOOM && self.drag.is_none();
+        let mut edge_clicked: Option<EdgeSel> = None;
+        if handles {
+            for (ei, e) in d.layout.edges.iter().enumerate() {
+                let Some(from) = e.from else { continue };
+                let (a, b) = own_segment(e, &counts, d);
+                let (sa, sb) = (self.to_screen(origin, a), self.to_screen(origin, b));
+                let r = Rect::from_two_pos(sa, sb).expand(4.0);
+                if !r.intersects(rect) {
+                    continue;
+                }
+                let o = &d.graph.outline;
+                let (fname, tname) = (&o.nodes[from].name, &o.nodes[e.to].name);
+                let resp = ui.interact(r, id.with(("edge", from, e.to)), Sense::click());
+                let sel = selected_edge == Some(ei);
+                let label = format!("Edge from {fname} to {tname}");
+                resp.widget_info(|| {
+                    WidgetInfo::selected(accesskit::Role::Button, true, sel, &label)
+                });
+                if resp.clicked() {
+                    edge_clicked = Some(EdgeSel::of(d, from, e.to));
+                }
+            }
+        }
 
         let mut clicked: Option<(NodeId, bool)> = None;
         let mut double: Option<NodeId> = None;
         let mut toggle: Option<NodeId> = None;
         let mut context: Option<NodeId> = None;
+        let mut menu_edits: Vec<Edit> = Vec::new();
+        let mut drag_started: Option<(NodeId, Vec2)> = None;
         for b in d.layout.nodes.iter().filter(|b| b.visible) {
             if !b.header.intersects(&view) {
                 continue;
@@ -228,7 +291,13 @@ impl Canvas {
             let n = &d.graph.outline.nodes[b.id];
             let selected = session.is_selected(&n.pointer);
             if detail {
-                let resp = ui.interact(sr, id.with(("card", b.id)), Sense::click());
+                // Actions can be dragged to move them; triggers cannot.
+                let sense = if n.role == Role::Action {
+                    Sense::click_and_drag()
+                } else {
+                    Sense::click()
+                };
+                let resp = ui.interact(sr, id.with(("card", b.id)), sense);
                 let label = format!("{} ({})", n.name, n.type_name);
                 resp.widget_info(|| {
                     WidgetInfo::selected(accesskit::Role::Button, true, selected, &label)
@@ -243,14 +312,26 @@ impl Canvas {
                 if resp.secondary_clicked() {
                     context = Some(b.id);
                 }
-                resp.context_menu(|ui| card_menu(ui, d, b.id, &mut intents));
+                if resp.drag_started_by(egui::PointerButton::Primary) && self.rubber.is_none() {
+                    // Where the button went down, not where the drag began.
+                    let at = ui
+                        .input(|i| i.pointer.press_origin())
+                        .or(resp.interact_pointer_pos())
+                        .unwrap_or(sr.center());
+                    drag_started = Some((b.id, at - sr.min));
+                }
+                resp.context_menu(|ui| {
+                    card_menu(ui, d, b.id, &mut intents);
+                    move_menu(ui, d, b.id, &mut menu_edits);
+                });
+                let dragged = self.drag.as_ref().is_some_and(|g| g.id == b.id);
                 self.draw_card(
                     &painter,
                     sr,
                     d,
                     b.id,
                     b.kind == BoxKind::Container,
-                    selected,
+                    selected || dragged,
                     resp.hovered(),
                     theme,
                 );
@@ -301,6 +382,21 @@ impl Canvas {
             }
         }
 
+        // The "+" slots: insert here, or drop a dragged card here.
+        let slots = if detail && (self.zoom >= PLUS_ZOOM || self.drag.is_some()) {
+            slots(d, &view, &counts)
+        } else {
+            Vec::new()
+        };
+        let mut inserts: Vec<Edit> = Vec::new();
+        if let Some(g) = self.drag.take() {
+            self.drag = Some(self.drag_frame(ui, &painter, origin, d, &slots, g, theme));
+        } else {
+            for s in &slots {
+                self.plus_button(ui, &painter, origin, id, s, theme, &mut inserts);
+            }
+        }
+
         // Clicks on cards, or on the background.
         if let Some((nid, add)) = clicked {
             let p = d.graph.outline.nodes[nid].pointer.clone();
@@ -313,6 +409,21 @@ impl Canvas {
             } else {
                 session.selection = vec![p];
             }
+            self.edge = None;
+        }
+        if let Some((nid, grab)) = drag_started {
+            let n = &session.current().graph.outline.nodes[nid];
+            self.drag = Some(CardDrag {
+                id: nid,
+                pointer: n.pointer.clone(),
+                name: n.name.clone(),
+                grab,
+                target: None,
+            });
+            self.edge = None;
+        }
+        if let Some(e) = edge_clicked {
+            self.edge = Some(e);
         }
         if let Some(nid) = double {
             let n = &session.current().graph.outline.nodes[nid];
@@ -347,7 +458,33 @@ impl Canvas {
                 }
             }
         } else if bg.clicked() && clicked.is_none() {
-            session.selection.clear();
+            // An edge anywhere along its route, or nothing.
+            let hit = bg
+                .interact_pointer_pos()
+                .and_then(|p| self.edge_at(session.current(), origin, p));
+            match hit {
+                Some(e) => self.edge = Some(e),
+                None => {
+                    session.selection.clear();
+                    self.edge = None;
+                }
+            }
+        }
+
+        for e in inserts.into_iter().chain(menu_edits) {
+            if session.apply(e).is_ok() {
+                if let Some(nid) = session.selected_node() {
+                    let r =
+                        self.rect_to_screen(origin, &session.current().layout.nodes[nid].header);
+                    if !rect.contains_rect(r) {
+                        self.center_pending = Some(nid);
+                    }
+                }
+            }
+        }
+        self.finish_drag(ui, session);
+        if let Some(e) = self.edge.clone() {
+            self.edge_editor(ui, origin, session, &e);
         }
 
         self.rubber_band(ui, &bg, &painter, origin, session, theme);
@@ -363,10 +500,9 @@ impl Canvas {
 
     fn handle_view_input(&mut self, ui: &Ui, bg: &Response, rect: Rect) {
         let origin = rect.min;
-        let shift = ui.input(|i| i.modifiers.shift);
-        // Pan: drag on empty space (without Shift, which draws a rubber band),
-        // or the middle button anywhere on the canvas.
-        if bg.dragged_by(egui::PointerButton::Primary) && !shift && self.rubber_start.is_none() {
+        // Pan: drag on empty space (a rubber band is drawn instead with
+        // Shift or Ctrl), or the middle button anywhere on the canvas.
+        if bg.dragged_by(egui::PointerButton::Primary) && self.rubber.is_none() {
             self.offset += bg.drag_delta();
         }
         let hovered = ui.rect_contains_pointer(rect);
@@ -391,6 +527,26 @@ impl Canvas {
         }
     }
 
+    /// Shift+drag or Ctrl+drag on empty space starts a rubber band.
+    fn start_rubber_band(&mut self, ui: &Ui, bg: &Response) {
+        let (shift, command, origin) = ui.input(|i| {
+            (
+                i.modifiers.shift,
+                i.modifiers.command,
+                i.pointer.press_origin(),
+            )
+        });
+        if bg.drag_started_by(egui::PointerButton::Primary) && (shift || command) {
+            if let Some(start) = origin.or(bg.interact_pointer_pos()) {
+                self.rubber = Some(Band {
+                    start,
+                    now: bg.interact_pointer_pos().unwrap_or(start),
+                    add: shift,
+                });
+            }
+        }
+    }
+
     fn rubber_band(
         &mut self,
         ui: &Ui,
@@ -400,33 +556,358 @@ impl Canvas {
         session: &mut Session,
         theme: &Theme,
     ) {
-        let shift = ui.input(|i| i.modifiers.shift);
-        if bg.drag_started_by(egui::PointerButton::Primary) && shift {
-            self.rubber_start = bg.interact_pointer_pos();
+        let Some(band) = &mut self.rubber else {
+            return;
+        };
+        let (latest, down, shift) = ui.input(|i| {
+            (
+                i.pointer.latest_pos(),
+                i.pointer.primary_down(),
+                i.modifiers.shift,
+            )
+        });
+        if let Some(p) = latest {
+            band.now = p;
         }
-        let Some(start) = self.rubber_start else {
-            return;
-        };
-        let Some(now) = ui.input(|i| i.pointer.latest_pos()) else {
-            return;
-        };
-        let r = Rect::from_two_pos(start, now);
+        band.add |= shift;
+        let r = Rect::from_two_pos(band.start, band.now);
         painter.rect_filled(r, 2.0, theme.accent.gamma_multiply(0.12));
         painter.rect_stroke(r, 2.0, Stroke::new(1.0, theme.accent), StrokeKind::Inside);
-        if bg.drag_stopped() || !ui.input(|i| i.pointer.primary_down()) {
-            self.rubber_start = None;
+        if bg.drag_stopped() || !down {
+            let add = band.add;
+            self.rubber = None;
             let a = self.to_world(origin, r.min);
             let b = self.to_world(origin, r.max);
             let wr = LRect::new(a.x, a.y, b.x - a.x, b.y - a.y);
             let d = session.current();
+            // A card is covered when the band holds its middle.
             let picked: Vec<String> = d
                 .layout
                 .nodes
                 .iter()
-                .filter(|n| n.visible && wr.contains_rect(&n.header))
+                .filter(|n| n.visible && wr.contains_point(n.header.center()))
                 .map(|n| d.graph.outline.nodes[n.id].pointer.clone())
                 .collect();
-            session.selection = picked;
+            if add {
+                for p in picked {
+                    if !session.selection.contains(&p) {
+                        session.selection.push(p);
+                    }
+                }
+            } else {
+                session.selection = picked;
+            }
+            self.edge = None;
+        }
+    }
+
+    /// One frame of a card drag: shows where it can go (the "+" slots and
+    /// the branches' lanes), which place is under the pointer (refused in
+    /// red when it is inside the dragged action), and the card itself
+    /// following the pointer.
+    #[allow(clippy::too_many_arguments)]
+    fn drag_frame(
+        &self,
+        ui: &Ui,
+        painter: &egui::Painter,
+        origin: Pos2,
+        d: &Derived,
+        slots: &[Slot],
+        mut g: CardDrag,
+        theme: &Theme,
+    ) -> CardDrag {
+        let Some(p) = ui.input(|i| i.pointer.latest_pos()) else {
+            return g;
+        };
+        let o = &d.graph.outline;
+        if o.nodes.get(g.id).is_none_or(|n| n.pointer != g.pointer) {
+            g.target = None;
+            return g;
+        }
+        let prefix = format!("{}/", g.pointer);
+        let inside = |c: &str| c.starts_with(&prefix);
+        let r = (9.0 * self.zoom).clamp(6.0, 12.0);
+        let mut best: Option<(f32, usize)> = None;
+        for (i, s) in slots.iter().enumerate() {
+            if s.moot_for(&g.name) {
+                continue;
+            }
+            let c = self.to_screen(origin, s.at);
+            let colour = if inside(&s.container) {
+                theme.error
+            } else {
+                theme.accent
+            };
+            painter.circle(c, r, colour.gamma_multiply(0.25), Stroke::new(1.5, colour));
+            let dist = c.distance(p);
+            if dist < 28.0 && best.is_none_or(|(bd, _)| dist < bd) {
+                best = Some((dist, i));
+            }
+        }
+        g.target = None;
+        if let Some((_, i)) = best {
+            let s = &slots[i];
+            let refused = inside(&s.container);
+            let colour = if refused { theme.error } else { theme.accent };
+            painter.circle_stroke(
+                self.to_screen(origin, s.at),
+                r + 4.0,
+                Stroke::new(2.5, colour),
+            );
+            g.target = Some(DropTarget {
+                container: s.container.clone(),
+                place: s.place.clone(),
+                refused,
+            });
+        } else {
+            // The innermost lane under the pointer: last in that branch.
+            let w = self.to_world(origin, p);
+            let lane = d
+                .layout
+                .branches
+                .iter()
+                .filter(|br| br.rect.contains_point(w))
+                .max_by_key(|br| d.layout.nodes[br.owner].depth);
+            if let Some(br) = lane {
+                let branch = &o.nodes[br.owner].branches[br.branch];
+                let refused = inside(&branch.actions_pointer);
+                let colour = if refused { theme.error } else { theme.accent };
+                painter.rect_stroke(
+                    self.rect_to_screen(origin, &br.rect),
+                    6.0,
+                    Stroke::new(2.5, colour),
+                    StrokeKind::Inside,
+                );
+                g.target = Some(DropTarget {
+                    container: branch.actions_pointer.clone(),
+                    place: Place::After(last_child(d, &branch.children, g.id)),
+                    refused,
+                });
+            }
+        }
+        // The card under the pointer.
+        let size = vec2(240.0, 64.0) * self.zoom;
+        let gr = Rect::from_min_size(p - g.grab, size);
+        painter.rect_filled(gr, 8.0, theme.card_bg.gamma_multiply(0.8));
+        painter.rect_stroke(gr, 8.0, Stroke::new(2.0, theme.accent), StrokeKind::Inside);
+        painter.text(
+            gr.left_center() + vec2(12.0 * self.zoom, 0.0),
+            egui::Align2::LEFT_CENTER,
+            &g.name,
+            FontId::proportional(14.0 * self.zoom),
+            theme.text,
+        );
+        if g.target.as_ref().is_some_and(|t| t.refused) {
+            painter.text(
+                p + vec2(14.0, 14.0),
+                egui::Align2::LEFT_TOP,
+                format!("⛔ {} cannot move into itself", g.name),
+                FontId::proportional(13.0),
+                theme.error,
+            );
+        }
+        g
+    }
+
+    /// Ends a card drag when the button is up: moves the card to the place
+    /// under the pointer, or says why it cannot go there.
+    fn finish_drag(&mut self, ui: &Ui, session: &mut Session) {
+        if self.drag.is_none() || ui.input(|i| i.pointer.primary_down()) {
+            return;
+        }
+        let Some(g) = self.drag.take() else { return };
+        let Some(t) = g.target else { return };
+        if t.refused {
+            session.status = format!(
+                "Cannot move {} into itself or into an action it holds",
+                g.name
+            );
+            return;
+        }
+        apply_move(session, &g.pointer, t.container, t.place, &g.name);
+    }
+
+    /// A "+" button: insert an action here, or add a parallel branch.
+    #[allow(clippy::too_many_arguments)]
+    fn plus_button(
+        &self,
+        ui: &Ui,
+        painter: &egui::Painter,
+        origin: Pos2,
+        id: Id,
+        s: &Slot,
+        theme: &Theme,
+        edits: &mut Vec<Edit>,
+    ) {
+        let c = self.to_screen(origin, s.at);
+        let r = (8.0 * self.zoom).clamp(6.0, 11.0);
+        let rect = Rect::from_center_size(c, vec2(2.0 * r, 2.0 * r));
+        let resp = ui.interact(rect, id.with(("plus", &s.label)), Sense::click());
+        resp.widget_info(|| WidgetInfo::labeled(accesskit::Role::Button, true, &s.label));
+        let (fill, fg) = if resp.hovered() {
+            (theme.accent, theme.card_bg)
+        } else {
+            (theme.card_bg, theme.accent)
+        };
+        painter.circle(c, r, fill, Stroke::new(1.0, theme.accent));
+        let a = r * 0.55;
+        let st = Stroke::new((1.5 * self.zoom).clamp(1.0, 2.0), fg);
+        painter.line_segment([c - vec2(a, 0.0), c + vec2(a, 0.0)], st);
+        painter.line_segment([c - vec2(0.0, a), c + vec2(0.0, a)], st);
+        egui::Popup::menu(&resp).show(|ui| {
+            ui.menu_button("Insert an action", |ui| {
+                palette_edits(ui, &s.container, &s.place, edits);
+            });
+            if let Some(b) = &s.beside {
+                ui.menu_button(format!("Add a parallel branch beside {b}"), |ui| {
+                    palette_edits(ui, &s.container, &Place::Beside(b.clone()), edits);
+                });
+            }
+        });
+    }
+
+    /// The edge under a point of the screen, anywhere along its route.
+    fn edge_at(&self, d: &Derived, origin: Pos2, p: Pos2) -> Option<EdgeSel> {
+        let w = self.to_world(origin, p);
+        let tol = 5.0 / self.zoom;
+        for e in &d.layout.edges {
+            let Some(from) = e.from else { continue };
+            for s in e.points.windows(2) {
+                let (x0, x1) = (s[0].x.min(s[1].x) - tol, s[0].x.max(s[1].x) + tol);
+                let (y0, y1) = (s[0].y.min(s[1].y) - tol, s[0].y.max(s[1].y) + tol);
+                if w.x >= x0 && w.x <= x1 && w.y >= y0 && w.y <= y1 {
+                    return Some(EdgeSel::of(d, from, e.to));
+                }
+            }
+        }
+        None
+    }
+
+    /// The run-after editor of the selected edge: the four statuses of that
+    /// dependency, and "Remove this dependency".
+    fn edge_editor(&mut self, ui: &Ui, origin: Pos2, session: &mut Session, e: &EdgeSel) {
+        let d = session.current();
+        let (Some(statuses), Some(ri)) = (edge_statuses(d, e), e.route(d)) else {
+            self.edge = None;
+            return;
+        };
+        let pts = &d.layout.edges[ri].points;
+        let (a, b) = match pts.as_slice() {
+            [.., a, b] => (*a, *b),
+            [a] => (*a, *a),
+            [] => (Point::default(), Point::default()),
+        };
+        let pos = self.to_screen(origin, Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0))
+            + vec2(18.0, -12.0);
+        let mut new: Option<Vec<String>> = None;
+        let mut remove = false;
+        let mut close = false;
+        egui::Area::new(Id::unique("lapis-edge-editor"))
+            .order(egui::Order::Foreground)
+            .fixed_pos(pos)
+            .show(ui.ctx(), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.label(
+                        egui::RichText::new(format!("{} runs after {}", e.to, e.from)).strong(),
+                    );
+                    ui.label("when it ends as:");
+                    let has = |st: &str| statuses.iter().any(|s| s.eq_ignore_ascii_case(st));
+                    let count = STATUSES.iter().filter(|s| has(s)).count();
+                    for st in STATUSES {
+                        let mut on = has(st);
+                        let last = on && count == 1;
+                        let resp = ui
+                            .add_enabled(!last, egui::Checkbox::new(&mut on, st))
+                            .accessible_name(format!("Run after {}: {st}", e.from));
+                        if resp.changed() {
+                            new = Some(
+                                STATUSES
+                                    .iter()
+                                    .filter(|s| if **s == st { on } else { has(s) })
+                                    .map(|s| (*s).to_owned())
+                                    .collect(),
+                            );
+                        }
+                    }
+                    ui.horizontal(|ui| {
+                        if ui.button("Remove this dependency").clicked() {
+                            remove = true;
+                        }
+                        if ui
+                            .button("Close")
+                            .accessible_name("Close the run-after editor")
+                            .clicked()
+                        {
+                            close = true;
+                        }
+                    });
+                });
+            });
+        if close {
+            self.edge = None;
+            return;
+        }
+        if new.is_none() && !remove {
+            return;
+        }
+        let o = &d.graph.outline;
+        let Some(to) = o.nodes.iter().find(|n| n.pointer == e.to_pointer) else {
+            return;
+        };
+        let mut list: Vec<(String, Vec<String>)> = Vec::new();
+        for r in &to.run_after {
+            if r.target != e.from {
+                list.push((r.target.clone(), r.statuses.clone()));
+            } else if let Some(st) = &new {
+                list.push((r.target.clone(), st.clone()));
+            }
+        }
+        let edit = Edit::SetRunAfter {
+            pointer: e.to_pointer.clone(),
+            run_after: list,
+        };
+        if session.apply(edit).is_ok() && remove {
+            session.status = format!("{} no longer runs after {}", e.to, e.from);
+            self.edge = None;
+        }
+    }
+
+    /// Alt+Up and Alt+Down move the selected action among its siblings.
+    fn move_keys(&mut self, ui: &Ui, session: &mut Session) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let (up, down) = ui.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowUp),
+                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowDown),
+            )
+        });
+        if !(up || down) {
+            return;
+        }
+        let Some(id) = session.selected_node() else {
+            return;
+        };
+        let d = session.current();
+        let n = &d.graph.outline.nodes[id];
+        if n.role != Role::Action {
+            return;
+        }
+        let (pointer, name) = (n.pointer.clone(), n.name.clone());
+        match step_place(d, id, up) {
+            Some((container, place)) => {
+                apply_move(session, &pointer, container, place, &name);
+                if let Some(nid) = session.selected_node() {
+                    self.center_pending = Some(nid);
+                }
+            }
+            None => {
+                session.status = format!(
+                    "{name} is already {} in its list",
+                    if up { "first" } else { "last" }
+                );
+            }
         }
     }
 
@@ -577,6 +1058,7 @@ impl Canvas {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn draw_edges(
         &self,
         painter: &egui::Painter,
@@ -585,8 +1067,15 @@ impl Canvas {
         view: &LRect,
         detail: bool,
         theme: &Theme,
+        selected: Option<usize>,
     ) {
-        for e in &l.edges {
+        // Status labels clear the edges' "+" buttons when they are drawn.
+        let label_dx = if self.zoom >= PLUS_ZOOM {
+            6.0 + (8.0 * self.zoom).clamp(6.0, 11.0)
+        } else {
+            4.0
+        };
+        for (ei, e) in l.edges.iter().enumerate() {
             if e.points.len() < 2 {
                 continue;
             }
@@ -600,13 +1089,22 @@ impl Canvas {
             if !LRect::new(x0, y0, (x1 - x0).max(1.0), (y1 - y0).max(1.0)).intersects(view) {
                 continue;
             }
-            let colour = theme.edge(&e.statuses);
+            let sel = selected == Some(ei);
+            let colour = if sel {
+                theme.accent
+            } else {
+                theme.edge(&e.statuses)
+            };
             let pts: Vec<Pos2> = e
                 .points
                 .iter()
                 .map(|p| self.to_screen(origin, *p))
                 .collect();
-            let width = if detail { 1.5 } else { 1.0 };
+            let width = match (sel, detail) {
+                (true, _) => 3.0,
+                (false, true) => 1.5,
+                (false, false) => 1.0,
+            };
             let last = pts[pts.len() - 1];
             let prev = pts[pts.len() - 2];
             painter.add(Shape::line(pts, Stroke::new(width, colour)));
@@ -624,7 +1122,7 @@ impl Canvas {
                     if !e.plain {
                         let text = e.statuses.join(", ");
                         painter.text(
-                            self.to_screen(origin, at) + vec2(4.0, 0.0),
+                            self.to_screen(origin, at) + vec2(label_dx, 0.0),
                             egui::Align2::LEFT_CENTER,
                             text,
                             FontId::proportional((11.0 * self.zoom).clamp(9.0, 13.0)),
@@ -883,4 +1381,422 @@ pub fn icon(role: Role, ty: &ActionType) -> &'static str {
         (Role::Trigger, _) => "⚡",
         _ => "⚙",
     }
+}
+
+/// Below this zoom the "+" buttons and the edges' click targets are not
+/// drawn (they would be too small to hit).
+const PLUS_ZOOM: f32 = 0.5;
+/// How far below a card its "+" sits (layout units).
+const PLUS_GAP: f32 = 10.0;
+/// The four run-after statuses, in Logic Apps' order.
+const STATUSES: [&str; 4] = ["Succeeded", "Failed", "Skipped", "TimedOut"];
+
+/// A rubber band in progress.
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    start: Pos2,
+    now: Pos2,
+    /// Add to the selection (Shift) instead of replacing it.
+    add: bool,
+}
+
+/// A card being dragged.
+#[derive(Debug, Clone)]
+struct CardDrag {
+    id: NodeId,
+    pointer: String,
+    name: String,
+    /// Where the card was grabbed, from its top-left corner.
+    grab: Vec2,
+    /// Where it would go if dropped now.
+    target: Option<DropTarget>,
+}
+
+/// A place a dragged card can be dropped on.
+#[derive(Debug, Clone)]
+struct DropTarget {
+    container: String,
+    place: Place,
+    /// Inside the dragged action itself: the move is impossible.
+    refused: bool,
+}
+
+/// A selected run-after edge: `to` runs after `from`.
+#[derive(Debug, Clone, PartialEq)]
+struct EdgeSel {
+    from: String,
+    to: String,
+    to_pointer: String,
+}
+
+impl EdgeSel {
+    fn of(d: &Derived, from: NodeId, to: NodeId) -> EdgeSel {
+        let o = &d.graph.outline;
+        EdgeSel {
+            from: o.nodes[from].name.clone(),
+            to: o.nodes[to].name.clone(),
+            to_pointer: o.nodes[to].pointer.clone(),
+        }
+    }
+
+    /// Its index in the layout's edges, when drawn.
+    fn route(&self, d: &Derived) -> Option<usize> {
+        let o = &d.graph.outline;
+        d.layout.edges.iter().position(|e| {
+            e.from.is_some_and(|f| o.nodes[f].name == self.from)
+                && o.nodes[e.to].pointer == self.to_pointer
+        })
+    }
+}
+
+/// The statuses of a selected edge's dependency, if it still exists.
+fn edge_statuses(d: &Derived, e: &EdgeSel) -> Option<Vec<String>> {
+    d.graph
+        .outline
+        .nodes
+        .iter()
+        .find(|n| n.pointer == e.to_pointer)?
+        .run_after
+        .iter()
+        .find(|r| r.target == e.from)
+        .map(|r| r.statuses.clone())
+}
+
+/// How many drawn edges enter and leave each node, and how many entry
+/// edges each list has (by the branch that holds it; `None`: top level).
+#[derive(Default)]
+struct EdgeCounts {
+    into: Vec<u32>,
+    out: Vec<u32>,
+    entries: HashMap<Option<(NodeId, usize)>, u32>,
+}
+
+impl EdgeCounts {
+    fn of(d: &Derived) -> EdgeCounts {
+        let n = d.graph.outline.nodes.len();
+        let mut c = EdgeCounts {
+            into: vec![0; n],
+            out: vec![0; n],
+            entries: HashMap::new(),
+        };
+        for e in &d.layout.edges {
+            c.into[e.to] += 1;
+            match e.from {
+                Some(f) => c.out[f] += 1,
+                None => {
+                    *c.entries
+                        .entry(d.graph.outline.nodes[e.to].parent)
+                        .or_default() += 1
+                }
+            }
+        }
+        c
+    }
+}
+
+/// The part of an edge's route that is its own, not shared with the other
+/// edges that leave its source or enter its target: where its "+" and its
+/// click target sit.
+fn own_segment(e: &EdgeRoute, c: &EdgeCounts, d: &Derived) -> (Point, Point) {
+    let p = &e.points;
+    let k = p.len();
+    if k < 2 {
+        let q = p.first().copied().unwrap_or_default();
+        return (q, q);
+    }
+    let n_in = c.into.get(e.to).copied().unwrap_or(1);
+    let n_out = match e.from {
+        Some(f) => c.out.get(f).copied().unwrap_or(1),
+        None => c
+            .entries
+            .get(&d.graph.outline.nodes[e.to].parent)
+            .copied()
+            .unwrap_or(1),
+    };
+    if n_in <= 1 {
+        (p[k - 2], p[k - 1])
+    } else if n_out <= 1 {
+        (p[0], p[1])
+    } else if k >= 4 {
+        (p[1], p[2])
+    } else {
+        (p[0], p[k - 1])
+    }
+}
+
+/// A place for a "+": where it is drawn, and what inserting there means.
+#[derive(Debug, Clone)]
+struct Slot {
+    at: Point,
+    container: String,
+    place: Place,
+    /// Its accessible name ("Insert an action after Get_status", …).
+    label: String,
+    /// The sibling a parallel branch from here runs beside.
+    beside: Option<String>,
+}
+
+impl Slot {
+    /// Dropping `name` here would leave it where it is.
+    fn moot_for(&self, name: &str) -> bool {
+        match &self.place {
+            Place::After(a) => a.as_deref() == Some(name),
+            Place::Between { from, to } => to == name || from.as_deref() == Some(name),
+            Place::Beside(b) => b == name,
+        }
+    }
+}
+
+/// The "+" slots in (or near) the view: below every card that does not
+/// have exactly one edge leaving it (a single edge has its own "+"), on
+/// every edge, and in every empty branch.
+fn slots(d: &Derived, view: &LRect, counts: &EdgeCounts) -> Vec<Slot> {
+    let o = &d.graph.outline;
+    let l = &d.layout;
+    let top = format!("{}/actions", o.definition_pointer);
+    let near = LRect::new(view.x - 20.0, view.y - 20.0, view.w + 40.0, view.h + 40.0);
+    let container_of = |id: NodeId| match o.nodes[id].parent {
+        Some((p, b)) => o.nodes[p].branches[b].actions_pointer.clone(),
+        None => top.clone(),
+    };
+    let mut out = Vec::new();
+    for b in l.nodes.iter().filter(|b| b.visible) {
+        let at = Point::new(b.rect.center_x(), b.rect.bottom() + PLUS_GAP);
+        if !near.contains_point(at) {
+            continue;
+        }
+        let n = &o.nodes[b.id];
+        match n.role {
+            Role::Action if counts.out.get(b.id).copied().unwrap_or(0) != 1 => out.push(Slot {
+                at,
+                container: container_of(b.id),
+                place: Place::After(Some(n.name.clone())),
+                label: format!("Insert an action after {}", n.name),
+                beside: Some(n.name.clone()),
+            }),
+            Role::Trigger
+                if o.triggers.first() == Some(&b.id)
+                    && counts.entries.get(&None).copied().unwrap_or(0) != 1 =>
+            {
+                out.push(Slot {
+                    at,
+                    container: top.clone(),
+                    place: Place::After(None),
+                    label: format!("Insert an action after {}", n.name),
+                    beside: None,
+                })
+            }
+            _ => {}
+        }
+    }
+    for e in &l.edges {
+        let (a, b) = own_segment(e, counts, d);
+        let at = Point::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0);
+        if !near.contains_point(at) {
+            continue;
+        }
+        let to = &o.nodes[e.to].name;
+        let (from, label) = match e.from {
+            Some(f) => {
+                let f = &o.nodes[f].name;
+                (
+                    Some(f.clone()),
+                    format!("Insert an action between {f} and {to}"),
+                )
+            }
+            None => (None, format!("Insert an action before {to}")),
+        };
+        out.push(Slot {
+            at,
+            container: container_of(e.to),
+            place: Place::Between {
+                from,
+                to: to.clone(),
+            },
+            label,
+            beside: Some(to.clone()),
+        });
+    }
+    for br in &l.branches {
+        let owner = &o.nodes[br.owner];
+        let branch = &owner.branches[br.branch];
+        let at = br.rect.center();
+        if !branch.children.is_empty() || !near.contains_point(at) {
+            continue;
+        }
+        let label = match br.label.as_str() {
+            "" => format!("Add an action inside {}", owner.name),
+            l => format!("Add an action inside {} {l}", owner.name),
+        };
+        out.push(Slot {
+            at,
+            container: branch.actions_pointer.clone(),
+            place: Place::After(None),
+            label,
+            beside: None,
+        });
+    }
+    out
+}
+
+/// The palette as a menu: each entry inserts that action at `place`.
+fn palette_edits(ui: &mut Ui, container: &str, place: &Place, edits: &mut Vec<Edit>) {
+    for (t, label) in PALETTE {
+        if ui.button(*label).clicked() {
+            edits.push(Edit::InsertAction {
+                container: container.to_owned(),
+                name: default_name(t),
+                action: new_action(t),
+                place: place.clone(),
+            });
+            ui.close();
+        }
+    }
+}
+
+/// The last of `children` (other than `except`) in reading order: the one
+/// a card dropped into their branch runs after.
+fn last_child(d: &Derived, children: &[NodeId], except: NodeId) -> Option<String> {
+    children
+        .iter()
+        .copied()
+        .filter(|&c| c != except)
+        .max_by(|&a, &b| {
+            let (ra, rb) = (&d.layout.nodes[a].header, &d.layout.nodes[b].header);
+            (ra.bottom(), ra.x)
+                .partial_cmp(&(rb.bottom(), rb.x))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .map(|c| d.graph.outline.nodes[c].name.clone())
+}
+
+/// Where Alt+Up (before the previous sibling, on its edge) or Alt+Down
+/// (after the next sibling) puts an action, in reading order.
+fn step_place(d: &Derived, id: NodeId, up: bool) -> Option<(String, Place)> {
+    let o = &d.graph.outline;
+    let n = &o.nodes[id];
+    if n.role != Role::Action {
+        return None;
+    }
+    let mut sibs: Vec<NodeId> = o.siblings(id).to_vec();
+    let key = |i: NodeId| {
+        let h = &d.layout.nodes[i].header;
+        (h.y, h.x)
+    };
+    sibs.sort_by(|&a, &b| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let i = sibs.iter().position(|&s| s == id)?;
+    let container = match n.parent {
+        Some((p, b)) => o.nodes[p].branches[b].actions_pointer.clone(),
+        None => format!("{}/actions", o.definition_pointer),
+    };
+    if up {
+        let y = &o.nodes[*sibs.get(i.checked_sub(1)?)?];
+        let from = y
+            .run_after
+            .iter()
+            .map(|r| &r.target)
+            .find(|t| **t != n.name && sibs.iter().any(|&s| o.nodes[s].name == **t))
+            .cloned();
+        Some((
+            container,
+            Place::Between {
+                from,
+                to: y.name.clone(),
+            },
+        ))
+    } else {
+        let z = &o.nodes[*sibs.get(i + 1)?];
+        Some((container, Place::After(Some(z.name.clone()))))
+    }
+}
+
+/// Moves an action, and says when the move leaves expressions naming
+/// actions that no longer run before them.
+fn apply_move(session: &mut Session, pointer: &str, container: String, place: Place, name: &str) {
+    let count = |s: &Session| {
+        s.current()
+            .problems
+            .iter()
+            .filter(|p| p.code.starts_with("expr"))
+            .count()
+    };
+    let before = count(session);
+    let edit = Edit::MoveTo {
+        pointer: pointer.to_owned(),
+        container,
+        place,
+    };
+    if session.apply(edit).is_ok() {
+        let after = count(session);
+        if after > before {
+            session.status = format!(
+                "Moved {name}; {} expression(s) now name actions that do not run before them (see Problems)",
+                after - before
+            );
+        }
+    }
+}
+
+/// The card menu's moves: up, down (as Alt+Up, Alt+Down), and into any
+/// branch of the workflow that is not inside the action.
+fn move_menu(ui: &mut Ui, d: &Derived, id: NodeId, edits: &mut Vec<Edit>) {
+    let o = &d.graph.outline;
+    let n = &o.nodes[id];
+    if n.role != Role::Action {
+        return;
+    }
+    ui.separator();
+    for (up, label) in [(true, "Move up (Alt+Up)"), (false, "Move down (Alt+Down)")] {
+        let target = step_place(d, id, up);
+        if ui
+            .add_enabled(target.is_some(), egui::Button::new(label))
+            .clicked()
+        {
+            if let Some((container, place)) = target {
+                edits.push(Edit::MoveTo {
+                    pointer: n.pointer.clone(),
+                    container,
+                    place,
+                });
+            }
+            ui.close();
+        }
+    }
+    ui.menu_button("Move into", |ui| {
+        let prefix = format!("{}/", n.pointer);
+        egui::ScrollArea::vertical()
+            .max_height(360.0)
+            .show(ui, |ui| {
+                if n.parent.is_some() && ui.button("To the top level").clicked() {
+                    edits.push(Edit::MoveTo {
+                        pointer: n.pointer.clone(),
+                        container: format!("{}/actions", o.definition_pointer),
+                        place: Place::After(last_child(d, &o.top, id)),
+                    });
+                    ui.close();
+                }
+                for owner in o.nodes.iter().filter(|m| {
+                    !m.branches.is_empty() && m.id != id && !m.pointer.starts_with(&prefix)
+                }) {
+                    for br in &owner.branches {
+                        let label = match br.kind.label() {
+                            l if l.is_empty() => format!("Into {}", owner.name),
+                            l => format!("Into {}: {l}", owner.name),
+                        };
+                        if ui.button(label).clicked() {
+                            edits.push(Edit::MoveTo {
+                                pointer: n.pointer.clone(),
+                                container: br.actions_pointer.clone(),
+                                place: Place::After(last_child(d, &br.children, id)),
+                            });
+                            ui.close();
+                        }
+                    }
+                }
+            });
+    });
 }

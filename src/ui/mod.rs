@@ -974,13 +974,15 @@ impl LapisApp {
         if sc(Modifiers::NONE, Key::Escape) {
             self.session.selection.clear();
         }
+        // Alt+arrows move the selected action instead (the canvas does it).
+        let alt = ctx.input(|i| i.modifiers.alt);
         for (k, dir) in [
             (Key::ArrowDown, egui::vec2(0.0, 1.0)),
             (Key::ArrowUp, egui::vec2(0.0, -1.0)),
             (Key::ArrowLeft, egui::vec2(-1.0, 0.0)),
             (Key::ArrowRight, egui::vec2(1.0, 0.0)),
         ] {
-            if sc(Modifiers::NONE, k) {
+            if !alt && sc(Modifiers::NONE, k) {
                 self.canvas.step_selection(&mut self.session, dir);
             }
         }
@@ -1202,7 +1204,7 @@ impl LapisApp {
                 ui.separator();
                 ui.label(&self.session.status);
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.weak("Drag: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename");
+                    ui.weak("Drag a card: move · drag empty space: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename");
                 });
             });
         });

@@ -115,6 +115,35 @@ pub enum Edit {
         /// The sibling it will run after, or `None` for first in its scope.
         after: Option<String>,
     },
+    /// Add an action named `name` to the actions object `container` at a
+    /// [`Place`]: after a sibling or first (exactly as [`Edit::AddAction`]),
+    /// on one run-after edge, or beside a sibling as a parallel branch. The
+    /// name is made unique as [`Edit::AddAction`] does.
+    InsertAction {
+        /// The actions object to add to.
+        container: String,
+        /// The wished name.
+        name: String,
+        /// The action object (its own runAfter is overwritten).
+        action: Value,
+        /// Where it goes.
+        place: Place,
+    },
+    /// Move the action at `pointer` into the actions object `container` at a
+    /// [`Place`]. At the old place, siblings are re-wired as in
+    /// [`Edit::DeleteAction`] (the old neighbours are joined); at the new
+    /// place it runs as [`Edit::InsertAction`] would make a new action run.
+    /// Its name does not change, so expressions that name it still do. It
+    /// cannot move into itself or into an action it holds, nor be placed
+    /// relative to itself.
+    MoveTo {
+        /// The action.
+        pointer: String,
+        /// The actions object to move it to.
+        container: String,
+        /// Where it goes.
+        place: Place,
+    },
     /// Replace the runAfter of the action at `pointer` with (sibling name,
     /// statuses) pairs. Names must be siblings other than the action itself,
     /// statuses one of Succeeded, Failed, Skipped, TimedOut (any case;
@@ -1568,6 +1597,17 @@ fn run_edit(
             container,
             after,
         } => move_action(tx, wfs, pointer, container, after.as_deref()),
+        Edit::InsertAction {
+            container,
+            name,
+            action,
+            place,
+        } => insert_placed(tx, wfs, container, name, action, place, nesting),
+        Edit::MoveTo {
+            pointer,
+            container,
+            place,
+        } => move_placed(tx, wfs, pointer, container, place),
         Edit::SetRunAfter { pointer, run_after } => set_run_after(tx, wfs, pointer, run_after),
         Edit::Paste {
             container,
@@ -1838,6 +1878,257 @@ fn move_action(
             .map_or(0, Map::len);
         tx.insert(&new_pointer, "runAfter", len, value)?;
     }
+    Ok(Outcome {
+        label: format!("Move {name}"),
+        select: Some(new_pointer),
+        select_undo: Some(pointer.to_owned()),
+    })
+}
+
+/// Where [`Edit::InsertAction`] and [`Edit::MoveTo`] put an action among
+/// its new siblings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// After a sibling (`Some`), or first in its list (`None`), as
+    /// [`Edit::AddAction`] places: it runs after that sibling (Succeeded),
+    /// and the siblings that ran after it now run after the action.
+    After(Option<String>),
+    /// On the run-after edge from `from` to `to` (`from: None`: the entry
+    /// of a list, where `to` waits for no sibling). The action takes over
+    /// `to`'s entry for `from` (with its statuses) and `to` runs after the
+    /// action (Succeeded) instead; no other sibling changes. It is placed
+    /// right before `to` in key order.
+    Between {
+        /// The sibling the edge comes from; `None` for a list's entry.
+        from: Option<String>,
+        /// The sibling the edge goes to.
+        to: String,
+    },
+    /// A parallel branch beside a sibling: the action gets the same runAfter
+    /// as that sibling, and nothing else changes. It is placed right after
+    /// it in key order.
+    Beside(String),
+}
+
+/// What placing an action at a [`Place`] (other than `After`) means in one
+/// actions object: the runAfter it gets, the new runAfter of the sibling it
+/// goes before (if any), and where its key goes.
+struct Anchor {
+    run_after: Value,
+    rewire: Option<(String, Value)>,
+    /// The key it goes before (`true`) or after (`false`).
+    next_to: (String, bool),
+}
+
+/// Works out an [`Anchor`] in `container` for the action `me` (which is not
+/// in `container`, or is ignored there).
+fn anchor_of(root: &Value, container: &str, place: &Place, me: &str) -> Result<Anchor, EditError> {
+    let map = container_map(root, container);
+    let sibling = |n: &str| -> Result<&Map<String, Value>, EditError> {
+        match map.and_then(|m| m.get(n)) {
+            Some(Value::Object(o)) if n != me => Ok(o),
+            _ => err(format!(
+                "there is no action `{n}` in {} to place `{me}` next to",
+                show(container)
+            )),
+        }
+    };
+    match place {
+        Place::After(_) => err("internal: After is placed by AddAction and MoveAction"),
+        Place::Beside(b) => {
+            let o = sibling(b)?;
+            let ra = match o.get("runAfter") {
+                Some(Value::Object(m)) => Value::Object(m.clone()),
+                _ => Value::Object(Map::new()),
+            };
+            Ok(Anchor {
+                run_after: ra,
+                rewire: None,
+                next_to: (b.clone(), false),
+            })
+        }
+        Place::Between { from, to } => {
+            let o = sibling(to)?;
+            let ra = o.get("runAfter").and_then(Value::as_object);
+            let succeeded = json!(["Succeeded"]);
+            let mut new_to = Map::new();
+            let mine = match from {
+                Some(p) => {
+                    sibling(p)?;
+                    let Some(st) = ra.and_then(|m| m.get(p)) else {
+                        return err(format!(
+                            "`{to}` does not run after `{p}`: there is no such edge to insert `{me}` on"
+                        ));
+                    };
+                    let mut mine = Map::new();
+                    mine.insert(p.clone(), st.clone());
+                    for (k, v) in ra.into_iter().flatten() {
+                        if k == p {
+                            merge_entry(&mut new_to, me, &succeeded);
+                        } else {
+                            merge_entry(&mut new_to, k, v);
+                        }
+                    }
+                    mine
+                }
+                None => {
+                    let waits = ra
+                        .into_iter()
+                        .flatten()
+                        .find(|(k, _)| *k != me && map.is_some_and(|m| m.contains_key(*k)));
+                    if let Some((k, _)) = waits {
+                        return err(format!(
+                            "`{to}` is not first in its list (it runs after `{k}`); insert `{me}` on that edge instead"
+                        ));
+                    }
+                    for (k, v) in ra.into_iter().flatten() {
+                        merge_entry(&mut new_to, k, v);
+                    }
+                    merge_entry(&mut new_to, me, &succeeded);
+                    Map::new()
+                }
+            };
+            Ok(Anchor {
+                run_after: Value::Object(mine),
+                rewire: Some((child_pointer(container, to), Value::Object(new_to))),
+                next_to: (to.clone(), true),
+            })
+        }
+    }
+}
+
+impl Anchor {
+    /// Applies the sibling's new runAfter.
+    fn rewire(&self, tx: &mut Tx) -> Result<(), EditError> {
+        match &self.rewire {
+            Some((p, v)) => write_run_after(tx, p, v.clone()),
+            None => Ok(()),
+        }
+    }
+
+    /// The key position for `me` in `container` (counted without `me`).
+    fn index(&self, root: &Value, container: &str, me: &str) -> usize {
+        let (key, before) = &self.next_to;
+        container_map(root, container)
+            .and_then(|m| m.keys().filter(|k| *k != me).position(|k| k == key))
+            .map_or(0, |i| if *before { i } else { i + 1 })
+    }
+}
+
+/// Replaces (or adds, last) the runAfter of the action at `pointer`.
+fn write_run_after(tx: &mut Tx, pointer: &str, value: Value) -> Result<(), EditError> {
+    let ra_pointer = format!("{pointer}/runAfter");
+    if tx.root.pointer(&ra_pointer).is_some() {
+        tx.replace(&ra_pointer, value)
+    } else {
+        let len = tx
+            .root
+            .pointer(pointer)
+            .and_then(Value::as_object)
+            .map_or(0, Map::len);
+        tx.insert(pointer, "runAfter", len, value)
+    }
+}
+
+fn insert_placed(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    container: &str,
+    name: &str,
+    action: &Value,
+    place: &Place,
+    nesting: usize,
+) -> Result<Outcome, EditError> {
+    if let Place::After(after) = place {
+        let add = Edit::AddAction {
+            container: container.to_owned(),
+            name: name.to_owned(),
+            action: action.clone(),
+            after: after.clone(),
+        };
+        return run_edit(tx, wfs, &add, nesting);
+    }
+    let ctx = Ctx::for_pointer(tx.root, wfs, container)?;
+    ctx.check_container(tx.root, container)?;
+    check_name(name).map_err(|m| EditError {
+        message: format!("cannot add the action: {m}"),
+    })?;
+    if !action.is_object() {
+        return err(format!(
+            "cannot add `{name}`: an action must be a JSON object, found {}",
+            super::tree::kind_of(action)
+        ));
+    }
+    let mut m = Map::new();
+    m.insert(name.to_owned(), action.clone());
+    let mut used = Names::of(&ctx.outline);
+    uniquify(&mut m, &mut used)?;
+    let Some((new, mut value)) = m.into_iter().next() else {
+        return err("internal: lost the action to insert");
+    };
+    let anchor = anchor_of(tx.root, container, place, &new)?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("runAfter".into(), anchor.run_after.clone());
+    }
+    anchor.rewire(tx)?;
+    tx.ensure_object(container)?;
+    let index = anchor.index(tx.root, container, &new);
+    tx.insert(container, &new, index, value)?;
+    let label = match place {
+        Place::Beside(b) => format!("Add {new} beside {b}"),
+        _ => format!("Add {new}"),
+    };
+    Ok(Outcome {
+        label,
+        select: Some(child_pointer(container, &new)),
+        select_undo: None,
+    })
+}
+
+fn move_placed(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    pointer: &str,
+    container: &str,
+    place: &Place,
+) -> Result<Outcome, EditError> {
+    let refs: Vec<&str> = match place {
+        Place::After(after) => return move_action(tx, wfs, pointer, container, after.as_deref()),
+        Place::Between { from, to } => from
+            .iter()
+            .map(String::as_str)
+            .chain([to.as_str()])
+            .collect(),
+        Place::Beside(b) => vec![b.as_str()],
+    };
+    let ctx = Ctx::for_pointer(tx.root, wfs, pointer)?;
+    let id = ctx.action_at(pointer, "move")?;
+    let name = ctx.outline.nodes[id].name.clone();
+    let target = workflow_of(wfs, container).map(|w| w.definition_pointer.as_str());
+    if target != Some(ctx.dp.as_str()) {
+        return err(format!(
+            "cannot move `{name}` into another workflow; copy and paste it instead"
+        ));
+    }
+    if is_prefix(pointer, container) {
+        return err(format!(
+            "cannot move `{name}` into itself or into an action it holds"
+        ));
+    }
+    ctx.check_container(tx.root, container)?;
+    if refs.contains(&name.as_str()) {
+        return err(format!("cannot place `{name}` next to itself"));
+    }
+    let (old_container, _) = split_pointer(pointer).unwrap_or_default();
+    let parents = run_after_of(tx.root.pointer(pointer).unwrap_or(&Value::Null));
+    rewire_removed(tx, &old_container, &name, &parents)?;
+    let anchor = anchor_of(tx.root, container, place, &name)?;
+    anchor.rewire(tx)?;
+    tx.ensure_object(container)?;
+    let index = anchor.index(tx.root, container, &name);
+    tx.move_entry(pointer, container, index)?;
+    let new_pointer = child_pointer(container, &name);
+    write_run_after(tx, &new_pointer, anchor.run_after)?;
     Ok(Outcome {
         label: format!("Move {name}"),
         select: Some(new_pointer),

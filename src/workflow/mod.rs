@@ -368,7 +368,12 @@ impl Document {
             E::MoveAction {
                 pointer, container, ..
             } => vec![pointer, container],
-            E::AddAction { container, .. } | E::Paste { container, .. } => vec![container],
+            E::MoveTo {
+                pointer, container, ..
+            } => vec![pointer, container],
+            E::AddAction { container, .. }
+            | E::InsertAction { container, .. }
+            | E::Paste { container, .. } => vec![container],
             E::Batch { edits, .. } => edits.iter().flat_map(Document::edit_pointers).collect(),
         }
     }

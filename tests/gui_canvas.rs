@@ -1,0 +1,439 @@
+//! The canvas's own edits, driven through egui_kittest by accessible names
+//! as a user (or a screen reader) would: the "+" buttons (insert an action,
+//! add a parallel branch), dragging a card to move it, the run-after editor
+//! of an edge, the rubber band, and Alt+arrows. Assertions are on the
+//! document the app holds.
+
+use egui::accesskit::Role;
+use egui::{Event, Key, Modifiers, Pos2};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use lapis::ui::{LapisApp, Options};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+fn app(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |_cc| {
+            LapisApp::new(Options {
+                file,
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    h
+}
+
+/// The designer on a workflow written to a temporary file.
+fn app_on(dir: &tempfile::TempDir, wf: &Value) -> Harness<'static, LapisApp> {
+    let path = dir.path().join("wf.json");
+    std::fs::write(&path, serde_json::to_string_pretty(wf).unwrap()).unwrap();
+    app(Some(path))
+}
+
+fn root(h: &Harness<'_, LapisApp>) -> Value {
+    h.state().session.doc().root.clone()
+}
+
+fn selected_names(h: &Harness<'_, LapisApp>) -> Vec<String> {
+    let s = &h.state().session;
+    let d = s.current();
+    s.selection
+        .iter()
+        .filter_map(|p| d.graph.outline.nodes.iter().find(|n| &n.pointer == p))
+        .map(|n| n.name.clone())
+        .collect()
+}
+
+fn click(h: &mut Harness<'static, LapisApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn press(h: &mut Harness<'static, LapisApp>, m: Modifiers, k: Key) {
+    h.key_press_modifiers(m, k);
+    h.run();
+}
+
+fn centre(h: &Harness<'static, LapisApp>, label: &str) -> Pos2 {
+    h.get_by_label(label).rect().center()
+}
+
+/// Presses at `from`, moves to `to` in steps, and releases there.
+fn drag(h: &mut Harness<'static, LapisApp>, from: Pos2, to: Pos2) {
+    h.drag_at(from);
+    h.run();
+    for i in 1..=12 {
+        h.hover_at(from + (to - from) * (i as f32 / 12.0));
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+}
+
+/// The same, with modifiers held from the press to the release.
+fn drag_with(h: &mut Harness<'static, LapisApp>, m: Modifiers, from: Pos2, to: Pos2) {
+    h.event(Event::ModifiersChanged(m));
+    h.run();
+    drag(h, from, to);
+    h.event(Event::ModifiersChanged(Modifiers::NONE));
+    h.run();
+}
+
+fn workflow(actions: Value) -> Value {
+    json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "contentVersion": "1.0.0.0",
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {}}},
+        "actions": actions,
+        "outputs": {}
+    })
+}
+
+fn compose(inputs: &str, run_after: Value) -> Value {
+    json!({"type": "Compose", "inputs": inputs, "runAfter": run_after})
+}
+
+/// A → B → S (a Scope holding X) → C.
+fn with_scope() -> Value {
+    workflow(json!({
+        "A": compose("a", json!({})),
+        "B": compose("@outputs('A')", json!({"A": ["Succeeded"]})),
+        "S": {"type": "Scope", "actions": {"X": compose("x", json!({}))}, "runAfter": {"B": ["Succeeded"]}},
+        "C": compose("c", json!({"S": ["Succeeded"]}))
+    }))
+}
+
+#[test]
+fn plus_on_an_edge_inserts_an_action_on_that_dependency_and_undo_takes_it_back() {
+    let mut h = app(None);
+    let original = root(&h);
+    click(&mut h, "Insert an action between Get_status and Response");
+    click(&mut h, "Insert an action");
+    click(&mut h, "Compose");
+    let r = root(&h);
+    // The new action takes over the Response's dependency (both statuses);
+    // the Response now runs after it.
+    assert_eq!(
+        r["actions"]["Compose"]["runAfter"],
+        json!({"Get_status": ["Succeeded", "Failed"]})
+    );
+    assert_eq!(
+        r["actions"]["Response"]["runAfter"],
+        json!({"Compose": ["Succeeded"]})
+    );
+    assert_eq!(selected_names(&h), ["Compose"]);
+    // Its card is drawn, with its own "+" edges.
+    h.get_by_role_and_label(Role::Button, "Compose (Compose)");
+    h.get_by_label("Insert an action between Compose and Response");
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(root(&h), original, "one undo step takes it all back");
+}
+
+#[test]
+fn plus_adds_a_parallel_branch_beside_the_edge_target() {
+    let mut h = app(None);
+    click(&mut h, "Insert an action between Get_status and Response");
+    click(&mut h, "Add a parallel branch beside Response");
+    click(&mut h, "HTTP");
+    let r = root(&h);
+    // A sibling of the Response: same run-after, nothing else changed.
+    assert_eq!(
+        r["actions"]["HTTP"]["runAfter"],
+        json!({"Get_status": ["Succeeded", "Failed"]})
+    );
+    assert_eq!(
+        r["actions"]["Response"]["runAfter"],
+        json!({"Get_status": ["Succeeded", "Failed"]})
+    );
+    // Get_status now has two edges: each has its own "+", and a "+" below
+    // the card inserts before both.
+    h.get_by_label("Insert an action between Get_status and HTTP");
+    click(&mut h, "Insert an action after Get_status");
+    click(&mut h, "Insert an action");
+    click(&mut h, "Compose");
+    let r = root(&h);
+    assert_eq!(
+        r["actions"]["Compose"]["runAfter"],
+        json!({"Get_status": ["Succeeded"]})
+    );
+    assert_eq!(
+        r["actions"]["HTTP"]["runAfter"],
+        json!({"Compose": ["Succeeded", "Failed"]})
+    );
+    assert_eq!(
+        r["actions"]["Response"]["runAfter"],
+        json!({"Compose": ["Succeeded", "Failed"]})
+    );
+}
+
+#[test]
+fn plus_below_the_last_card_and_inside_an_empty_branch() {
+    let mut h = app(None);
+    click(&mut h, "Insert an action after Response");
+    click(&mut h, "Insert an action");
+    click(&mut h, "Compose");
+    assert_eq!(
+        root(&h)["actions"]["Compose"]["runAfter"],
+        json!({"Response": ["Succeeded"]})
+    );
+
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/order-sync/workflow.json"
+    ));
+    let mut h = app(Some(path));
+    click(&mut h, "Add an action inside Any_failures False");
+    click(&mut h, "Insert an action");
+    click(&mut h, "Compose");
+    let added =
+        root(&h)["definition"]["actions"]["Any_failures"]["else"]["actions"]["Compose"].clone();
+    assert_eq!(added["type"], "Compose");
+    assert_eq!(added["runAfter"], json!({}));
+}
+
+#[test]
+fn drag_a_card_into_a_scope_and_between_siblings_then_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = with_scope();
+    let mut h = app_on(&dir, &wf);
+    let original = root(&h);
+
+    // C onto the "+" at the top of the scope: first inside it.
+    let from = centre(&h, "C (Compose)");
+    let to = centre(&h, "Insert an action before X");
+    drag(&mut h, from, to);
+    let r = root(&h);
+    assert!(r["actions"].get("C").is_none(), "{r:#}");
+    assert_eq!(r["actions"]["S"]["actions"]["C"]["runAfter"], json!({}));
+    assert_eq!(
+        r["actions"]["S"]["actions"]["X"]["runAfter"],
+        json!({"C": ["Succeeded"]})
+    );
+    assert_eq!(selected_names(&h), ["C"]);
+
+    // A onto the edge B → S: the old neighbours are joined (B first now),
+    // A runs after B and S after A.
+    let from = centre(&h, "A (Compose)");
+    let to = centre(&h, "Insert an action between B and S");
+    drag(&mut h, from, to);
+    let r = root(&h);
+    assert_eq!(r["actions"]["B"]["runAfter"], json!({}));
+    assert_eq!(r["actions"]["A"]["runAfter"], json!({"B": ["Succeeded"]}));
+    assert_eq!(r["actions"]["S"]["runAfter"], json!({"A": ["Succeeded"]}));
+    // B's expression still names A: the move says so in the status bar.
+    assert!(
+        h.state().session.status.contains("expression"),
+        "{}",
+        h.state().session.status
+    );
+
+    // Two undo steps give back the file as opened.
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(root(&h), original);
+}
+
+#[test]
+fn drag_into_a_lane_and_a_refused_drop_into_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = with_scope();
+    let mut h = app_on(&dir, &wf);
+    let before_pan = h.state().canvas.offset;
+
+    // B dropped on the scope's body, in the margin beside X, away from
+    // every "+": last inside the scope.
+    let from = centre(&h, "B (Compose)");
+    let x = h.get_by_label("X (Compose)").rect();
+    let to = x.left_center() - egui::vec2(7.0, 0.0);
+    drag(&mut h, from, to);
+    let r = root(&h);
+    assert_eq!(
+        r["actions"]["S"]["actions"]["B"]["runAfter"],
+        json!({"X": ["Succeeded"]}),
+        "{r:#}"
+    );
+    assert_eq!(r["actions"]["S"]["runAfter"], json!({"A": ["Succeeded"]}));
+    // Dragging a card did not pan the canvas.
+    assert_eq!(h.state().canvas.offset, before_pan);
+
+    // The scope cannot go into itself: nothing changes, and it says why.
+    let moved = root(&h);
+    let s = h.get_by_label("S (Scope)").rect();
+    let from = s.center();
+    let to = centre(&h, "X (Compose)") + egui::vec2(0.0, 60.0);
+    drag(&mut h, from, to);
+    assert_eq!(root(&h), moved);
+    assert!(
+        h.state().session.status.contains("Cannot move S"),
+        "{}",
+        h.state().session.status
+    );
+}
+
+#[test]
+fn alt_arrows_move_the_selected_action_among_its_siblings() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = workflow(json!({
+        "A": compose("a", json!({})),
+        "B": compose("b", json!({"A": ["Succeeded"]})),
+        "C": compose("c", json!({"B": ["Succeeded"]}))
+    }));
+    let mut h = app_on(&dir, &wf);
+    click(&mut h, "C (Compose)");
+    press(&mut h, Modifiers::ALT, Key::ArrowUp);
+    let r = root(&h);
+    // A → C → B.
+    assert_eq!(r["actions"]["C"]["runAfter"], json!({"A": ["Succeeded"]}));
+    assert_eq!(r["actions"]["B"]["runAfter"], json!({"C": ["Succeeded"]}));
+    assert_eq!(selected_names(&h), ["C"]);
+    press(&mut h, Modifiers::ALT, Key::ArrowDown);
+    let r = root(&h);
+    assert_eq!(r["actions"]["C"]["runAfter"], json!({"B": ["Succeeded"]}));
+    assert_eq!(r["actions"]["B"]["runAfter"], json!({"A": ["Succeeded"]}));
+    // Already last: nothing moves.
+    press(&mut h, Modifiers::ALT, Key::ArrowDown);
+    assert_eq!(
+        root(&h)["actions"]["C"]["runAfter"],
+        json!({"B": ["Succeeded"]})
+    );
+    assert!(h.state().session.status.contains("already last"));
+
+    // The card menu does the same.
+    h.get_by_role_and_label(Role::Button, "A (Compose)")
+        .click_secondary();
+    h.run();
+    click(&mut h, "Move down (Alt+Down)");
+    let r = root(&h);
+    assert_eq!(r["actions"]["B"]["runAfter"], json!({}));
+    assert_eq!(r["actions"]["A"]["runAfter"], json!({"B": ["Succeeded"]}));
+}
+
+#[test]
+fn clicking_an_edge_edits_the_statuses_of_that_dependency() {
+    let mut h = app(None);
+    h.get_by_label("Edge from Get_status to Response")
+        .click_accesskit();
+    h.run();
+    let ra = |h: &Harness<'static, LapisApp>| root(h)["actions"]["Response"]["runAfter"].clone();
+    h.get_by_label("Run after Get_status: Skipped")
+        .click_accesskit();
+    h.run();
+    assert_eq!(
+        ra(&h),
+        json!({"Get_status": ["Succeeded", "Failed", "Skipped"]})
+    );
+    h.get_by_label("Run after Get_status: Succeeded")
+        .click_accesskit();
+    h.run();
+    assert_eq!(ra(&h), json!({"Get_status": ["Failed", "Skipped"]}));
+    h.get_by_label("Remove this dependency").click_accesskit();
+    h.run();
+    assert_eq!(ra(&h), json!({}));
+    // The editor closed with the edge; undo brings the dependency back.
+    assert!(h.query_by_label("Remove this dependency").is_none());
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(ra(&h), json!({"Get_status": ["Failed", "Skipped"]}));
+}
+
+#[test]
+fn clicking_on_an_edge_line_selects_it() {
+    let mut h = app(None);
+    // The segment of the edge next to its "+": a little above it.
+    let plus = h
+        .get_by_label("Insert an action between Get_status and Response")
+        .rect();
+    click_at(&mut h, plus.center_top() - egui::vec2(0.0, 4.0));
+    h.get_by_label("Run after Get_status: Failed");
+    h.get_by_label("Close the run-after editor")
+        .click_accesskit();
+    h.run();
+    assert!(h.query_by_label("Run after Get_status: Failed").is_none());
+}
+
+fn click_at(h: &mut Harness<'static, LapisApp>, p: Pos2) {
+    h.hover_at(p);
+    h.run();
+    h.event(Event::PointerButton {
+        pos: p,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.event(Event::PointerButton {
+        pos: p,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+}
+
+#[test]
+fn rubber_band_selects_what_it_covers_and_shift_adds() {
+    let mut h = app(None);
+    click(&mut h, "Response (Response)");
+    assert_eq!(selected_names(&h), ["Response"]);
+    let get = h.get_by_label("Get_status (Http)").rect();
+    let resp = h.get_by_label("Response (Response)").rect();
+
+    // Ctrl+drag around Get_status: the band replaces the selection.
+    drag_with(
+        &mut h,
+        Modifiers::COMMAND,
+        get.left_top() - egui::vec2(40.0, 10.0),
+        get.right_bottom() + egui::vec2(40.0, 4.0),
+    );
+    assert_eq!(selected_names(&h), ["Get_status"]);
+
+    // Shift+drag around the Response: added to the selection.
+    drag_with(
+        &mut h,
+        Modifiers::SHIFT,
+        resp.left_top() - egui::vec2(40.0, 10.0),
+        resp.right_bottom() + egui::vec2(40.0, 10.0),
+    );
+    assert_eq!(selected_names(&h), ["Get_status", "Response"]);
+
+    // A plain drag on empty space pans and keeps the selection.
+    let before = h.state().canvas.offset;
+    let start = resp.left_bottom() + egui::vec2(-60.0, 80.0);
+    drag(&mut h, start, start + egui::vec2(30.0, -20.0));
+    assert_ne!(h.state().canvas.offset, before);
+    assert_eq!(selected_names(&h), ["Get_status", "Response"]);
+}
+
+#[test]
+fn the_card_menu_moves_into_a_branch_and_back_to_the_top_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = with_scope();
+    let mut h = app_on(&dir, &wf);
+    let original = root(&h);
+    h.get_by_role_and_label(Role::Button, "C (Compose)")
+        .click_secondary();
+    h.run();
+    click(&mut h, "Move into");
+    // The scope is offered; C itself holds no branch to offer.
+    click(&mut h, "Into S");
+    let r = root(&h);
+    assert!(r["actions"].get("C").is_none());
+    assert_eq!(
+        r["actions"]["S"]["actions"]["C"]["runAfter"],
+        json!({"X": ["Succeeded"]})
+    );
+    // And out again, last at the top level (after S).
+    h.get_by_role_and_label(Role::Button, "C (Compose)")
+        .click_secondary();
+    h.run();
+    click(&mut h, "Move into");
+    assert!(h.query_by_label("Into S").is_some());
+    click(&mut h, "To the top level");
+    let r = root(&h);
+    assert_eq!(r["actions"]["C"]["runAfter"], json!({"S": ["Succeeded"]}));
+    assert_eq!(r["actions"]["S"]["actions"]["X"]["runAfter"], json!({}));
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    press(&mut h, Modifiers::COMMAND, Key::Z);
+    assert_eq!(root(&h), original);
+}
