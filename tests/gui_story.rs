@@ -298,8 +298,15 @@ fn app_proxy_story_from_file_new_to_the_saved_file() {
     click(&mut h, "Trigger callers: who may call");
     pick(&mut h, "Only other logic apps");
     click(&mut h, "File");
-    // Save (Ctrl+S), not Save as (Ctrl+Shift+S).
-    h.get_by_label_contains("Ctrl+S").click();
+    // Save, not Save as.
+    h.get_all_by_label_contains("Save")
+        .find(|n| {
+            n.accesskit_node()
+                .label()
+                .is_some_and(|l| !l.contains("Save as"))
+        })
+        .expect("File ▸ Save")
+        .click();
     h.run();
     assert!(!h.state().session.editor.is_dirty(), "saved");
     assert_same(&read_json(&arm), &expected, "the saved ARM template");
