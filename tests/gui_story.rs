@@ -113,9 +113,11 @@ fn assert_same(actual: &Value, expected: &Value, what: &str) {
     );
 }
 
-/// Answers the in-app path field (no native dialog in tests).
+/// Answers the in-app path field (no native dialog in tests). The field
+/// has the focus, its suggested path selected: typing replaces it.
 fn answer_path(h: &mut H, path: &Path, button: &str) {
-    fill(h, "Path", &path.display().to_string());
+    field(h, "Path").type_text(&path.display().to_string());
+    h.run();
     click_button(h, button);
 }
 

@@ -1258,11 +1258,21 @@ impl LapisApp {
                         PathPurpose::SaveAs => "Save as",
                     });
                     let label = ui.label("Path");
-                    let r = ui
-                        .add(egui::TextEdit::singleline(&mut text).desired_width(420.0))
-                        .labelled_by(label.id);
+                    let out = egui::TextEdit::singleline(&mut text)
+                        .desired_width(420.0)
+                        .show(ui);
+                    let r = (*out.response).clone().labelled_by(label.id);
                     if !r.has_focus() && !r.lost_focus() {
                         r.request_focus();
+                        // The suggested path is selected: typing replaces it,
+                        // as in a file dialog.
+                        let mut state = out.state;
+                        let all = egui::text::CCursorRange::two(
+                            egui::text::CCursor::new(0),
+                            egui::text::CCursor::new(text.chars().count()),
+                        );
+                        state.cursor.set_char_range(Some(all));
+                        state.store(ui.ctx(), r.id);
                     }
                     let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                     ui.horizontal(|ui| {
