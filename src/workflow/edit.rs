@@ -2246,7 +2246,7 @@ fn paste(
         message: format!("the clipboard does not hold JSON: {e}"),
     })?;
     let not_actions = || {
-        err("the clipboard does not hold actions: expected one action (an object with a \"type\") or an object of name → action")
+        err("the clipboard does not hold actions: expected one action (an object with a \"type\") or an object that maps names to actions")
     };
     let Value::Object(obj) = value else {
         return not_actions();

@@ -271,7 +271,7 @@ rules! {
         "add the URL to call as \"uri\"", SRC_HTTP;
     "http-headers", E, "headers or queries that are not a JSON object; warning: a header value that is not a string, a query value that is an object or array",
         r#""headers": ["Accept: application/json"]"#,
-        "write headers and queries as objects of name → string value", SRC_SCHEMA;
+        "write headers and queries as objects that map names to string values", SRC_SCHEMA;
     "aad-missing-field", E, "ActiveDirectoryOAuth without tenant, audience or clientId",
         r#""authentication": {"type": "ActiveDirectoryOAuth", "tenant": "contoso.com", "audience": "https://…"}"#,
         "add the missing field (clientId is the app registration's application id)", SRC_SECURE;
