@@ -1,6 +1,7 @@
 //! The rule fixtures: `tests/fixtures/rules/<code>/<case>/` holds a
 //! workflow file (a definition, a Standard `workflow.json` or an ARM
-//! template) and `expected.json`, the findings Lapis must report for it
+//! template; or a `project/` folder, a Standard project with one
+//! `*/workflow.json`) and `expected.json`, the findings Lapis must report for it
 //! (code, level, pointer), no more and no less. Every code of the rule
 //! catalogue has at least one case that breaks it and one that does not.
 
@@ -27,8 +28,25 @@ fn dirs(p: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// The case's input: the one `.json` file that is not `expected.json`.
+/// The case's input: the one `.json` file that is not `expected.json`; or,
+/// for a Standard project case, the one `project/*/workflow.json` (the
+/// project files around it are read with it).
 fn input(case: &Path) -> PathBuf {
+    let project = case.join("project");
+    if project.is_dir() {
+        let files: Vec<PathBuf> = dirs(&project)
+            .into_iter()
+            .map(|d| d.join("workflow.json"))
+            .filter(|p| p.is_file())
+            .collect();
+        assert_eq!(
+            files.len(),
+            1,
+            "{}: expected one project/*/workflow.json, found {files:?}",
+            case.display()
+        );
+        return files.into_iter().next().expect("one file");
+    }
     let files: Vec<PathBuf> = std::fs::read_dir(case)
         .expect("case folder")
         .map(|e| e.expect("entry").path())
