@@ -276,10 +276,10 @@ rules! {
     "missing-input", E, "an action without an input its type requires: ApiConnection host.connection, Function function.id, Workflow host.workflow.id and host.triggerName, ServiceProvider serviceProviderConfiguration, integration account and Batch inputs",
         r#""Send": {"type": "ApiConnection", "inputs": {"method": "post", "path": "/Mail"}}"#,
         "add the missing input, as the schema reference shows for the type", SRC_SCHEMA;
-    "http-method", E, "an HTTP action or trigger without method, with a method that is not a string, or with one Logic Apps does not send",
+    "http-method", E, "an HTTP action or trigger without method, with a method that is not a string, or with one Logic Apps does not send; an HTTP Webhook without `subscribe.method`",
         r#""inputs": {"uri": "https://example.com"}"#,
         "add \"method\": \"GET\" (or POST, PUT, PATCH, DELETE, HEAD, OPTIONS)", SRC_HTTP;
-    "http-uri", E, "an HTTP action or trigger without uri (or without inputs), or with a uri that is not a string",
+    "http-uri", E, "an HTTP action or trigger without uri (or without inputs), or with a uri that is not a string; an HTTP Webhook without `inputs.subscribe` or with an empty `subscribe.uri`",
         r#""inputs": {"method": "GET"}"#,
         "add the URL to call as \"uri\"", SRC_HTTP;
     "http-headers", E, "headers or queries that are not a JSON object; warning: a header value that is not a string, a query value that is an object or array",
