@@ -275,3 +275,41 @@ fn the_readme_lists_every_rule_with_its_level_and_source() {
         );
     }
 }
+
+#[test]
+fn the_designer_field_check_knows_the_project_parameters_as_validate_does() {
+    // parameters.json declares `fromProjectFile`; the definition does not.
+    let case = root().join("expr-unknown-parameter/standard-project-file");
+    assert!(actual(&case).is_empty(), "{:?}", actual(&case));
+    let doc = Document::load(&input(&case)).unwrap_or_else(|e| panic!("{e}"));
+    let mut session = lapis::ui::session::Session::new(doc);
+    let at = "/definition/actions/Call/inputs/uri";
+    let known = session.expr_context(at, "@parameters('fromProjectFile')");
+    assert!(known.findings.is_empty(), "{:?}", known.findings);
+    assert!(
+        known
+            .reachable
+            .parameters
+            .contains(&"fromProjectFile".to_owned()),
+        "completion offers it: {:?}",
+        known.reachable.parameters
+    );
+    // A name parameters.json does not declare is still reported, as
+    // `lapis validate` reports it (the standard-not-in-project-file case).
+    let unknown = session.expr_context(at, "@parameters('fromProjectFiles')");
+    let codes: Vec<(&str, lapis::expr::check::Level)> =
+        unknown.findings.iter().map(|f| (f.code, f.level)).collect();
+    assert_eq!(
+        codes,
+        [("expr-unknown-parameter", lapis::expr::check::Level::Warning)]
+    );
+    let other = root().join("expr-unknown-parameter/standard-not-in-project-file");
+    assert_eq!(
+        actual(&other),
+        [(
+            "expr-unknown-parameter".to_owned(),
+            "warning".to_owned(),
+            at.to_owned()
+        )]
+    );
+}

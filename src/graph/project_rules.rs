@@ -184,8 +184,12 @@ fn standard_rules(doc: &Document, i: usize, project: &Project, out: &mut Vec<Pro
                 ));
             }
         }
+        // A parameter parameters.json declares is known, whatever the
+        // definition declares: as the designer's field check knows it
+        // (`expr::check::Checker::with_project_parameters`). The name is
+        // the first `…` of the checker's message.
         out.retain(|p| {
-            if p.code != "expr-unknown-parameter" || p.severity != Severity::Warning {
+            if p.code != "expr-unknown-parameter" {
                 return true;
             }
             let name = p.message.split('`').nth(1).unwrap_or("");
