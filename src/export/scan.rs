@@ -1129,8 +1129,8 @@ fn expression_parts(s: &str, arm: bool) -> Vec<ExprPart> {
     if s.starts_with("@@") {
         return Vec::new();
     }
-    if s.starts_with('@') {
-        return vec![lex_expression(&s[1..], 0..s.len())];
+    if let Some(body) = s.strip_prefix('@') {
+        return vec![lex_expression(body, 0..s.len())];
     }
     interpolations(s)
         .into_iter()
