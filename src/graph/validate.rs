@@ -581,7 +581,7 @@ fn http_webhook_subscribe(s: &mut Sink<'_>, id: NodeId, inputs: Option<&Value>, 
                 code,
                 id,
                 format!("{sub_p}/{key}"),
-                format!("the subscribe {key} of the HTTP Webhook {role} `{name}` is empty"),
+                format!("the subscribe {key} of the HTTP Webhook {role} `{name}` is empty: give the {} of the subscription request", if key == "uri" { "endpoint URL" } else { "HTTP method" }),
             ),
             Some(Value::String(_)) => {}
             Some(v) => s.error(
