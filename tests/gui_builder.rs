@@ -2,64 +2,16 @@
 //! generator and access control in the inspector, driven by accessible
 //! names through egui_kittest: every assertion is on the document.
 
-use egui::{Key, Modifiers};
+mod common;
+use common::app::{app, app_with, at, click, replace, select, type_in};
+
+use egui::Key;
 use egui_kittest::{kittest::Queryable, Harness};
-use lapis::ui::{LapisApp, Options};
+use lapis::ui::LapisApp;
 use lapis::workflow::edit::{new_action, Edit};
 use lapis::workflow::Document;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-
-fn app_with(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |_cc| {
-            LapisApp::new(Options {
-                file,
-                native_dialogs: false,
-                recovery_dir: None,
-            })
-        });
-    h.run();
-    h
-}
-
-fn app() -> Harness<'static, LapisApp> {
-    app_with(None)
-}
-
-fn select(h: &mut Harness<'static, LapisApp>, name: &str) {
-    h.state_mut()
-        .session
-        .select_name(name)
-        .unwrap_or_else(|| panic!("no node {name}"));
-    h.run();
-}
-
-fn at(h: &Harness<'static, LapisApp>, pointer: &str) -> Option<Value> {
-    h.state().session.doc().root.pointer(pointer).cloned()
-}
-
-fn type_in(h: &mut Harness<'static, LapisApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn replace(h: &mut Harness<'static, LapisApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn click(h: &mut Harness<'static, LapisApp>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    h.run();
-}
 
 /// Adds an action after Response and selects it.
 fn add(h: &mut Harness<'static, LapisApp>, name: &str, action: Value) {

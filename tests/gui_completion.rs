@@ -239,3 +239,50 @@ fn leaving_the_field_closes_the_popup_and_frees_the_keys() {
     assert_eq!(h.state().other, "x");
     assert_eq!(h.state().text, "@conc");
 }
+
+/// The designer itself: an expression field of the inspector (the HTTP
+/// action's URI) offers completion while typing, and Enter writes the
+/// completed name into the document.
+#[test]
+fn the_inspector_fields_of_the_real_app_complete() {
+    use lapis::ui::{LapisApp, Options};
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(|_cc| {
+            LapisApp::new(Options {
+                file: None,
+                native_dialogs: false,
+                recovery_dir: None,
+            })
+        });
+    h.run();
+    h.state_mut()
+        .session
+        .select_name("Get_status")
+        .expect("the sample has Get_status");
+    h.run();
+    h.get_by_label("URI").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.run();
+    h.get_by_label("URI").type_text("https://host/@{conc");
+    h.run();
+    assert!(
+        h.query_by_label(POPUP).is_some(),
+        "the URI field of the inspector shows completions inside @{{"
+    );
+    h.key_press(Key::Enter);
+    h.run();
+    let uri = h
+        .state()
+        .session
+        .doc()
+        .root
+        .pointer("/actions/Get_status/inputs/uri")
+        .cloned();
+    assert_eq!(
+        uri,
+        Some(serde_json::json!("https://host/@{concat(")),
+        "Enter inserted the function into the document's field"
+    );
+}

@@ -1,7 +1,10 @@
 //! The inspector forms, driven by accessible labels through egui_kittest:
 //! every assertion is on the document the session holds.
 
-use egui::{Key, Modifiers};
+mod common;
+use common::app::{at, click, replace, select, type_in};
+
+use egui::Key;
 use egui_kittest::{kittest::Queryable, Harness};
 use lapis::ui::{LapisApp, Options};
 use lapis::workflow::edit::{new_action, Edit, PALETTE};
@@ -22,42 +25,6 @@ fn app() -> Harness<'static, LapisApp> {
         });
     h.run();
     h
-}
-
-fn select(h: &mut Harness<'static, LapisApp>, name: &str) {
-    h.state_mut()
-        .session
-        .select_name(name)
-        .unwrap_or_else(|| panic!("no node {name}"));
-    h.run();
-}
-
-fn at(h: &Harness<'static, LapisApp>, pointer: &str) -> Option<Value> {
-    h.state().session.doc().root.pointer(pointer).cloned()
-}
-
-/// Focuses the field and types at its end.
-fn type_in(h: &mut Harness<'static, LapisApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-/// Focuses the field, selects all its text and types over it.
-fn replace(h: &mut Harness<'static, LapisApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-/// Clicks a widget by its accessible name (works when it is scrolled away).
-fn click(h: &mut Harness<'static, LapisApp>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    h.run();
 }
 
 /// Where the inspector panel starts: content wider than the panel would

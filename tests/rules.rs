@@ -1,6 +1,7 @@
 //! The rule fixtures: `tests/fixtures/rules/<code>/<case>/` holds a
 //! workflow file (a definition, a Standard `workflow.json` or an ARM
-//! template) and `expected.json`, the findings Lapis must report for it
+//! template; or a `project/` folder, a Standard project with one
+//! `*/workflow.json`) and `expected.json`, the findings Lapis must report for it
 //! (code, level, pointer), no more and no less. Every code of the rule
 //! catalogue has at least one case that breaks it and one that does not.
 
@@ -27,8 +28,25 @@ fn dirs(p: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// The case's input: the one `.json` file that is not `expected.json`.
+/// The case's input: the one `.json` file that is not `expected.json`; or,
+/// for a Standard project case, the one `project/*/workflow.json` (the
+/// project files around it are read with it).
 fn input(case: &Path) -> PathBuf {
+    let project = case.join("project");
+    if project.is_dir() {
+        let files: Vec<PathBuf> = dirs(&project)
+            .into_iter()
+            .map(|d| d.join("workflow.json"))
+            .filter(|p| p.is_file())
+            .collect();
+        assert_eq!(
+            files.len(),
+            1,
+            "{}: expected one project/*/workflow.json, found {files:?}",
+            case.display()
+        );
+        return files.into_iter().next().expect("one file");
+    }
     let files: Vec<PathBuf> = std::fs::read_dir(case)
         .expect("case folder")
         .map(|e| e.expect("entry").path())
@@ -256,4 +274,42 @@ fn the_readme_lists_every_rule_with_its_level_and_source() {
             r.code
         );
     }
+}
+
+#[test]
+fn the_designer_field_check_knows_the_project_parameters_as_validate_does() {
+    // parameters.json declares `fromProjectFile`; the definition does not.
+    let case = root().join("expr-unknown-parameter/standard-project-file");
+    assert!(actual(&case).is_empty(), "{:?}", actual(&case));
+    let doc = Document::load(&input(&case)).unwrap_or_else(|e| panic!("{e}"));
+    let mut session = lapis::ui::session::Session::new(doc);
+    let at = "/definition/actions/Call/inputs/uri";
+    let known = session.expr_context(at, "@parameters('fromProjectFile')");
+    assert!(known.findings.is_empty(), "{:?}", known.findings);
+    assert!(
+        known
+            .reachable
+            .parameters
+            .contains(&"fromProjectFile".to_owned()),
+        "completion offers it: {:?}",
+        known.reachable.parameters
+    );
+    // A name parameters.json does not declare is still reported, as
+    // `lapis validate` reports it (the standard-not-in-project-file case).
+    let unknown = session.expr_context(at, "@parameters('fromProjectFiles')");
+    let codes: Vec<(&str, lapis::expr::check::Level)> =
+        unknown.findings.iter().map(|f| (f.code, f.level)).collect();
+    assert_eq!(
+        codes,
+        [("expr-unknown-parameter", lapis::expr::check::Level::Warning)]
+    );
+    let other = root().join("expr-unknown-parameter/standard-not-in-project-file");
+    assert_eq!(
+        actual(&other),
+        [(
+            "expr-unknown-parameter".to_owned(),
+            "warning".to_owned(),
+            at.to_owned()
+        )]
+    );
 }

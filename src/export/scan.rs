@@ -987,9 +987,11 @@ fn is_plain_literal(s: &str, arm: bool) -> bool {
     !s.trim().is_empty() && !expression
 }
 
-/// A WDL expression `@…` (not the `@@` escape) or an interpolated string.
+/// A WDL expression `@…` or an interpolated string; a string that starts
+/// with `@@` is literal as a whole, as the evaluator reads it
+/// (`crate::expr::parse::is_expression`), and `@@{` is an escaped `@{`.
 fn is_wdl(s: &str) -> bool {
-    (s.starts_with('@') && !s.starts_with("@@")) || s.contains("@{")
+    !s.starts_with("@@") && (s.starts_with('@') || !interpolations(s).is_empty())
 }
 
 /// Placeholders that stand for a value to fill in: `<secret>`, `{secret}`,
@@ -1031,7 +1033,11 @@ pub fn literal_segments(s: &str) -> Vec<(usize, &str)> {
 /// [`literal_segments`]; `arm`: a whole `[…]` string is an ARM expression
 /// (else it is literal text).
 pub fn literal_segments_in(s: &str, arm: bool) -> Vec<(usize, &str)> {
-    if (s.starts_with('@') && !s.starts_with("@@")) || (arm && is_arm_expression(s)) {
+    if s.starts_with("@@") {
+        // Literal as a whole: its value is the text less the first `@`.
+        return vec![(1, &s[1..])];
+    }
+    if s.starts_with('@') || (arm && is_arm_expression(s)) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -1049,12 +1055,17 @@ pub fn literal_segments_in(s: &str, arm: bool) -> Vec<(usize, &str)> {
 }
 
 /// Byte ranges of the `@{…}` parts of a string, braces included (to the
-/// end of the string when the closing brace is missing).
+/// end of the string when the closing brace is missing); `@@{` is an
+/// escaped, literal `@{`.
 fn interpolations(s: &str) -> Vec<Range<usize>> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i + 1 < b.len() {
+        if b[i] == b'@' && b[i + 1] == b'@' && b.get(i + 2) == Some(&b'{') {
+            i += 3;
+            continue;
+        }
         if b[i] == b'@' && b[i + 1] == b'{' {
             // Skip to the matching brace, minding quoted strings.
             let mut depth = 0usize;
@@ -1115,8 +1126,11 @@ fn expression_parts(s: &str, arm: bool) -> Vec<ExprPart> {
     if arm && is_arm_expression(s) {
         return Vec::new();
     }
-    if s.starts_with('@') && !s.starts_with("@@") {
-        return vec![lex_expression(&s[1..], 0..s.len())];
+    if s.starts_with("@@") {
+        return Vec::new();
+    }
+    if let Some(body) = s.strip_prefix('@') {
+        return vec![lex_expression(body, 0..s.len())];
     }
     interpolations(s)
         .into_iter()
@@ -1827,6 +1841,22 @@ mod tests {
         assert!(literal_segments("@parameters('x')").is_empty());
         assert!(literal_segments("[parameters('x')]").is_empty());
         assert_eq!(literal_segments("[[x]"), vec![(0, "[[x]")]);
+    }
+
+    #[test]
+    fn two_ats_make_the_whole_string_literal_as_the_evaluator_reads_it() {
+        // `@@…` is literal as a whole, `@{` inside it included.
+        assert_eq!(literal_segments("@@x @{y}"), vec![(1, "@x @{y}")]);
+        assert!(!is_wdl("@@x @{y}"));
+        assert!(is_plain_literal("@@x @{y}", true));
+        assert!(expression_parts("@@x @{y}", true).is_empty());
+        // `@@{` inside other text is an escaped `@{`, not an interpolation.
+        assert_eq!(literal_segments("a @@{b} @{c}"), vec![(0, "a @@{b} ")]);
+        assert!(!is_wdl("pa@@{ss}word"));
+        assert_eq!(literal_segments("pa@@{ss}word"), vec![(0, "pa@@{ss}word")]);
+        // Still expressions.
+        assert!(is_wdl("@x") && is_wdl("a @{y}"));
+        assert!(literal_segments("@x").is_empty());
     }
 
     #[test]

@@ -63,7 +63,9 @@ pub struct Finding {
 /// What an expression at a given place may name: the completion lists.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reachable {
-    /// Declared workflow parameters, in file order.
+    /// Declared workflow parameters, in file order, then those a Standard
+    /// project's parameters.json declares (see
+    /// [`Checker::with_project_parameters`]).
     pub parameters: Vec<String>,
     /// Triggers, which every expression may read (`trigger()`, `outputs('t')`).
     pub triggers: Vec<String>,
@@ -141,6 +143,9 @@ pub struct Checker<'a> {
     /// True when parameters may come from outside the definition (a
     /// Standard workflow's parameters.json, or no `parameters` at all).
     external_parameters: bool,
+    /// Parameters declared outside the definition, by the Standard
+    /// project's parameters.json: known, as `lapis validate` knows them.
+    project_parameters: Vec<String>,
     /// Variables created by InitializeVariable, in file order.
     variables: Vec<String>,
     /// True when some InitializeVariable names its variable with an
@@ -231,6 +236,7 @@ impl<'a> Checker<'a> {
             objects,
             parameters,
             external_parameters,
+            project_parameters: Vec::new(),
             variables,
             dynamic_variables,
             by_name,
@@ -240,6 +246,15 @@ impl<'a> Checker<'a> {
                 .get("resources")
                 .is_some_and(|r| r.is_array() || r.is_object()),
         }
+    }
+
+    /// Makes the parameters a Standard project's parameters.json declares
+    /// known: `parameters('X')` for one of them has no finding, and they are
+    /// offered for completion after the definition's own.
+    #[must_use]
+    pub fn with_project_parameters(mut self, names: Vec<String>) -> Checker<'a> {
+        self.project_parameters = names;
+        self
     }
 
     /// Checks every expression string of every trigger and action, and of
@@ -508,7 +523,9 @@ impl<'a> Checker<'a> {
                 let Some((name, span)) = c.literal_arg(0) else {
                     return;
                 };
-                if self.parameters.iter().any(|p| p == name) {
+                if self.parameters.iter().any(|p| p == name)
+                    || self.project_parameters.iter().any(|p| p == name)
+                {
                     return;
                 }
                 let external = self.external_parameters || name == "$connections";
@@ -783,7 +800,16 @@ impl<'a> Checker<'a> {
             ids.into_iter().map(|i| o.nodes[i].name.clone()).collect()
         };
         Reachable {
-            parameters: self.parameters.clone(),
+            parameters: self
+                .parameters
+                .iter()
+                .chain(
+                    self.project_parameters
+                        .iter()
+                        .filter(|p| !self.parameters.contains(p)),
+                )
+                .cloned()
+                .collect(),
             triggers: o
                 .triggers
                 .iter()

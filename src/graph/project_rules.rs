@@ -3,79 +3,15 @@
 //! Standard project around a `workflow.json` (`parameters.json`,
 //! `connections.json`, `local.settings.json`, `host.json`).
 //!
-//! [`apply`] is called once per validated workflow; [`RULES`] lists every
-//! code with its Microsoft Learn source, for the rule catalogue.
+//! [`apply`] is called once per validated workflow. Its codes, with their
+//! example, fix and Microsoft Learn source, are in the one rule catalogue,
+//! [`super::rules::RULES`].
 
 use super::validate::{Problem, Severity};
 use crate::workflow::project::{app_setting_refs, Project};
 use crate::workflow::text::escape_pointer;
 use crate::workflow::{Container, Document};
 use serde_json::{Map, Value};
-
-/// One rule of this file: code, severity, what it checks, where it comes from.
-pub struct RuleInfo {
-    /// The stable code.
-    pub code: &'static str,
-    /// Error or warning.
-    pub severity: Severity,
-    /// What it checks, in one line.
-    pub summary: &'static str,
-    /// The Microsoft Learn page it follows.
-    pub source: &'static str,
-}
-
-const ARM_SOURCE: &str = "https://learn.microsoft.com/azure/logic-apps/logic-apps-azure-resource-manager-templates-overview#workflow-definition-and-parameters";
-const PARAMS_SOURCE: &str =
-    "https://learn.microsoft.com/azure/logic-apps/create-parameters-workflows";
-const CONNECTIONS_SOURCE: &str = "https://learn.microsoft.com/azure/logic-apps/set-up-devops-deployment-single-tenant-azure-logic-apps";
-const SETTINGS_SOURCE: &str =
-    "https://learn.microsoft.com/azure/logic-apps/edit-app-settings-host-settings";
-
-/// Every rule of this file.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        code: "arm-parameter-missing",
-        severity: Severity::Error,
-        summary: "the workflow resource of an ARM template passes no value for a definition parameter that has no defaultValue",
-        source: ARM_SOURCE,
-    },
-    RuleInfo {
-        code: "arm-parameter-undeclared",
-        severity: Severity::Warning,
-        summary: "the workflow resource passes a value for a parameter the definition does not declare",
-        source: ARM_SOURCE,
-    },
-    RuleInfo {
-        code: "project-file-invalid",
-        severity: Severity::Error,
-        summary: "a file of the Standard project (parameters.json, connections.json, host.json, local.settings.json) is not valid JSON of the expected shape",
-        source: SETTINGS_SOURCE,
-    },
-    RuleInfo {
-        code: "project-parameter-shape",
-        severity: Severity::Error,
-        summary: "an entry of parameters.json is not an object with `type` and `value`",
-        source: PARAMS_SOURCE,
-    },
-    RuleInfo {
-        code: "connection-reference-missing",
-        severity: Severity::Error,
-        summary: "an action's connection (`referenceName`, `connectionName`) is not declared in connections.json",
-        source: CONNECTIONS_SOURCE,
-    },
-    RuleInfo {
-        code: "connection-entry-shape",
-        severity: Severity::Warning,
-        summary: "a connections.json entry the workflow uses lacks a field its kind needs (`api.id`, `connection.id`, `authentication`; `serviceProvider.id`, `parameterValues`; `function.id`)",
-        source: CONNECTIONS_SOURCE,
-    },
-    RuleInfo {
-        code: "app-setting-missing",
-        severity: Severity::Warning,
-        summary: "`@appsetting('NAME')` names a setting that local.settings.json does not have (values are never printed)",
-        source: SETTINGS_SOURCE,
-    },
-];
 
 /// Adds the rules of this file to the problems of workflow `i`, and drops
 /// the "unknown parameter" warnings that the project's parameters.json
@@ -248,8 +184,12 @@ fn standard_rules(doc: &Document, i: usize, project: &Project, out: &mut Vec<Pro
                 ));
             }
         }
+        // A parameter parameters.json declares is known, whatever the
+        // definition declares: as the designer's field check knows it
+        // (`expr::check::Checker::with_project_parameters`). The name is
+        // the first `…` of the checker's message.
         out.retain(|p| {
-            if p.code != "expr-unknown-parameter" || p.severity != Severity::Warning {
+            if p.code != "expr-unknown-parameter" {
                 return true;
             }
             let name = p.message.split('`').nth(1).unwrap_or("");

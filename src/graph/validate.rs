@@ -378,6 +378,9 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
                 ),
             }
         }
+        if n.ty == ActionType::HttpWebhook {
+            http_webhook_subscribe(&mut s, n.id, inputs, &inputs_p);
+        }
         let Some(Value::Object(inp)) = inputs else {
             continue;
         };
@@ -531,6 +534,66 @@ fn holds_literal(v: &Value) -> bool {
         Value::String(s) => !s.trim().is_empty() && !is_wdl_expression(s) && !is_arm_expression(s),
         Value::Null => false,
         _ => true,
+    }
+}
+
+/// An HTTP Webhook trigger or action needs `inputs.subscribe` with a method
+/// and a URI ("Schema reference for trigger and action types", HTTP
+/// Webhook: both are required; `unsubscribe` is optional). Expressions
+/// (WDL or ARM) in their place are accepted as they are.
+fn http_webhook_subscribe(s: &mut Sink<'_>, id: NodeId, inputs: Option<&Value>, inputs_p: &str) {
+    let n = &s.g.outline.nodes[id];
+    let (name, role) = (n.name.clone(), role_word(n.role));
+    let is_expr = |v: &str| is_wdl_expression(v) || is_arm_expression(v);
+    let sub = match inputs {
+        Some(Value::Object(i)) => i.get("subscribe"),
+        Some(Value::String(e)) if is_expr(e) => return,
+        _ => None,
+    };
+    let sub = match sub {
+        Some(Value::Object(sub)) => sub,
+        Some(Value::String(e)) if is_expr(e) => return,
+        _ => {
+            let at = if inputs.is_some() {
+                inputs_p.to_owned()
+            } else {
+                n.pointer.clone()
+            };
+            s.error(
+                "http-uri",
+                id,
+                at,
+                format!("the HTTP Webhook {role} `{name}` has no `inputs.subscribe`: it needs a subscribe method and URI to register its callback"),
+            );
+            return;
+        }
+    };
+    let sub_p = format!("{inputs_p}/subscribe");
+    for (key, code) in [("method", "http-method"), ("uri", "http-uri")] {
+        match sub.get(key) {
+            None | Some(Value::Null) => s.error(
+                code,
+                id,
+                sub_p.clone(),
+                format!("the HTTP Webhook {role} `{name}` has no subscribe {key}: add `subscribe.{key}`, the {} of the subscription request", if key == "uri" { "endpoint URL" } else { "HTTP method" }),
+            ),
+            Some(Value::String(v)) if v.trim().is_empty() => s.error(
+                code,
+                id,
+                format!("{sub_p}/{key}"),
+                format!("the subscribe {key} of the HTTP Webhook {role} `{name}` is empty: give the {} of the subscription request", if key == "uri" { "endpoint URL" } else { "HTTP method" }),
+            ),
+            Some(Value::String(_)) => {}
+            Some(v) => s.error(
+                code,
+                id,
+                format!("{sub_p}/{key}"),
+                format!(
+                    "the subscribe {key} of the HTTP Webhook {role} `{name}` must be a string, found {}",
+                    crate::workflow::tree::kind_of(v)
+                ),
+            ),
+        }
     }
 }
 

@@ -329,7 +329,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                                 break;
                             }
                             hops.push(format!(
-                                "{} → {}",
+                                "{} to {}",
                                 r.status,
                                 redactor.redact(next.url.as_str())
                             ));

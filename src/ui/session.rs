@@ -353,8 +353,15 @@ impl Session {
         }
         self.refresh();
         let d = self.current();
-        let root = &self.editor.doc.root;
-        let checker = crate::expr::check::Checker::new(root, &d.graph.outline);
+        let doc = &self.editor.doc;
+        // A Standard project's parameters.json declares parameters too, as
+        // `lapis validate` knows them (graph::project_rules).
+        let project_parameters = match (&doc.container, &doc.project) {
+            (crate::workflow::Container::Standard, Some(p)) => p.parameter_names(),
+            _ => Vec::new(),
+        };
+        let checker = crate::expr::check::Checker::new(&doc.root, &d.graph.outline)
+            .with_project_parameters(project_parameters);
         let site = checker.site(pointer);
         let cx = crate::ui::expr_field::ExprContext {
             findings: checker.check_field(pointer, text),

@@ -1803,14 +1803,15 @@ fn rename(
     })
 }
 
-fn move_action(
-    tx: &mut Tx,
+/// The name of the action a move takes, once the move is
+/// known to stay in its workflow and not to go into the action itself.
+fn move_source(
+    root: &Value,
     wfs: &[WorkflowLoc],
     pointer: &str,
     container: &str,
-    after: Option<&str>,
-) -> Result<Outcome, EditError> {
-    let ctx = Ctx::for_pointer(tx.root, wfs, pointer)?;
+) -> Result<String, EditError> {
+    let ctx = Ctx::for_pointer(root, wfs, pointer)?;
     let id = ctx.action_at(pointer, "move")?;
     let name = ctx.outline.nodes[id].name.clone();
     let target = workflow_of(wfs, container).map(|w| w.definition_pointer.as_str());
@@ -1824,7 +1825,18 @@ fn move_action(
             "cannot move `{name}` into itself or into an action it holds"
         ));
     }
-    ctx.check_container(tx.root, container)?;
+    ctx.check_container(root, container)?;
+    Ok(name)
+}
+
+fn move_action(
+    tx: &mut Tx,
+    wfs: &[WorkflowLoc],
+    pointer: &str,
+    container: &str,
+    after: Option<&str>,
+) -> Result<Outcome, EditError> {
+    let name = move_source(tx.root, wfs, pointer, container)?;
     if after == Some(name.as_str()) {
         return err(format!("cannot place `{name}` after itself"));
     }
@@ -2101,21 +2113,7 @@ fn move_placed(
             .collect(),
         Place::Beside(b) => vec![b.as_str()],
     };
-    let ctx = Ctx::for_pointer(tx.root, wfs, pointer)?;
-    let id = ctx.action_at(pointer, "move")?;
-    let name = ctx.outline.nodes[id].name.clone();
-    let target = workflow_of(wfs, container).map(|w| w.definition_pointer.as_str());
-    if target != Some(ctx.dp.as_str()) {
-        return err(format!(
-            "cannot move `{name}` into another workflow; copy and paste it instead"
-        ));
-    }
-    if is_prefix(pointer, container) {
-        return err(format!(
-            "cannot move `{name}` into itself or into an action it holds"
-        ));
-    }
-    ctx.check_container(tx.root, container)?;
+    let name = move_source(tx.root, wfs, pointer, container)?;
     if refs.contains(&name.as_str()) {
         return err(format!("cannot place `{name}` next to itself"));
     }
@@ -2246,7 +2244,7 @@ fn paste(
         message: format!("the clipboard does not hold JSON: {e}"),
     })?;
     let not_actions = || {
-        err("the clipboard does not hold actions: expected one action (an object with a \"type\") or an object of name → action")
+        err("the clipboard does not hold actions: expected one action (an object with a \"type\") or an object that maps names to actions")
     };
     let Value::Object(obj) = value else {
         return not_actions();

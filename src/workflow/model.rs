@@ -15,10 +15,13 @@ pub fn is_arm_expression(s: &str) -> bool {
     s.starts_with('[') && !s.starts_with("[[") && s.ends_with(']')
 }
 
-/// A string that holds a Workflow Definition Language expression: `@…`
-/// (not the `@@` escape) or an `@{…}` interpolation.
+/// A string that holds a Workflow Definition Language expression: `@…` or
+/// an `@{…}` interpolation. A string that starts with `@@` is literal as a
+/// whole, `@{` inside it included, as the evaluator reads it
+/// (`crate::expr::parse::is_expression`, whose rule this repeats: the model
+/// sits below `expr`).
 pub fn is_wdl_expression(s: &str) -> bool {
-    (s.starts_with('@') && !s.starts_with("@@")) || s.contains("@{")
+    !s.starts_with("@@") && (s.starts_with('@') || s.contains("@{"))
 }
 
 /// Renders a scalar JSON value as the text a form would show.
@@ -1110,5 +1113,22 @@ mod tests {
         assert!(e.secure_inputs && e.secure_outputs);
         assert_eq!(e.operation_options.len(), 2);
         assert_eq!(e.retry_policy, Some(json!({"type": "none"})));
+    }
+
+    #[test]
+    fn a_string_starting_with_two_ats_is_literal_as_a_whole() {
+        for (s, expr) in [
+            ("@@x @{y}", false),
+            ("@@{y}", false),
+            ("@@x", false),
+            ("@x", true),
+            ("a @{y}", true),
+            ("a@b.example", false),
+            ("[[x]", false),
+        ] {
+            assert_eq!(is_wdl_expression(s), expr, "{s}");
+            // The evaluator reads it the same way.
+            assert_eq!(crate::expr::parse::is_expression(s), expr, "{s}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod gpu;
 
 use std::path::{Path, PathBuf};

@@ -830,7 +830,7 @@ fn headers_and_queries(s: &mut Sink<'_>, n: &Node, inputs: &Obj, p: &str) {
                 n.id,
                 kp,
                 format!(
-                    "the {key} of `{}` must be a JSON object of name → value, found {}",
+                    "the {key} of `{}` must be a JSON object that maps names to values, found {}",
                     n.name,
                     crate::workflow::tree::kind_of(other)
                 ),

@@ -82,6 +82,19 @@ pub const SRC_DATA_OPS: &str =
     "https://learn.microsoft.com/azure/logic-apps/logic-apps-perform-data-operations";
 /// "Call external HTTP or HTTPS endpoints" (the HTTP action).
 pub const SRC_HTTP: &str = "https://learn.microsoft.com/azure/connectors/connectors-native-http";
+/// "Overview: Automate deployment for Azure Logic Apps by using Azure
+/// Resource Manager templates", its "Workflow definition and parameters".
+pub const SRC_ARM: &str = "https://learn.microsoft.com/azure/logic-apps/logic-apps-azure-resource-manager-templates-overview#workflow-definition-and-parameters";
+/// "Create cross-environment parameters for workflows" (Standard
+/// `parameters.json`).
+pub const SRC_PROJECT_PARAMETERS: &str =
+    "https://learn.microsoft.com/azure/logic-apps/create-parameters-workflows";
+/// "Set up DevOps deployment for Standard logic apps" (`connections.json`).
+pub const SRC_CONNECTIONS: &str = "https://learn.microsoft.com/azure/logic-apps/set-up-devops-deployment-single-tenant-azure-logic-apps";
+/// "Edit host and app settings for Standard logic apps"
+/// (`local.settings.json`, `host.json`).
+pub const SRC_SETTINGS: &str =
+    "https://learn.microsoft.com/azure/logic-apps/edit-app-settings-host-settings";
 
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
@@ -263,15 +276,15 @@ rules! {
     "missing-input", E, "an action without an input its type requires: ApiConnection host.connection, Function function.id, Workflow host.workflow.id and host.triggerName, ServiceProvider serviceProviderConfiguration, integration account and Batch inputs",
         r#""Send": {"type": "ApiConnection", "inputs": {"method": "post", "path": "/Mail"}}"#,
         "add the missing input, as the schema reference shows for the type", SRC_SCHEMA;
-    "http-method", E, "an HTTP action or trigger without method, with a method that is not a string, or with one Logic Apps does not send",
+    "http-method", E, "an HTTP action or trigger without method, with a method that is not a string, or with one Logic Apps does not send; an HTTP Webhook without `subscribe.method`",
         r#""inputs": {"uri": "https://example.com"}"#,
         "add \"method\": \"GET\" (or POST, PUT, PATCH, DELETE, HEAD, OPTIONS)", SRC_HTTP;
-    "http-uri", E, "an HTTP action or trigger without uri (or without inputs), or with a uri that is not a string",
+    "http-uri", E, "an HTTP action or trigger without uri (or without inputs), or with a uri that is not a string; an HTTP Webhook without `inputs.subscribe` or with an empty `subscribe.uri`",
         r#""inputs": {"method": "GET"}"#,
         "add the URL to call as \"uri\"", SRC_HTTP;
     "http-headers", E, "headers or queries that are not a JSON object; warning: a header value that is not a string, a query value that is an object or array",
         r#""headers": ["Accept: application/json"]"#,
-        "write headers and queries as objects of name → string value", SRC_SCHEMA;
+        "write headers and queries as objects that map names to string values", SRC_SCHEMA;
     "aad-missing-field", E, "ActiveDirectoryOAuth without tenant, audience or clientId",
         r#""authentication": {"type": "ActiveDirectoryOAuth", "tenant": "contoso.com", "audience": "https://…"}"#,
         "add the missing field (clientId is the app registration's application id)", SRC_SECURE;
@@ -316,6 +329,29 @@ rules! {
     "expr-not-upstream", E, "an expression reads an action that has not run yet at that point (not upstream through run-after)",
         r#""A": {"inputs": "@body('B')", "runAfter": {}}, "B": {"runAfter": {"A": ["Succeeded"]}}"#,
         "make the action run after the one it reads", SRC_WDL;
+    // What surrounds the workflow: the ARM template that deploys it, the
+    // Standard project around a workflow.json (src/graph/project_rules.rs).
+    "arm-parameter-missing", E, "the workflow resource of an ARM template passes no value for a definition parameter that has no defaultValue (warning when it passes one under another casing)",
+        r#""definition": {"parameters": {"apiKey": {"type": "SecureString"}}, …}, "parameters": {}"#,
+        "add \"apiKey\": {\"value\": \"[parameters('apiKey')]\"} to the resource's properties.parameters, or give the definition parameter a defaultValue", SRC_ARM;
+    "arm-parameter-undeclared", W, "the workflow resource passes a value for a parameter the definition does not declare",
+        r#""parameters": {"unused": {"value": "x"}} with no `unused` among the definition's parameters"#,
+        "declare the parameter in the definition, or remove the value from the resource", SRC_ARM;
+    "project-file-invalid", E, "a file of the Standard project (parameters.json, connections.json, host.json, local.settings.json) is not valid JSON of the expected shape",
+        r#"parameters.json: {"ordersApi": {"type": "String", "value": "https://…"},}"#,
+        "fix the JSON at the line and column given: each file holds one object (local.settings.json: its app settings under `Values`)", SRC_SETTINGS;
+    "project-parameter-shape", E, "an entry of parameters.json is not an object with `type` and `value`",
+        r#"parameters.json: {"ordersApi": "https://orders.example"}"#,
+        "write each entry as {\"type\": \"String\", \"value\": …}", SRC_PROJECT_PARAMETERS;
+    "connection-reference-missing", E, "an action's connection (`host.connection.referenceName`, `serviceProviderConfiguration.connectionName`, `function.connectionName`) is not declared in connections.json",
+        r#""host": {"connection": {"referenceName": "office356"}} with only `office365` under managedApiConnections"#,
+        "fix the name, or add the connection to the matching section of connections.json", SRC_CONNECTIONS;
+    "connection-entry-shape", W, "a connections.json entry the workflow uses lacks a field its kind needs (`api.id`, `connection.id`, `authentication`; `serviceProvider.id`, `parameterValues`; `function.id`)",
+        r#""managedApiConnections": {"teams": {"api": {"id": "/subscriptions/…/managedApis/teams"}}}"#,
+        "add the missing fields, as the designer writes them when it creates the connection", SRC_CONNECTIONS;
+    "app-setting-missing", W, "`@appsetting('NAME')` names a setting that local.settings.json does not have (values are never printed)",
+        r#""uri": "@appsetting('ORDERS_API_URL')" with no ORDERS_API_URL under local.settings.json's Values"#,
+        "add the setting to local.settings.json for local runs, and to the logic app's app settings in Azure", SRC_SETTINGS;
 }
 
 /// The rule with this code.
