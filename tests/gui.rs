@@ -5,31 +5,18 @@
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use lapis::ui::{LapisApp, Options};
+use lapis::ui::LapisApp;
 use serde_json::Value;
 use std::path::PathBuf;
 
 mod common;
+use common::app::{app_in as app_with, leave_recovery_copy};
 
 fn app(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
     app_with(file, None)
 }
 
 /// The designer with recovery copies kept in `recovery_dir`.
-fn app_with(file: Option<PathBuf>, recovery_dir: Option<PathBuf>) -> Harness<'static, LapisApp> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |_cc| {
-            LapisApp::new(Options {
-                file,
-                native_dialogs: false,
-                recovery_dir,
-            })
-        });
-    h.run();
-    h
-}
-
 fn root(h: &Harness<'_, LapisApp>) -> Value {
     h.state().session.doc().root.clone()
 }
@@ -285,22 +272,7 @@ fn a_recovery_copy_is_offered_after_a_crash() {
     let data = tempfile::tempdir().unwrap();
     let rec = data.path().join("recovery");
     // A first designer edits and writes its recovery copy, then "crashes".
-    {
-        let mut h = app_with(None, Some(rec.clone()));
-        h.state_mut().add_action("Compose");
-        h.state_mut().write_recovery();
-        // Pretend the process died: its copy must not look alive.
-        let f = std::fs::read_dir(&rec)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
-        let mut v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
-        v["pid"] = Value::from(u32::MAX - 1);
-        std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
-        std::mem::forget(h);
-    }
+    leave_recovery_copy(&rec, "Compose");
     let mut h = app_with(None, Some(rec.clone()));
     h.get_by_label("Recover").click();
     h.run();

@@ -3,7 +3,7 @@
 //! names through egui_kittest: every assertion is on the document.
 
 mod common;
-use common::app::{app, app_with, at, click, replace, select, type_in};
+use common::app::{app, app_with, at, click, replace, select, type_in, write_arm_template};
 
 use egui::Key;
 use egui_kittest::{kittest::Queryable, Harness};
@@ -434,20 +434,7 @@ fn arm_fixture(dir: &tempfile::TempDir) -> PathBuf {
         "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}},
         "actions": {"Reply": {"type": "Response", "inputs": {"statusCode": 200}, "runAfter": {}}}
     });
-    let arm = json!({
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-        "contentVersion": "1.0.0.0",
-        "resources": [{
-            "type": "Microsoft.Logic/workflows",
-            "apiVersion": "2019-05-01",
-            "name": "status-wf",
-            "location": "westeurope",
-            "properties": {"definition": def, "parameters": {}}
-        }]
-    });
-    let p = dir.path().join("template.json");
-    std::fs::write(&p, serde_json::to_vec_pretty(&arm).unwrap()).unwrap();
-    p
+    write_arm_template(dir.path(), def)
 }
 
 #[test]

@@ -4,26 +4,15 @@
 //! replacing and deleting the trigger, Workflow JSON ▸ Apply, and the
 //! Parameters tab.
 
+mod common;
+use common::app::{app_in as app_with, leave_recovery_copy};
+
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
-use lapis::ui::{LapisApp, Options};
+use lapis::ui::LapisApp;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-
-fn app_with(file: Option<PathBuf>, recovery_dir: Option<PathBuf>) -> Harness<'static, LapisApp> {
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_eframe(move |_cc| {
-            LapisApp::new(Options {
-                file,
-                native_dialogs: false,
-                recovery_dir,
-            })
-        });
-    h.run();
-    h
-}
 
 fn app(file: Option<PathBuf>) -> Harness<'static, LapisApp> {
     app_with(file, None)
@@ -291,21 +280,7 @@ fn guard_recovery_asks_before_replacing_unsaved_work() {
     let data = tempfile::tempdir().unwrap();
     let rec = data.path().join("recovery");
     // A first designer writes a recovery copy holding a Terminate, then dies.
-    {
-        let mut h = app_with(None, Some(rec.clone()));
-        h.state_mut().add_action("Terminate");
-        h.state_mut().write_recovery();
-        let f = std::fs::read_dir(&rec)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
-        let mut v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
-        v["pid"] = Value::from(u32::MAX - 1);
-        std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
-        std::mem::forget(h);
-    }
+    leave_recovery_copy(&rec, "Terminate");
     let mut h = app_with(None, Some(rec.clone()));
     // Work done before answering (the question can be put off).
     make_dirty(&mut h);

@@ -1,5 +1,8 @@
 //! The Security panel and the export dialog, driven by accessible labels.
 
+mod common;
+use common::app::write_arm_template;
+
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use lapis::ui::{LapisApp, Options};
@@ -23,20 +26,7 @@ fn app(file: PathBuf) -> Harness<'static, LapisApp> {
 fn arm_fixture(dir: &tempfile::TempDir) -> PathBuf {
     let def: Value = serde_json::from_str(include_str!("../samples/app-proxy-status.json"))
         .expect("the sample is JSON");
-    let arm = json!({
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-        "contentVersion": "1.0.0.0",
-        "resources": [{
-            "type": "Microsoft.Logic/workflows",
-            "apiVersion": "2019-05-01",
-            "name": "status-wf",
-            "location": "westeurope",
-            "properties": {"definition": def, "parameters": {}}
-        }]
-    });
-    let p = dir.path().join("template.json");
-    std::fs::write(&p, serde_json::to_vec_pretty(&arm).unwrap()).unwrap();
-    p
+    write_arm_template(dir.path(), def)
 }
 
 fn access_control(h: &Harness<'_, LapisApp>) -> Option<Value> {

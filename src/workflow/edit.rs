@@ -1280,6 +1280,34 @@ fn readable(rest: &str) -> String {
 /// and to every action nested in them, updating their runAfter and the
 /// expression references inside them. Returns the new top-level names in
 /// order.
+/// Checks that `action` may be added to `container` under `name`, and gives
+/// it a name unique in its workflow: the workflow's context and the action
+/// as a one-entry map under that name.
+fn new_action_entry(
+    root: &Value,
+    wfs: &[WorkflowLoc],
+    container: &str,
+    name: &str,
+    action: &Value,
+) -> Result<(Ctx, Map<String, Value>), EditError> {
+    let ctx = Ctx::for_pointer(root, wfs, container)?;
+    ctx.check_container(root, container)?;
+    check_name(name).map_err(|m| EditError {
+        message: format!("cannot add the action: {m}"),
+    })?;
+    if !action.is_object() {
+        return err(format!(
+            "cannot add `{name}`: an action must be a JSON object, found {}",
+            super::tree::kind_of(action)
+        ));
+    }
+    let mut m = Map::new();
+    m.insert(name.to_owned(), action.clone());
+    let mut used = Names::of(&ctx.outline);
+    uniquify(&mut m, &mut used)?;
+    Ok((ctx, m))
+}
+
 fn uniquify(actions: &mut Map<String, Value>, used: &mut Names) -> Result<Vec<String>, EditError> {
     let mut def = Map::new();
     def.insert("actions".into(), Value::Object(std::mem::take(actions)));
@@ -1533,23 +1561,9 @@ fn run_edit(
             action,
             after,
         } => {
-            let ctx = Ctx::for_pointer(tx.root, wfs, container)?;
-            ctx.check_container(tx.root, container)?;
-            check_name(name).map_err(|m| EditError {
-                message: format!("cannot add the action: {m}"),
-            })?;
-            if !action.is_object() {
-                return err(format!(
-                    "cannot add `{name}`: an action must be a JSON object, found {}",
-                    super::tree::kind_of(action)
-                ));
-            }
-            let mut m = Map::new();
-            m.insert(name.clone(), action.clone());
-            let mut used = Names::of(&ctx.outline);
-            let names = uniquify(&mut m, &mut used)?;
+            let (ctx, m) = new_action_entry(tx.root, wfs, container, name, action)?;
+            let new = m.keys().next().cloned().unwrap_or_default();
             insert_actions(tx, &ctx, container, after.as_deref(), m)?;
-            let new = names.first().cloned().unwrap_or_default();
             Ok(Outcome {
                 label: format!("Add {new}"),
                 select: Some(child_pointer(container, &new)),
@@ -2060,21 +2074,7 @@ fn insert_placed(
         };
         return run_edit(tx, wfs, &add, nesting);
     }
-    let ctx = Ctx::for_pointer(tx.root, wfs, container)?;
-    ctx.check_container(tx.root, container)?;
-    check_name(name).map_err(|m| EditError {
-        message: format!("cannot add the action: {m}"),
-    })?;
-    if !action.is_object() {
-        return err(format!(
-            "cannot add `{name}`: an action must be a JSON object, found {}",
-            super::tree::kind_of(action)
-        ));
-    }
-    let mut m = Map::new();
-    m.insert(name.to_owned(), action.clone());
-    let mut used = Names::of(&ctx.outline);
-    uniquify(&mut m, &mut used)?;
+    let (_, m) = new_action_entry(tx.root, wfs, container, name, action)?;
     let Some((new, mut value)) = m.into_iter().next() else {
         return err("internal: lost the action to insert");
     };

@@ -88,6 +88,19 @@ fn is_expr(v: &Value) -> bool {
     matches!(v, Value::String(s) if is_wdl_expression(s) || is_arm_expression(s))
 }
 
+/// The entries of a schedule field with their pointers: each item of an
+/// array, or the value itself when it is not one.
+fn schedule_items<'v>(pointer: &str, v: &'v Value) -> Vec<(String, &'v Value)> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (format!("{pointer}/{i}"), x))
+            .collect(),
+        other => vec![(pointer.to_owned(), other)],
+    }
+}
+
 fn ptr(base: &str, key: &str) -> String {
     format!("{base}/{}", escape_pointer(key))
 }
@@ -504,15 +517,7 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
                 format!("`{key}` in the schedule of `{}` applies only when the frequency is Day or Week", n.name),
             );
         }
-        let items: Vec<(String, &Value)> = match v {
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("{kp}/{i}"), x))
-                .collect(),
-            other => vec![(kp.clone(), other)],
-        };
-        for (ip, x) in items {
+        for (ip, x) in schedule_items(&kp, v) {
             if is_expr(x) {
                 continue;
             }
@@ -549,15 +554,7 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
             "Saturday",
             "Sunday",
         ];
-        let items: Vec<(String, &Value)> = match v {
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("{kp}/{i}"), x))
-                .collect(),
-            other => vec![(kp.clone(), other)],
-        };
-        for (ip, x) in items {
+        for (ip, x) in schedule_items(&kp, v) {
             if is_expr(x) {
                 continue;
             }
