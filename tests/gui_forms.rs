@@ -915,3 +915,29 @@ fn expression_fields_show_the_checkers_findings() {
     replace(&mut h, "Tenant", "@parameters('tenantId')");
     assert_eq!(h.query_all_by_label_contains("column ").count(), 0);
 }
+
+/// Escape in a field leaves the field and keeps the selection: egui drops
+/// the focus before the shortcuts run, and the next keystrokes still reach
+/// the same form. A second Escape, on the canvas, clears the selection.
+#[test]
+fn escape_in_a_field_keeps_the_selection() {
+    let mut h = app();
+    select(&mut h, "Get_status");
+    type_in(&mut h, "Cookie", "a=1");
+    h.key_press(Key::Escape);
+    h.run();
+    assert!(
+        !h.state().session.selection.is_empty(),
+        "Escape in a field only leaves the field"
+    );
+    type_in(&mut h, "Cookie", "2");
+    assert_eq!(
+        at(&h, "/actions/Get_status/inputs/cookie"),
+        Some(json!("a=12"))
+    );
+    h.key_press(Key::Escape);
+    h.run();
+    h.key_press(Key::Escape);
+    h.run();
+    assert!(h.state().session.selection.is_empty());
+}

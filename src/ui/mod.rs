@@ -198,6 +198,11 @@ pub struct LapisApp {
     after_save: Option<AfterSave>,
     /// Send the window's Close command at the end of this frame.
     close_now: bool,
+    /// Whether a text field had the keyboard at the end of the last frame:
+    /// egui drops the focus on Escape before the frame's shortcuts run, so
+    /// this frame alone cannot tell an Escape that leaves a field from one
+    /// meant for the canvas.
+    was_typing: bool,
 }
 
 impl LapisApp {
@@ -245,6 +250,7 @@ impl LapisApp {
             recovery_found,
             after_save: None,
             close_now: false,
+            was_typing: false,
         };
         if let Some(p) = &options.file {
             if error.is_none() {
@@ -971,7 +977,7 @@ impl LapisApp {
                 .map(|n| n.pointer.clone())
                 .collect();
         }
-        if sc(Modifiers::NONE, Key::Escape) {
+        if !self.was_typing && sc(Modifiers::NONE, Key::Escape) {
             self.session.selection.clear();
         }
         // Alt+arrows move the selected action instead (the canvas does it).
@@ -1630,6 +1636,7 @@ impl LapisApp {
 impl eframe::App for LapisApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         self.frame(ui);
+        self.was_typing = ui.ctx().egui_wants_keyboard_input();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
