@@ -3108,6 +3108,9 @@ pub const PALETTE: &[(&str, &str)] = &[
     ("Query", "Filter array"),
     ("Select", "Select"),
     ("Join", "Join"),
+    ("Table", "Create CSV table"),
+    ("Workflow", "Call a workflow"),
+    ("Function", "Azure Function"),
 ];
 
 /// The name a new action of this type gets, as the portal names them
