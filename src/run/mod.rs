@@ -1,0 +1,8 @@
+//! Running a workflow on the desk: the executor (`engine`), the run record
+//! ([`model`]) and the run history store (`history`).
+
+pub mod model;
+
+pub use model::{
+    ActionRun, Mock, Repetition, Run, RunError, RunResponse, Status, TriggerRequest, HIDDEN,
+};
