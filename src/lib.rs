@@ -10,6 +10,7 @@ pub mod export;
 pub mod expr;
 pub mod graph;
 pub mod invoke;
+pub mod paths;
 pub mod run;
 pub mod sandbox;
 pub mod secrets;

@@ -11,14 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// How many recent files are remembered.
 pub const MAX_RECENT: usize = 10;
 
-/// Where Lapis keeps its own files: `$LAPIS_DATA_DIR`, or the platform's
-/// local data folder (`~/.local/share/lapis` on Linux).
-pub fn data_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("LAPIS_DATA_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    dirs::data_local_dir().map(|d| d.join("lapis"))
-}
+pub use crate::paths::data_dir;
 
 /// One recovery copy on disk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
