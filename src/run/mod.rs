@@ -6,3 +6,7 @@ pub mod model;
 pub use model::{
     ActionRun, Mock, Repetition, Run, RunError, RunResponse, Status, TriggerRequest, HIDDEN,
 };
+
+pub mod engine;
+
+pub use engine::{run, Observer, RunOptions, RunSetupError};

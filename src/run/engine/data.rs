@@ -1,0 +1,2 @@
+//! Data operations: Join, Select, Filter array, Create CSV/HTML table,
+//! Parse JSON's schema check.
