@@ -90,7 +90,7 @@ pub struct SandboxArgs {
 
 /// Reads the `--secret` sources into a store. Values never come from the
 /// command line itself.
-fn secrets(specs: &[String]) -> Result<SecretStore, String> {
+pub(super) fn secrets(specs: &[String]) -> Result<SecretStore, String> {
     let store = SecretStore::new();
     for spec in specs {
         let Some((name, source)) = spec.split_once('=') else {

@@ -207,7 +207,6 @@ fn run_index(
 
 /// Why the run stops early.
 #[derive(Debug, Clone)]
-#[allow(dead_code)]
 pub(crate) enum Stop {
     Terminated(Status, Option<RunError>),
     Cancelled,
@@ -240,7 +239,6 @@ pub(crate) struct Frame<'p> {
     repetition: Option<u64>,
 }
 
-#[allow(dead_code)]
 impl<'p> Frame<'p> {
     fn root() -> Frame<'static> {
         Frame {
@@ -334,12 +332,10 @@ impl Done {
     }
 }
 
-#[allow(dead_code)] // filled in by the action types as they land
 pub(crate) struct Engine<'d> {
     doc: &'d Document,
     index: usize,
     definition: Map<String, Value>,
-    def_pointer: String,
     name: String,
     run_id: String,
     options: RunOptions,
@@ -353,6 +349,8 @@ pub(crate) struct Engine<'d> {
     trigger_result: OnceLock<Value>,
     workflow_obj: Value,
     variables: Mutex<Map<String, Value>>,
+    /// Each variable's declared type, lower case.
+    var_types: Mutex<HashMap<String, String>>,
     /// Each control action's direct children (all branches), by its name.
     scopes: HashMap<String, Vec<String>>,
     /// Actions whose outputs are secured (or carry secured values).
@@ -404,8 +402,9 @@ fn run_after(action: &Value) -> Vec<(String, Vec<Status>)> {
         .collect()
 }
 
-/// The branches (lists of actions) inside a control action.
-pub(crate) fn branches(action: &Value) -> Vec<&Map<String, Value>> {
+/// The branches (lists of actions) inside a control action: `actions`,
+/// `else.actions`, each case's `actions`, `default.actions`.
+pub fn branches(action: &Value) -> Vec<&Map<String, Value>> {
     let mut out = Vec::new();
     if let Some(Value::Object(a)) = action.get("actions") {
         out.push(a);
@@ -502,7 +501,6 @@ fn block_status(
     }
 }
 
-#[allow(dead_code)]
 impl<'d> Engine<'d> {
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -575,7 +573,6 @@ impl<'d> Engine<'d> {
             doc,
             index,
             definition,
-            def_pointer,
             name,
             run_id,
             depth,
@@ -587,6 +584,7 @@ impl<'d> Engine<'d> {
             trigger_result: OnceLock::new(),
             workflow_obj,
             variables: Mutex::new(Map::new()),
+            var_types: Mutex::new(HashMap::new()),
             scopes,
             tainted: RwLock::new(HashSet::new()),
             records: Mutex::new((Vec::new(), HashMap::new())),
@@ -1367,6 +1365,28 @@ impl<'d> Engine<'d> {
             }
             other => Ok(other.clone()),
         }
+    }
+
+    /// A context with everything `v`'s expressions read (for an Http
+    /// action, which the test-call engine evaluates).
+    pub(crate) fn full_context(&self, v: &Value, frame: &Frame) -> Result<Context, String> {
+        let mut list = Vec::new();
+        self.compile_all(v, &mut String::new(), &mut list)?;
+        Ok(self.context_for(&list, frame))
+    }
+
+    /// The tokio runtime Http actions are sent on, made when first needed.
+    pub(crate) fn runtime(&self) -> Result<&tokio::runtime::Runtime, String> {
+        self.runtime
+            .get_or_init(|| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the network runtime: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Sleeps `d` (already scaled), waking early when the run stops.
