@@ -355,6 +355,8 @@ pub(crate) struct Engine<'d> {
     scopes: HashMap<String, Vec<String>>,
     /// Actions whose outputs are secured (or carry secured values).
     tainted: RwLock<HashSet<String>>,
+    /// Actions whose inputs read a secured value.
+    hidden_inputs: RwLock<HashSet<String>>,
     records: Mutex<(Vec<String>, HashMap<String, ActionRun>)>,
     response: Mutex<Option<RunResponse>>,
     stop: Mutex<Option<Stop>>,
@@ -587,6 +589,7 @@ impl<'d> Engine<'d> {
             var_types: Mutex::new(HashMap::new()),
             scopes,
             tainted: RwLock::new(HashSet::new()),
+            hidden_inputs: RwLock::new(HashSet::new()),
             records: Mutex::new((Vec::new(), HashMap::new())),
             response: Mutex::new(None),
             stop: Mutex::new(None),
@@ -1167,7 +1170,12 @@ impl<'d> Engine<'d> {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .contains(name);
-        (si || tainted, so || tainted)
+        let inputs = self
+            .hidden_inputs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(name);
+        (si || inputs || tainted, so || tainted)
     }
 
     // -- expressions -------------------------------------------------------
@@ -1291,23 +1299,34 @@ impl<'d> Engine<'d> {
         ctx
     }
 
-    /// Whether `v`'s expressions read a secured value: outputs of an
-    /// action with secured outputs, the trigger's secured outputs, or a
-    /// secure parameter.
-    pub(crate) fn reads_secure(&self, v: &Value) -> bool {
+    /// What of `v`'s expressions is secured: (reads the outputs of an
+    /// action with secured outputs or the trigger's secured outputs, reads
+    /// a secure parameter).
+    pub(crate) fn reads_secure(&self, v: &Value) -> (bool, bool) {
         let mut list = Vec::new();
         if self.compile_all(v, &mut String::new(), &mut list).is_err() {
-            return false;
+            return (false, false);
         }
         let tainted = self.tainted.read().unwrap_or_else(|e| e.into_inner());
-        list.iter().any(|c| {
+        let outputs = list.iter().any(|c| {
             (c.trigger && self.trigger_secure.1)
                 || c.actions
                     .iter()
                     .chain(&c.results)
                     .any(|a| tainted.contains(a))
-                || c.parameters.iter().any(|p| self.secure_params.contains(p))
-        })
+        });
+        let params = list
+            .iter()
+            .any(|c| c.parameters.iter().any(|p| self.secure_params.contains(p)));
+        (outputs, params)
+    }
+
+    /// Hides `name`'s inputs in its record.
+    pub(crate) fn hide_inputs(&self, name: &str) {
+        self.hidden_inputs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned());
     }
 
     pub(crate) fn taint(&self, name: &str) {

@@ -18,11 +18,17 @@ pub(crate) fn execute(e: &Engine, name: &str, action: &Value, frame: &Frame) -> 
     if secure_flags(action).1 {
         e.taint(name);
     }
-    if e.reads_secure(&raw) {
-        // Secured values flowing in stay hidden in this action's record.
+    let lower = kind.to_ascii_lowercase();
+    let (secured_outputs, secure_params) = e.reads_secure(&raw);
+    if secured_outputs || secure_params {
+        // A secured value flowing in hides this action's inputs; Compose,
+        // Parse JSON and Response also hide their outputs, which pass the
+        // secrecy on to their readers.
+        e.hide_inputs(name);
+    }
+    if secured_outputs && matches!(lower.as_str(), "compose" | "parsejson" | "response") {
         e.taint(name);
     }
-    let lower = kind.to_ascii_lowercase();
     match lower.as_str() {
         "if" => return if_action(e, name, action, frame),
         "switch" => return switch(e, name, action, frame),
