@@ -675,3 +675,106 @@ fn child_workflow_runs_in_process() {
         json!({"doubled": 42})
     );
 }
+
+// ------------------------------------------------------------ lapis run
+
+fn lapis(args: &[&str], data: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(args)
+        .env("LAPIS_DATA_DIR", data)
+        .env("LAPIS_NO_KEYCHAIN", "1")
+        .output()
+        .expect("lapis runs")
+}
+
+#[test]
+fn cli_prints_the_run_and_exits_by_its_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let wf = json!({
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {
+            "Greet": {"type": "Compose", "runAfter": {}, "inputs": "@concat('hi ', triggerBody()?['who'], ' ', triggerOutputs()['queries']['q'])"},
+            "Mail": {"type": "ApiConnection", "runAfter": {"Greet": ["Succeeded"]}, "inputs": {}},
+            "Answer": {"type": "Response", "runAfter": {"Mail": ["Succeeded"]}, "inputs": {"statusCode": 202, "body": "@body('Mail')"}}
+        }
+    });
+    let f = dir.path().join("wf.json");
+    std::fs::write(&f, wf.to_string()).unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, r#"{"who": "ada"}"#).unwrap();
+    let fs = f.to_str().unwrap();
+    let bs = body.to_str().unwrap();
+
+    // Without a mock, the connector action fails: exit 1, a text tree.
+    let o = lapis(
+        &["run", fs, "--trigger-body", bs, "--trigger-query", "q=1"],
+        &data,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Failed"), "{text}");
+    assert!(text.contains("Mail  Failed"), "{text}");
+    assert!(text.contains("NotSupportedLocally"), "{text}");
+    assert!(text.contains("Answer  Skipped"), "{text}");
+
+    // With a mock: exit 0, the JSON record.
+    let mock = dir.path().join("mail.json");
+    std::fs::write(
+        &mock,
+        r#"{"status": "Succeeded", "outputs": {"statusCode": 200, "body": {"sent": true}}}"#,
+    )
+    .unwrap();
+    let m = format!("Mail={}", mock.display());
+    let o = lapis(
+        &[
+            "run",
+            fs,
+            "--trigger-body",
+            bs,
+            "--trigger-query",
+            "q=1",
+            "--mock",
+            &m,
+            "--format",
+            "json",
+        ],
+        &data,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["status"], "Succeeded");
+    assert_eq!(v["actions"]["Greet"]["outputs"], "hi ada 1");
+    assert_eq!(v["response"]["status"], 202);
+    assert_eq!(v["response"]["body"], json!({"sent": true}));
+    for k in ["run_id", "start", "end", "trigger", "outputs"] {
+        assert!(v.get(k).is_some(), "{k} missing: {v}");
+    }
+
+    // Usage and input errors: exit 2, said where.
+    let o = lapis(&["run", fs, "--mock", "Mail"], &data);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--mock"));
+    let o = lapis(
+        &["run", dir.path().join("missing.json").to_str().unwrap()],
+        &data,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"actions\": [").unwrap();
+    let o = lapis(&["run", bad.to_str().unwrap()], &data);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    let o = lapis(&["run", fs, "--secret", "x=plain"], &data);
+    assert_eq!(o.status.code(), Some(2));
+}
