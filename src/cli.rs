@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod call;
+mod runs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -96,6 +97,8 @@ pub enum Command {
         /// A rule code such as `retry-policy` (as `lapis validate` prints it).
         code: Option<String>,
     },
+    /// List, show or delete stored local runs (the run history).
+    Runs(runs::RunsArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -235,6 +238,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Call(a)) => call::cmd_call(&a, out, err),
         Some(Command::Sandbox(a)) => call::cmd_sandbox(&a),
         Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
+        Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
         Some(Command::Synth {
             actions,
             depth,
