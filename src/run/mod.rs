@@ -1,6 +1,7 @@
 //! Running a workflow on the desk: the executor (`engine`), the run record
 //! ([`model`]) and the run history store (`history`).
 
+pub mod history;
 pub mod model;
 
 pub use model::{
