@@ -1,7 +1,7 @@
 //! `cargo bench --bench hostile`: hostile inputs that must stay linear.
 //!
-//! - a 60 MB one-line (minified) ARM template whose last workflow resource
-//!   is malformed: load, fail, and locate the error (line:column);
+//! - a 60 MB one-line (minified) Standard workflow.json whose definition
+//!   (at the end) is malformed: load, fail, and locate the error;
 //! - a 60 MB one-line definition with one action of an unknown type:
 //!   load, validate, and locate every problem as `lapis validate` does.
 //!
@@ -37,16 +37,13 @@ fn filler(bytes: usize) -> Value {
     Value::Array(items)
 }
 
-fn template_with_bad_definition() -> Vec<u8> {
-    let doc = json!({
-        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
-        "contentVersion": "1.0.0.0",
-        "resources": [
-            {"type": "Microsoft.Storage/storageAccounts", "name": "s", "properties": {"rows": filler(SIZE)}},
-            {"type": "Microsoft.Logic/workflows", "name": "w", "properties": {"definition": 5}}
-        ]
-    });
-    serde_json::to_vec(&doc).expect("serializes")
+fn workflow_with_bad_definition() -> Vec<u8> {
+    // A Standard workflow.json: `definition` (last) is not an object.
+    let mut doc = Map::new();
+    doc.insert("kind".into(), json!("Stateful"));
+    doc.insert("rows".into(), filler(SIZE));
+    doc.insert("definition".into(), json!(5));
+    serde_json::to_vec(&Value::Object(doc)).expect("serializes")
 }
 
 fn definition_with_bad_type() -> Vec<u8> {
@@ -88,7 +85,7 @@ fn main() {
     println!("lapis hostile-input benchmark (release build)");
     let mut ok = true;
 
-    let bytes = template_with_bad_definition();
+    let bytes = workflow_with_bad_definition();
     let t = Instant::now();
     let err = Document::from_bytes(&bytes, None).expect_err("the definition is not an object");
     let took = t.elapsed();
@@ -104,7 +101,9 @@ fn main() {
     let t = Instant::now();
     let source = read_source(&bytes).expect("decodes");
     let doc = Document::from_source(&source, None).expect("loads");
+    let loaded = t.elapsed();
     let problems = validate_document(&doc, 0).expect("validates");
+    let validated = t.elapsed();
     let index = SpanIndex::new(&source.json);
     let located: Vec<(usize, usize)> = problems.iter().map(|p| index.locate(&p.pointer)).collect();
     let took = t.elapsed();
@@ -116,6 +115,25 @@ fn main() {
         .map(|(p, (l, c))| format!("{l}:{c} {}", p.code))
         .unwrap_or_else(|| format!("{} problems, none on Bad", problems.len()));
     ok &= report("validate + locate, one line", bytes.len(), took, &first);
+    println!(
+        "  of which: load {:.3} s, validate {:.3} s, index + locate {:.3} s",
+        loaded.as_secs_f64(),
+        (validated - loaded).as_secs_f64(),
+        (took - validated).as_secs_f64()
+    );
+    // The same text with its line breaks: one-line costs the same.
+    let pretty =
+        serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(&bytes).expect("parses"))
+            .expect("serializes");
+    let text = String::from_utf8(pretty).expect("UTF-8");
+    let t = Instant::now();
+    let index = SpanIndex::new(&text);
+    black_box(index.locate("/actions/Bad/type"));
+    println!(
+        "  index + locate, same content pretty-printed ({:.1} MB): {:.3} s",
+        text.len() as f64 / 1048576.0,
+        t.elapsed().as_secs_f64()
+    );
 
     if !ok {
         println!("at least one target was missed");
