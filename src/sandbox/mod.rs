@@ -24,6 +24,7 @@ mod keys;
 mod proxy;
 mod sample;
 mod token;
+pub mod wire;
 
 use std::io;
 use std::net::SocketAddr;
