@@ -13,6 +13,7 @@ pub mod edit;
 pub mod manifest;
 pub mod model;
 pub mod project;
+pub mod reach;
 pub mod schema;
 pub mod template;
 pub mod text;
