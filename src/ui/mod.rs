@@ -12,6 +12,7 @@ pub mod canvas;
 pub mod export_dialog;
 pub mod expr_field;
 pub mod files;
+pub mod frame_log;
 pub mod inspector;
 pub mod panels;
 pub mod security;
@@ -192,6 +193,11 @@ pub struct LapisApp {
     /// to the first frame is printed and the window closes.
     report_first_frame: Option<Instant>,
     frames: u64,
+    /// `LAPIS_FRAME_LOG`: one line per frame (see [`frame_log`]).
+    frame_log: Option<frame_log::FrameLog>,
+    /// A recovery copy being written (secret scan included) on a worker
+    /// thread: its revision and the result.
+    autosave_job: Option<(u64, mpsc::Receiver<std::io::Result<usize>>)>,
     palette_for: Option<(String, Option<String>)>,
     /// What to do once the save asked for by "Save" (in the unsaved-changes
     /// question) has succeeded.
@@ -246,6 +252,8 @@ impl LapisApp {
             focus_search: false,
             report_first_frame: None,
             frames: 0,
+            frame_log: None,
+            autosave_job: None,
             palette_for: None,
             recovery_found,
             after_save: None,
@@ -581,13 +589,35 @@ impl LapisApp {
             }
             return;
         }
-        if rev != self.autosaved_revision && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
-            match r.write(self.session.doc()) {
-                Ok(0) => {}
-                Ok(n) => self.session.status = files::left_out_message(n),
-                Err(e) => {
-                    self.session.status = format!("Could not write the recovery copy: {e}");
+        // The copy (and its secret scan) is written on a worker thread:
+        // at 5,000 actions the scan alone would cost frames.
+        if let Some((job, rx)) = &self.autosave_job {
+            match rx.try_recv() {
+                Ok(result) => {
+                    match result {
+                        Ok(0) => {}
+                        Ok(n) => self.session.status = files::left_out_message(n),
+                        Err(e) => {
+                            self.session.status = format!("Could not write the recovery copy: {e}");
+                        }
+                    }
+                    let _ = job;
+                    self.autosave_job = None;
                 }
+                Err(mpsc::TryRecvError::Empty) => return,
+                Err(mpsc::TryRecvError::Disconnected) => self.autosave_job = None,
+            }
+        }
+        if rev != self.autosaved_revision && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
+            let (r, doc) = (r.clone(), self.session.doc().clone());
+            let (tx, rx) = mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("lapis-autosave".into())
+                .spawn(move || {
+                    let _ = tx.send(r.write(&doc));
+                });
+            if spawned.is_ok() {
+                self.autosave_job = Some((rev, rx));
             }
             self.autosaved_revision = rev;
             self.last_autosave = Instant::now();
@@ -1506,6 +1536,9 @@ impl LapisApp {
 
         self.shortcuts(ui);
         self.session.refresh();
+        if let Some(wait) = self.session.poll_validation() {
+            ctx.request_repaint_after(wait);
+        }
         self.inspector.tests.poll(&ctx);
         if let Some(name) = self.inspector.tests.goto.take() {
             if let Some(id) = self.session.select_name(&name) {
@@ -1634,7 +1667,15 @@ impl LapisApp {
 }
 
 impl eframe::App for LapisApp {
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
+        if let Some(log) = &mut self.frame_log {
+            let d = self.session.current();
+            log.frame_started(
+                frame.info().cpu_usage,
+                d.graph.action_count(),
+                self.session.editor.revision(),
+            );
+        }
         self.frame(ui);
         self.was_typing = ui.ctx().egui_wants_keyboard_input();
     }
@@ -1682,6 +1723,11 @@ pub fn run(file: Option<PathBuf>, started: Instant) -> eframe::Result<()> {
             .with_storage(cc.storage);
             if report {
                 app.report_first_frame = Some(started);
+            }
+            match frame_log::FrameLog::from_env() {
+                Some(Ok(log)) => app.frame_log = Some(log),
+                Some(Err(e)) => app.session.status = e,
+                None => {}
             }
             Ok(Box::new(app))
         }),

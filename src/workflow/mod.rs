@@ -14,6 +14,7 @@ pub mod lines;
 pub mod manifest;
 pub mod model;
 pub mod project;
+pub mod reach;
 pub mod schema;
 pub mod stale;
 pub mod template;
