@@ -440,7 +440,10 @@ pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
             if !candidates.is_empty() {
                 ui.add_space(4.0);
                 let r = ui.add(
+                    // The field's id is the buffer's: the form keeps a
+                    // buffer only while its field has the focus.
                     egui::TextEdit::singleline(&mut query)
+                        .id(super::widgets::field_id(&search_key))
                         .hint_text(format!("Search {} actions to wait for", candidates.len()))
                         .desired_width(f32::INFINITY),
                 );
