@@ -15,6 +15,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod call;
+mod diff;
+mod edit;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -96,6 +98,12 @@ pub enum Command {
         /// A rule code such as `retry-policy` (as `lapis validate` prints it).
         code: Option<String>,
     },
+    /// Apply the designer's edit commands (rename, set, delete) and save as
+    /// the designer does: only the changed spans are rewritten.
+    Edit(edit::EditArgs),
+    /// Compare two versions of a workflow: actions added, removed, renamed,
+    /// moved, run-after and input changes; exits 1 when they differ.
+    Diff(diff::DiffArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -235,6 +243,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Call(a)) => call::cmd_call(&a, out, err),
         Some(Command::Sandbox(a)) => call::cmd_sandbox(&a),
         Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
+        Some(Command::Edit(a)) => Ok(edit::cmd_edit(&a, out, err)),
+        Some(Command::Diff(a)) => Ok(diff::cmd_diff(&a, out, err)),
         Some(Command::Synth {
             actions,
             depth,
@@ -438,7 +448,7 @@ fn cmd_fmt(
                 continue;
             }
         };
-        let new = doc.to_bytes();
+        let new = doc.to_formatted_bytes();
         let target = output.unwrap_or(path);
         let changed = new != bytes || target != path;
         if check {
