@@ -381,6 +381,9 @@ impl Patcher<'_> {
         };
         out.push_str(&s[c.open..first.region]);
         let n = plan.len();
+        // The old index of the member written last (`None`: the opening
+        // bracket or a new member).
+        let mut prev: Option<Option<usize>> = Some(None);
         for (idx, o) in plan.iter().enumerate() {
             let is_last = idx + 1 == n;
             match o {
@@ -391,10 +394,21 @@ impl Patcher<'_> {
                     new,
                 } => {
                     let it = items[*k];
-                    if c.multiline && !out.ends_with('\n') && !s[it.region..it.body].contains('\n')
+                    // Next to a member it did not follow before, it starts
+                    // its own line.
+                    let natural = match prev {
+                        Some(None) => *k == 0,
+                        Some(Some(p)) => p + 1 == *k,
+                        None => false,
+                    };
+                    if !natural
+                        && c.multiline
+                        && !out.ends_with('\n')
+                        && !s[it.region..it.body].contains('\n')
                     {
                         out.push_str(self.nl);
                     }
+                    prev = Some(Some(*k));
                     out.push_str(&s[it.region..it.body]);
                     match new_key {
                         Some(key) => {
@@ -418,6 +432,7 @@ impl Patcher<'_> {
                     out.push_str(trail);
                 }
                 Out::New { key, new } => {
+                    prev = None;
                     if c.multiline && !out.ends_with('\n') {
                         out.push_str(self.nl);
                     }
