@@ -96,6 +96,9 @@ fn main() {
             max
         );
     }
+    if filter.as_deref().is_none_or(|f| "save".contains(f)) {
+        failed |= save_after_one_edit();
+    }
     if failed {
         println!("at least one target was missed");
     }
@@ -203,4 +206,42 @@ fn edits(filter: Option<&str>) {
         .unwrap();
     });
     row("move an action", &mv, 30.0);
+}
+
+/// Save of a 5,000-action file after one field edit: the format-preserving
+/// save (patch the loaded text) against a full render (the save before it,
+/// now `lapis fmt`). Target: no slower than the full render.
+fn save_after_one_edit() -> bool {
+    use lapis::workflow::edit::{Edit, Editor};
+    let bytes = render(&lapis::synth::generate(5000, 8), &TextFormat::default());
+    let doc = Document::from_bytes(&bytes, None).unwrap();
+    let first = doc
+        .outline(0)
+        .unwrap()
+        .actions()
+        .next()
+        .unwrap()
+        .pointer
+        .clone();
+    let mut ed = Editor::new(doc);
+    ed.apply(Edit::Set {
+        pointer: format!("{first}/description"),
+        value: serde_json::json!("edited"),
+    })
+    .unwrap();
+    let render_all = measure(15, || {
+        black_box(ed.doc.to_formatted_bytes());
+    });
+    let patch = measure(15, || {
+        black_box(ed.doc.to_bytes());
+    });
+    let (r, p) = (ms(render_all.percentile(0.5)), ms(patch.percentile(0.5)));
+    let ok = p <= r * 1.1;
+    println!(
+        "{:<22} {:>9} full render {r:>7.2}ms, preserving save {p:>7.2}ms   <= render {}",
+        "save after 1 edit",
+        bytes.len(),
+        if ok { "ok" } else { "MISSED" }
+    );
+    !ok
 }

@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 mod call;
 mod run;
 mod runs;
+mod diff;
+mod edit;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -103,6 +105,12 @@ pub enum Command {
     Run(run::RunArgs),
     /// List, show or delete stored local runs (the run history).
     Runs(runs::RunsArgs),
+    /// Apply the designer's edit commands (rename, set, delete) and save as
+    /// the designer does: only the changed spans are rewritten.
+    Edit(edit::EditArgs),
+    /// Compare two versions of a workflow: actions added, removed, renamed,
+    /// moved, run-after and input changes; exits 1 when they differ.
+    Diff(diff::DiffArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -244,6 +252,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
         Some(Command::Run(a)) => run::cmd_run(&a, out),
         Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
+        Some(Command::Edit(a)) => Ok(edit::cmd_edit(&a, out, err)),
+        Some(Command::Diff(a)) => Ok(diff::cmd_diff(&a, out, err)),
         Some(Command::Synth {
             actions,
             depth,
@@ -447,7 +457,7 @@ fn cmd_fmt(
                 continue;
             }
         };
-        let new = doc.to_bytes();
+        let new = doc.to_formatted_bytes();
         let target = output.unwrap_or(path);
         let changed = new != bytes || target != path;
         if check {

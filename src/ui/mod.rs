@@ -9,6 +9,7 @@
 //! - [`files`]: recovery copies and recent files.
 
 pub mod canvas;
+pub mod compare;
 pub mod export_dialog;
 pub mod expr_field;
 pub mod files;
@@ -174,6 +175,8 @@ pub struct LapisApp {
     pub inspector: inspector::InspectorState,
     /// The Export dialog, while open.
     pub export: Option<export_dialog::ExportDialog>,
+    /// The Compare window, while open.
+    pub compare: Option<compare::Compare>,
     /// A save held back by secrets written in clear: the path, and what
     /// was found.
     pub blocked_save: Option<(PathBuf, Vec<crate::export::Finding>)>,
@@ -239,6 +242,7 @@ impl LapisApp {
             panels: panels::PanelState::default(),
             inspector: inspector::InspectorState::default(),
             export: None,
+            compare: None,
             blocked_save: None,
             untitled_name: untitled,
             native_dialogs: options.native_dialogs,
@@ -1082,6 +1086,9 @@ impl LapisApp {
                 if ui.button("Export…          Ctrl+E").clicked() {
                     self.open_export();
                 }
+                if ui.button("Compare with…").clicked() {
+                    self.compare = Some(compare::Compare::default());
+                }
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -1630,6 +1637,11 @@ impl LapisApp {
         if let Some(mut d) = self.export.take() {
             if export_dialog::show(&ctx, &mut d, &mut self.session, &self.theme) {
                 self.export = Some(d);
+            }
+        }
+        if let Some(mut c) = self.compare.take() {
+            if compare::show(&ctx, &mut c, self.session.doc()) {
+                self.compare = Some(c);
             }
         }
 

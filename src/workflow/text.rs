@@ -328,6 +328,9 @@ pub struct Source {
     pub json: String,
     /// The file's appearance.
     pub format: TextFormat,
+    /// The decoded text with its comments, when it had any (`json` is the
+    /// text otherwise): what a format-preserving save patches.
+    pub commented: Option<String>,
 }
 
 /// Decodes a file's bytes into JSON text and detects its format.
@@ -335,9 +338,17 @@ pub fn read_source(bytes: &[u8]) -> Result<Source, TextError> {
     let (text, encoding) = decode(bytes)?;
     let blanked = blank_comments(&text)?;
     let format = detect_format(&text, encoding, blanked.is_some());
-    Ok(Source {
-        json: blanked.unwrap_or(text),
-        format,
+    Ok(match blanked {
+        Some(json) => Source {
+            json,
+            format,
+            commented: Some(text),
+        },
+        None => Source {
+            json: text,
+            format,
+            commented: None,
+        },
     })
 }
 
