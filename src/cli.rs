@@ -15,10 +15,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod call;
-mod run;
-mod runs;
 mod diff;
 mod edit;
+mod run;
+mod runs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -481,8 +481,14 @@ fn cmd_fmt(
             bad_input = true;
             continue;
         }
-        for w in doc.save_warnings() {
-            let _ = writeln!(err, "warning: {}: {w}", path.display());
+        // Formatting rewrites the whole file, so comments go even when a
+        // designer save (which keeps unchanged spans) would keep them.
+        if doc.format.had_comments {
+            let _ = writeln!(
+                err,
+                "warning: {}: the file's comments were removed (--drop-comments)",
+                path.display()
+            );
         }
         if changed {
             text::write_atomic(target, &new).map_err(|e| format!("{}: {e}", target.display()))?;

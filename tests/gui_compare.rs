@@ -50,9 +50,11 @@ fn compare_with_the_saved_version_and_with_a_file_lists_the_changes() {
     h.run();
     h.get_by_label("Compare with saved version").click();
     h.run();
-    assert!(h.query_by_label_contains("renamed   Get → Fetch").is_some());
     assert!(h
-        .query_by_label_contains("Reply /inputs/statusCode: 200 → 201")
+        .query_by_label_contains("renamed   Get -> Fetch")
+        .is_some());
+    assert!(h
+        .query_by_label_contains("Reply /inputs/statusCode: 200 -> 201")
         .is_some());
 
     // Against another file: the one with an extra action.

@@ -49,7 +49,13 @@ fn corpus_round_trips_through_lapis_edit_byte_for_byte() {
         let name = common::file_name(path);
         let out = dir.path().join(&name);
         let (code, _, err) = lapis(&["edit", s(path), "-o", s(&out)]);
-        assert_eq!(code, 0, "{name}: {err}");
+        if code == 2 && err.contains("choose one with --workflow") {
+            // An ARM template with several workflows: the first one.
+            let (code, _, err) = lapis(&["edit", s(path), "--workflow", "1", "-o", s(&out)]);
+            assert_eq!(code, 0, "{name}: {err}");
+        } else {
+            assert_eq!(code, 0, "{name}: {err}");
+        }
         let a = std::fs::read(path).unwrap();
         let b = std::fs::read(&out).unwrap();
         assert!(a == b, "{name}: `lapis edit` with no edit changed bytes");
@@ -109,12 +115,20 @@ fn corpus_rename_changes_only_the_lines_with_the_name() {
         for (k, (a, b)) in ol.iter().zip(&nl).enumerate() {
             if a != b {
                 changed += 1;
+                // In an expression's string literal the name's quotes are
+                // doubled.
+                let escaped = action.replace('\'', "''");
                 assert!(
-                    a.contains(action.as_str()),
+                    a.contains(action.as_str()) || a.contains(escaped.as_str()),
                     "{name}: line {} changed but does not hold `{action}`:\n- {a}\n+ {b}",
                     k + 1
                 );
-                assert!(b.contains(new_name.as_str()), "{name}: line {}", k + 1);
+                let new_escaped = new_name.replace('\'', "''");
+                assert!(
+                    b.contains(new_name.as_str()) || b.contains(new_escaped.as_str()),
+                    "{name}: line {}",
+                    k + 1
+                );
             }
         }
         assert!(changed > 0, "{name}: nothing changed");
@@ -336,6 +350,22 @@ fn crlf_and_utf16_files_keep_their_encoding_after_an_edit() {
     assert_eq!(back.root["outputs"]["result"]["a"][1], 2);
 }
 
+/// The length of the longest common subsequence of two line lists (a
+/// greedy match would pair a `},` with one far below and lose every line
+/// in between).
+fn common_lines(a: &[&str], b: &[&str]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut diag = 0;
+        for (j, y) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+            diag = up;
+        }
+    }
+    row[b.len()]
+}
+
 /// Every pointer to a value in `v` (objects and arrays included).
 fn pointers(v: &Value, p: String, out: &mut Vec<String>) {
     match v {
@@ -423,14 +453,7 @@ proptest! {
         // reach is still there, in order.
         let old: Vec<&str> = UNTIDY.lines().collect();
         let new: Vec<&str> = out.lines().collect();
-        let mut j = 0;
-        let mut kept = 0;
-        for l in &old {
-            if let Some(k) = new[j..].iter().position(|n| n == l) {
-                j += k + 1;
-                kept += 1;
-            }
-        }
+        let kept = common_lines(&old, &new);
         prop_assert!(kept + budget >= old.len(), "kept {} of {} lines:\n{}", kept, old.len(), out);
     }
 }

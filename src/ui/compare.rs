@@ -55,8 +55,12 @@ impl Compare {
             Some(Ok(d)) => d
                 .iter()
                 .flat_map(|w| {
-                    std::iter::once(format!("Workflow {}", w.workflow))
-                        .chain(w.changes.iter().map(describe))
+                    std::iter::once(format!("Workflow {}", w.workflow)).chain(w.changes.iter().map(
+                        |c| {
+                            // egui's bundled fonts have no "→".
+                            describe(c).replace(" → ", " -> ")
+                        },
+                    ))
                 })
                 .collect(),
             Some(Err(e)) => vec![format!("Cannot compare: {e}")],
