@@ -11,6 +11,7 @@ pub mod access;
 pub mod condition;
 pub mod diff;
 pub mod edit;
+pub mod jsonc;
 pub mod lines;
 pub mod manifest;
 pub mod model;
