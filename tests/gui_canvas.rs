@@ -484,16 +484,28 @@ fn selecting_a_card_highlights_its_edges_and_dims_the_rest() {
     assert_eq!(drawn.breadcrumb, ["B"]);
     press(&mut h, Modifiers::NONE, Key::Escape);
     h.run();
+    assert!(selected_names(&h).is_empty());
+    // The pointer still rests on B: hovering alone lights its edges.
+    assert_eq!(
+        names_of(&h, &h.state().canvas.drawn.highlighted),
+        [("A".to_string(), "B".to_string()), ("B".into(), "C".into())]
+    );
+    // Pointer on empty canvas, nothing selected: no edge lit or dimmed.
+    let view = h.state().canvas.last_rect;
+    h.hover_at(view.left_bottom() + egui::vec2(12.0, -12.0));
+    h.run();
     assert!(h.state().canvas.drawn.highlighted.is_empty());
     assert_eq!(h.state().canvas.drawn.dimmed, 0);
     // Hovering an edge shows where it goes and on which statuses.
-    h.get_by_label("Edge from X to C").hover();
+    // Its line, a little above its "+" (which has its own tooltip).
+    let plus = h.get_by_label("Insert an action between X and C").rect();
+    h.hover_at(plus.center_top() - egui::vec2(0.0, 4.0));
     for _ in 0..30 {
         h.step();
     }
     h.run();
     assert!(
-        h.query_by_label_contains("X → C (Failed, TimedOut)")
+        h.query_by_label_contains("X -> C (Failed, TimedOut)")
             .is_some(),
         "the edge's tooltip"
     );
@@ -610,8 +622,11 @@ fn zoom_to_selection_centres_the_selected_card() {
     // From the View menu too, after a pan away.
     h.state_mut().canvas.offset += egui::vec2(3000.0, 0.0);
     h.run();
-    click(&mut h, "View");
-    click(&mut h, "Zoom to selection");
+    h.get_by_label("View").click_accesskit();
+    h.run();
+    h.get_by_label_contains("Zoom to selection")
+        .click_accesskit();
+    h.run();
     let card = h
         .get_by_role_and_label(Role::Button, "Step_33 (Compose)")
         .rect();

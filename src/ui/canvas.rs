@@ -53,6 +53,9 @@ pub struct Canvas {
     pub first_view: bool,
     /// Centre on this node on the next frame.
     pub center_pending: Option<NodeId>,
+    /// Bring this node into view on the next frame, panning no more than
+    /// needed (what stays in view keeps its place).
+    pub reveal_pending: Option<NodeId>,
     /// Whether the minimap is shown.
     pub show_minimap: bool,
     rubber: Option<Band>,
@@ -101,6 +104,7 @@ impl Default for Canvas {
             fit_pending: true,
             first_view: true,
             center_pending: None,
+            reveal_pending: None,
             show_minimap: true,
             rubber: None,
             drag: None,
@@ -248,6 +252,35 @@ impl Canvas {
         self.offset = size / 2.0 - vec2(c.x, c.y) * self.zoom;
     }
 
+    /// Brings a node's card into a view of `size` with the smallest pan
+    /// (a margin of [`FIT_PAD`] around it); a card already in view does not
+    /// move. Too small to read, or bigger than the view: centred instead.
+    pub fn reveal(&mut self, layout: &Layout, id: NodeId, size: Vec2) {
+        let Some(b) = layout.nodes.get(id) else {
+            return;
+        };
+        let r = b.header;
+        let (w, h) = (r.w * self.zoom, r.h * self.zoom);
+        if self.zoom < READABLE_ZOOM || w + 2.0 * FIT_PAD > size.x || h + 2.0 * FIT_PAD > size.y {
+            self.center_on(layout, id, size);
+            return;
+        }
+        let (x0, y0) = (
+            self.offset.x + r.x * self.zoom,
+            self.offset.y + r.y * self.zoom,
+        );
+        let shift = |lo: f32, len: f32, room: f32| {
+            if lo < FIT_PAD {
+                FIT_PAD - lo
+            } else if lo + len > room - FIT_PAD {
+                room - FIT_PAD - (lo + len)
+            } else {
+                0.0
+            }
+        };
+        self.offset += vec2(shift(x0, w, size.x), shift(y0, h, size.y));
+    }
+
     /// Zooms by `factor` keeping the layout point under `anchor` still.
     pub fn zoom_at(&mut self, origin: Pos2, anchor: Pos2, factor: f32) {
         let new = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
@@ -291,6 +324,9 @@ impl Canvas {
 
         if let Some(nid) = self.center_pending.take() {
             self.center_on(&session.current().layout, nid, rect.size());
+        }
+        if let Some(nid) = self.reveal_pending.take() {
+            self.reveal(&session.current().layout, nid, rect.size());
         }
         let zoom_key = ui.input(|i| i.key_pressed(egui::Key::F) && i.modifiers.is_none())
             && !ui.ctx().egui_wants_keyboard_input();
@@ -647,11 +683,7 @@ impl Canvas {
         for e in inserts.into_iter().chain(menu_edits) {
             if session.apply(e).is_ok() {
                 if let Some(nid) = session.selected_node() {
-                    let r =
-                        self.rect_to_screen(origin, &session.current().layout.nodes[nid].header);
-                    if !rect.contains_rect(r) {
-                        self.center_pending = Some(nid);
-                    }
+                    self.reveal_pending = Some(nid);
                 }
             }
         }
@@ -1537,13 +1569,7 @@ impl Canvas {
         }
         if let Some((_, nid)) = best {
             session.select_node(nid);
-            let r = self.rect_to_screen(
-                self.last_rect.min,
-                &session.current().layout.nodes[nid].header,
-            );
-            if !self.last_rect.contains_rect(r) {
-                self.center_pending = Some(nid);
-            }
+            self.reveal_pending = Some(nid);
         }
     }
 }
@@ -2098,7 +2124,7 @@ fn move_menu(ui: &mut Ui, d: &Derived, id: NodeId, edits: &mut Vec<Edit>) {
     });
 }
 
-/// An edge's tooltip: "A → B (Succeeded, Failed)".
+/// An edge's tooltip: "A -> B (Succeeded, Failed)".
 fn edge_tip(d: &Derived, e: &EdgeRoute) -> String {
     let o = &d.graph.outline;
     let from = e.from.map_or("(start)", |f| o.nodes[f].name.as_str());
@@ -2107,5 +2133,5 @@ fn edge_tip(d: &Derived, e: &EdgeRoute) -> String {
     } else {
         e.statuses.join(", ")
     };
-    format!("{from} → {} ({statuses})", o.nodes[e.to].name)
+    format!("{from} -> {} ({statuses})", o.nodes[e.to].name)
 }
