@@ -12,6 +12,7 @@ pub mod condition;
 pub mod edit;
 pub mod manifest;
 pub mod model;
+pub mod oauth_check;
 pub mod project;
 pub mod schema;
 pub mod template;
