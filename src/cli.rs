@@ -15,6 +15,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod call;
+mod run;
+mod runs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -96,6 +98,11 @@ pub enum Command {
         /// A rule code such as `retry-policy` (as `lapis validate` prints it).
         code: Option<String>,
     },
+    /// Run a workflow once on the desk, as if its trigger fired, and print
+    /// the run; exits 0 when it Succeeded, 1 when it did not.
+    Run(run::RunArgs),
+    /// List, show or delete stored local runs (the run history).
+    Runs(runs::RunsArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -235,6 +242,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Call(a)) => call::cmd_call(&a, out, err),
         Some(Command::Sandbox(a)) => call::cmd_sandbox(&a),
         Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
+        Some(Command::Run(a)) => run::cmd_run(&a, out),
+        Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
         Some(Command::Synth {
             actions,
             depth,

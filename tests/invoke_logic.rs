@@ -632,6 +632,7 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
         body: body.as_bytes().to_vec(),
         body_len: body.len() as u64,
         spilled_to: None,
+        store: None,
     }
 }
 

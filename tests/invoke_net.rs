@@ -365,12 +365,12 @@ async fn http_exchange_is_timed_and_sent_as_given() {
     assert_eq!(s.header("private-token"), Some("abc"));
     assert_eq!(s.header("content-length"), Some("7"));
     assert!(s.header("user-agent").unwrap().starts_with("lapis/"));
-    assert_eq!(s.header("accept-encoding"), None);
+    // reqwest asks for what it decodes.
+    assert!(s.header("accept-encoding").unwrap().contains("gzip"));
     assert_eq!(s.body, br#"{"a":1}"#);
-    // User headers keep their order, after Host.
+    // User headers keep their order (hyper writes Host where it likes).
     let names: Vec<&str> = s.headers.iter().map(|(k, _)| k.as_str()).collect();
     let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
-    assert!(pos("host") < pos("x-first"));
     assert!(pos("x-first") < pos("private-token"));
     assert!(pos("private-token") < pos("content-type"));
 }
@@ -511,7 +511,7 @@ async fn https_with_an_extra_ca() {
             .unwrap();
         assert_eq!(ex.response.status, 200, "{host}");
         assert_eq!(ex.response.body, b"hello");
-        assert!(ex.timings.tls.is_some(), "{host}: {:?}", ex.timings);
+        assert!(ex.timings.connect.is_some(), "{host}: {:?}", ex.timings);
         assert_eq!(ex.timings.dns.is_some(), host == "localhost");
         assert_ordered(&ex.timings);
     }
@@ -528,7 +528,7 @@ async fn untrusted_and_misnamed_certificates_fail_in_words() {
         Failure::Tls(m) => assert!(m.contains("not trusted (unknown issuer)"), "{m}"),
         other => panic!("{other:?}"),
     }
-    assert!(t.connect.is_some() && t.tls.is_some(), "{t:?}");
+    assert!(t.connect.is_some(), "{t:?}");
     assert_eq!(t.first_byte, None);
 
     // Trusted CA, wrong name.
@@ -633,14 +633,15 @@ async fn large_bodies_spill_to_a_file() {
     let r = ex.response;
     assert_eq!(r.body_len, 200_000);
     assert_eq!(r.body, &big[..10_000]);
-    let path = r.spilled_to.expect("spilled");
-    assert_eq!(path.parent(), Some(dir.path()));
-    let name = path.file_name().unwrap().to_string_lossy().to_string();
-    assert!(
-        name.starts_with("lapis-body-") && name.ends_with(".bin"),
-        "{name}"
-    );
+    let path = r.spilled_to.clone().expect("spilled");
+    // In a private folder of its own inside the spill folder.
+    let folder = path.parent().unwrap();
+    assert_eq!(folder.parent(), Some(dir.path()));
+    let name = folder.file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with("lapis-body-"), "{name}");
     assert_eq!(std::fs::read(&path).unwrap(), big);
+    drop(r);
+    assert!(!folder.exists(), "removed with the answer");
 
     // Exactly at the limit: no file.
     let net = NetConfig {
@@ -784,7 +785,10 @@ async fn https_through_a_connect_proxy() {
     assert_eq!(ex.response.status, 200);
     assert_eq!(ex.response.body, b"hello");
     assert_eq!(ex.timings.dns, None, "the proxy is a literal IP");
-    assert!(ex.timings.tls.is_some());
+    assert!(
+        ex.timings.connect.is_some(),
+        "connect, tunnel and TLS are timed together"
+    );
     let head = heads.lock().unwrap()[0].clone();
     assert!(
         head.starts_with(&format!(
@@ -821,22 +825,20 @@ async fn https_through_a_connect_proxy() {
         "{head}"
     );
 
-    // NO_PROXY and loopback bypass it.
-    let mut bypass = ProxySetting::all(proxy_url);
-    bypass.no_proxy = vec![".contoso.test".into()];
-    assert_eq!(bypass.proxy_for(&url::Url::parse(&url).unwrap()), None);
+    // NO_PROXY's list bypasses it.
     let direct = serve(None, hello()).await;
     let net = NetConfig {
-        proxy: Some(ProxySetting::all(
-            url::Url::parse(&format!("http://{proxy_addr}")).unwrap(),
-        )),
+        proxy: Some(ProxySetting::All {
+            url: proxy_url,
+            no_proxy: Some("localhost,127.0.0.1".into()),
+        }),
         ..NetConfig::default()
     };
     let before = heads.lock().unwrap().len();
     transport::send(&get(&format!("http://127.0.0.1:{}/", direct.port())), &net)
         .await
         .unwrap();
-    assert_eq!(heads.lock().unwrap().len(), before, "loopback went direct");
+    assert_eq!(heads.lock().unwrap().len(), before, "went direct");
 }
 
 #[tokio::test]
@@ -855,30 +857,6 @@ async fn proxy_wanting_credentials() {
         Failure::Connect(m) => assert!(m.contains("wants credentials (407"), "{m}"),
         other => panic!("{other:?}"),
     }
-}
-
-#[test]
-fn proxy_settings_from_variables() {
-    let vars: HashMap<&str, &str> = [
-        ("https_proxy", "http://proxy.corp:3128"),
-        ("NO_PROXY", "login.microsoftonline.com,.internal"),
-    ]
-    .into_iter()
-    .collect();
-    let p = ProxySetting::from_lookup(|k| vars.get(k).map(|v| v.to_string()));
-    let u = |s: &str| url::Url::parse(s).unwrap();
-    assert!(p
-        .proxy_for(&u("https://api-contoso.msappproxy.net/"))
-        .is_some());
-    assert!(p
-        .proxy_for(&u("https://login.microsoftonline.com/t"))
-        .is_none());
-    assert!(p.proxy_for(&u("https://db.internal/")).is_none());
-    assert!(
-        p.proxy_for(&u("http://api-contoso.msappproxy.net/"))
-            .is_none(),
-        "no http proxy"
-    );
 }
 
 // ------------------------------------------------------------ tokens

@@ -62,6 +62,17 @@ pub struct CallArgs {
     /// instead of sending it.
     #[arg(long)]
     pub curl: bool,
+    /// Save the answer's whole body to FILE (secrets this call sent are
+    /// replaced by placeholders unless --raw-body); the path is printed.
+    #[arg(long, value_name = "FILE")]
+    pub save_body: Option<PathBuf>,
+    /// With --save-body: the bytes as they came, secrets included.
+    #[arg(long, requires = "save_body")]
+    pub raw_body: bool,
+    /// The largest answer read, in MB (Logic Apps' limit for an HTTP
+    /// action's content is 100); a larger answer fails the call.
+    #[arg(long, default_value_t = 100, value_name = "MB")]
+    pub max_body_mb: u64,
 }
 
 /// `--token-endpoint`.
@@ -90,7 +101,7 @@ pub struct SandboxArgs {
 
 /// Reads the `--secret` sources into a store. Values never come from the
 /// command line itself.
-fn secrets(specs: &[String]) -> Result<SecretStore, String> {
+pub(super) fn secrets(specs: &[String]) -> Result<SecretStore, String> {
     let store = SecretStore::new();
     for spec in specs {
         let Some((name, source)) = spec.split_once('=') else {
@@ -203,6 +214,7 @@ pub fn cmd_call(a: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         proxy_backend_timeout: Duration::from_secs(a.proxy_timeout.max(1)),
         user_token,
         extra_ca_pem,
+        max_body: a.max_body_mb.max(1).saturating_mul(1024 * 1024),
         ..CallOptions::default()
     };
     if a.curl {
@@ -230,7 +242,27 @@ pub fn cmd_call(a: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
             let _ = write!(out, "{}", report::text(&outcome));
         }
     }
-    Ok(if outcome.is_success() { 0 } else { 1 })
+    if let (Some(path), Some(r)) = (&a.save_body, &outcome.response) {
+        let saved = invoke::transport::BodyStore::save(r, path, a.raw_body)?;
+        let _ = writeln!(
+            err,
+            "body saved to {} ({} bytes{})",
+            saved.path.display(),
+            saved.bytes,
+            if saved.redacted {
+                ", secrets as placeholders; --raw-body keeps them"
+            } else {
+                ""
+            }
+        );
+    } else if let Some(path) = &a.save_body {
+        let _ = writeln!(err, "no body saved to {}: no answer came", path.display());
+    }
+    // The outcome (and its spill files) goes here, before the process
+    // ends.
+    let success = outcome.is_success();
+    drop(outcome);
+    Ok(if success { 0 } else { 1 })
 }
 
 /// Runs `lapis sandbox` until Ctrl+C.

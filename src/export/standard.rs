@@ -438,11 +438,7 @@ pub(super) fn find_workflow_file(dir: &Path, name: Option<&str>) -> Result<PathB
             "{}: the project holds {} workflows; choose one with --workflow NAME ({})",
             dir.display(),
             found.len(),
-            found
-                .iter()
-                .map(|(f, _)| f.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::workflow::short_list(found.iter().map(|(f, _)| f.as_str()))
         )),
     }
 }

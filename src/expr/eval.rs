@@ -281,7 +281,20 @@ impl<'c> Evaluator<'c> {
                         Segment::Text(s, _) => out.push_str(s),
                         Segment::Expr(e) => {
                             let v = self.eval(e)?;
-                            out.push_str(&to_text(&v));
+                            let limit = super::functions::MAX_TEXT;
+                            // The JSON text of an array or object is measured
+                            // before it is built; the whole string after.
+                            let over = matches!(*v, Value::Array(_) | Value::Object(_))
+                                && crate::expr::number::json_chars(&v, limit) > limit;
+                            if !over {
+                                out.push_str(&to_text(&v));
+                            }
+                            if over || (out.len() > limit && out.chars().count() > limit) {
+                                return Err(ExprError::new(
+                                    format!("The string built by this template is longer than the limit of {limit} characters."),
+                                    e.span,
+                                ));
+                            }
                         }
                     }
                 }

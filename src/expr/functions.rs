@@ -109,8 +109,16 @@ use super::registry::{self, Category, FunctionInfo};
 /// What a function gives back: a value, or an error message.
 type Outcome = Result<Value, String>;
 
-/// The longest string `concat` and `join` may build, in characters.
-const MAX_TEXT: usize = 104_857_600;
+/// The longest string any function may build, in characters: Logic Apps'
+/// documented limit on a string an expression produces (104,857,600
+/// characters). Checked before the string is built.
+pub const MAX_TEXT: usize = 104_857_600;
+
+/// The most items `split` and `chunk` may build. Logic Apps documents no
+/// item limit for them (only the size of the values); Lapis chooses one
+/// million so that a short expression cannot ask for a hundred million
+/// one-character strings (gigabytes of memory).
+pub const MAX_ITEMS: usize = 1_000_000;
 
 /// The most items `range` may build.
 const MAX_RANGE: i64 = 100_000;
@@ -223,6 +231,37 @@ impl<'a> Call<'a> {
         format!("The template language function '{}' {rest}", self.name)
     }
 
+    /// Refuses, before it is built, a string of `chars` characters longer
+    /// than [`MAX_TEXT`].
+    fn text_fits(&self, chars: usize) -> Result<(), String> {
+        if chars > MAX_TEXT {
+            return Err(self.error(format_args!(
+                "would produce a string longer than the limit of {MAX_TEXT} characters."
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses, before it is built, an array of more than [`MAX_ITEMS`].
+    fn items_fit(&self, items: usize) -> Result<(), String> {
+        if items > MAX_ITEMS {
+            return Err(self.error(format_args!(
+                "would produce more than {MAX_ITEMS} items (the limit Lapis sets on built arrays)."
+            )));
+        }
+        Ok(())
+    }
+
+    /// [`to_text`] of an argument, refusing (before building it) the JSON
+    /// text of an array or object longer than [`MAX_TEXT`].
+    fn text(&self, index: usize) -> Result<Cow<'a, str>, String> {
+        let v = self.arg(index);
+        if matches!(v, Value::Array(_) | Value::Object(_)) {
+            self.text_fits(number::json_chars(v, MAX_TEXT))?;
+        }
+        Ok(to_text(v))
+    }
+
     fn which(&self, index: usize) -> String {
         if self.args.len() == 1 {
             "its parameter".to_string()
@@ -328,8 +367,8 @@ impl<'a> Call<'a> {
                 "split" => self.split(),
                 "startsWith" => self.starts_with(),
                 "substring" => self.substring(),
-                "toLower" => Ok(Value::String(self.string(0)?.to_lowercase())),
-                "toUpper" => Ok(Value::String(self.string(0)?.to_uppercase())),
+                "toLower" => self.change_case(false),
+                "toUpper" => self.change_case(true),
                 "trim" => Ok(Value::String(self.string(0)?.trim().to_string())),
                 "contains" => self.contains(),
                 "createArray" => Ok(Value::Array(self.args.to_vec())),
@@ -369,10 +408,18 @@ impl<'a> Call<'a> {
                     Value::Array(items) => Value::Array(items.clone()),
                     other => Value::Array(vec![other.clone()]),
                 }),
-                "base64" => Ok(Value::String(STANDARD.encode(self.bytes(0)?))),
+                "base64" => {
+                    let bytes = self.bytes(0)?;
+                    self.text_fits(base64_len(bytes.len()))?;
+                    Ok(Value::String(STANDARD.encode(bytes)))
+                }
                 "base64ToBinary" => self.base64_to_binary(),
                 "base64ToString" | "decodeBase64" => self.base64_to_string(),
-                "binary" => Ok(binary_value(&self.bytes(0)?, OCTET_STREAM)),
+                "binary" => {
+                    let bytes = self.bytes(0)?;
+                    self.text_fits(base64_len(bytes.len()))?;
+                    Ok(binary_value(&bytes, OCTET_STREAM))
+                }
                 "bool" => self.bool(),
                 "dataUri" => self.data_uri(),
                 "dataUriToBinary" | "decodeDataUri" => {
@@ -390,19 +437,28 @@ impl<'a> Call<'a> {
                 "encodeUriComponent" => {
                     // Real workflows (Microsoft's own templates among them) pass
                     // several parts; they are encoded as one joined text.
-                    let joined: String = (0..self.args.len())
-                        .map(|i| to_text(self.arg(i)).into_owned())
-                        .collect();
+                    let mut joined = String::new();
+                    let mut encoded = 0usize;
+                    for i in 0..self.args.len() {
+                        let part = self.text(i)?;
+                        encoded = encoded.saturating_add(percent_len(&part));
+                        self.text_fits(encoded)?;
+                        joined.push_str(&part);
+                    }
                     Ok(Value::String(percent_encode(&joined)))
                 }
-                "uriComponent" => Ok(Value::String(percent_encode(&to_text(self.arg(0))))),
+                "uriComponent" => {
+                    let text = self.text(0)?;
+                    self.text_fits(percent_len(&text))?;
+                    Ok(Value::String(percent_encode(&text)))
+                }
                 "uriComponentToBinary" => {
                     Ok(binary_value(&percent_decode(self.string(0)?), OCTET_STREAM))
                 }
                 "float" => self.float(),
                 "int" => self.int(),
                 "json" => self.json(),
-                "string" => Ok(Value::String(to_text(self.arg(0)).into_owned())),
+                "string" => Ok(Value::String(self.text(0)?.into_owned())),
                 "xml" => super::xml::xml(self.arg(0)).map_err(|e| self.error(e)),
                 "xpath" => super::xml::xpath(self.arg(0), self.arg(1)).map_err(|e| self.error(e)),
                 "add" => self.arithmetic(Op::Add),
@@ -941,19 +997,34 @@ fn int_value(i: usize) -> Value {
 
 impl Call<'_> {
     fn concat(&self) -> Outcome {
-        let mut out = String::new();
-        for arg in self.args {
-            out.push_str(&to_text(arg));
-            if out.len() > MAX_TEXT * 4 {
-                break;
-            }
+        let mut parts = Vec::with_capacity(self.args.len());
+        let mut chars = 0usize;
+        for i in 0..self.args.len() {
+            let part = self.text(i)?;
+            chars = chars.saturating_add(part.chars().count());
+            self.text_fits(chars)?;
+            parts.push(part);
         }
-        if out.chars().count() > MAX_TEXT {
-            return Err(self.error(format_args!(
-                "produced a string longer than the limit of {MAX_TEXT} characters."
-            )));
+        Ok(Value::String(parts.concat()))
+    }
+
+    fn change_case(&self, upper: bool) -> Outcome {
+        let text = self.string(0)?;
+        // A few characters change into several (`ß` → `SS`): count first
+        // when the result could pass the limit.
+        if text.len() > MAX_TEXT / 3 {
+            let chars: usize = if upper {
+                text.chars().map(|c| c.to_uppercase().count()).sum()
+            } else {
+                text.chars().map(|c| c.to_lowercase().count()).sum()
+            };
+            self.text_fits(chars)?;
         }
-        Ok(Value::String(out))
+        Ok(Value::String(if upper {
+            text.to_uppercase()
+        } else {
+            text.to_lowercase()
+        }))
     }
 
     fn substring(&self) -> Outcome {
@@ -1007,6 +1078,12 @@ impl Call<'_> {
                 self.error("expects its second parameter 'oldText' to be a non-empty string.")
             );
         }
+        let (old_chars, new_chars) = (old.chars().count(), new.chars().count());
+        if new_chars > old_chars {
+            let found = text.matches(old).count();
+            let grown = found.saturating_mul(new_chars - old_chars);
+            self.text_fits(text.chars().count().saturating_add(grown))?;
+        }
         Ok(Value::String(text.replace(old, new)))
     }
 
@@ -1016,6 +1093,7 @@ impl Call<'_> {
         if delimiter.is_empty() {
             return Ok(Value::Array(vec![Value::String(text.to_string())]));
         }
+        self.items_fit(text.matches(delimiter).count().saturating_add(1))?;
         Ok(Value::Array(
             text.split(delimiter)
                 .map(|part| Value::String(part.to_string()))
@@ -1098,13 +1176,20 @@ impl Call<'_> {
         };
         match self.arg(0) {
             Value::String(s) => {
-                let chars: Vec<char> = s.chars().collect();
-                Ok(Value::Array(
-                    chars
-                        .chunks(size)
-                        .map(|part| Value::String(part.iter().collect()))
-                        .collect(),
-                ))
+                self.items_fit(s.chars().count().div_ceil(size))?;
+                let mut parts = Vec::new();
+                let (mut start, mut count) = (0, 0);
+                for (at, _) in s.char_indices() {
+                    if count == size {
+                        parts.push(Value::String(s[start..at].to_string()));
+                        (start, count) = (at, 0);
+                    }
+                    count += 1;
+                }
+                if start < s.len() {
+                    parts.push(Value::String(s[start..].to_string()));
+                }
+                Ok(Value::Array(parts))
             }
             Value::Array(items) => Ok(Value::Array(
                 items
@@ -1168,22 +1253,20 @@ impl Call<'_> {
     fn join(&self) -> Outcome {
         let items = self.array(0)?;
         let delimiter = self.string(1)?;
-        let mut out = String::new();
-        for (index, item) in items.iter().enumerate() {
-            if index > 0 {
-                out.push_str(delimiter);
+        let delimiter_chars = delimiter.chars().count();
+        let mut chars = delimiter_chars.saturating_mul(items.len().saturating_sub(1));
+        self.text_fits(chars)?;
+        let mut parts = Vec::with_capacity(items.len());
+        for item in items {
+            if matches!(item, Value::Array(_) | Value::Object(_)) {
+                self.text_fits(chars.saturating_add(number::json_chars(item, MAX_TEXT)))?;
             }
-            out.push_str(&to_text(item));
-            if out.len() > MAX_TEXT * 4 {
-                break;
-            }
+            let part = to_text(item);
+            chars = chars.saturating_add(part.chars().count());
+            self.text_fits(chars)?;
+            parts.push(part);
         }
-        if out.chars().count() > MAX_TEXT {
-            return Err(self.error(format_args!(
-                "produced a string longer than the limit of {MAX_TEXT} characters."
-            )));
-        }
-        Ok(Value::String(out))
+        Ok(Value::String(parts.join(delimiter)))
     }
 
     fn skip_or_take(&self, skip: bool) -> Outcome {
@@ -1445,10 +1528,26 @@ fn as_binary(value: &Value) -> Option<(&str, Vec<u8>)> {
     Some((content_type, decode_base64(content)?))
 }
 
+/// Characters of standard base64 with padding for `bytes` bytes.
+fn base64_len(bytes: usize) -> usize {
+    bytes.div_ceil(3).saturating_mul(4)
+}
+
+/// Characters [`percent_encode`] writes for `text`.
+fn percent_len(text: &str) -> usize {
+    text.bytes()
+        .map(|b| if unreserved(b) { 1 } else { 3 })
+        .sum()
+}
+
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
 fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+        if unreserved(b) {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -1522,6 +1621,9 @@ impl<'a> Call<'a> {
         let value = self.arg(0);
         if let Value::Object(_) = value {
             if let Some((content_type, bytes)) = as_binary(value) {
+                self.text_fits(
+                    base64_len(bytes.len()).saturating_add(content_type.chars().count() + 13),
+                )?;
                 return Ok(Value::String(format!(
                     "data:{content_type};base64,{}",
                     STANDARD.encode(bytes)
@@ -1529,6 +1631,7 @@ impl<'a> Call<'a> {
             }
         }
         let bytes = self.bytes(0)?;
+        self.text_fits(base64_len(bytes.len()).saturating_add(37))?;
         Ok(Value::String(format!(
             "data:text/plain;charset=utf-8;base64,{}",
             STANDARD.encode(bytes)
@@ -2182,7 +2285,10 @@ fn exponent_text(exp: i64, letter: char, always_sign: bool, min_digits: usize) -
     } else {
         ""
     };
-    format!("{letter}{sign}{:0min_digits$}", exp.unsigned_abs())
+    format!(
+        "{letter}{sign}{}",
+        number::zero_pad(&exp.unsigned_abs().to_string(), min_digits)
+    )
 }
 
 fn format_standard(
@@ -2217,7 +2323,7 @@ fn format_standard(
             }
             let int = dec.int_digits();
             let width = precision.unwrap_or(0).max(1);
-            format!("{}{int:0>width$}", sign(&dec))
+            format!("{}{}", sign(&dec), number::zero_pad(&int, width))
         }
         'E' | 'e' => {
             let frac = precision.unwrap_or(6);
@@ -2498,7 +2604,7 @@ fn prepare(dec: &mut Dec, layout: &Layout) -> i64 {
 fn render(dec: &Dec, exp: i64, layout: &Layout, locale: &Locale) -> String {
     let mut int = dec.int_digits();
     if int.len() < layout.min_int {
-        int = format!("{int:0>width$}", width = layout.min_int);
+        int = number::zero_pad(&int, layout.min_int);
     }
     let mut frac = dec.frac_digits(layout.max_frac);
     while frac.len() > layout.min_frac && frac.ends_with('0') {

@@ -321,6 +321,83 @@ fn write_json(v: &Value, out: &mut String) {
     }
 }
 
+/// The number of characters [`json_text`] would write for `v`, counted
+/// without building the text; counting stops (and the answer is some
+/// number above `stop_above`) as soon as it passes `stop_above`, so a
+/// caller can refuse a text that is too long before allocating it.
+pub fn json_chars(v: &Value, stop_above: usize) -> usize {
+    let mut n = 0usize;
+    count_json(v, &mut n, stop_above);
+    n
+}
+
+fn count_json(v: &Value, n: &mut usize, stop: usize) {
+    if *n > stop {
+        return;
+    }
+    match v {
+        Value::Null => *n += 4,
+        Value::Bool(b) => *n += if *b { 4 } else { 5 },
+        Value::Number(_) => {
+            let mut out = String::new();
+            write_json(v, &mut out);
+            *n += out.chars().count();
+        }
+        Value::String(s) => *n = n.saturating_add(string_chars(s)),
+        Value::Array(items) => {
+            *n += 2 + items.len().saturating_sub(1);
+            for item in items {
+                count_json(item, n, stop);
+                if *n > stop {
+                    return;
+                }
+            }
+        }
+        Value::Object(map) => {
+            if as_decimal(v).is_some() {
+                let mut out = String::new();
+                write_json(v, &mut out);
+                *n += out.chars().count();
+                return;
+            }
+            *n += 2 + map.len().saturating_sub(1);
+            for (k, item) in map {
+                *n = n.saturating_add(string_chars(k) + 1);
+                count_json(item, n, stop);
+                if *n > stop {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Characters of a string written as a JSON string (quotes and escapes
+/// included), as [`write_string`] writes it.
+fn string_chars(s: &str) -> usize {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// `digits` left-padded with zeros to `width` characters. `format!`'s
+/// `{:0width$}` panics for widths above 65,535 ("Formatting argument out of
+/// range"); format strings come from workflows, so widths are not trusted.
+pub fn zero_pad(digits: &str, width: usize) -> String {
+    let len = digits.chars().count();
+    let mut out = String::with_capacity(width.max(len));
+    for _ in len..width {
+        out.push('0');
+    }
+    out.push_str(digits);
+    out
+}
+
 fn write_string(s: &str, out: &mut String) {
     // serde_json escapes quotes, backslashes and control characters, as
     // Newtonsoft does.
@@ -613,6 +690,15 @@ mod tests {
         assert_eq!(out.to_string(), r#"{"a":[1.234567891231213,1]}"#);
         assert!(plain(&serde_json::json!({"a": [1, "x"]})).is_none());
         assert_eq!(json_text(&decimal_value(d)), "1.2345678912312131");
+        let sample = serde_json::json!([1, 2.5, "a\"\n\u{1}é", {"k\\": null, "b": [true, false]}]);
+        assert_eq!(
+            json_chars(&sample, usize::MAX),
+            json_text(&sample).chars().count()
+        );
+        assert!(json_chars(&sample, 3) > 3);
+        assert_eq!(zero_pad("42", 5), "00042");
+        assert_eq!(zero_pad("12345", 2), "12345");
+        assert_eq!(zero_pad("7", 70_000).len(), 70_000);
         assert_eq!(
             json_text(&decimal_value(Decimal::from(3))),
             "3.0",

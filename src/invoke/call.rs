@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 
 use super::token::{self, TokenCache};
-use super::transport::{self, HttpRequest, NetConfig};
+use super::transport::{self, BodyStore, HttpRequest, NetConfig};
 use super::{
     diagnose, Auth, CallOptions, Diagnosis, Failure, Outcome, Prepared, Response, SentRequest,
     Timings, TokenUse,
@@ -102,8 +102,8 @@ fn redact_json(v: &mut serde_json::Value, r: &Redactor) {
 
 /// Replaces every known secret in the answer's header values and, when it
 /// is text, in its body (an API that echoes what it got would otherwise
-/// show the secret). True when something was replaced. The file a large
-/// body spilled to keeps the bytes as they came.
+/// show the secret), the spill file included; the raw bytes stay in the
+/// answer's [`BodyStore`] for a raw save. True when something was replaced.
 fn redact_response(r: &mut Response, redactor: &Redactor) -> bool {
     let mut changed = false;
     for (_, v) in &mut r.headers {
@@ -112,30 +112,65 @@ fn redact_response(r: &mut Response, redactor: &Redactor) -> bool {
             changed = true;
         }
     }
-    if let Ok(text) = std::str::from_utf8(&r.body) {
-        if !redactor.is_clean(text) {
-            r.body = redactor.redact(text).into_bytes();
+    match BodyStore::redact(r, redactor) {
+        Ok(c) => changed |= c,
+        Err(_) => {
+            // The spill file could not be read back: show nothing of it
+            // rather than a secret.
+            r.body.clear();
+            r.spilled_to = None;
+            r.store = None;
             changed = true;
         }
     }
     changed
 }
 
-/// The next request of a redirect, or `None` when `r` is not one to
-/// follow. 303 becomes GET without a body; 301 and 302 turn POST into GET
-/// (as browsers do); 307 and 308 keep the method and body. The
-/// `Authorization` and `Cookie` headers are dropped when the host changes.
-pub fn redirect(req: &HttpRequest, r: &Response) -> Option<HttpRequest> {
+/// A redirect to follow, and what was left behind.
+#[derive(Debug)]
+pub struct Redirect {
+    /// The next request.
+    pub next: HttpRequest,
+    /// Headers dropped because the redirect leaves the origin and they
+    /// carry a credential or a secure value.
+    pub dropped: Vec<String>,
+}
+
+/// Why a redirect is not followed.
+#[derive(Debug, PartialEq)]
+pub enum NoRedirect {
+    /// Not a redirect (or no usable `Location`).
+    NotOne,
+    /// It leaves the origin and would re-send a body holding a secure
+    /// value.
+    SecureBody,
+}
+
+/// Headers that carry a credential whatever their value.
+const CREDENTIAL_HEADERS: &[&str] = &["authorization", "cookie", "proxy-authorization"];
+
+/// The next request of a redirect. 303 becomes GET without a body; 301 and
+/// 302 turn POST into GET (as browsers do); 307 and 308 keep the method
+/// and body. When the redirect leaves the origin (scheme, host, port),
+/// every header that carries a credential (`Authorization`, `Cookie`,
+/// `Proxy-Authorization`) or a value `redactor` knows (secure parameters,
+/// the secret store, the token) is dropped, and a body holding such a
+/// value is never re-sent: the redirect is then not followed.
+pub fn redirect(
+    req: &HttpRequest,
+    r: &Response,
+    redactor: &Redactor,
+) -> Result<Redirect, NoRedirect> {
     if !matches!(r.status, 301 | 302 | 303 | 307 | 308) {
-        return None;
+        return Err(NoRedirect::NotOne);
     }
-    let location = r.header("Location")?.trim();
+    let location = r.header("Location").map(str::trim).unwrap_or("");
     if location.is_empty() {
-        return None;
+        return Err(NoRedirect::NotOne);
     }
-    let url = req.url.join(location).ok()?;
+    let url = req.url.join(location).map_err(|_| NoRedirect::NotOne)?;
     if !matches!(url.scheme(), "http" | "https") {
-        return None;
+        return Err(NoRedirect::NotOne);
     }
     let mut next = HttpRequest {
         method: req.method.clone(),
@@ -155,14 +190,21 @@ pub fn redirect(req: &HttpRequest, r: &Response) -> Option<HttpRequest> {
             !k.eq_ignore_ascii_case("Content-Type") && !k.eq_ignore_ascii_case("Content-Length")
         });
     }
-    let same_origin = next.url.host_str() == req.url.host_str()
-        && next.url.port_or_known_default() == req.url.port_or_known_default();
-    if !same_origin {
-        next.headers.retain(|(k, _)| {
-            !k.eq_ignore_ascii_case("Authorization") && !k.eq_ignore_ascii_case("Cookie")
+    let mut dropped = Vec::new();
+    if next.url.origin() != req.url.origin() {
+        if !next.body.is_empty() && !redactor.is_clean(&String::from_utf8_lossy(&next.body)) {
+            return Err(NoRedirect::SecureBody);
+        }
+        next.headers.retain(|(k, v)| {
+            let secret = CREDENTIAL_HEADERS.iter().any(|c| k.eq_ignore_ascii_case(c))
+                || !redactor.is_clean(v);
+            if secret && !dropped.iter().any(|d: &String| d.eq_ignore_ascii_case(k)) {
+                dropped.push(k.clone());
+            }
+            !secret
         });
     }
-    Some(next)
+    Ok(Redirect { next, dropped })
 }
 
 /// Sends `prepared` (getting a token first when needed) and explains the
@@ -180,6 +222,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
         extra_ca_pem: options.extra_ca_pem.clone(),
         client_cert: None,
         body_limit: Some(options.body_limit),
+        max_body: Some(options.max_body),
         spill_dir: options.spill_dir.clone(),
         proxy: None,
     };
@@ -304,6 +347,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     timings.connect = ex.timings.connect;
                     timings.tls = ex.timings.tls;
                     timings.first_byte = ex.timings.first_byte;
+                    timings.download = ex.timings.download;
                     let r = ex.response;
                     // A redirect to the Entra sign-in page is the answer
                     // even when redirects are followed: the page itself
@@ -319,28 +363,50 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                         ));
                     }
                     if options.follow_redirects && !sign_in {
-                        if let Some(next) = redirect(&req, &r) {
-                            if hops.len() >= MAX_REDIRECTS {
+                        match redirect(&req, &r, &redactor) {
+                            Ok(Redirect { next, dropped }) => {
+                                if hops.len() >= MAX_REDIRECTS {
+                                    notes.push(note(
+                                        "redirects",
+                                        format!("Stopped after {MAX_REDIRECTS} redirects; the last one is the answer."),
+                                    ));
+                                    response = Some(r);
+                                    break;
+                                }
+                                hops.push(format!(
+                                    "{} to {}",
+                                    r.status,
+                                    redactor.redact(next.url.as_str())
+                                ));
+                                if !dropped.is_empty() {
+                                    notes.push(note(
+                                        "redirects",
+                                        format!(
+                                            "The redirect to {} leaves the origin: not sent there, as they carry a credential or a secure value: {}.",
+                                            next.url.origin().ascii_serialization(),
+                                            dropped.join(", ")
+                                        ),
+                                    ));
+                                }
+                                req = next;
+                                net.timeout = Some(
+                                    options
+                                        .timeout
+                                        .saturating_sub(started.elapsed())
+                                        .max(Duration::from_millis(1)),
+                                );
+                                continue;
+                            }
+                            Err(NoRedirect::SecureBody) => {
                                 notes.push(note(
                                     "redirects",
-                                    format!("Stopped after {MAX_REDIRECTS} redirects; the last one is the answer."),
+                                    format!(
+                                        "Not followed: the {} redirect leaves the origin and would re-send a body holding a secure value; the redirect is the answer.",
+                                        r.status
+                                    ),
                                 ));
-                                response = Some(r);
-                                break;
                             }
-                            hops.push(format!(
-                                "{} to {}",
-                                r.status,
-                                redactor.redact(next.url.as_str())
-                            ));
-                            req = next;
-                            net.timeout = Some(
-                                options
-                                    .timeout
-                                    .saturating_sub(started.elapsed())
-                                    .max(Duration::from_millis(1)),
-                            );
-                            continue;
+                            Err(NoRedirect::NotOne) => {}
                         }
                     }
                     response = Some(r);
@@ -351,6 +417,7 @@ pub async fn call(prepared: &Prepared, options: &CallOptions, cache: &TokenCache
                     timings.connect = t.connect;
                     timings.tls = t.tls;
                     timings.first_byte = t.first_byte;
+                    timings.download = t.download;
                     failure = Some(f);
                     break;
                 }

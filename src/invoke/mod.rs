@@ -8,9 +8,11 @@
 //! - [`token`]: Entra tokens by the client-credentials grant (v1 or v2
 //!   endpoint, secret or certificate), through the `oauth2` crate, with a
 //!   [`token::TokenCache`];
-//! - [`transport`]: one HTTP/1.1 exchange on hyper over tokio and rustls,
-//!   timed phase by phase (DNS, connect, TLS, first byte, total), with the
-//!   body capped in memory and the rest spilled to a file;
+//! - [`transport`]: one HTTP exchange on reqwest (rustls, HTTP/2 when
+//!   offered, decoded gzip/deflate/br, proxies, pooled connections), timed
+//!   phase by phase (DNS, connect with TLS, first byte, download, total),
+//!   under one body policy (a size limit, memory then a spill file that a
+//!   [`transport::BodyStore`] removes);
 //! - [`diagnose`]: one plain sentence and its evidence for what went wrong;
 //! - [`curl`]: "Copy as cURL", with secrets as placeholders;
 //! - [`call`]: the whole call, from a prepared request to an [`Outcome`].
@@ -48,6 +50,9 @@ pub struct CallOptions {
     pub follow_redirects: bool,
     /// How much of the body to keep in memory; the rest goes to a file.
     pub body_limit: usize,
+    /// The largest answer read (100 MB by default, Logic Apps' limit for
+    /// an HTTP action's content); a larger one fails the call.
+    pub max_body: u64,
     /// Where bodies larger than `body_limit` are written (the system's
     /// temporary folder when `None`).
     pub spill_dir: Option<PathBuf>,
@@ -72,6 +77,7 @@ impl Default for CallOptions {
             timeout: Duration::from_secs(100),
             follow_redirects: false,
             body_limit: 4 * 1024 * 1024,
+            max_body: transport::DEFAULT_MAX_BODY,
             spill_dir: None,
             token_endpoint: TokenEndpoint::V1,
             proxy_backend_timeout: Duration::from_secs(85),
@@ -258,12 +264,17 @@ pub struct Timings {
     pub token: Option<f64>,
     /// Resolving the host name.
     pub dns: Option<f64>,
-    /// The TCP connection.
+    /// The connection: TCP, a proxy tunnel and TLS together (reqwest's
+    /// connector does them in one step).
     pub connect: Option<f64>,
-    /// The TLS handshake.
+    /// The TLS handshake (`None` on reqwest, which times it together with
+    /// the connection: see `connect`).
     pub tls: Option<f64>,
     /// From sending the request to the first byte of the answer.
     pub first_byte: Option<f64>,
+    /// From the first byte to the end of the body.
+    #[serde(default)]
+    pub download: Option<f64>,
     /// The whole call, token included.
     pub total: f64,
 }
@@ -284,9 +295,14 @@ pub struct Response {
     pub body: Vec<u8>,
     /// The whole body's length.
     pub body_len: u64,
-    /// The file that holds the whole body when it was larger than the
-    /// limit.
+    /// The file that holds the whole body (as shown: redacted when it
+    /// echoed a secret) when it was larger than the memory limit. It is
+    /// removed with the last copy of this answer unless saved
+    /// ([`transport::BodyStore::save`]).
     pub spilled_to: Option<PathBuf>,
+    /// Owns the spill files and the raw bytes of a redacted body.
+    #[serde(skip)]
+    pub store: Option<std::sync::Arc<transport::BodyStore>>,
 }
 
 impl Response {

@@ -776,6 +776,20 @@ pub fn prepare(
     params: &Resolved,
     store: &SecretStore,
 ) -> Result<Prepared, PrepareError> {
+    prepare_in(doc, workflow, action, params, store, None)
+}
+
+/// Like [`prepare`], with the inputs evaluated in `run_ctx` (a run's context:
+/// variables, action results, loop items, the trigger); its parameters are
+/// replaced by `params`.
+pub fn prepare_in(
+    doc: &Document,
+    workflow: usize,
+    action: &str,
+    params: &Resolved,
+    store: &SecretStore,
+    run_ctx: Option<&Context>,
+) -> Result<Prepared, PrepareError> {
     if workflow >= doc.workflows.len() {
         return Err(PrepareError::Parameters(format!(
             "the file has no workflow number {}",
@@ -824,10 +838,8 @@ pub fn prepare(
     let mut found = Scan::default();
     let mut p = base.clone();
     scan(inputs, &mut p, &mut found)?;
-    let mut ctx = Context {
-        parameters: params.values.clone(),
-        ..Context::default()
-    };
+    let mut ctx = run_ctx.cloned().unwrap_or_default();
+    ctx.parameters = params.values.clone();
     let mut redactor = params.redactor.clone();
     for name in &found.app_settings {
         if ctx.app_settings.contains_key(name) {
@@ -882,17 +894,20 @@ pub fn prepare(
     }
     let wf_name = doc.workflows[workflow].name.clone();
     let run = RunIds::new(&wf_name);
-    ctx.workflow = Some(serde_json::json!({
-        "id": format!("/workflows/{wf_name}"),
-        "name": wf_name,
-        "type": "Microsoft.Logic/workflows",
-        "location": "local",
-        "run": {
-            "id": format!("/workflows/{wf_name}/runs/{}", run.run_id),
-            "name": run.run_id,
-            "type": "Microsoft.Logic/workflows/runs"
-        }
-    }));
+    let run_workflow = ctx.workflow.take();
+    ctx.workflow = run_workflow.or_else(|| {
+        Some(serde_json::json!({
+            "id": format!("/workflows/{wf_name}"),
+            "name": wf_name,
+            "type": "Microsoft.Logic/workflows",
+            "location": "local",
+            "run": {
+                "id": format!("/workflows/{wf_name}/runs/{}", run.run_id),
+                "name": run.run_id,
+                "type": "Microsoft.Logic/workflows/runs"
+            }
+        }))
+    });
     // The evaluator's messages quote values, secure ones included.
     let resolved = evaluate_value_at(inputs, &ctx).map_err(|e| PrepareError::Expression {
         pointer: format!("{base}{}", e.pointer),

@@ -1,7 +1,9 @@
 //! Entra tokens by the client-credentials grant.
 //!
-//! The request is made by the `oauth2` crate over [`transport::send`]
-//! (so proxies, extra CAs and timeouts apply as for the call itself):
+//! The request is made by the `oauth2` crate over [`transport::send`], on
+//! reqwest (so proxies, extra CAs, pooled connections and timeouts apply
+//! as for the call itself); the answer is read under the body policy with
+//! a 1 MB limit ([`transport::TOKEN_MAX_BODY`]):
 //! - v1 (`…/oauth2/token`) with `resource=<audience>`, as Logic Apps sends
 //!   it; its numbers (`expires_in`, `expires_on`, …) come back as strings;
 //! - v2 (`…/oauth2/v2.0/token`) with `scope=<audience>/.default`.
@@ -163,6 +165,11 @@ impl TokenCache {
         self.lock().insert(key, value);
     }
 }
+
+/// The longest lifetime taken from a token answer: Entra's tokens live
+/// at most a day, and a larger `expires_in` (`1e300`) must not overflow a
+/// date.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// How much life a cached token must have left to be used: 5 minutes, or
 /// a tenth of its lifetime when that is shorter.
@@ -542,16 +549,21 @@ pub async fn acquire(
     let answer = request(oauth, endpoint, &url, net).await?;
     let elapsed = started.elapsed();
 
+    // Clamped to a day: a hostile or broken answer (`expires_in: 1e300`)
+    // neither overflows a date nor keeps a token forever.
+    let max = MAX_TOKEN_LIFETIME.as_secs();
+    let latest = started_at + chrono::Duration::seconds(max as i64);
     let expires_at = match (answer.expires_in, answer.expires_on) {
-        (Some(s), _) => {
-            Some(started_at + chrono::Duration::seconds(s.min(i64::MAX as u64 / 2000) as i64))
-        }
-        (None, Some(on)) => DateTime::from_timestamp(on.min(i64::MAX as u64 / 2000) as i64, 0),
+        (Some(s), _) => Some(started_at + chrono::Duration::seconds(s.min(max) as i64)),
+        (None, Some(on)) => i64::try_from(on)
+            .ok()
+            .and_then(|on| DateTime::from_timestamp(on, 0))
+            .map(|t| t.min(latest)),
         (None, None) => None,
     };
     let lifetime = match (answer.not_before, answer.expires_on, answer.expires_in) {
-        (Some(nb), Some(on), _) if on > nb => Some(Duration::from_secs(on - nb)),
-        (_, _, Some(s)) => Some(Duration::from_secs(s)),
+        (Some(nb), Some(on), _) if on > nb => Some(Duration::from_secs((on - nb).min(max))),
+        (_, _, Some(s)) => Some(Duration::from_secs(s.min(max))),
         _ => None,
     };
     let access_token = Secret::new(answer.access_token.secret().clone());
@@ -619,6 +631,8 @@ async fn request(
     // endpoint's business.
     let mut net = net.clone();
     net.client_cert = None;
+    net.max_body = Some(transport::TOKEN_MAX_BODY);
+    net.body_limit = Some(transport::TOKEN_MAX_BODY as usize);
     let http = Http {
         net,
         last: Mutex::new(None),
@@ -627,6 +641,17 @@ async fn request(
     let seen = http.last.lock().ok().and_then(|mut l| l.take());
     match result {
         Ok(r) => Ok(r),
+        Err(RequestTokenError::Request(NetError(Failure::Protocol(m))))
+            if m.starts_with("the answer is larger than the limit") =>
+        {
+            Err(TokenError {
+                endpoint: url.to_owned(),
+                status: None,
+                message: format!("the token endpoint's {}", m.trim_start_matches("the ")),
+                entra: None,
+                network: None,
+            })
+        }
         Err(RequestTokenError::Request(NetError(f))) => {
             let kind = transport::failure_kind(&f);
             let network = matches!(kind, "dns" | "connect" | "tls" | "timeout" | "protocol")

@@ -1,45 +1,61 @@
-//! One timed HTTP/1.1 exchange.
+//! One timed HTTP exchange on reqwest (rustls with the ring provider).
 //!
-//! Every call opens a fresh connection (so each phase can be timed and
-//! nothing is reused behind the user's back): DNS by the system resolver,
-//! TCP (each resolved address in turn), TLS by rustls (with the ring
-//! provider), then one request and its answer on hyper's HTTP/1.1 client.
-//! A proxy from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
-//! `NO_PROXY`) or from [`NetConfig::proxy`] is honoured: a `CONNECT` tunnel
-//! for https, the absolute form of the request line for http.
+//! Clients are pooled per network setting (trusted CAs, client
+//! certificate, proxy), so calls of one session reuse their connections;
+//! HTTP/2 is used when the server offers it (ALPN), gzip, deflate and br
+//! answers are decoded, and proxies come from the environment
+//! (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, http:// or
+//! https:// proxies, credentials in the URL) or from [`NetConfig::proxy`].
 //!
-//! The answer's body is kept in memory up to a limit; a larger one is
-//! written whole to a file that is kept.
+//! Phases are timed through reqwest's own hooks: DNS by a resolver of ours
+//! ([`reqwest::ClientBuilder::dns_resolver`]); the connection (TCP, a proxy
+//! tunnel and TLS together) by a connector layer
+//! ([`reqwest::ClientBuilder::connector_layer`]); first byte and download
+//! around the answer. Redirects are never followed here (see
+//! [`super::call::redirect`]).
+//!
+//! Every answer goes through one body policy ([`read_body`]): at most
+//! [`NetConfig::max_body`] bytes (100 MB by default, Logic Apps' limit for
+//! an HTTP action's content), the first [`NetConfig::body_limit`] in
+//! memory and the rest in a spill file inside a private folder that a
+//! [`BodyStore`] removes when the answer is dropped.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::future::Future;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ClientConfig, RootCertStore};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use url::{Host, Url};
 
 use super::{Failure, Response, SecretBytes, Timings};
-use crate::secrets::Secret;
+use crate::secrets::{Redactor, Secret};
 
 /// The default timeout of an exchange (Logic Apps' default).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
 
-/// The default amount of body kept in memory.
+/// The default amount of body kept in memory (the rest spills to a file).
 pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The default size limit of an API answer: Logic Apps' limit for an HTTP
+/// action's content (100 MB).
+pub const DEFAULT_MAX_BODY: u64 = 100 * 1024 * 1024;
+
+/// The size limit of a token endpoint's answer (a real one is a few KB).
+pub const TOKEN_MAX_BODY: u64 = 1024 * 1024;
 
 /// The `User-Agent` sent unless the request sets one.
 pub const USER_AGENT: &str = concat!("lapis/", env!("CARGO_PKG_VERSION"));
 
-/// How connections are made.
+/// How connections are made and answers read.
 #[derive(Debug, Clone, Default)]
 pub struct NetConfig {
     /// Timeout for the whole exchange ([`DEFAULT_TIMEOUT`] when `None`).
@@ -50,17 +66,17 @@ pub struct NetConfig {
     pub client_cert: Option<(SecretBytes, Option<Secret>)>,
     /// How much body to keep in memory ([`DEFAULT_BODY_LIMIT`] when `None`).
     pub body_limit: Option<usize>,
-    /// Where a larger body is written (the system's temporary folder when
-    /// `None`).
+    /// The largest answer read ([`DEFAULT_MAX_BODY`] when `None`).
+    pub max_body: Option<u64>,
+    /// Where the private folder of a larger body is made (the system's
+    /// temporary folder when `None`).
     pub spill_dir: Option<PathBuf>,
-    /// The proxy to use: `None` reads the environment
-    /// ([`ProxySetting::from_env`]) at each call; `Some(ProxySetting::none())`
-    /// never uses one.
+    /// The proxy: `None` reads the environment, as [`ProxySetting::Env`].
     pub proxy: Option<ProxySetting>,
 }
 
 impl NetConfig {
-    /// The network settings of a call's options (timeout, body limit,
+    /// The network settings of a call's options (timeout, body limits,
     /// spill folder, extra CAs); the proxy comes from the environment.
     pub fn from_options(o: &super::CallOptions) -> NetConfig {
         NetConfig {
@@ -68,9 +84,81 @@ impl NetConfig {
             extra_ca_pem: o.extra_ca_pem.clone(),
             client_cert: None,
             body_limit: Some(o.body_limit),
+            max_body: Some(o.max_body),
             spill_dir: o.spill_dir.clone(),
             proxy: None,
         }
+    }
+}
+
+/// Which proxy to use.
+#[derive(Clone, PartialEq, Default)]
+pub enum ProxySetting {
+    /// `HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy`,
+    /// `ALL_PROXY`/`all_proxy` and `NO_PROXY`/`no_proxy`, as reqwest reads
+    /// them.
+    #[default]
+    Env,
+    /// Never a proxy.
+    None,
+    /// This proxy (http:// or https://, credentials in the URL) for every
+    /// URL but those `no_proxy` lists (`NO_PROXY`'s syntax).
+    All {
+        /// The proxy's URL.
+        url: Url,
+        /// Hosts, domains and addresses that go direct.
+        no_proxy: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A proxy URL may carry a password: shown without credentials.
+        match self {
+            ProxySetting::Env => f.write_str("Env"),
+            ProxySetting::None => f.write_str("None"),
+            ProxySetting::All { url, no_proxy } => f
+                .debug_struct("All")
+                .field("url", &proxy_display(url))
+                .field("no_proxy", no_proxy)
+                .finish(),
+        }
+    }
+}
+
+impl ProxySetting {
+    /// No proxy at all.
+    pub fn none() -> ProxySetting {
+        ProxySetting::None
+    }
+
+    /// The same proxy for http and https.
+    pub fn all(url: Url) -> ProxySetting {
+        ProxySetting::All {
+            url,
+            no_proxy: None,
+        }
+    }
+}
+
+/// A proxy URL without its credentials, for messages.
+pub fn proxy_display(proxy: &Url) -> String {
+    let host = proxy.host_str().unwrap_or("?");
+    match proxy.port_or_known_default() {
+        Some(p) => format!("{}://{host}:{p}", proxy.scheme()),
+        None => format!("{}://{host}", proxy.scheme()),
+    }
+}
+
+/// True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `::1`.
+pub fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
     }
 }
 
@@ -107,158 +195,9 @@ impl std::fmt::Debug for HttpRequest {
 pub struct Exchange {
     /// The answer.
     pub response: Response,
-    /// dns, connect, tls, first_byte and total (token stays `None`).
+    /// dns, connect (TLS included), first_byte, download and total (token
+    /// stays `None`).
     pub timings: Timings,
-}
-
-// ---------------------------------------------------------------- proxies
-
-/// Which proxy to use for which scheme, and which hosts go direct.
-#[derive(Clone, Default, PartialEq)]
-pub struct ProxySetting {
-    /// For `http://` URLs.
-    pub http: Option<Url>,
-    /// For `https://` URLs (through a `CONNECT` tunnel).
-    pub https: Option<Url>,
-    /// `NO_PROXY` entries: host names or domain suffixes (`example.com`,
-    /// `.example.com`, `*.example.com`), IP addresses, or `*` for all.
-    pub no_proxy: Vec<String>,
-}
-
-impl std::fmt::Debug for ProxySetting {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Proxy URLs may carry a password: show them without credentials.
-        f.debug_struct("ProxySetting")
-            .field("http", &self.http.as_ref().map(proxy_display))
-            .field("https", &self.https.as_ref().map(proxy_display))
-            .field("no_proxy", &self.no_proxy)
-            .finish()
-    }
-}
-
-impl ProxySetting {
-    /// No proxy at all.
-    pub fn none() -> ProxySetting {
-        ProxySetting::default()
-    }
-
-    /// The same proxy for http and https.
-    pub fn all(proxy: Url) -> ProxySetting {
-        ProxySetting {
-            http: Some(proxy.clone()),
-            https: Some(proxy),
-            no_proxy: Vec::new(),
-        }
-    }
-
-    /// From the process environment: `https_proxy`/`HTTPS_PROXY`,
-    /// `http_proxy`/`HTTP_PROXY`, `all_proxy`/`ALL_PROXY` (for either when
-    /// the specific one is unset) and `no_proxy`/`NO_PROXY`.
-    pub fn from_env() -> ProxySetting {
-        ProxySetting::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`ProxySetting::from_env`], with the variables read by `get`
-    /// (for tests). A value without a scheme is taken as `http://`; a value
-    /// that is not a URL is ignored.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ProxySetting {
-        let first = |names: &[&str]| {
-            names
-                .iter()
-                .filter_map(|n| get(n))
-                .map(|v| v.trim().to_owned())
-                .find(|v| !v.is_empty())
-        };
-        let all = first(&["all_proxy", "ALL_PROXY"]).and_then(|v| parse_proxy_url(&v));
-        let https = first(&["https_proxy", "HTTPS_PROXY"])
-            .and_then(|v| parse_proxy_url(&v))
-            .or_else(|| all.clone());
-        let http = first(&["http_proxy", "HTTP_PROXY"])
-            .and_then(|v| parse_proxy_url(&v))
-            .or(all);
-        let no_proxy = first(&["no_proxy", "NO_PROXY"])
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_ascii_lowercase())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        ProxySetting {
-            http,
-            https,
-            no_proxy,
-        }
-    }
-
-    /// The proxy for `url`, or `None` to go direct. Loopback hosts
-    /// (`localhost`, `127.0.0.0/8`, `::1`) always go direct.
-    pub fn proxy_for(&self, url: &Url) -> Option<&Url> {
-        let proxy = match url.scheme() {
-            "https" => self.https.as_ref(),
-            "http" => self.http.as_ref(),
-            _ => None,
-        }?;
-        let host = url.host()?;
-        if is_loopback(&host) {
-            return None;
-        }
-        let name = match &host {
-            Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
-            Host::Ipv4(ip) => ip.to_string(),
-            Host::Ipv6(ip) => ip.to_string(),
-        };
-        for entry in &self.no_proxy {
-            if entry == "*" {
-                return None;
-            }
-            let mut e = entry.as_str();
-            // `[::1]:8080`, `host:8080`: the port does not matter here.
-            if let Some(rest) = e.strip_prefix('[') {
-                e = rest.split(']').next().unwrap_or(rest);
-            } else if e.matches(':').count() == 1 {
-                e = e.split(':').next().unwrap_or(e);
-            }
-            let e = e.trim_start_matches("*.").trim_start_matches('.');
-            if e.is_empty() {
-                continue;
-            }
-            if name == e || name.ends_with(&format!(".{e}")) {
-                return None;
-            }
-        }
-        Some(proxy)
-    }
-}
-
-fn parse_proxy_url(v: &str) -> Option<Url> {
-    let with_scheme = if v.contains("://") {
-        v.to_owned()
-    } else {
-        format!("http://{v}")
-    };
-    Url::parse(&with_scheme).ok().filter(|u| u.host().is_some())
-}
-
-/// A proxy URL without its credentials, for messages.
-pub fn proxy_display(proxy: &Url) -> String {
-    let host = proxy.host_str().unwrap_or("?");
-    match proxy.port_or_known_default() {
-        Some(p) => format!("{}://{host}:{p}", proxy.scheme()),
-        None => format!("{}://{host}", proxy.scheme()),
-    }
-}
-
-/// True for `localhost` (and `*.localhost`), `127.0.0.0/8` and `::1`.
-pub fn is_loopback(host: &Host<&str>) -> bool {
-    match host {
-        Host::Domain(d) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback(),
-    }
 }
 
 // ---------------------------------------------------------------- TLS
@@ -283,7 +222,7 @@ fn ring() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// The TLS client configuration for `net`: trusted roots plus the extra
-/// CAs, the client certificate if any, ALPN `http/1.1`.
+/// CAs, the client certificate if any, ALPN `h2` and `http/1.1`.
 #[allow(clippy::result_large_err)] // `Failure` is the module's error type
 pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
     let mut roots = base_roots().clone();
@@ -331,7 +270,7 @@ pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
             })?
         }
     };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
 
@@ -448,6 +387,220 @@ fn find_io<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a std::io::Error> {
     None
 }
 
+// ---------------------------------------------------------------- phase hooks
+
+/// What the hooks saw during one exchange.
+#[derive(Default)]
+struct PhaseLog {
+    dns: Option<Duration>,
+    /// When the connector finished, and how long it took (DNS included).
+    connected: Option<(Instant, Duration)>,
+    /// True when the connection was made.
+    connect_ok: bool,
+    /// A DNS failure in words (reqwest keeps only its text otherwise).
+    dns_error: Option<String>,
+}
+
+type Log = Arc<Mutex<PhaseLog>>;
+
+tokio::task_local! {
+    /// The log of the exchange being polled on this task.
+    static PHASES: Log;
+}
+
+fn current_log() -> Option<Log> {
+    PHASES.try_with(|l| l.clone()).ok()
+}
+
+/// DNS through the system resolver, timed.
+struct TimedResolver;
+
+#[derive(Debug)]
+struct DnsError(String);
+
+impl std::fmt::Display for DnsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for DnsError {}
+
+impl reqwest::dns::Resolve for TimedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let log = current_log();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let started = Instant::now();
+            let r = tokio::net::lookup_host((host.as_str(), 0)).await;
+            let took = started.elapsed();
+            let r = match r {
+                Ok(addrs) => {
+                    let addrs: Vec<std::net::SocketAddr> = addrs.collect();
+                    if addrs.is_empty() {
+                        Err(format!(
+                            "the host name {host} did not resolve to any address"
+                        ))
+                    } else {
+                        Ok(addrs)
+                    }
+                }
+                Err(e) => Err(format!("the host name {host} did not resolve: {e}")),
+            };
+            if let Some(l) = log {
+                if let Ok(mut l) = l.lock() {
+                    l.dns = Some(took);
+                    if let Err(m) = &r {
+                        l.dns_error = Some(m.clone());
+                    }
+                }
+            }
+            match r {
+                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs),
+                Err(m) => Err(Box::new(DnsError(m)) as Box<dyn StdError + Send + Sync>),
+            }
+        })
+    }
+}
+
+/// A connector layer that times the connection (DNS, TCP, a proxy tunnel
+/// and TLS: everything reqwest does before the request goes out).
+#[derive(Clone)]
+struct TimingLayer;
+
+impl<S> tower_layer::Layer<S> for TimingLayer {
+    type Service = Timed<S>;
+    fn layer(&self, inner: S) -> Timed<S> {
+        Timed(inner)
+    }
+}
+
+#[derive(Clone)]
+struct Timed<S>(S);
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, R> tower_service::Service<R> for Timed<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+    S::Response: 'static,
+    S::Error: 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<S::Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let log = current_log();
+        let started = Instant::now();
+        let fut = self.0.call(req);
+        Box::pin(async move {
+            let r = fut.await;
+            if let Some(l) = log {
+                if let Ok(mut l) = l.lock() {
+                    l.connected = Some((Instant::now(), started.elapsed()));
+                    l.connect_ok = r.is_ok();
+                }
+            }
+            r
+        })
+    }
+}
+
+// ---------------------------------------------------------------- clients
+
+/// One client per network setting, kept for the process: connections are
+/// reused between calls that share a setting.
+fn pool() -> &'static Mutex<HashMap<u64, reqwest::Client>> {
+    static POOL: OnceLock<Mutex<HashMap<u64, reqwest::Client>>> = OnceLock::new();
+    POOL.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// A key for `net`'s client, hashed with a key of this process (the
+/// client certificate and proxy credentials go in, only a hash comes out).
+fn client_key(net: &NetConfig) -> u64 {
+    static STATE: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+    let mut h = STATE
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .build_hasher();
+    net.extra_ca_pem.hash(&mut h);
+    if let Some((pfx, pw)) = &net.client_cert {
+        pfx.0.hash(&mut h);
+        pw.as_ref().map(|p| p.expose().to_owned()).hash(&mut h);
+    }
+    match net.proxy.as_ref().unwrap_or(&ProxySetting::Env) {
+        ProxySetting::Env => {
+            0u8.hash(&mut h);
+            // A changed environment gets a new client.
+            for k in [
+                "HTTPS_PROXY",
+                "https_proxy",
+                "HTTP_PROXY",
+                "http_proxy",
+                "ALL_PROXY",
+                "all_proxy",
+                "NO_PROXY",
+                "no_proxy",
+            ] {
+                std::env::var(k).ok().hash(&mut h);
+            }
+        }
+        ProxySetting::None => 1u8.hash(&mut h),
+        ProxySetting::All { url, no_proxy } => {
+            2u8.hash(&mut h);
+            url.as_str().hash(&mut h);
+            no_proxy.hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+#[allow(clippy::result_large_err)]
+fn client(net: &NetConfig) -> Result<reqwest::Client, Failure> {
+    let key = client_key(net);
+    if let Some(c) = pool().lock().ok().and_then(|p| p.get(&key).cloned()) {
+        return Ok(c);
+    }
+    let tls = tls_config(net)?;
+    let mut b = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(TimedResolver))
+        .connector_layer(TimingLayer)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(90));
+    match net.proxy.as_ref().unwrap_or(&ProxySetting::Env) {
+        ProxySetting::Env => {}
+        ProxySetting::None => b = b.no_proxy(),
+        ProxySetting::All { url, no_proxy } => {
+            let p = reqwest::Proxy::all(url.as_str())
+                .map_err(|e| {
+                    Failure::Input(format!(
+                        "the proxy {} is not usable: {e}",
+                        proxy_display(url)
+                    ))
+                })?
+                .no_proxy(no_proxy.as_deref().and_then(reqwest::NoProxy::from_string));
+            b = b.proxy(p);
+        }
+    }
+    let c = b.build().map_err(|e| {
+        Failure::Input(format!(
+            "the HTTP client could not be set up: {}",
+            chain(&e)
+        ))
+    })?;
+    if let Ok(mut p) = pool().lock() {
+        p.insert(key, c.clone());
+    }
+    Ok(c)
+}
+
 // ---------------------------------------------------------------- sending
 
 fn ms(d: Duration) -> f64 {
@@ -465,13 +618,20 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// Sends `req` and reads the answer.
+/// Sends `req` and reads the answer under the body policy.
 pub async fn send(req: &HttpRequest, net: &NetConfig) -> Result<Exchange, (Failure, Timings)> {
     let start = Instant::now();
-    let mut timings = Timings::default();
+    let log: Log = Arc::default();
+    let marks: Arc<Mutex<Marks>> = Arc::default();
     let limit = net.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let result = tokio::time::timeout(limit, exchange(req, net, &mut timings)).await;
-    timings.total = ms(start.elapsed());
+    let result = PHASES
+        .scope(
+            log.clone(),
+            tokio::time::timeout(limit, exchange(req, net, marks.clone())),
+        )
+        .await;
+    let end = Instant::now();
+    let timings = timings_of(start, end, &log, &marks);
     match result {
         Ok(Ok(response)) => Ok(Exchange { response, timings }),
         Ok(Err(failure)) => Err((failure, timings)),
@@ -482,8 +642,51 @@ pub async fn send(req: &HttpRequest, net: &NetConfig) -> Result<Exchange, (Failu
     }
 }
 
+/// When the head and the end of the answer came.
+#[derive(Default)]
+struct Marks {
+    sent: Option<Instant>,
+    head: Option<Instant>,
+    done: Option<Instant>,
+}
+
+fn timings_of(start: Instant, end: Instant, log: &Log, marks: &Arc<Mutex<Marks>>) -> Timings {
+    let mut t = Timings {
+        total: ms(end - start),
+        ..Timings::default()
+    };
+    let (dns, connected, connect_ok) = log
+        .lock()
+        .map(|l| (l.dns, l.connected, l.connect_ok))
+        .unwrap_or_default();
+    t.dns = dns.map(ms);
+    if let Some((_, took)) = connected {
+        t.connect = Some(ms(took.saturating_sub(dns.unwrap_or_default())));
+    }
+    let m = marks
+        .lock()
+        .map(|m| (m.sent, m.head, m.done))
+        .unwrap_or_default();
+    if let (Some(sent), Some(head)) = (m.0, m.1) {
+        // From the moment the request could go out: after the connection
+        // when one was made, at once on a reused one.
+        let from = connected.map(|(at, _)| at.max(sent)).unwrap_or(sent);
+        t.first_byte = Some(ms(head.saturating_duration_since(from)));
+    }
+    if let (Some(sent), None, Some(_), true) = (m.0, m.1, connected, connect_ok) {
+        // Connected, then no (complete) head: the wait was for the first
+        // byte.
+        let from = connected.map(|(at, _)| at.max(sent)).unwrap_or(sent);
+        t.first_byte = Some(ms(end.saturating_duration_since(from)));
+    }
+    if let (Some(head), Some(done)) = (m.1, m.2) {
+        t.download = Some(ms(done - head));
+    }
+    t
+}
+
 /// A plain request: `(status, headers, body)`, errors in words. Uses the
-/// same connections, proxies and trust as [`send`].
+/// same clients, proxies, trust and body policy as [`send`].
 pub async fn send_simple(
     method: &str,
     url: &str,
@@ -499,7 +702,10 @@ pub async fn send_simple(
         body: body.to_vec(),
     };
     match send(&req, net).await {
-        Ok(ex) => Ok((ex.response.status, ex.response.headers, ex.response.body)),
+        Ok(ex) => {
+            let body = ex.response.whole_body().map_err(|e| e.to_string())?;
+            Ok((ex.response.status, ex.response.headers, body))
+        }
         Err((f, _)) => Err(failure_text(&f)),
     }
 }
@@ -533,166 +739,18 @@ pub fn failure_kind(f: &Failure) -> &'static str {
     }
 }
 
-struct Target<'a> {
-    host: Host<&'a str>,
-    /// As written in the URL (`[::1]` for IPv6).
-    host_str: &'a str,
-    port: u16,
-}
-
-async fn exchange(
-    req: &HttpRequest,
-    net: &NetConfig,
-    t: &mut Timings,
-) -> Result<Response, Failure> {
-    let url = &req.url;
-    let https = match url.scheme() {
-        "https" => true,
-        "http" => false,
-        other => {
-            return Err(Failure::Input(format!(
-                "only http and https URLs can be called, not `{other}:`"
-            )))
+/// An error and its causes in one line, repeated words left out.
+fn chain(e: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !s.is_empty() && !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
         }
-    };
-    let (Some(host), Some(host_str), Some(port)) =
-        (url.host(), url.host_str(), url.port_or_known_default())
-    else {
-        return Err(Failure::Input(format!("the URL `{url}` has no host")));
-    };
-    let target = Target {
-        host,
-        host_str,
-        port,
-    };
-
-    let env_proxy;
-    let proxies = match &net.proxy {
-        Some(p) => p,
-        None => {
-            env_proxy = ProxySetting::from_env();
-            &env_proxy
-        }
-    };
-    let proxy = proxies.proxy_for(url).cloned();
-    if let Some(p) = &proxy {
-        if p.scheme() != "http" {
-            return Err(Failure::Connect(format!(
-                "the proxy {} is not supported: only http:// proxies are",
-                proxy_display(p)
-            )));
-        }
+        cur = err.source();
     }
-
-    // Set TLS up before any network work: a bad client certificate is an
-    // input error, not a network one.
-    let tls = if https {
-        Some(Arc::new(tls_config(net)?))
-    } else {
-        None
-    };
-
-    // DNS and TCP: to the proxy when there is one.
-    let tcp = match &proxy {
-        Some(p) => {
-            let (Some(phost), Some(pport)) = (p.host(), p.port_or_known_default()) else {
-                return Err(Failure::Connect(format!(
-                    "the proxy {} has no host",
-                    proxy_display(p)
-                )));
-            };
-            let addrs = resolve(&phost, pport, t)
-                .await
-                .map_err(|e| prefix_failure(e, &format!("proxy {}: ", proxy_display(p))))?;
-            let pd = proxy_display(p);
-            let started = Instant::now();
-            let r = async {
-                let mut s = connect_any(&addrs)
-                    .await
-                    .map_err(|e| Failure::Connect(format!("proxy {pd}: {e}")))?;
-                if https {
-                    tunnel(&mut s, p, &target).await?;
-                }
-                Ok::<_, Failure>(s)
-            }
-            .await;
-            t.connect = Some(ms(started.elapsed()));
-            r?
-        }
-        None => {
-            let addrs = resolve(&target.host, target.port, t).await?;
-            let started = Instant::now();
-            let tcp = connect_any(&addrs).await;
-            t.connect = Some(ms(started.elapsed()));
-            tcp.map_err(Failure::Connect)?
-        }
-    };
-    let _ = tcp.set_nodelay(true);
-
-    match tls {
-        Some(config) => {
-            let name = match &target.host {
-                Host::Domain(d) => ServerName::try_from(d.to_string())
-                    .map_err(|_| Failure::Input(format!("`{d}` is not a valid TLS server name")))?,
-                Host::Ipv4(ip) => ServerName::IpAddress(IpAddr::V4(*ip).into()),
-                Host::Ipv6(ip) => ServerName::IpAddress(IpAddr::V6(*ip).into()),
-            };
-            let started = Instant::now();
-            let stream = tokio_rustls::TlsConnector::from(config)
-                .connect(name, tcp)
-                .await;
-            t.tls = Some(ms(started.elapsed()));
-            let stream = stream.map_err(|e| match find_rustls(&e) {
-                Some(r) => Failure::Tls(describe_tls(r, target.host_str)),
-                None => Failure::Tls(format!(
-                    "the TLS handshake with {} broke off: {}",
-                    target.host_str,
-                    io_words(&e)
-                )),
-            })?;
-            http_exchange(stream, req, &target, None, net, t).await
-        }
-        None => http_exchange(tcp, req, &target, proxy.as_ref(), net, t).await,
-    }
-}
-
-fn prefix_failure(f: Failure, prefix: &str) -> Failure {
-    match f {
-        Failure::Dns(s) => Failure::Dns(format!("{prefix}{s}")),
-        Failure::Connect(s) => Failure::Connect(format!("{prefix}{s}")),
-        other => other,
-    }
-}
-
-async fn resolve(
-    host: &Host<&str>,
-    port: u16,
-    t: &mut Timings,
-) -> Result<Vec<SocketAddr>, Failure> {
-    match host {
-        Host::Ipv4(ip) => Ok(vec![SocketAddr::new(IpAddr::V4(*ip), port)]),
-        Host::Ipv6(ip) => Ok(vec![SocketAddr::new(IpAddr::V6(*ip), port)]),
-        Host::Domain(d) => {
-            let started = Instant::now();
-            let r = tokio::net::lookup_host((*d, port)).await;
-            t.dns = Some(ms(started.elapsed()));
-            match r {
-                Ok(addrs) => {
-                    let addrs: Vec<SocketAddr> = addrs.collect();
-                    if addrs.is_empty() {
-                        Err(Failure::Dns(format!(
-                            "the host name {d} did not resolve to any address"
-                        )))
-                    } else {
-                        Ok(addrs)
-                    }
-                }
-                Err(e) => Err(Failure::Dns(format!(
-                    "the host name {d} did not resolve: {e}"
-                ))),
-            }
-        }
-    }
+    parts.join(": ")
 }
 
 fn io_words(e: &std::io::Error) -> String {
@@ -711,166 +769,159 @@ fn io_words(e: &std::io::Error) -> String {
     }
 }
 
-/// Tries each address in order; the error lists every attempt.
-async fn connect_any(addrs: &[SocketAddr]) -> Result<TcpStream, String> {
-    let mut errors = Vec::new();
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(s) => return Ok(s),
-            Err(e) => errors.push(format!("{addr}: {}", io_words(&e))),
+fn find<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut cur: Option<&'a (dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
         }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(inner) = io.get_ref() {
+                if let Some(t) = find::<T>(inner) {
+                    return Some(t);
+                }
+            }
+        }
+        cur = err.source();
     }
-    Err(format!("could not connect to {}", errors.join("; ")))
+    None
 }
 
-fn proxy_authorization(proxy: &Url) -> Option<String> {
-    use base64::Engine as _;
-    if proxy.username().is_empty() && proxy.password().is_none() {
-        return None;
+/// A reqwest error as one of the module's failures, in words.
+fn failure_of(e: &reqwest::Error, url: &Url, log: Option<&Log>) -> Failure {
+    let host = url.host_str().unwrap_or("?");
+    if let Some(d) = find::<DnsError>(e) {
+        return Failure::Dns(d.0.clone());
     }
-    let dec = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    let user = dec(proxy.username());
-    let pass = dec(proxy.password().unwrap_or(""));
-    Some(format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
-    ))
-}
-
-/// `CONNECT host:port` through an http proxy; `Ok` once it answers 2xx.
-async fn tunnel(stream: &mut TcpStream, proxy: &Url, target: &Target<'_>) -> Result<(), Failure> {
-    let authority = format!("{}:{}", target.host_str, target.port);
-    let mut head = format!(
-        "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {USER_AGENT}\r\n"
-    );
-    if let Some(auth) = proxy_authorization(proxy) {
-        head.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+    if let Some(m) = log.and_then(|l| l.lock().ok().and_then(|l| l.dns_error.clone())) {
+        return Failure::Dns(m);
     }
-    head.push_str("\r\n");
-    let pd = proxy_display(proxy);
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .map_err(|e| Failure::Connect(format!("proxy {pd}: {}", io_words(&e))))?;
-    let mut buf = Vec::with_capacity(512);
-    let mut chunk = [0u8; 512];
-    loop {
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|e| Failure::Connect(format!("proxy {pd}: {}", io_words(&e))))?;
-        if n == 0 {
-            return Err(Failure::Connect(format!(
-                "proxy {pd} closed the connection instead of opening a tunnel to {authority}"
-            )));
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            break;
-        }
-        if buf.len() > 16 * 1024 {
-            return Err(Failure::Connect(format!(
-                "proxy {pd} sent an over-long answer to CONNECT"
-            )));
-        }
-    }
-    let text = String::from_utf8_lossy(&buf);
-    let status_line = text.lines().next().unwrap_or("");
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or("");
-    let code: u16 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
-    let reason = parts.next().unwrap_or("").trim();
-    if !version.starts_with("HTTP/") || code == 0 {
-        return Err(Failure::Connect(format!(
-            "proxy {pd} did not answer CONNECT in HTTP"
-        )));
-    }
-    match code {
-        200..=299 => Ok(()),
-        407 => Err(Failure::Connect(format!(
-            "proxy {pd} wants credentials (407 {reason}): put them in the proxy URL \
-             (http://user:password@host:port)"
-        ))),
-        _ => Err(Failure::Connect(format!(
-            "proxy {pd} refused the tunnel to {authority}: {code} {reason}"
-        ))),
-    }
-}
-
-fn hyper_failure(e: &hyper::Error, host: &str) -> Failure {
     if let Some(r) = find_rustls(e) {
         return Failure::Tls(describe_tls(r, host));
     }
-    if e.is_incomplete_message() {
+    let text = chain(e);
+    if e.is_connect() {
+        let proxy = text.to_ascii_lowercase().contains("proxy");
+        if proxy && (text.contains("407") || text.contains("proxy authorization required")) {
+            return Failure::Connect(
+                "the proxy wants credentials (407 Proxy Authentication Required), or refused \
+                 the ones given: put them in the proxy URL (http://user:password@host:port, \
+                 percent-encoded)"
+                    .to_owned(),
+            );
+        }
+        if proxy && text.contains("tunnel") {
+            return Failure::Connect(format!("the proxy refused the tunnel to {host}: {text}"));
+        }
+        if let Some(io) = find_io(e) {
+            if proxy {
+                return Failure::Connect(format!("proxy: {}: {text}", io_words(io)));
+            }
+            let port = url.port_or_known_default().unwrap_or(0);
+            return Failure::Connect(format!(
+                "could not connect to {host}:{port}: {}",
+                io_words(io)
+            ));
+        }
+        return Failure::Connect(format!("could not connect to {host}: {text}"));
+    }
+    if text.contains("connection closed before message completed")
+        || text.contains("incomplete message")
+    {
         return Failure::Protocol(
             "the server closed the connection before a complete answer".to_owned(),
         );
     }
-    if e.is_parse() || e.is_parse_status() {
-        return Failure::Protocol(format!("the answer is not valid HTTP/1.1: {e}"));
+    if text.contains("invalid HTTP") || text.contains("parse") && e.is_request() {
+        return Failure::Protocol(format!("the answer is not valid HTTP: {text}"));
+    }
+    if e.is_builder() {
+        return Failure::Input(format!("the request cannot be sent: {text}"));
+    }
+    if e.is_decode() {
+        return Failure::Protocol(format!("the answer could not be decoded: {text}"));
+    }
+    if e.is_body() {
+        return Failure::Protocol(format!("while reading the body: {text}"));
     }
     if let Some(io) = find_io(e) {
         return Failure::Protocol(format!("the connection broke: {}", io_words(io)));
     }
-    Failure::Protocol(format!("the exchange failed: {e}"))
+    Failure::Protocol(format!("the exchange failed: {text}"))
 }
 
-fn needs_length(method: &str) -> bool {
-    matches!(method, "POST" | "PUT" | "PATCH")
-}
-
-async fn http_exchange<IO>(
-    io: IO,
+async fn exchange(
     req: &HttpRequest,
-    target: &Target<'_>,
-    proxy: Option<&Url>,
     net: &NetConfig,
-    t: &mut Timings,
-) -> Result<Response, Failure>
-where
-    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let request = build_request(req, target, proxy)?;
-    let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
-        .title_case_headers(true)
-        .handshake::<_, Full<Bytes>>(TokioIo::new(io))
-        .await
-        .map_err(|e| hyper_failure(&e, target.host_str))?;
-    // The connection runs beside us; it ends when we drop the sender and
-    // the body, or is aborted if we stop early (timeout).
-    let mut driver = AbortOnDrop(tokio::spawn(conn));
-
-    let sent = Instant::now();
-    let answer = sender.send_request(request).await;
-    t.first_byte = Some(ms(sent.elapsed()));
-    let answer = match answer {
-        Ok(a) => a,
-        Err(e) => {
-            // When the connection itself failed (a TLS alert after the
-            // handshake, such as a server that wants a client certificate),
-            // the sender only sees "canceled": the connection's error says
-            // why.
-            let conn_error = tokio::time::timeout(Duration::from_millis(500), &mut driver.0).await;
-            return Err(match conn_error {
-                Ok(Ok(Err(ce))) => hyper_failure(&ce, target.host_str),
-                _ => hyper_failure(&e, target.host_str),
-            });
+    marks: Arc<Mutex<Marks>>,
+) -> Result<Response, Failure> {
+    let url = &req.url;
+    match url.scheme() {
+        "https" | "http" => {}
+        other => {
+            return Err(Failure::Input(format!(
+                "only http and https URLs can be called, not `{other}:`"
+            )))
         }
-    };
-
-    let (parts, mut body) = answer.into_parts();
-    let reason = parts
-        .extensions
+    }
+    if url.host_str().is_none() {
+        return Err(Failure::Input(format!("the URL `{url}` has no host")));
+    }
+    let method = reqwest::Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| Failure::Input(format!("`{}` is not an HTTP method", req.method)))?;
+    let client = client(net)?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &req.headers {
+        if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("host") {
+            continue;
+        }
+        let n = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Failure::Input(format!("`{name}` is not a valid header name")))?;
+        let v = reqwest::header::HeaderValue::from_str(value)
+            .map_err(|_| Failure::Input(format!("the value of header `{name}` is not valid")))?;
+        headers.append(n, v);
+    }
+    if !headers.contains_key(reqwest::header::USER_AGENT) {
+        headers.insert(
+            reqwest::header::USER_AGENT,
+            reqwest::header::HeaderValue::from_static(USER_AGENT),
+        );
+    }
+    let mut builder = client.request(method, url.as_str()).headers(headers);
+    if !req.body.is_empty() || matches!(req.method.as_str(), "POST" | "PUT" | "PATCH") {
+        if req.body.is_empty() {
+            builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
+        }
+        builder = builder.body(req.body.clone());
+    }
+    let log = current_log();
+    if let Ok(mut m) = marks.lock() {
+        m.sent = Some(Instant::now());
+    }
+    let answer = builder
+        .send()
+        .await
+        .map_err(|e| failure_of(&e, url, log.as_ref()))?;
+    if let Ok(mut m) = marks.lock() {
+        m.head = Some(Instant::now());
+    }
+    let status = answer.status();
+    let reason = answer
+        .extensions()
         .get::<hyper::ext::ReasonPhrase>()
         .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
-        .or_else(|| parts.status.canonical_reason().map(str::to_owned))
+        .or_else(|| status.canonical_reason().map(str::to_owned))
         .unwrap_or_default();
-    let headers: Vec<(String, String)> = parts
-        .headers
+    let version = match answer.version() {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    }
+    .to_owned();
+    let headers: Vec<(String, String)> = answer
+        .headers()
         .iter()
         .map(|(k, v)| {
             (
@@ -879,71 +930,99 @@ where
             )
         })
         .collect();
-
-    let limit = net.body_limit.unwrap_or(DEFAULT_BODY_LIMIT);
-    let mut kept: Vec<u8> = Vec::new();
-    let mut total: u64 = 0;
-    let mut spill: Option<(tempfile::NamedTempFile, tokio::fs::File)> = None;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| match hyper_failure(&e, target.host_str) {
-            Failure::Protocol(s) => Failure::Protocol(format!("while reading the body: {s}")),
-            other => other,
-        })?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        total += data.len() as u64;
-        if let Some((_, file)) = &mut spill {
-            file.write_all(&data).await.map_err(spill_error(net))?;
-            continue;
-        }
-        if kept.len() + data.len() <= limit {
-            kept.extend_from_slice(&data);
-            continue;
-        }
-        let room = limit - kept.len();
-        kept.extend_from_slice(&data[..room]);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix("lapis-body-").suffix(".bin");
-        let tmp = match &net.spill_dir {
-            Some(dir) => builder.tempfile_in(dir),
-            None => builder.tempfile(),
-        }
-        .map_err(spill_error(net))?;
-        let mut file =
-            tokio::fs::File::from_std(tmp.as_file().try_clone().map_err(spill_error(net))?);
-        file.write_all(&kept).await.map_err(spill_error(net))?;
-        file.write_all(&data[room..])
-            .await
-            .map_err(spill_error(net))?;
-        spill = Some((tmp, file));
+    let policy = BodyPolicy::of(net);
+    let body = read_body(answer, &policy, url, log.as_ref()).await?;
+    if let Ok(mut m) = marks.lock() {
+        m.done = Some(Instant::now());
     }
-    drop(driver);
-
-    let spilled_to = match spill {
-        None => None,
-        Some((tmp, mut file)) => {
-            file.flush().await.map_err(spill_error(net))?;
-            drop(file);
-            let (_, path) = tmp.keep().map_err(|e| spill_error(net)(e.error))?;
-            Some(path)
-        }
-    };
-
-    Ok(Response {
-        status: parts.status.as_u16(),
-        reason,
-        version: format!("{:?}", parts.version),
-        headers,
-        body: kept,
-        body_len: total,
-        spilled_to,
-    })
+    Ok(body.into_response(status.as_u16(), reason, version, headers))
 }
 
-fn spill_error(net: &NetConfig) -> impl Fn(std::io::Error) -> Failure + '_ {
+// ---------------------------------------------------------------- body policy
+
+/// How much of an answer is read, and where it goes.
+#[derive(Debug, Clone)]
+pub struct BodyPolicy {
+    /// The largest body read: past it the exchange fails.
+    pub max: u64,
+    /// How much is kept in memory; the rest goes to a spill file.
+    pub memory: usize,
+    /// Where the spill file's private folder is made.
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl BodyPolicy {
+    /// The policy of `net`.
+    pub fn of(net: &NetConfig) -> BodyPolicy {
+        BodyPolicy {
+            max: net.max_body.unwrap_or(DEFAULT_MAX_BODY),
+            memory: net.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+            spill_dir: net.spill_dir.clone(),
+        }
+    }
+}
+
+/// "100 MB", "1 MB", "512 KB", "300 bytes" (MB = 1,048,576 bytes, as
+/// Logic Apps counts).
+pub fn format_size(n: u64) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MB", n / (1024 * 1024))
+    } else if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// The message for an answer past the limit.
+pub fn too_large(limit: u64, read: u64) -> String {
+    format!(
+        "the answer is larger than the limit of {} ({read} bytes read)",
+        format_size(limit)
+    )
+}
+
+/// A body read under a policy.
+struct ReadBody {
+    head: Vec<u8>,
+    len: u64,
+    spill: Option<(tempfile::TempDir, PathBuf)>,
+}
+
+impl ReadBody {
+    fn into_response(
+        self,
+        status: u16,
+        reason: String,
+        version: String,
+        headers: Vec<(String, String)>,
+    ) -> Response {
+        let spilled_to = self.spill.as_ref().map(|(_, p)| p.clone());
+        let store = self.spill.map(|(dir, path)| {
+            Arc::new(BodyStore {
+                dir: Some(dir),
+                raw_file: Some(path),
+                raw_head: None,
+            })
+        });
+        Response {
+            status,
+            reason,
+            version,
+            headers,
+            body: self.head,
+            body_len: self.len,
+            spilled_to,
+            store,
+        }
+    }
+}
+
+fn spill_error(policy: &BodyPolicy) -> impl Fn(std::io::Error) -> Failure + '_ {
     move |e| {
-        let dir = net
+        let dir = policy
             .spill_dir
             .clone()
             .unwrap_or_else(std::env::temp_dir)
@@ -955,150 +1034,192 @@ fn spill_error(net: &NetConfig) -> impl Fn(std::io::Error) -> Failure + '_ {
     }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<Result<(), hyper::Error>>);
+/// Reads `answer`'s (decoded) body: fails past `policy.max`, keeps
+/// `policy.memory` bytes in memory and writes the rest to a spill file in
+/// a private folder.
+async fn read_body(
+    mut answer: reqwest::Response,
+    policy: &BodyPolicy,
+    url: &Url,
+    log: Option<&Log>,
+) -> Result<ReadBody, Failure> {
+    // An announced length past the limit fails before reading (a
+    // compressed answer's length is not known before decoding).
+    if let Some(n) = answer.content_length() {
+        if n > policy.max {
+            return Err(Failure::Protocol(format!(
+                "{} (Content-Length: {n} bytes)",
+                too_large(policy.max, 0)
+            )));
+        }
+    }
+    let mut head: Vec<u8> = Vec::new();
+    let mut len: u64 = 0;
+    let mut spill: Option<(tempfile::TempDir, PathBuf, std::fs::File)> = None;
+    loop {
+        let chunk = answer.chunk().await.map_err(|e| failure_of(&e, url, log))?;
+        let Some(data) = chunk else { break };
+        len += data.len() as u64;
+        if len > policy.max {
+            return Err(Failure::Protocol(too_large(policy.max, len)));
+        }
+        if let Some((_, _, file)) = &mut spill {
+            file.write_all(&data).map_err(spill_error(policy))?;
+            continue;
+        }
+        if head.len() + data.len() <= policy.memory {
+            head.extend_from_slice(&data);
+            continue;
+        }
+        let mut b = tempfile::Builder::new();
+        b.prefix("lapis-body-");
+        let dir = match &policy.spill_dir {
+            Some(d) => b.tempdir_in(d),
+            None => b.tempdir(),
+        }
+        .map_err(spill_error(policy))?;
+        let path = dir.path().join("body.bin");
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(spill_error(policy))?;
+        // The file holds the whole body; `head` its first `memory` bytes.
+        file.write_all(&head).map_err(spill_error(policy))?;
+        file.write_all(&data).map_err(spill_error(policy))?;
+        let room = policy.memory - head.len();
+        head.extend_from_slice(&data[..room]);
+        spill = Some((dir, path, file));
+    }
+    let spill = match spill {
+        None => None,
+        Some((dir, path, mut file)) => {
+            file.flush().map_err(spill_error(policy))?;
+            Some((dir, path))
+        }
+    };
+    Ok(ReadBody { head, len, spill })
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
+// ---------------------------------------------------------------- body store
+
+/// Owns the bytes of one answer beyond what [`Response::body`] shows: the
+/// spill file's private folder (removed when the store is dropped, that is
+/// when the last copy of the answer goes) and the raw bytes when the shown
+/// ones were redacted. `Debug` shows no bytes.
+pub struct BodyStore {
+    /// The private folder of the spill files.
+    dir: Option<tempfile::TempDir>,
+    /// The whole body as it came, when it spilled.
+    raw_file: Option<PathBuf>,
+    /// The body as it came, when it fit in memory and was redacted for
+    /// display.
+    raw_head: Option<SecretBytes>,
+}
+
+impl std::fmt::Debug for BodyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyStore")
+            .field("spilled", &self.raw_file.is_some())
+            .field("raw_kept", &self.raw_head.is_some())
+            .finish()
     }
 }
 
-#[allow(clippy::result_large_err)]
-fn build_request(
-    req: &HttpRequest,
-    target: &Target<'_>,
-    proxy: Option<&Url>,
-) -> Result<http::Request<Full<Bytes>>, Failure> {
-    let url = &req.url;
-    let method = http::Method::from_bytes(req.method.as_bytes())
-        .map_err(|_| Failure::Input(format!("`{}` is not an HTTP method", req.method)))?;
-    // Origin form (`/path?query`), or the absolute form through an http proxy.
-    let uri_text = match proxy {
-        Some(_) => {
-            let mut u = url.clone();
-            u.set_fragment(None);
-            u.to_string()
-        }
-        None => match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_owned(),
-        },
-    };
-    let uri: http::Uri = uri_text
-        .parse()
-        .map_err(|e| Failure::Input(format!("the URL `{url}` cannot be sent: {e}")))?;
+/// Where a saved body went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedBody {
+    /// The file written.
+    pub path: PathBuf,
+    /// How many bytes.
+    pub bytes: u64,
+    /// True when secrets were replaced by placeholders.
+    pub redacted: bool,
+}
 
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .version(http::Version::HTTP_11);
-    let user_has = |name: &str| {
-        req.headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case(name))
-    };
-    if !user_has("host") {
-        let host = match url.port() {
-            Some(p) => format!("{}:{p}", target.host_str),
-            None => target.host_str.to_owned(),
+impl BodyStore {
+    /// Replaces every secret `redactor` knows in `response`'s body: the
+    /// bytes in memory and, for a spilled body, the file shown (a redacted
+    /// copy beside the raw one, in the same private folder). The raw bytes
+    /// stay in the store for [`BodyStore::save`] with `raw`. True when a
+    /// secret was found.
+    pub fn redact(response: &mut Response, redactor: &Redactor) -> Result<bool, String> {
+        let mut store = match response.store.take() {
+            Some(s) => Arc::try_unwrap(s).unwrap_or_else(|s| BodyStore {
+                dir: None,
+                raw_file: s.raw_file.clone(),
+                raw_head: s.raw_head.clone(),
+            }),
+            None => BodyStore {
+                dir: None,
+                raw_file: None,
+                raw_head: None,
+            },
         };
-        builder = builder.header(http::header::HOST, host);
-    }
-    for (name, value) in &req.headers {
-        if name.eq_ignore_ascii_case("content-length") {
-            continue;
+        let mut changed = false;
+        if let Some(raw) = &store.raw_file {
+            let bytes = std::fs::read(raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+            let text = String::from_utf8_lossy(&bytes);
+            if !redactor.is_clean(&text) && std::str::from_utf8(&bytes).is_ok() {
+                let shown = redactor.redact(&text).into_bytes();
+                let path = raw.with_file_name("body-redacted.bin");
+                std::fs::write(&path, &shown).map_err(|e| format!("{}: {e}", path.display()))?;
+                let n = shown.len().min(response.body.len());
+                response.body = shown[..n].to_vec();
+                response.spilled_to = Some(path);
+                changed = true;
+            }
+        } else if let Ok(text) = std::str::from_utf8(&response.body) {
+            if !redactor.is_clean(text) {
+                let shown = redactor.redact(text).into_bytes();
+                store.raw_head = Some(SecretBytes(std::mem::replace(&mut response.body, shown)));
+                changed = true;
+            }
         }
-        let n = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Failure::Input(format!("`{name}` is not a valid header name")))?;
-        let v = http::HeaderValue::from_str(value)
-            .map_err(|_| Failure::Input(format!("the value of header `{name}` is not valid")))?;
-        builder = builder.header(n, v);
+        if store.dir.is_some() || store.raw_head.is_some() || store.raw_file.is_some() {
+            response.store = Some(Arc::new(store));
+        }
+        Ok(changed)
     }
-    if !user_has("user-agent") {
-        builder = builder.header(http::header::USER_AGENT, USER_AGENT);
+
+    /// Writes `response`'s whole body to `path` (atomically): as shown,
+    /// secrets as placeholders, or with `raw` the bytes as they came.
+    pub fn save(response: &Response, path: &Path, raw: bool) -> Result<SavedBody, String> {
+        let store = response.store.as_deref();
+        let raw_file = store.and_then(|s| s.raw_file.as_ref());
+        let raw_head = store.and_then(|s| s.raw_head.as_ref());
+        let redacted = !raw && (raw_head.is_some() || response.spilled_to.as_ref() != raw_file);
+        let bytes: Vec<u8> = match (raw, raw_file, raw_head) {
+            (true, Some(f), _) => std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?,
+            (true, None, Some(h)) => h.0.clone(),
+            _ => match &response.spilled_to {
+                Some(f) => std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?,
+                None => response.body.clone(),
+            },
+        };
+        crate::workflow::text::write_atomic(path, &bytes)
+            .map_err(|e| format!("the body could not be saved to {}: {e}", path.display()))?;
+        Ok(SavedBody {
+            path: path.to_path_buf(),
+            bytes: bytes.len() as u64,
+            redacted,
+        })
     }
-    if let Some(auth) = proxy.and_then(proxy_authorization) {
-        builder = builder.header(http::header::PROXY_AUTHORIZATION, auth);
+}
+
+impl Response {
+    /// The whole body as shown (from the spill file when it spilled).
+    pub fn whole_body(&self) -> std::io::Result<Vec<u8>> {
+        match &self.spilled_to {
+            Some(p) => std::fs::read(p),
+            None => Ok(self.body.clone()),
+        }
     }
-    if !req.body.is_empty() || needs_length(&req.method) {
-        builder = builder.header(http::header::CONTENT_LENGTH, req.body.len());
-    }
-    builder
-        .body(Full::new(Bytes::from(req.body.clone())))
-        .map_err(|e| Failure::Input(format!("the request cannot be built: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
-    fn u(s: &str) -> Url {
-        Url::parse(s).unwrap()
-    }
-
-    #[test]
-    fn proxy_from_variables() {
-        let p = ProxySetting::from_lookup(env(&[
-            ("HTTPS_PROXY", "proxy.corp:3128"),
-            ("http_proxy", "http://user:p%40ss@web.corp:8080"),
-            (
-                "NO_PROXY",
-                "internal.corp, .example.org,*.svc,10.1.2.3, [::2]:80",
-            ),
-        ]));
-        assert_eq!(
-            p.proxy_for(&u("https://api.contoso.com/x"))
-                .map(|u| u.as_str()),
-            Some("http://proxy.corp:3128/")
-        );
-        assert_eq!(
-            p.proxy_for(&u("http://api.contoso.com/x"))
-                .map(proxy_display),
-            Some("http://web.corp:8080".to_owned())
-        );
-        for direct in [
-            "https://internal.corp/",
-            "https://a.internal.corp/",
-            "https://www.example.org/",
-            "https://example.org/",
-            "https://x.svc/",
-            "https://10.1.2.3/",
-            "https://[::2]/",
-            "https://localhost:8443/",
-            "https://127.0.0.5/",
-            "https://[::1]/",
-        ] {
-            assert_eq!(p.proxy_for(&u(direct)), None, "{direct}");
-        }
-        assert!(p.proxy_for(&u("https://notinternal.corp/")).is_some());
-        // Credentials decoded for Proxy-Authorization, never displayed.
-        let web = p.http.clone().unwrap();
-        assert_eq!(
-            proxy_authorization(&web).as_deref(),
-            Some("Basic dXNlcjpwQHNz")
-        );
-        assert!(!format!("{p:?}").contains("p%40ss"));
-    }
-
-    #[test]
-    fn all_proxy_and_star() {
-        let p = ProxySetting::from_lookup(env(&[("ALL_PROXY", "http://all:1")]));
-        assert!(p.proxy_for(&u("https://a.b/")).is_some());
-        assert!(p.proxy_for(&u("http://a.b/")).is_some());
-        let p = ProxySetting::from_lookup(env(&[("ALL_PROXY", "http://all:1"), ("no_proxy", "*")]));
-        assert!(p.proxy_for(&u("https://a.b/")).is_none());
-        let p = ProxySetting::from_lookup(env(&[("HTTP_PROXY", "")]));
-        assert_eq!(p, ProxySetting::none());
-    }
 
     #[test]
     fn durations_in_words() {
@@ -1108,10 +1229,27 @@ mod tests {
     }
 
     #[test]
+    fn sizes_in_words() {
+        assert_eq!(format_size(DEFAULT_MAX_BODY), "100 MB");
+        assert_eq!(format_size(TOKEN_MAX_BODY), "1 MB");
+        assert_eq!(
+            too_large(TOKEN_MAX_BODY, 1_048_577),
+            "the answer is larger than the limit of 1 MB (1048577 bytes read)"
+        );
+    }
+
+    #[test]
     fn alert_names() {
         assert_eq!(
             alert_name(&rustls::AlertDescription::BadCertificate),
             "bad_certificate"
         );
+    }
+
+    #[test]
+    fn proxy_credentials_never_shown() {
+        let p = ProxySetting::all(Url::parse("http://user:p%40ss@web.corp:8080").unwrap());
+        let d = format!("{p:?}");
+        assert!(!d.contains("p%40ss") && d.contains("web.corp:8080"), "{d}");
     }
 }

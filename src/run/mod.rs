@@ -1,8 +1,13 @@
 //! Running a workflow on the desk: the executor (`engine`), the run record
 //! ([`model`]) and the run history store (`history`).
 
+pub mod history;
 pub mod model;
 
 pub use model::{
     ActionRun, Mock, Repetition, Run, RunError, RunResponse, Status, TriggerRequest, HIDDEN,
 };
+
+pub mod engine;
+
+pub use engine::{run, Observer, RunOptions, RunSetupError};

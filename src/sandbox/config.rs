@@ -28,6 +28,12 @@ pub struct Config {
     /// How long the front waits for the backend before a 504, in
     /// milliseconds (App Proxy: 85 s by default, 180 s when "Long").
     pub backend_timeout_ms: u64,
+    /// How long a client may take to send a request's headers, in
+    /// milliseconds; slower connections are closed (slow-loris defence).
+    pub header_timeout_ms: u64,
+    /// Most connections each of the sandbox's servers keeps open at once;
+    /// further ones are closed as soon as they are accepted.
+    pub max_connections: usize,
     /// Password of the demo client's PKCS#12 file.
     pub pfx_password: String,
     /// The App Proxy application's client id (seen in its sign-in redirects).
@@ -204,6 +210,8 @@ impl Config {
             token_lifetime_secs: 3600,
             token_delay_ms: 0,
             backend_timeout_ms: 85_000,
+            header_timeout_ms: 10_000,
+            max_connections: 256,
             pfx_password: "lapis-sandbox-pfx".into(),
             proxy_app_id: PROXY_APP_ID.into(),
             proxy_headers: true,
@@ -304,6 +312,12 @@ impl Config {
     /// Checks what serde cannot: a tenant to publish the proxy app in, port
     /// room, no duplicate tenants.
     pub fn check(&self) -> Result<(), String> {
+        if self.header_timeout_ms == 0 {
+            return Err("header_timeout_ms: must be at least 1".into());
+        }
+        if self.max_connections == 0 {
+            return Err("max_connections: must be at least 1".into());
+        }
         if self.tenants.is_empty() {
             return Err("tenants: at least one tenant is needed".into());
         }

@@ -24,6 +24,7 @@ mod keys;
 mod proxy;
 mod sample;
 mod token;
+pub mod wire;
 
 use std::io;
 use std::net::SocketAddr;
@@ -289,18 +290,40 @@ fn tls_config(m: &Material, client_auth: bool) -> io::Result<Arc<rustls::ServerC
     Ok(Arc::new(cfg))
 }
 
+/// Bounds on what one connection may hold (see [`Config::header_timeout_ms`]
+/// and [`Config::max_connections`]).
+#[derive(Clone, Copy)]
+struct ConnLimits {
+    header_timeout: std::time::Duration,
+    max_connections: usize,
+}
+
+impl ConnLimits {
+    fn of(config: &Config) -> ConnLimits {
+        ConnLimits {
+            header_timeout: std::time::Duration::from_millis(config.header_timeout_ms.max(1)),
+            max_connections: config.max_connections.max(1),
+        }
+    }
+}
+
 /// Accepts connections until aborted; aborting drops every open connection.
+/// At most `limits.max_connections` are served at once: a connection over
+/// the limit is closed as soon as it is accepted (so the listen queue keeps
+/// moving and a flood of idle connections cannot stall it).
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: ConnLimits,
 ) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
             r = listener.accept() => match r {
+                Ok((stream, _)) if conns.len() >= limits.max_connections => drop(stream),
                 Ok((stream, peer)) => {
-                    conns.spawn(serve_conn(stream, peer, router.clone(), tls.clone()));
+                    conns.spawn(serve_conn(stream, peer, router.clone(), tls.clone(), limits));
                 }
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
             },
@@ -314,14 +337,14 @@ async fn serve_conn(
     peer: SocketAddr,
     router: Router,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: ConnLimits,
 ) {
     let _ = stream.set_nodelay(true);
     match tls {
-        None => serve_io(TokioIo::new(stream), peer, None, router).await,
+        None => serve_io(TokioIo::new(stream), peer, None, router, limits).await,
         Some(acceptor) => {
             let handshake =
-                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(stream))
-                    .await;
+                tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
             let Ok(Ok(tls)) = handshake else { return };
             let cert = tls
                 .get_ref()
@@ -335,14 +358,20 @@ async fn serve_conn(
                 peer,
                 Some(ClientCert { subject: cert }),
                 router,
+                limits,
             )
             .await
         }
     }
 }
 
-async fn serve_io<I>(io: TokioIo<I>, peer: SocketAddr, cert: Option<ClientCert>, router: Router)
-where
+async fn serve_io<I>(
+    io: TokioIo<I>,
+    peer: SocketAddr,
+    cert: Option<ClientCert>,
+    router: Router,
+    limits: ConnLimits,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     use hyper::service::Service as _;
@@ -354,7 +383,10 @@ where
         }
         svc.call(req)
     });
+    // hyper enforces the header-read timeout only when it has a timer.
     let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(io, service)
         .await;
 }
@@ -502,16 +534,23 @@ impl Sandbox {
                 mtls,
             }))
         };
+        let lim = ConnLimits::of(&config);
         let tasks = vec![
-            tokio::spawn(accept_loop(token_l, token::router(shared.clone()), None)),
-            tokio::spawn(accept_loop(proxy_l, front(&proxy_url, false), None)),
+            tokio::spawn(accept_loop(
+                token_l,
+                token::router(shared.clone()),
+                None,
+                lim,
+            )),
+            tokio::spawn(accept_loop(proxy_l, front(&proxy_url, false), None, lim)),
             tokio::spawn(accept_loop(
                 proxy_tls_l,
                 front(&proxy_tls_url, true),
                 Some(tls_plain),
+                lim,
             )),
-            tokio::spawn(accept_loop(mtls_l, api_router(true), Some(tls_mtls))),
-            tokio::spawn(accept_loop(api_l, api_router(false), None)),
+            tokio::spawn(accept_loop(mtls_l, api_router(true), Some(tls_mtls), lim)),
+            tokio::spawn(accept_loop(api_l, api_router(false), None, lim)),
         ];
 
         Ok(Sandbox {

@@ -10,11 +10,13 @@
 pub mod access;
 pub mod condition;
 pub mod edit;
+pub mod lines;
 pub mod manifest;
 pub mod model;
 pub mod oauth_check;
 pub mod project;
 pub mod schema;
+pub mod stale;
 pub mod template;
 pub mod text;
 pub mod tree;
@@ -285,12 +287,12 @@ impl Document {
     /// must hold exactly one.
     pub fn select(&self, name: Option<&str>) -> Result<usize, String> {
         let names = || {
-            self.workflows
-                .iter()
-                .enumerate()
-                .map(|(i, w)| format!("{}: {}", i + 1, w.name))
-                .collect::<Vec<_>>()
-                .join(", ")
+            short_list(
+                self.workflows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| format!("{}: {}", i + 1, w.name)),
+            )
         };
         match name {
             None if self.workflows.len() == 1 => Ok(0),
@@ -602,6 +604,31 @@ pub fn arm_expressions(v: &Value, pointer: &str, out: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// How many names a message lists before "and N more".
+pub const LIST_AT_MOST: usize = 10;
+
+/// Names joined with ", ", at most [`LIST_AT_MOST`] of them, then "and N
+/// more": a file with 20,000 workflows gives a message of one line, not
+/// 278 KB.
+pub fn short_list<T: fmt::Display>(names: impl IntoIterator<Item = T>) -> String {
+    let mut out = String::new();
+    let mut more = 0usize;
+    for (i, name) in names.into_iter().enumerate() {
+        if i >= LIST_AT_MOST {
+            more += 1;
+            continue;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&name.to_string());
+    }
+    if more > 0 {
+        out.push_str(&format!(" and {more} more"));
+    }
+    out
 }
 
 #[cfg(test)]

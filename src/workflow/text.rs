@@ -770,9 +770,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // Leftovers of a save that was killed (see `stale`); ours fail cleanly.
+    super::stale::remove_stale(dir, super::stale::STALE_AFTER);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".lapis-save-")
-        .suffix(".tmp")
+        .prefix(super::stale::PREFIX)
+        .suffix(super::stale::SUFFIX)
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.flush()?;
@@ -790,9 +792,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Maps JSON pointers to the 1-based line and column where their value (or,
-/// for object members, their key) starts. Computed on demand for diagnostics.
+/// for object members, their key) starts. Computed on demand for diagnostics,
+/// in time linear in the text's size (one-line minified files included): the
+/// scan records byte offsets and a [`LineIndex`](super::lines::LineIndex)
+/// built once turns them into lines and columns.
 pub struct SpanIndex {
-    spans: std::collections::HashMap<String, (usize, usize)>,
+    spans: std::collections::HashMap<String, usize>,
+    lines: super::lines::LineIndex,
+    text: String,
 }
 
 impl SpanIndex {
@@ -802,14 +809,16 @@ impl SpanIndex {
             bytes: text.as_bytes(),
             text,
             pos: 0,
-            line: 1,
-            line_start: 0,
             spans: std::collections::HashMap::new(),
         };
         s.skip_ws();
         let mut ptr = String::new();
         s.value(&mut ptr, 0);
-        SpanIndex { spans: s.spans }
+        SpanIndex {
+            spans: s.spans,
+            lines: super::lines::LineIndex::new(text),
+            text: text.to_owned(),
+        }
     }
 
     /// Where the pointer's key or value starts; falls back to the nearest
@@ -817,8 +826,8 @@ impl SpanIndex {
     pub fn locate(&self, pointer: &str) -> (usize, usize) {
         let mut p = pointer;
         loop {
-            if let Some(&lc) = self.spans.get(p) {
-                return lc;
+            if let Some(&at) = self.spans.get(p) {
+                return self.lines.line_col(&self.text, at);
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
@@ -832,29 +841,17 @@ struct SpanScanner<'a> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    line: usize,
-    line_start: usize,
-    spans: std::collections::HashMap<String, (usize, usize)>,
+    spans: std::collections::HashMap<String, usize>,
 }
 
 impl SpanScanner<'_> {
-    fn here(&self) -> (usize, usize) {
-        let col = self
-            .text
-            .get(self.line_start..self.pos)
-            .map(|s| s.chars().count())
-            .unwrap_or(0);
-        (self.line, col + 1)
+    fn here(&self) -> usize {
+        self.pos
     }
     fn skip_ws(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
-                b'\n' => {
-                    self.pos += 1;
-                    self.line += 1;
-                    self.line_start = self.pos;
-                }
-                b' ' | b'\t' | b'\r' => self.pos += 1,
+                b' ' | b'\n' | b'\t' | b'\r' => self.pos += 1,
                 _ => break,
             }
         }

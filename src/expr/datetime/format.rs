@@ -230,7 +230,8 @@ pub(super) fn format(stamp: Stamp, fmt: &str, culture: &'static Culture) -> Resu
 }
 
 fn pad(out: &mut String, value: u32, width: usize) {
-    out.push_str(&format!("{value:0width$}"));
+    // Not `{:0width$}`: it panics for widths above 65,535.
+    out.push_str(&crate::expr::number::zero_pad(&value.to_string(), width));
 }
 
 fn render(stamp: Stamp, toks: &[Tok], c: &Culture) -> String {
