@@ -29,6 +29,9 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// What the tab says of a call the user cancelled.
+const CANCELLED: &str = "Cancelled: no answer was waited for.";
+
 /// How many calls the history keeps.
 const HISTORY: usize = history::MAX_ROWS;
 
@@ -425,8 +428,7 @@ impl TestCalls {
         if let Some(r) = self.running.take() {
             r.abort.abort();
             self.results.remove(&r.action);
-            self.errors
-                .insert(r.action, "Cancelled: no answer was waited for.".into());
+            self.errors.insert(r.action, CANCELLED.into());
         }
     }
 

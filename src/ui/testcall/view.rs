@@ -95,40 +95,41 @@ fn tab(
                 ui.radio_value(&mut t.options.v2, true, "v2 (scope)");
             });
             ui.horizontal(|ui| {
-                ui.label("Timeout");
+                let label = ui.label("Timeout");
                 ui.add(
                     egui::DragValue::new(&mut t.options.timeout_s)
                         .range(1..=600)
                         .suffix(" s"),
-                );
+                )
+                .labelled_by(label.id);
             });
             ui.horizontal(|ui| {
-                ui.label("Parameters file");
+                let label = ui.label("Parameters file");
                 ui.add(
                     egui::TextEdit::singleline(&mut t.options.params_file)
                         .hint_text("optional: parameters.json")
                         .desired_width(200.0),
                 )
-                .accessible_name("Parameters file");
+                .labelled_by(label.id);
             });
             ui.horizontal(|ui| {
-                ui.label("Trust CA file");
+                let label = ui.label("Trust CA file");
                 ui.add(
                     egui::TextEdit::singleline(&mut t.options.ca_file)
                         .hint_text("optional: a PEM file, added to the system's CAs")
                         .desired_width(200.0),
                 )
-                .accessible_name("Trust CA file");
+                .labelled_by(label.id);
             });
             ui.horizontal(|ui| {
-                ui.label("Managed identity token");
+                let label = ui.label("Managed identity token");
                 ui.add(
                     egui::TextEdit::singleline(&mut t.options.user_token)
                         .password(true)
                         .hint_text("only for ManagedServiceIdentity")
                         .desired_width(200.0),
                 )
-                .accessible_name("Managed identity token");
+                .labelled_by(label.id);
             });
             ui.weak("Secrets come from the form above (this session), LAPIS_SECRET_<NAME>, then the keychain.");
         });
@@ -142,8 +143,12 @@ fn tab(
     }
 
     if let Some(e) = t.errors.get(action) {
-        ui.colored_label(theme.error, format!("✖ {e}"))
-            .accessible_name(format!("Error: {e}"));
+        // A label's text is what a screen reader reads: it says "Error".
+        if e == super::CANCELLED {
+            ui.colored_label(theme.warning, format!("⏹ {e}"));
+        } else {
+            ui.colored_label(theme.error, format!("✖ Error: {e}"));
+        }
     }
     let history_note = t.history_note.lock().ok().and_then(|n| n.clone());
     if let Some(n) = history_note {
@@ -172,11 +177,11 @@ fn tab(
     let stale = entry.fingerprint != now;
     if stale {
         // The diagnosis spoke of settings that are no longer there.
+        ui.label(RichText::new("Stale result").strong().color(theme.warning));
         ui.colored_label(
             theme.warning,
-            "⚠ Stale: this answer is for an earlier version of the request (the action or its parameters changed since). Send again to see the current one.",
-        )
-        .accessible_name("Stale result");
+            "⚠ This answer is for an earlier version of the request (the action or its parameters changed since); its diagnosis is hidden. Send again to see the current one.",
+        );
     } else {
         if let Some(d) = &o.diagnosis {
             diagnosis(ui, d, theme, theme.error);
@@ -213,19 +218,16 @@ fn tab(
     });
     timings(ui, o, theme);
     if let Some(tk) = &o.token {
-        ui.weak(format!(
-            "Token {} from {}{}",
-            if tk.cached {
-                "from the cache"
-            } else {
-                "requested"
-            },
-            tk.endpoint,
-            tk.expires_at
-                .as_deref()
-                .map(|e| format!(", valid until {e}"))
-                .unwrap_or_default()
-        ));
+        let until = tk
+            .expires_at
+            .as_deref()
+            .map(|e| format!(", valid until {e}"))
+            .unwrap_or_default();
+        ui.weak(if tk.cached {
+            format!("Token from the cache (issued by {}{until})", tk.endpoint)
+        } else {
+            format!("Token requested from {}{until}", tk.endpoint)
+        });
     }
     ui.horizontal(|ui| {
         ui.selectable_value(&mut t.body_tab, BodyTab::Body, "Body");
@@ -308,19 +310,29 @@ fn size(n: u64) -> String {
     }
 }
 
-/// The phases as a bar, then as numbers.
+/// The phases as a bar, then its legend: each phase's colour, name and
+/// time, and the total. reqwest times TCP, a proxy tunnel and TLS as one
+/// step: the legend says "connect + TLS" for an https call.
 fn timings(ui: &mut Ui, o: &Outcome, theme: &Theme) {
     let t = &o.timings;
+    let cached = o.token.as_ref().is_some_and(|tk| tk.cached);
+    let https = o.request.url.to_ascii_lowercase().starts_with("https:");
+    let connect = if t.tls.is_none() && https {
+        "connect + TLS"
+    } else {
+        "connect"
+    };
     let phases = [
         ("token", t.token, theme.accent),
         ("dns", t.dns, Color32::from_rgb(0x8e, 0x7c, 0xc3)),
-        ("connect", t.connect, Color32::from_rgb(0xd2, 0x99, 0x22)),
+        (connect, t.connect, Color32::from_rgb(0xd2, 0x99, 0x22)),
         ("tls", t.tls, Color32::from_rgb(0xc0, 0x5c, 0x7e)),
         (
             "first byte",
             t.first_byte,
             Color32::from_rgb(0x3f, 0xb9, 0x50),
         ),
+        ("download", t.download, Color32::from_rgb(0x4d, 0x9d, 0xe0)),
     ];
     let total = t.total.max(0.001);
     let width = ui.available_width().min(360.0);
@@ -330,26 +342,28 @@ fn timings(ui: &mut Ui, o: &Outcome, theme: &Theme) {
     let mut x = rect.left();
     for (_, v, c) in phases {
         if let Some(v) = v {
-            let w = (v / total) as f32 * rect.width();
+            let w = ((v / total) as f32 * rect.width()).clamp(0.0, (rect.right() - x).max(0.0));
             let r =
                 egui::Rect::from_min_size(egui::pos2(x, rect.top()), egui::vec2(w, rect.height()));
             p.rect_filled(r, 0.0, c);
             x += w;
         }
     }
-    // The legend: each phase's colour, name and time.
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         for (name, v, c) in phases {
             let Some(v) = v else { continue };
             let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
             ui.painter().rect_filled(r, 2.0, c);
-            ui.label(format!("{name} {v:.0} ms"));
+            if name == "token" && cached {
+                ui.label("token cached");
+            } else {
+                ui.label(format!("{name} {v:.0} ms"));
+            }
             ui.add_space(8.0);
         }
-        ui.label(format!("total {:.0} ms", t.total));
+        ui.label(RichText::new(format!("total {:.0} ms", t.total)).strong());
     });
-    ui.weak(report::timings_line(o)).accessible_name("Timings");
 }
 
 fn header_grid(ui: &mut Ui, id: &str, headers: &[(String, String)]) {
@@ -531,8 +545,9 @@ fn json_tree(ui: &mut Ui, key: Option<&str>, v: &Value, budget: &mut usize, dept
     }
 }
 
-/// The history of this workflow file, newest first: each row names its
-/// status, or for a failed call why it failed, and can be sent again.
+/// The history of this workflow file, oldest first like a network log (the
+/// newest call is the last row): each row names its status, or for a
+/// failed call why it failed, and can be sent again.
 fn history(ui: &mut Ui, t: &mut TestCalls, doc: &Document, wf: usize, action: &str) {
     if t.history.is_empty() {
         return;
@@ -544,7 +559,7 @@ fn history(ui: &mut Ui, t: &mut TestCalls, doc: &Document, wf: usize, action: &s
         .id_salt("test-history")
         .default_open(false)
         .show(ui, |ui| {
-            for (i, row) in t.history.iter().enumerate().rev() {
+            for (i, row) in t.history.iter().enumerate() {
                 let r = &row.record;
                 let status = match r.status {
                     Some(s) => s.to_string(),
