@@ -15,6 +15,7 @@ pub mod jsonc;
 pub mod lines;
 pub mod manifest;
 pub mod model;
+pub mod oauth_check;
 pub mod preserve;
 pub mod project;
 pub mod reach;
