@@ -135,7 +135,7 @@ fn tab(
         });
 
     // Parameters and secrets, filled before Send.
-    if form::show(ui, t, doc, wf) {
+    if form::show(ui, t, doc, wf, action, action_value) {
         send = true;
     }
     if send {
