@@ -250,11 +250,16 @@ fn param_row(ui: &mut Ui, t: &mut TestCalls, p: &Declared, in_session: &[String]
     let missing = t.form.missing.as_deref() == Some(&p.name);
     let mut send = false;
     ui.horizontal(|ui| {
-        ui.add_sized(
-            [NAME_WIDTH, ui.spacing().interact_size.y],
-            egui::Label::new(RichText::new(&p.name).monospace()).truncate(),
-        )
-        .on_hover_text(&p.name);
+        let height = ui.spacing().interact_size.y;
+        ui.allocate_ui_with_layout(
+            egui::vec2(NAME_WIDTH, height),
+            egui::Layout::left_to_right(egui::Align::Center),
+            |ui| {
+                ui.set_min_width(NAME_WIDTH);
+                ui.add(egui::Label::new(RichText::new(&p.name).monospace()).truncate())
+                    .on_hover_text(&p.name);
+            },
+        );
         let width = (ui.available_width() - TYPE_WIDTH).max(120.0);
         let name = format!("Value of {}", p.name);
         if secure {
