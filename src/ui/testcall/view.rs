@@ -35,21 +35,19 @@ pub fn show(
     theme: &Theme,
 ) {
     t.use_file(doc.path.as_ref());
+    // The Send bar stays in view; the rest scrolls under it.
+    let send = send_bar(ui, t, action);
     egui::ScrollArea::vertical()
         .id_salt("test-tab-scroll")
         .auto_shrink([false, false])
-        .show(ui, |ui| tab(ui, t, doc, wf, action, action_value, theme));
+        .show(ui, |ui| {
+            tab(ui, t, doc, wf, action, action_value, theme, send)
+        });
 }
 
-fn tab(
-    ui: &mut Ui,
-    t: &mut TestCalls,
-    doc: &Document,
-    wf: usize,
-    action: &str,
-    action_value: Option<&Value>,
-    theme: &Theme,
-) {
+/// Send, Cancel and the elapsed time; true when Send was asked for (the
+/// button or Ctrl+Enter).
+fn send_bar(ui: &mut Ui, t: &mut TestCalls, action: &str) -> bool {
     let running_here = t.running.as_ref().map(|r| r.action.as_str()) == Some(action);
     let mut send = false;
     ui.horizontal(|ui| {
@@ -85,6 +83,21 @@ fn tab(
     if ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Enter)) && t.running.is_none() {
         send = true;
     }
+    send
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tab(
+    ui: &mut Ui,
+    t: &mut TestCalls,
+    doc: &Document,
+    wf: usize,
+    action: &str,
+    action_value: Option<&Value>,
+    theme: &Theme,
+    mut send: bool,
+) {
+    let running_here = t.running.as_ref().map(|r| r.action.as_str()) == Some(action);
     egui::CollapsingHeader::new("Call options")
         .default_open(false)
         .show(ui, |ui| {
@@ -135,7 +148,7 @@ fn tab(
         });
 
     // Parameters and secrets, filled before Send.
-    if form::show(ui, t, doc, wf) {
+    if form::show(ui, t, doc, wf, action, action_value) {
         send = true;
     }
     if send {
@@ -332,7 +345,7 @@ fn timings(ui: &mut Ui, o: &Outcome, theme: &Theme) {
             t.first_byte,
             Color32::from_rgb(0x3f, 0xb9, 0x50),
         ),
-        ("download", t.download, Color32::from_rgb(0x4d, 0x9d, 0xe0)),
+        ("download", t.download, Color32::from_rgb(0x2f, 0xb5, 0xa8)),
     ];
     let total = t.total.max(0.001);
     let width = ui.available_width().min(360.0);
@@ -353,13 +366,16 @@ fn timings(ui: &mut Ui, o: &Outcome, theme: &Theme) {
         ui.spacing_mut().item_spacing.x = 4.0;
         for (name, v, c) in phases {
             let Some(v) = v else { continue };
-            let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-            ui.painter().rect_filled(r, 2.0, c);
-            if name == "token" && cached {
-                ui.label("token cached");
-            } else {
-                ui.label(format!("{name} {v:.0} ms"));
-            }
+            // The colour and its name wrap as one.
+            ui.horizontal(|ui| {
+                let (r, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().rect_filled(r, 2.0, c);
+                if name == "token" && cached {
+                    ui.label("token cached");
+                } else {
+                    ui.label(format!("{name} {v:.0} ms"));
+                }
+            });
             ui.add_space(8.0);
         }
         ui.label(RichText::new(format!("total {:.0} ms", t.total)).strong());
