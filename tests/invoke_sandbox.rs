@@ -35,23 +35,7 @@ fn pfx_b64(sb: &Sandbox) -> String {
 
 /// The sample workflow's secrets, all correct.
 fn store(sb: &Sandbox) -> SecretStore {
-    let s = SecretStore::without_keychain();
-    s.set("clientSecret", Secret::new(sb.client_secret.clone()));
-    s.set("clientPfx", Secret::new(pfx_b64(sb)));
-    s.set("pfxPassword", Secret::new(sb.client_pfx_password.clone()));
-    s.set(
-        "basicPassword",
-        Secret::new(sb.config.api.basic_password.clone()),
-    );
-    s.set(
-        "privateToken",
-        Secret::new(sb.config.api.private_token.clone()),
-    );
-    s.set(
-        "sessionCookie",
-        Secret::new(sb.config.api.session_cookie.clone()),
-    );
-    s
+    sb.sample_secrets()
 }
 
 /// The sample workflow with `extra` actions added (name → inputs) and

@@ -19,26 +19,7 @@ use std::time::Duration;
 const CANARY: &str = "CANARY-9d1e77-never-print";
 
 fn secrets(sb: &Sandbox) -> SecretStore {
-    use base64::Engine as _;
-    let s = SecretStore::without_keychain();
-    s.set("clientSecret", Secret::new(sb.client_secret.clone()));
-    s.set(
-        "clientPfx",
-        Secret::new(base64::engine::general_purpose::STANDARD.encode(&sb.client_pfx)),
-    );
-    s.set("pfxPassword", Secret::new(sb.client_pfx_password.clone()));
-    s.set(
-        "basicPassword",
-        Secret::new(sb.config.api.basic_password.clone()),
-    );
-    s.set(
-        "privateToken",
-        Secret::new(sb.config.api.private_token.clone()),
-    );
-    s.set(
-        "sessionCookie",
-        Secret::new(sb.config.api.session_cookie.clone()),
-    );
+    let s = sb.sample_secrets();
     s.set("canary", Secret::new(CANARY));
     s
 }

@@ -421,3 +421,20 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+impl Sandbox {
+    /// The values of [`Sandbox::sample_workflow`]'s secure parameters, all
+    /// correct, in a session store (no keychain).
+    pub fn sample_secrets(&self) -> crate::secrets::SecretStore {
+        use crate::secrets::Secret;
+        let s = crate::secrets::SecretStore::without_keychain();
+        s.set("clientSecret", Secret::new(self.client_secret.clone()));
+        s.set("clientPfx", Secret::new(b64std(&self.client_pfx)));
+        s.set("pfxPassword", Secret::new(self.client_pfx_password.clone()));
+        let api = &self.config.api;
+        s.set("basicPassword", Secret::new(api.basic_password.clone()));
+        s.set("privateToken", Secret::new(api.private_token.clone()));
+        s.set("sessionCookie", Secret::new(api.session_cookie.clone()));
+        s
+    }
+}

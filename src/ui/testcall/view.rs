@@ -116,34 +116,25 @@ fn tab(
                 )
                 .labelled_by(label.id);
             });
-            ui.horizontal(|ui| {
-                let label = ui.label("Parameters file");
-                ui.add(
-                    egui::TextEdit::singleline(&mut t.options.params_file)
-                        .hint_text("optional: parameters.json")
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
-            });
-            ui.horizontal(|ui| {
-                let label = ui.label("Trust CA file");
-                ui.add(
-                    egui::TextEdit::singleline(&mut t.options.ca_file)
-                        .hint_text("optional: a PEM file, added to the system's CAs")
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
-            });
-            ui.horizontal(|ui| {
-                let label = ui.label("Managed identity token");
-                ui.add(
-                    egui::TextEdit::singleline(&mut t.options.user_token)
-                        .password(true)
-                        .hint_text("only for ManagedServiceIdentity")
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
-            });
+            labelled_field(
+                ui,
+                "Parameters file",
+                egui::TextEdit::singleline(&mut t.options.params_file)
+                    .hint_text("optional: parameters.json"),
+            );
+            labelled_field(
+                ui,
+                "Trust CA file",
+                egui::TextEdit::singleline(&mut t.options.ca_file)
+                    .hint_text("optional: a PEM file, added to the system's CAs"),
+            );
+            labelled_field(
+                ui,
+                "Managed identity token",
+                egui::TextEdit::singleline(&mut t.options.user_token)
+                    .password(true)
+                    .hint_text("only for ManagedServiceIdentity"),
+            );
             ui.weak("Secrets come from the form above (this session), LAPIS_SECRET_<NAME>, then the keychain.");
         });
 
@@ -635,4 +626,12 @@ fn history(ui: &mut Ui, t: &mut TestCalls, doc: &Document, wf: usize, action: &s
         }
         t.send(doc.clone(), wf, name, ui.ctx().clone());
     }
+}
+
+/// A one-line text field after its label, named by it for a screen reader.
+fn labelled_field(ui: &mut egui::Ui, label: &str, edit: egui::TextEdit<'_>) {
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        ui.add(edit.desired_width(200.0)).labelled_by(label.id);
+    });
 }
