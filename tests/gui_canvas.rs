@@ -706,3 +706,31 @@ fn arrows_reveal_the_next_card_with_the_smallest_pan() {
     assert!(panned, "the row is wider than the view");
     assert_ne!(h.state().canvas.offset, start);
 }
+
+/// A container panned half off the left edge keeps its title at the
+/// canvas's edge; on screen, its title is where it always is.
+#[test]
+fn container_title_sticks_to_the_visible_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on(&dir, &with_scope());
+    assert!(h.state().canvas.drawn.sticky.is_empty());
+    let view = h.state().canvas.last_rect;
+    let s = h.get_by_label("S (Scope)").rect();
+    // Its left edge 60 pixels past the canvas's left edge.
+    h.state_mut().canvas.offset.x -= s.left() - view.left() + 60.0;
+    h.run();
+    let d = h.state().session.current();
+    let sticky: Vec<String> = h
+        .state()
+        .canvas
+        .drawn
+        .sticky
+        .iter()
+        .map(|&i| d.graph.outline.nodes[i].name.clone())
+        .collect();
+    assert_eq!(sticky, ["S"]);
+    // Panned back: not sticky any more.
+    h.state_mut().canvas.offset.x += 120.0;
+    h.run();
+    assert!(h.state().canvas.drawn.sticky.is_empty());
+}
