@@ -734,3 +734,50 @@ fn container_title_sticks_to_the_visible_edge() {
     h.run();
     assert!(h.state().canvas.drawn.sticky.is_empty());
 }
+
+/// A long status (a path) is elided before the key hints; a long line in
+/// Workflow JSON does not widen the right panel.
+#[test]
+fn long_texts_do_not_push_the_hints_or_the_right_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(3000);
+    let mut h = app_on(
+        &dir,
+        &workflow(json!({
+            "A": compose(&long, json!({})),
+            "B": compose("b", json!({"A": ["Succeeded"]}))
+        })),
+    );
+    let path = format!("Saved {}/workflow.json", "/a_rather_long_folder".repeat(40));
+    h.state_mut().session.status = path.clone();
+    h.run();
+    h.run();
+    let hints = h.get_by_label_contains("Drag a card: move").rect();
+    let status = h.get_by_label(&path).rect();
+    assert!(
+        status.right() <= hints.left(),
+        "{status:?} runs into {hints:?}"
+    );
+    assert!(hints.right() <= 1400.0 + 0.5, "{hints:?}");
+
+    let left = |h: &Harness<'static, LapisApp>| h.get_by_label("Properties").rect().left();
+    let before = left(&h);
+    h.get_by_label("Workflow JSON").click_accesskit();
+    for _ in 0..4 {
+        h.run();
+    }
+    assert!(h.query_by_label("JSON code").is_some());
+    assert!((left(&h) - before).abs() < 1.0, "{} vs {before}", left(&h));
+    // Typed there, too (an edit not applied yet).
+    h.get_by_label("JSON code").click();
+    h.run();
+    h.get_by_label("JSON code").type_text(&"y".repeat(400));
+    for _ in 0..4 {
+        h.run();
+    }
+    assert!((left(&h) - before).abs() < 1.0, "{} vs {before}", left(&h));
+    h.get_by_label("Properties").click_accesskit();
+    h.run();
+    h.run();
+    assert!((left(&h) - before).abs() < 1.0, "{} vs {before}", left(&h));
+}
