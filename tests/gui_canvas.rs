@@ -781,3 +781,45 @@ fn long_texts_do_not_push_the_hints_or_the_right_panel() {
     h.run();
     assert!((left(&h) - before).abs() < 1.0, "{} vs {before}", left(&h));
 }
+
+/// The inspector starts at the top for a new selection, whatever the
+/// previous one was scrolled to.
+#[test]
+fn the_inspector_starts_at_the_top_for_a_new_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = |after: Value| {
+        let headers: serde_json::Map<String, Value> = (0..20)
+            .map(|i| (format!("X-Header-{i}"), json!("v")))
+            .collect();
+        json!({"type": "Http", "inputs": {"method": "GET", "uri": "https://example.org/", "headers": headers}, "runAfter": after})
+    };
+    let mut h = app_on(
+        &dir,
+        &workflow(json!({"H1": http(json!({})), "H2": http(json!({"H1": ["Succeeded"]}))})),
+    );
+    let top_of = |h: &Harness<'static, LapisApp>, label: &str| {
+        h.query_all_by_label(label).next().map(|n| n.rect().top())
+    };
+    click(&mut h, "H2 (Http)");
+    let fresh = top_of(&h, "Method").expect("the HTTP form");
+    click(&mut h, "H1 (Http)");
+    assert_eq!(top_of(&h, "Method"), Some(fresh));
+    // Down to the end of H1's form (as a screen reader's focus would go).
+    let right = h.state().canvas.last_rect.right();
+    let lowest = h
+        .query_all_by_label_contains("")
+        .filter(|n| n.rect().left() > right)
+        .max_by(|a, b| a.rect().bottom().total_cmp(&b.rect().bottom()))
+        .expect("the inspector's widgets");
+    lowest.scroll_to_me();
+    h.run();
+    h.run();
+    assert!(
+        top_of(&h, "Method").is_none_or(|y| y < fresh - 100.0),
+        "H1's form scrolled down: {:?}",
+        top_of(&h, "Method")
+    );
+    click(&mut h, "H2 (Http)");
+    h.run();
+    assert_eq!(top_of(&h, "Method"), Some(fresh));
+}
