@@ -101,8 +101,19 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
         Tab::Test => {
             if let Some(name) = http {
                 ui.label(RichText::new(&name).heading());
+                let pointer =
+                    selected.map(|id| session.current().graph.outline.nodes[id].pointer.clone());
                 let doc = session.doc();
-                super::testcall::show(ui, &mut st.tests, doc, session.workflow, &name, theme);
+                let value = pointer.and_then(|p| doc.root.pointer(&p));
+                super::testcall::show(
+                    ui,
+                    &mut st.tests,
+                    doc,
+                    session.workflow,
+                    &name,
+                    value,
+                    theme,
+                );
             }
         }
     }
