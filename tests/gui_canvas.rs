@@ -823,3 +823,38 @@ fn the_inspector_starts_at_the_top_for_a_new_selection() {
     h.run();
     assert_eq!(top_of(&h, "Method"), Some(fresh));
 }
+
+/// Where an edge crosses an edge from another source, the canvas draws a
+/// hop (once the cards are readable).
+#[test]
+fn crossings_are_drawn_as_hops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut actions = serde_json::Map::new();
+    for i in 0..12 {
+        actions.insert(format!("s{i}"), compose("s", json!({})));
+    }
+    for i in 0..12 {
+        let (a, b) = (format!("s{i}"), format!("s{}", (i * 5 + 3) % 12));
+        actions.insert(
+            format!("t{i}"),
+            compose("t", json!({a: ["Succeeded"], b: ["Failed"]})),
+        );
+    }
+    let h = app_on(&dir, &workflow(Value::Object(actions)));
+    let crossings: usize = h
+        .state()
+        .session
+        .current()
+        .layout
+        .edges
+        .iter()
+        .map(|e| e.crossings.len())
+        .sum();
+    assert!(crossings > 0, "the layout has crossings");
+    assert!(
+        h.state().canvas.drawn.hops > 0,
+        "{:?}",
+        h.state().canvas.drawn
+    );
+    assert!(h.state().canvas.drawn.hops <= crossings);
+}
