@@ -94,6 +94,9 @@ pub struct Drawn {
     pub hops: usize,
     /// The breadcrumb shown (outermost first).
     pub breadcrumb: Vec<String>,
+    /// Containers whose title was drawn at the canvas's left edge (their
+    /// own left edge being off screen).
+    pub sticky: Vec<NodeId>,
 }
 
 impl Default for Canvas {
@@ -519,6 +522,7 @@ impl Canvas {
                     let back = Rect::from_min_size(at - vec2(6.0, 2.0), g.size() + vec2(12.0, 4.0));
                     painter.rect_filled(back, 4.0, theme.header_bg);
                     painter.galley(at, g, theme.text);
+                    self.drawn.sticky.push(b.id);
                 }
                 if n.ty.is_control() && !n.branches.is_empty() {
                     // The collapse toggle at the right end of the header.
