@@ -51,6 +51,8 @@ pub struct Canvas {
     edge: Option<EdgeSel>,
     /// The canvas's screen rectangle in the last frame.
     pub last_rect: Rect,
+    /// A run shown on the canvas: what to draw over each card, by name.
+    pub run_overlay: std::collections::HashMap<String, super::run_view::CardOverlay>,
 }
 
 impl Default for Canvas {
@@ -66,6 +68,7 @@ impl Default for Canvas {
             drag: None,
             edge: None,
             last_rect: Rect::NOTHING,
+            run_overlay: Default::default(),
         }
     }
 }
@@ -335,6 +338,9 @@ impl Canvas {
                     resp.hovered(),
                     theme,
                 );
+                if let Some(o) = self.run_overlay.get(&n.name) {
+                    super::run_view::draw_overlay(&painter, sr, self.zoom, o);
+                }
                 if n.ty.is_control() && !n.branches.is_empty() {
                     // The collapse toggle at the right end of the header.
                     let s = (18.0 * self.zoom).clamp(12.0, 22.0);
