@@ -115,6 +115,11 @@ fn f5_runs_the_workflow_and_the_cards_show_their_statuses() {
     assert!(has(&h, "Echo: Succeeded"));
     assert!(has(&h, "Rescue: Skipped"));
     assert!(has(&h, "Square: Succeeded"));
+    // The list follows the outline (a loop before its actions), not the
+    // order in which records ended.
+    let y = |t: &str| h.get_by_label_contains(t).rect().min.y;
+    assert!(y("Double: Succeeded") < y("Echo: Succeeded"));
+    assert!(y("Each: Succeeded") < y("Square: Succeeded"));
     let overlay = &h.state().canvas.run_overlay;
     assert!(overlay["Rescue"].greyed, "the skipped card is greyed");
     assert!(!overlay["Echo"].greyed);

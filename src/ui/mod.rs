@@ -1602,6 +1602,18 @@ impl LapisApp {
                 });
         }
         if self.run_view.panel_open {
+            if self.run_view.wants_order() {
+                let order = self
+                    .session
+                    .current()
+                    .graph
+                    .outline
+                    .nodes
+                    .iter()
+                    .map(|n| (n.name.clone(), n.depth))
+                    .collect();
+                self.run_view.set_order(order);
+            }
             let selected = self
                 .session
                 .selected_node()
@@ -1610,6 +1622,7 @@ impl LapisApp {
             egui::Panel::bottom("lapis-run")
                 .resizable(true)
                 .default_size(230.0)
+                .min_size(120.0)
                 .show(ui, |ui| {
                     intent = self.run_view.panel(ui, selected.as_deref())
                 });

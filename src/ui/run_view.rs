@@ -86,6 +86,17 @@ pub fn fmt_ms(ms: i64) -> String {
     }
 }
 
+/// An RFC 3339 time as people read it, in local time to the second.
+fn local_time(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| t.to_owned())
+}
+
 fn duration(start: Option<&str>, end: Option<&str>) -> Option<i64> {
     let s = chrono::DateTime::parse_from_rfc3339(start?).ok()?;
     let e = chrono::DateTime::parse_from_rfc3339(end?).ok()?;
@@ -283,6 +294,11 @@ pub struct RunView {
     /// The records shown (the run's, then live ones), in order; rebuilt
     /// when something changes, not every frame.
     shown: Vec<(String, ActionRun)>,
+    /// The workflow's nodes in outline order, with their depth: the
+    /// actions list follows it (records arrive in the order they ended).
+    order: Vec<(String, usize)>,
+    /// Whether `order` should be given again (the run shown changed).
+    order_stale: bool,
     /// Whether `shown` (and the canvas overlay) must be rebuilt.
     dirty: bool,
     last: Option<PreparedRequest>,
@@ -309,6 +325,8 @@ impl Default for RunView {
             form_error: String::new(),
             frames_while_running: 0,
             shown: Vec::new(),
+            order: Vec::new(),
+            order_stale: true,
             dirty: false,
             last: None,
             worker: None,
@@ -584,6 +602,40 @@ impl RunView {
             }
         }
         self.shown = shown;
+        self.order_stale = true;
+        self.sort();
+    }
+
+    /// Whether the app should call [`RunView::set_order`] this frame.
+    pub fn wants_order(&self) -> bool {
+        self.order_stale && !self.shown.is_empty()
+    }
+
+    /// The workflow's nodes in outline order (trigger first, a scope's
+    /// actions after it), with their depth.
+    pub fn set_order(&mut self, order: Vec<(String, usize)>) {
+        self.order = order;
+        self.order_stale = false;
+        self.sort();
+    }
+
+    fn sort(&mut self) {
+        let at: HashMap<&str, usize> = self
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (n.as_str(), i))
+            .collect();
+        // Stable: names the outline does not know keep their order, last.
+        self.shown
+            .sort_by_key(|(n, _)| at.get(n.as_str()).copied().unwrap_or(usize::MAX));
+    }
+
+    fn depth(&self, name: &str) -> usize {
+        self.order
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(1, |(_, d)| *d)
     }
 
     /// The new canvas overlay (what to draw over each card, by name) when
@@ -624,6 +676,8 @@ impl RunView {
     /// name to select on the canvas, when one was clicked in the list.
     pub fn panel(&mut self, ui: &mut Ui, selected: Option<&str>) -> Option<RunIntent> {
         let mut intent = None;
+        // Fill the panel's height: a panel takes the size of its content.
+        ui.set_min_height(ui.available_height());
         if !self.listed {
             self.refresh_list(ui.ctx());
         }
@@ -664,6 +718,7 @@ impl RunView {
         ui.columns(3, |cols| {
             egui::ScrollArea::vertical()
                 .id_salt("run-actions")
+                .auto_shrink([false, false])
                 .show(&mut cols[0], |ui| {
                     if let Some(i) = self.actions_list(ui, selected) {
                         intent = Some(i);
@@ -671,9 +726,11 @@ impl RunView {
                 });
             egui::ScrollArea::vertical()
                 .id_salt("run-details")
+                .auto_shrink([false, false])
                 .show(&mut cols[1], |ui| self.details(ui, selected));
             egui::ScrollArea::vertical()
                 .id_salt("run-history")
+                .auto_shrink([false, false])
                 .show(&mut cols[2], |ui| self.runs_list(ui));
         });
         intent
@@ -686,6 +743,7 @@ impl RunView {
         }
         let mut intent = None;
         for (name, a) in &self.shown {
+            let indent = 16.0 * self.depth(name).saturating_sub(1) as f32;
             let mut text = format!("{name}: {}", a.status.as_str());
             if let Some(ms) = duration(a.start.as_deref(), a.end.as_deref()) {
                 text.push_str(&format!(", {}", fmt_ms(ms)));
@@ -694,10 +752,14 @@ impl RunView {
                 text.push_str(&format!(", {} iterations", a.repetitions.len()));
             }
             let label = RichText::new(text).color(status_colour(a.status));
-            if ui
-                .selectable_label(selected == Some(name.as_str()), label)
-                .clicked()
-            {
+            let clicked = ui
+                .horizontal(|ui| {
+                    ui.add_space(indent);
+                    ui.selectable_label(selected == Some(name.as_str()), label)
+                        .clicked()
+                })
+                .inner;
+            if clicked {
                 intent = Some(RunIntent::Select(name.clone()));
             }
         }
@@ -800,7 +862,7 @@ impl RunView {
                 "{} {} {}{}",
                 s.status,
                 s.workflow,
-                s.start,
+                local_time(&s.start),
                 s.duration_ms
                     .map(|ms| format!(" ({})", fmt_ms(ms)))
                     .unwrap_or_default()
