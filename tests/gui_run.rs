@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::app::{app_with, click, replace};
+use common::app::{app_with, click, replace, type_in};
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
@@ -330,4 +330,68 @@ fn a_past_run_reopens_and_the_pager_walks_the_iterations() {
     assert!(has(&h, "third-iteration"));
     click(&mut h, "◀ Previous iteration");
     assert!(has(&h, "Iteration 2 of 3"));
+}
+
+/// A secret typed in the form feeds a secure parameter; its value reaches
+/// neither the run history's files nor any text of the window.
+#[test]
+fn a_secret_typed_in_the_form_reaches_no_file_and_no_label() {
+    const CANARY: &str = "canary-7f3a9c51e2";
+    let dir = tempfile::tempdir().unwrap();
+    let wf = json!({
+        "parameters": {"apiKey": {"type": "SecureString"}},
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {
+            "Use": {"type": "Compose", "inputs": "@concat('key=', parameters('apiKey'))", "runAfter": {}},
+            "Echo": {"type": "Compose", "inputs": "@outputs('Use')", "runAfter": {"Use": ["Succeeded"]}}
+        }
+    });
+    let file = dir.path().join("secret.json");
+    std::fs::write(&file, wf.to_string()).unwrap();
+    let mut h = designer(dir.path(), file);
+    h.key_press(Key::F5);
+    h.run();
+    click(&mut h, "Add a secret");
+    type_in(&mut h, "Secret 1 name", "apiKey");
+    type_in(&mut h, "Secret 1 value", CANARY);
+    press(&mut h, "Start run");
+    until_done(&mut h);
+    let run = h.state().run_view.run.clone().expect("a run");
+    assert_eq!(run.status, Status::Succeeded, "{run:?}");
+    // The run used the value (Echo saw a string that starts with key=)…
+    let echo = run.action("Echo").unwrap();
+    assert!(
+        echo.outputs.as_str().is_some_and(|s| s.starts_with("key=")),
+        "{echo:?}"
+    );
+    // …and no record, file or label holds it.
+    assert!(!serde_json::to_string(&run).unwrap().contains(CANARY));
+    click(&mut h, "Echo (Compose)");
+    click(&mut h, "Use (Compose)");
+    for n in h.root().children_recursive() {
+        let label = n.accesskit_node().label().unwrap_or_default();
+        let value = n.accesskit_node().value().unwrap_or_default();
+        assert!(
+            !label.contains(CANARY) && !value.contains(CANARY),
+            "shown: {label} {value}"
+        );
+    }
+    let mut files = 0;
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("runs.sqlite")
+        {
+            files += 1;
+            let bytes = std::fs::read(&p).unwrap();
+            assert!(
+                !bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+                "{} holds the secret",
+                p.display()
+            );
+        }
+    }
+    assert!(files >= 1, "the history was written");
 }

@@ -936,20 +936,23 @@ impl RunView {
                     for (i, s) in self.form.secrets.iter_mut().enumerate() {
                         let l = ui.label(format!("Secret {} name", i + 1));
                         ui.horizontal(|ui| {
-                            ui.add(egui::TextEdit::singleline(&mut s.name).desired_width(110.0))
-                                .labelled_by(l.id);
-                            let v = ui.label("value");
-                            ui.add(
-                                egui::TextEdit::singleline(&mut s.value)
-                                    .password(true)
-                                    .desired_width(140.0),
-                            )
-                            .labelled_by(v.id)
-                            .on_hover_text(format!("Secret {} value", i + 1));
+                            ui.add(egui::TextEdit::singleline(&mut s.name).desired_width(200.0))
+                                .labelled_by(l.id)
+                                .on_hover_text(
+                                    "A secure parameter's name, or a secret the actions use",
+                                );
                             if ui.button(format!("Remove secret {}", i + 1)).clicked() {
                                 remove = Some(i);
                             }
                         });
+                        ui.end_row();
+                        let v = ui.label(format!("Secret {} value", i + 1));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut s.value)
+                                .password(true)
+                                .desired_width(300.0),
+                        )
+                        .labelled_by(v.id);
                         ui.end_row();
                     }
                     if let Some(i) = remove {
