@@ -15,6 +15,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod call;
+mod diff;
+mod edit;
 mod run;
 mod runs;
 
@@ -57,7 +59,7 @@ pub enum Command {
         /// Write to this path instead of in place (one FILE only).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Allow rewriting files that have comments (they are removed).
+        /// Remove the file's comments (kept and formatted with the file otherwise).
         #[arg(long)]
         drop_comments: bool,
     },
@@ -103,6 +105,12 @@ pub enum Command {
     Run(run::RunArgs),
     /// List, show or delete stored local runs (the run history).
     Runs(runs::RunsArgs),
+    /// Apply the designer's edit commands (rename, set, delete) and save as
+    /// the designer does: only the changed spans are rewritten.
+    Edit(edit::EditArgs),
+    /// Compare two versions of a workflow: actions added, removed, renamed,
+    /// moved, run-after and input changes; exits 1 when they differ.
+    Diff(diff::DiffArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -244,6 +252,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
         Some(Command::Run(a)) => run::cmd_run(&a, out, err),
         Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
+        Some(Command::Edit(a)) => Ok(edit::cmd_edit(&a, out, err)),
+        Some(Command::Diff(a)) => Ok(diff::cmd_diff(&a, out, err)),
         Some(Command::Synth {
             actions,
             depth,
@@ -447,13 +457,32 @@ fn cmd_fmt(
                 continue;
             }
         };
-        let new = doc.to_bytes();
+        // Comments are kept (formatted with the file) unless the user asks
+        // to drop them.
+        let keep = doc.format.had_comments && !drop_comments;
+        let new = match (&doc.base, keep) {
+            (Some(base), true) => {
+                match lapis::workflow::jsonc::format_keeping_comments(&base.text, &doc.format) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = writeln!(
+                            err,
+                            "error: {}: cannot format with its comments: {e}; nothing was written (--drop-comments formats without them)",
+                            path.display()
+                        );
+                        bad_input = true;
+                        continue;
+                    }
+                }
+            }
+            _ => doc.to_formatted_bytes(),
+        };
         let target = output.unwrap_or(path);
         let changed = new != bytes || target != path;
         if check {
             if new != bytes {
                 would_change += 1;
-                let why = if doc.format.had_comments {
+                let why = if doc.format.had_comments && !keep {
                     " (its comments would be removed)"
                 } else {
                     ""
@@ -462,17 +491,12 @@ fn cmd_fmt(
             }
             continue;
         }
-        if doc.format.had_comments && !drop_comments {
+        if doc.format.had_comments && !keep {
             let _ = writeln!(
                 err,
-                "error: {}: the file has comments, which a JSON save cannot keep; nothing was written (rerun with --drop-comments to remove them)",
+                "warning: {}: the file's comments were removed (--drop-comments)",
                 path.display()
             );
-            bad_input = true;
-            continue;
-        }
-        for w in doc.save_warnings() {
-            let _ = writeln!(err, "warning: {}: {w}", path.display());
         }
         if changed {
             text::write_atomic(target, &new).map_err(|e| format!("{}: {e}", target.display()))?;

@@ -130,7 +130,15 @@ fn f5_runs_the_workflow_and_the_cards_show_their_statuses() {
     assert!(has(&h, "\"twice\": 42"), "Echo's outputs are shown");
 
     // The loop's inner action: a pager over its three iterations.
-    click(&mut h, "Square (Compose)");
+    // (Its card is below the fold: its row in the run panel selects it
+    // and scrolls the canvas to it.)
+    h.get_by_label_contains("Square: Succeeded")
+        .click_accesskit();
+    h.run();
+    assert!(
+        h.query_by_label("Square (Compose)").is_some(),
+        "the card is revealed"
+    );
     assert!(has(&h, "Iteration 1 of 3: Succeeded"));
     click(&mut h, "Next iteration ▶");
     click(&mut h, "Next iteration ▶");

@@ -156,6 +156,8 @@ pub struct Checker<'a> {
     by_lower: HashMap<String, NodeId>,
     /// The run-after predecessors of each node among its siblings.
     preds: Vec<Vec<NodeId>>,
+    /// Reachability through run-after, built on first use.
+    reach: std::cell::OnceCell<crate::workflow::reach::Reach>,
     /// True for an ARM template: `[…]` strings are ARM expressions.
     arm: bool,
 }
@@ -242,6 +244,7 @@ impl<'a> Checker<'a> {
             by_name,
             by_lower,
             preds,
+            reach: std::cell::OnceCell::new(),
             arm: root
                 .get("resources")
                 .is_some_and(|r| r.is_array() || r.is_object()),
@@ -660,23 +663,15 @@ impl<'a> Checker<'a> {
     }
 
     /// Whether `target` is reachable backwards from `from` through
-    /// runAfter (a search that stops when it finds it: references are
-    /// usually to a direct predecessor).
+    /// runAfter (an index built once per checker: no walk per reference
+    /// on chains, no recursion on chains or cycles of any length).
     fn reaches_back(&self, from: NodeId, target: NodeId) -> bool {
         if self.preds[from].contains(&target) {
             return true;
         }
-        let mut seen = HashSet::new();
-        let mut stack: Vec<NodeId> = self.preds[from].clone();
-        while let Some(p) = stack.pop() {
-            if p == target {
-                return true;
-            }
-            if seen.insert(p) {
-                stack.extend(self.preds[p].iter().copied());
-            }
-        }
-        false
+        self.reach
+            .get_or_init(|| crate::workflow::reach::Reach::new(&self.preds))
+            .reaches_back(from, target)
     }
 
     /// Siblings from which `id` is reachable backwards through runAfter.

@@ -169,8 +169,10 @@ impl WorkflowGraph {
     }
 
     /// The groups of actions that wait for each other in a circle.
+    /// (Kosaraju's walk keeps its own stack; petgraph's Tarjan recurses
+    /// once per node of a chain and overflows on long ones.)
     pub fn cycles(&self) -> Vec<Vec<NodeId>> {
-        let mut v: Vec<Vec<NodeId>> = petgraph::algo::tarjan_scc(&self.graph)
+        let mut v: Vec<Vec<NodeId>> = petgraph::algo::kosaraju_scc(&self.graph)
             .into_iter()
             .filter(|c| c.len() > 1 || self.graph.contains_edge(c[0], c[0]))
             .map(|c| {

@@ -9,9 +9,11 @@
 //! - [`files`]: recovery copies and recent files.
 
 pub mod canvas;
+pub mod compare;
 pub mod export_dialog;
 pub mod expr_field;
 pub mod files;
+pub mod frame_log;
 pub mod inspector;
 pub mod panels;
 pub mod run_view;
@@ -174,6 +176,8 @@ pub struct LapisApp {
     pub inspector: inspector::InspectorState,
     /// The Export dialog, while open.
     pub export: Option<export_dialog::ExportDialog>,
+    /// The Compare window, while open.
+    pub compare: Option<compare::Compare>,
     /// A save held back by secrets written in clear: the path, and what
     /// was found.
     pub blocked_save: Option<(PathBuf, Vec<crate::export::Finding>)>,
@@ -193,6 +197,11 @@ pub struct LapisApp {
     /// to the first frame is printed and the window closes.
     report_first_frame: Option<Instant>,
     frames: u64,
+    /// `LAPIS_FRAME_LOG`: one line per frame (see [`frame_log`]).
+    frame_log: Option<frame_log::FrameLog>,
+    /// A recovery copy being written (secret scan included) on a worker
+    /// thread: its revision and the result.
+    autosave_job: Option<(u64, mpsc::Receiver<std::io::Result<usize>>)>,
     palette_for: Option<(String, Option<String>)>,
     /// What to do once the save asked for by "Save" (in the unsaved-changes
     /// question) has succeeded.
@@ -236,6 +245,7 @@ impl LapisApp {
             panels: panels::PanelState::default(),
             inspector: inspector::InspectorState::default(),
             export: None,
+            compare: None,
             blocked_save: None,
             untitled_name: untitled,
             native_dialogs: options.native_dialogs,
@@ -249,6 +259,8 @@ impl LapisApp {
             focus_search: false,
             report_first_frame: None,
             frames: 0,
+            frame_log: None,
+            autosave_job: None,
             palette_for: None,
             recovery_found,
             after_save: None,
@@ -585,13 +597,35 @@ impl LapisApp {
             }
             return;
         }
-        if rev != self.autosaved_revision && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
-            match r.write(self.session.doc()) {
-                Ok(0) => {}
-                Ok(n) => self.session.status = files::left_out_message(n),
-                Err(e) => {
-                    self.session.status = format!("Could not write the recovery copy: {e}");
+        // The copy (and its secret scan) is written on a worker thread:
+        // at 5,000 actions the scan alone would cost frames.
+        if let Some((job, rx)) = &self.autosave_job {
+            match rx.try_recv() {
+                Ok(result) => {
+                    match result {
+                        Ok(0) => {}
+                        Ok(n) => self.session.status = files::left_out_message(n),
+                        Err(e) => {
+                            self.session.status = format!("Could not write the recovery copy: {e}");
+                        }
+                    }
+                    let _ = job;
+                    self.autosave_job = None;
                 }
+                Err(mpsc::TryRecvError::Empty) => return,
+                Err(mpsc::TryRecvError::Disconnected) => self.autosave_job = None,
+            }
+        }
+        if rev != self.autosaved_revision && self.last_autosave.elapsed() >= AUTOSAVE_EVERY {
+            let (r, doc) = (r.clone(), self.session.doc().clone());
+            let (tx, rx) = mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("lapis-autosave".into())
+                .spawn(move || {
+                    let _ = tx.send(r.write(&doc));
+                });
+            if spawned.is_ok() {
+                self.autosave_job = Some((rev, rx));
             }
             self.autosaved_revision = rev;
             self.last_autosave = Instant::now();
@@ -1062,6 +1096,9 @@ impl LapisApp {
                 if ui.button("Export…          Ctrl+E").clicked() {
                     self.open_export();
                 }
+                if ui.button("Compare with…").clicked() {
+                    self.compare = Some(compare::Compare::default());
+                }
                 ui.separator();
                 if ui.button("Quit").clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
@@ -1135,6 +1172,12 @@ impl LapisApp {
                     .clicked()
                 {
                     self.canvas.fit_pending = true;
+                }
+                if ui
+                    .add(egui::Button::new("Zoom to selection").shortcut_text("F"))
+                    .clicked()
+                {
+                    self.canvas.zoom_selection_pending = true;
                 }
                 if ui.checkbox(&mut self.settings.minimap, "Minimap").changed() {
                     self.canvas.show_minimap = self.settings.minimap;
@@ -1273,9 +1316,14 @@ impl LapisApp {
                     ui.colored_label(self.theme.error, format!("Structure: {err}"));
                 }
                 ui.separator();
-                ui.label(&self.session.status);
+                // The hints keep their place at the right; a long status
+                // (a path) is elided before it reaches them.
+                let status = self.session.status.clone();
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.weak("Drag a card: move · drag empty space: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename");
+                    ui.weak("Drag a card: move · drag empty space: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename · F: zoom to selection");
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        ui.add(egui::Label::new(&status).truncate()).on_hover_text(&status);
+                    });
                 });
             });
         });
@@ -1571,6 +1619,9 @@ impl LapisApp {
 
         self.shortcuts(ui);
         self.session.refresh();
+        if let Some(wait) = self.session.poll_validation() {
+            ctx.request_repaint_after(wait);
+        }
         self.inspector.tests.poll(&ctx);
         self.run_view.poll(&ctx);
         if let Some(name) = self.inspector.tests.goto.take() {
@@ -1654,6 +1705,17 @@ impl LapisApp {
                 if let Some(id) = reveal {
                     self.reveal(id);
                 }
+                // Search matches are ringed on the canvas while the Search tab is open.
+                let searching = self.settings.left_tab == LeftTab::Search;
+                self.canvas.marks = if searching {
+                    self.panels.matches.clone()
+                } else {
+                    Vec::new()
+                };
+                self.canvas.mark_current = self
+                    .panels
+                    .match_at
+                    .and_then(|i| self.canvas.marks.get(i).copied());
             });
         egui::Panel::right("lapis-inspector")
             .resizable(true)
@@ -1708,6 +1770,11 @@ impl LapisApp {
                 self.export = Some(d);
             }
         }
+        if let Some(mut c) = self.compare.take() {
+            if compare::show(&ctx, &mut c, self.session.doc()) {
+                self.compare = Some(c);
+            }
+        }
 
         if std::mem::take(&mut self.close_now) {
             if let Some(r) = &self.recovery {
@@ -1743,7 +1810,15 @@ impl LapisApp {
 }
 
 impl eframe::App for LapisApp {
-    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut Ui, frame: &mut eframe::Frame) {
+        if let Some(log) = &mut self.frame_log {
+            let d = self.session.current();
+            log.frame_started(
+                frame.info().cpu_usage,
+                d.graph.action_count(),
+                self.session.editor.revision(),
+            );
+        }
         self.frame(ui);
         self.was_typing = ui.ctx().egui_wants_keyboard_input();
     }
@@ -1791,6 +1866,11 @@ pub fn run(file: Option<PathBuf>, started: Instant) -> eframe::Result<()> {
             .with_storage(cc.storage);
             if report {
                 app.report_first_frame = Some(started);
+            }
+            match frame_log::FrameLog::from_env() {
+                Some(Ok(log)) => app.frame_log = Some(log),
+                Some(Err(e)) => app.session.status = e,
+                None => {}
             }
             Ok(Box::new(app))
         }),

@@ -12,8 +12,17 @@ use crate::workflow::model::{Action, Trigger};
 use crate::workflow::tree::{NodeId, Role};
 use crate::workflow::Document;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Workflows with more triggers and actions than this validate off the UI
+/// thread (below it, validation takes a few milliseconds and its result is
+/// there in the same frame).
+pub const BACKGROUND_VALIDATION_NODES: usize = 1000;
+/// How long typing must pause before a background validation starts.
+pub const VALIDATION_DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// Everything derived from the document at one revision.
 pub struct Derived {
@@ -23,8 +32,11 @@ pub struct Derived {
     pub graph: WorkflowGraph,
     /// Where every box goes.
     pub layout: Layout,
-    /// Validation findings.
+    /// Validation findings (of [`Derived::problems_revision`]).
     pub problems: Vec<Problem>,
+    /// The revision the problems were found at: behind [`Derived::revision`]
+    /// while a background validation is pending.
+    pub problems_revision: u64,
     /// Problem count per node, for the badges: (errors, warnings).
     pub node_problems: Vec<(u16, u16)>,
     /// The second line of each card.
@@ -55,7 +67,25 @@ pub struct Session {
     /// Checked expression fields at the current revision, by pointer.
     expr_cache: std::collections::HashMap<String, (String, crate::ui::expr_field::ExprContext)>,
     expr_cache_rev: u64,
+    /// The field the last typing step changed, if nothing else happened
+    /// since: a hint that the structure did not change.
+    typing_hint: Option<String>,
+    /// Forces the layout to be rebuilt at the next refresh.
+    relayout: bool,
+    /// Background validation of big workflows.
+    validation: Validation,
 }
+
+/// A background validation: the revision still to validate (and since
+/// when it waits), and the running job with its revision.
+#[derive(Default)]
+struct Validation {
+    wanted: Option<(u64, Instant)>,
+    running: Option<(u64, mpsc::Receiver<Found>)>,
+}
+
+/// What a validation finds: the problems and the count per node.
+type Found = (Vec<Problem>, Vec<(u16, u16)>);
 
 impl Session {
     /// A session over a document.
@@ -69,6 +99,9 @@ impl Session {
             status: String::new(),
             expr_cache: Default::default(),
             expr_cache_rev: u64::MAX,
+            typing_hint: None,
+            relayout: false,
+            validation: Validation::default(),
         };
         s.refresh();
         s
@@ -81,6 +114,7 @@ impl Session {
         self.selection.clear();
         self.collapsed.clear();
         self.derived = None;
+        self.validation = Validation::default();
         self.refresh();
     }
 
@@ -110,6 +144,111 @@ impl Session {
         if let Some(d) = &mut self.derived {
             d.revision = u64::MAX;
         }
+        self.relayout = true;
+    }
+
+    /// Whether the problems shown are older than the document (a
+    /// background validation is pending or running).
+    pub fn problems_pending(&self) -> bool {
+        self.derived
+            .as_ref()
+            .is_some_and(|d| d.problems_revision != self.editor.revision())
+    }
+
+    /// Takes a finished background validation, starts the next one once
+    /// typing has paused, and says how soon to look again (`None`: nothing
+    /// pending). Called once a frame.
+    pub fn poll_validation(&mut self) -> Option<Duration> {
+        let rev = self.editor.revision();
+        if let Some((job, rx)) = &self.validation.running {
+            match rx.try_recv() {
+                Ok((problems, node_problems)) => {
+                    let job = *job;
+                    self.validation.running = None;
+                    if let Some(d) = self.derived.as_mut().filter(|_| job == rev) {
+                        if d.graph.outline.nodes.len() == node_problems.len() {
+                            d.problems = problems;
+                            d.node_problems = node_problems;
+                            d.problems_revision = job;
+                        }
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) => return Some(Duration::from_millis(30)),
+                Err(mpsc::TryRecvError::Disconnected) => self.validation.running = None,
+            }
+        }
+        let (want, since) = self.validation.wanted?;
+        if want != rev {
+            self.validation.wanted = None;
+            return None;
+        }
+        let waited = since.elapsed();
+        if waited < VALIDATION_DEBOUNCE {
+            return Some(VALIDATION_DEBOUNCE - waited);
+        }
+        self.start_validation();
+        Some(Duration::from_millis(30))
+    }
+
+    /// Blocks until the problems belong to the current revision (tests,
+    /// and callers that need the findings now).
+    pub fn wait_for_validation(&mut self) {
+        self.refresh();
+        while self.problems_pending() {
+            if self.validation.running.is_none() {
+                self.start_validation();
+            }
+            let Some((job, rx)) = self.validation.running.take() else {
+                return;
+            };
+            if let Ok((problems, node_problems)) = rx.recv() {
+                if job == self.editor.revision() {
+                    if let Some(d) = self.derived.as_mut() {
+                        d.problems = problems;
+                        d.node_problems = node_problems;
+                        d.problems_revision = job;
+                    }
+                }
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Validates the current revision on a worker thread.
+    fn start_validation(&mut self) {
+        self.validation.wanted = None;
+        let Some(d) = &self.derived else { return };
+        let rev = self.editor.revision();
+        let doc = self.editor.doc.clone();
+        let graph = d.graph.clone();
+        let workflow = self.workflow;
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("lapis-validate".into())
+            .spawn(move || {
+                let problems = find_problems(&doc, workflow, &graph);
+                let counts = problem_counts(&graph, &problems);
+                let _ = tx.send((problems, counts));
+            });
+        if spawned.is_ok() {
+            self.validation.running = Some((rev, rx));
+        }
+    }
+
+    /// The card texts of one node, read from the document.
+    fn node_texts(&mut self, id: NodeId) {
+        let doc = &self.editor.doc;
+        let Some(d) = self.derived.as_mut() else {
+            return;
+        };
+        let Some(node) = d.graph.outline.nodes.get(id) else {
+            return;
+        };
+        let (summary, auth, secure) = node_texts(doc, node);
+        d.summaries[id] = summary;
+        d.auth[id] = auth;
+        d.secure[id] = secure;
     }
 
     /// Rebuilds the derived view if the document changed since.
@@ -118,16 +257,60 @@ impl Session {
         if self.derived.as_ref().is_some_and(|d| d.revision == rev) {
             return;
         }
-        let doc = &self.editor.doc;
-        if self.workflow >= doc.workflows.len() {
+        let hint = self.typing_hint.take();
+        if self.workflow >= self.editor.doc.workflows.len() {
             self.workflow = 0;
         }
+        // Typing into a field of one node that holds no structure (not its
+        // name, type, runAfter or nested actions): the graph and layout
+        // stay, that node's card texts are read again, and validation runs
+        // as for any edit.
+        if let (Some(p), false) = (hint, self.relayout) {
+            let same = self
+                .derived
+                .as_ref()
+                .filter(|d| d.shape_error.is_none())
+                .and_then(|d| non_structural_node(&d.graph, &p));
+            if let Some(id) = same {
+                self.node_texts(id);
+                if let Some(d) = self.derived.as_mut() {
+                    d.revision = rev;
+                }
+                self.revalidate(rev);
+                return;
+            }
+        }
+        let doc = &self.editor.doc;
         let built = doc.outline(self.workflow);
-        let (graph, shape_error) = match built {
-            Ok(o) => (Some(WorkflowGraph::build(o)), None),
+        let (outline, shape_error) = match built {
+            Ok(o) => (Some(o), None),
             Err(e) => (None, Some(format!("{} (at {})", e.message, e.pointer))),
         };
-        let graph = match (graph, self.derived.take()) {
+        // Same structure (an edit of a parameter, an undo of typing…): keep
+        // the graph and the layout.
+        let relayout = std::mem::take(&mut self.relayout);
+        let old = self.derived.take();
+        let mut prev: Option<(Vec<Problem>, u64)> = None;
+        let (graph, old_layout, old) = match (outline, old) {
+            (Some(o), Some(old)) if !relayout && old.graph.outline == o => {
+                let Derived {
+                    graph,
+                    layout,
+                    problems,
+                    problems_revision,
+                    ..
+                } = old;
+                prev = Some((problems, problems_revision));
+                (Some(graph), Some(layout), None)
+            }
+            (Some(o), Some(old)) => {
+                prev = Some((old.problems, old.problems_revision));
+                (Some(WorkflowGraph::build(o)), None, None)
+            }
+            (Some(o), None) => (Some(WorkflowGraph::build(o)), None, None),
+            (None, old) => (None, None, old),
+        };
+        let graph = match (graph, old) {
             (Some(g), _) => g,
             (None, Some(old)) => {
                 // Keep showing the last good structure while the shape is broken.
@@ -144,53 +327,41 @@ impl Session {
                     .expect("a new definition has a valid outline"),
             ),
         };
-        let opts = LayoutOptions {
-            collapsed: self.collapsed.clone(),
-            ..LayoutOptions::default()
-        };
-        let lay = layout(&graph, &opts);
-        let problems = if doc.workflows.is_empty() {
-            Vec::new()
-        } else if doc.container == crate::workflow::Container::Arm {
-            // The template's values, as the command line checks them.
-            validate::validate_document(doc, self.workflow).unwrap_or_default()
-        } else {
-            let mut p = validate::validate(&doc.root, &graph);
-            crate::graph::project_rules::apply(doc, self.workflow, &mut p);
-            p
+        let lay = match old_layout {
+            Some(l) => l,
+            None => {
+                let opts = LayoutOptions {
+                    collapsed: self.collapsed.clone(),
+                    ..LayoutOptions::default()
+                };
+                layout(&graph, &opts)
+            }
         };
         let n = graph.outline.nodes.len();
-        let mut node_problems = vec![(0u16, 0u16); n];
-        for p in &problems {
-            if let Some(id) = node_of_pointer(&graph, &p.pointer) {
-                let e = &mut node_problems[id];
-                match p.severity {
-                    Severity::Error => e.0 = e.0.saturating_add(1),
-                    Severity::Warning => e.1 = e.1.saturating_add(1),
-                }
-            }
-        }
+        // Big workflows keep the last problems (placed on the new graph)
+        // until the background validation of this revision is done.
+        let background = n > BACKGROUND_VALIDATION_NODES;
+        let (problems, problems_revision) = match (background, prev) {
+            (false, _) => (find_problems(doc, self.workflow, &graph), rev),
+            (true, Some(p)) => p,
+            (true, None) => (Vec::new(), u64::MAX),
+        };
+        let node_problems = problem_counts(&graph, &problems);
         let mut summaries = Vec::with_capacity(n);
         let mut auth = Vec::with_capacity(n);
         let mut secure = Vec::with_capacity(n);
         for node in &graph.outline.nodes {
-            let v = doc.root.pointer(&node.pointer).unwrap_or(&Value::Null);
-            match node.role {
-                Role::Trigger => summaries.push(Trigger::read(&node.name, v).summary()),
-                Role::Action => summaries.push(Action::read(&node.name, v).summary()),
-            }
-            auth.push(auth_badge(v));
-            secure.push(
-                v.pointer("/runtimeConfiguration/secureData/properties")
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| !a.is_empty()),
-            );
+            let (s, a, sec) = node_texts(doc, node);
+            summaries.push(s);
+            auth.push(a);
+            secure.push(sec);
         }
         self.derived = Some(Derived {
             revision: rev,
             graph,
             layout: lay,
             problems,
+            problems_revision,
             node_problems,
             summaries,
             auth,
@@ -200,6 +371,26 @@ impl Session {
         // Drop selected pointers that no longer exist.
         let root = &self.editor.doc.root;
         self.selection.retain(|p| root.pointer(p).is_some());
+        if background {
+            self.revalidate(rev);
+        }
+    }
+
+    /// Asks for the problems of `rev`: now for a small workflow, in the
+    /// background (after typing pauses) for a big one.
+    fn revalidate(&mut self, rev: u64) {
+        let Some(d) = &self.derived else { return };
+        if d.graph.outline.nodes.len() > BACKGROUND_VALIDATION_NODES {
+            self.validation.wanted = Some((rev, Instant::now()));
+            return;
+        }
+        let problems = find_problems(&self.editor.doc, self.workflow, &d.graph);
+        let counts = problem_counts(&d.graph, &problems);
+        if let Some(d) = self.derived.as_mut() {
+            d.problems = problems;
+            d.node_problems = counts;
+            d.problems_revision = rev;
+        }
     }
 
     /// Applies an edit; on success selects what the edit points at.
@@ -233,8 +424,13 @@ impl Session {
             value,
         };
         self.check_read_only(&edit)?;
+        let before = self.editor.revision();
+        let current = self.derived.as_ref().is_some_and(|d| d.revision == before);
         match self.editor.apply_typing(edit, pointer) {
             Ok(a) => {
+                if current {
+                    self.typing_hint = Some(pointer.to_owned());
+                }
                 self.refresh();
                 Ok(a)
             }
@@ -385,6 +581,83 @@ pub fn node_of_pointer(g: &WorkflowGraph, pointer: &str) -> Option<NodeId> {
         })
         .max_by_key(|n| n.pointer.len())
         .map(|n| n.id)
+}
+
+/// The node `pointer` edits when the edit leaves the structure as it is:
+/// a field of the node below any key that the outline reads (type,
+/// runAfter, nested actions). `None` when the edit may change structure.
+pub fn non_structural_node(g: &WorkflowGraph, pointer: &str) -> Option<NodeId> {
+    let id = node_of_pointer(g, pointer)?;
+    let rest = pointer.strip_prefix(g.outline.nodes[id].pointer.as_str())?;
+    let first = rest.strip_prefix('/')?.split('/').next()?;
+    let structural = [
+        "type", "runAfter", "actions", "else", "cases", "default", "tools",
+    ];
+    (!structural.contains(&first)).then_some(id)
+}
+
+/// Problems of workflow `i`, as `lapis validate` finds them.
+fn find_problems(doc: &Document, i: usize, graph: &WorkflowGraph) -> Vec<Problem> {
+    if doc.workflows.is_empty() {
+        Vec::new()
+    } else if doc.container == crate::workflow::Container::Arm {
+        // The template's values, as the command line checks them.
+        validate::validate_document(doc, i).unwrap_or_default()
+    } else {
+        let mut p = validate::validate(&doc.root, graph);
+        crate::graph::project_rules::apply(doc, i, &mut p);
+        p
+    }
+}
+
+/// Problem count per node, (errors, warnings): one map lookup per prefix
+/// of each problem's pointer, not a scan of every node.
+fn problem_counts(g: &WorkflowGraph, problems: &[Problem]) -> Vec<(u16, u16)> {
+    let by_pointer: HashMap<&str, NodeId> = g
+        .outline
+        .nodes
+        .iter()
+        .map(|n| (n.pointer.as_str(), n.id))
+        .collect();
+    let mut counts = vec![(0u16, 0u16); g.outline.nodes.len()];
+    for p in problems {
+        let mut at = p.pointer.as_str();
+        let id = loop {
+            if let Some(&id) = by_pointer.get(at) {
+                break Some(id);
+            }
+            match at.rfind('/') {
+                Some(i) => at = &at[..i],
+                None => break None,
+            }
+        };
+        if let Some(id) = id {
+            let e = &mut counts[id];
+            match p.severity {
+                Severity::Error => e.0 = e.0.saturating_add(1),
+                Severity::Warning => e.1 = e.1.saturating_add(1),
+            }
+        }
+    }
+    counts
+}
+
+/// The second line of a card, its authentication badge and whether it
+/// has secure inputs or outputs.
+fn node_texts(
+    doc: &Document,
+    node: &crate::workflow::tree::Node,
+) -> (String, Option<&'static str>, bool) {
+    let v = doc.root.pointer(&node.pointer).unwrap_or(&Value::Null);
+    let summary = match node.role {
+        Role::Trigger => Trigger::read(&node.name, v).summary(),
+        Role::Action => Action::read(&node.name, v).summary(),
+    };
+    let secure = v
+        .pointer("/runtimeConfiguration/secureData/properties")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    (summary, auth_badge(v), secure)
 }
 
 /// A short badge for the authentication an action uses.

@@ -9,11 +9,16 @@
 
 pub mod access;
 pub mod condition;
+pub mod diff;
 pub mod edit;
+pub mod jsonc;
 pub mod lines;
 pub mod manifest;
 pub mod model;
+pub mod oauth_check;
+pub mod preserve;
 pub mod project;
+pub mod reach;
 pub mod schema;
 pub mod stale;
 pub mod template;
@@ -134,6 +139,9 @@ pub struct Document {
     pub template_text: Vec<(String, Value)>,
     /// The Standard project around a `workflow.json`, when there is one.
     pub project: Option<project::Project>,
+    /// The text and value the file was loaded with: a save patches it, so
+    /// only what changed is rewritten. `None` for a new document.
+    pub base: Option<std::sync::Arc<preserve::Base>>,
 }
 
 /// Why a file could not be loaded. Displays as one line:
@@ -205,6 +213,13 @@ impl Document {
         if let Some(e) = text::find_duplicate_key(json_text) {
             return Err(err(e));
         }
+        let base = preserve::Base {
+            text: source
+                .commented
+                .clone()
+                .unwrap_or_else(|| source.json.clone()),
+            value: root.clone(),
+        };
         let mut doc = Document::from_value_with(root, format, path).map_err(|e| {
             let (line, column) = SpanIndex::new(json_text).locate(&e.pointer);
             err(TextError {
@@ -214,6 +229,7 @@ impl Document {
             })
         })?;
         doc.path = path.map(Path::to_owned);
+        doc.base = Some(std::sync::Arc::new(base));
         if doc.container == Container::Standard {
             if let Some(p) = path {
                 doc.project = project::Project::around(p);
@@ -248,6 +264,7 @@ impl Document {
             workflows,
             template_text,
             project: None,
+            base: None,
         };
         for i in 0..doc.workflows.len() {
             doc.outline(i)?;
@@ -314,9 +331,36 @@ impl Document {
         }
     }
 
-    /// The file's bytes in its own format.
+    /// The file's bytes as a save writes them: the loaded text with only
+    /// the changed spans rewritten (comments, blank lines and spellings
+    /// kept), or, for a new document, the value in its format.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let value = self.file_value();
+        if let Some(base) = &self.base {
+            if let Ok(t) = preserve::patch(base, &value, &self.format) {
+                return text::encode(&t, self.format.encoding);
+            }
+        }
+        text::render(&value, &self.format)
+    }
+
+    /// The file's bytes in Lapis's stable format (what `lapis fmt`
+    /// writes): the value rendered anew in the file's indentation, encoding
+    /// and line endings. Comments are not kept.
+    pub fn to_formatted_bytes(&self) -> Vec<u8> {
         text::render(&self.file_value(), &self.format)
+    }
+
+    /// Makes `bytes` (just written) the base the next save patches.
+    pub fn rebase(&mut self, bytes: &[u8]) {
+        if let Ok(src) = text::read_source(bytes) {
+            if let Ok(value) = text::parse_json(&src.json) {
+                self.base = Some(std::sync::Arc::new(preserve::Base {
+                    text: src.commented.unwrap_or(src.json),
+                    value,
+                }));
+            }
+        }
     }
 
     /// The file's JSON: `root` with the template text of computed parts
@@ -430,7 +474,7 @@ impl Document {
     /// What a save will not keep, to tell the user before writing.
     pub fn save_warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
-        if self.format.had_comments {
+        if self.format.had_comments && self.base.is_none() {
             w.push("the file has comments, which JSON cannot keep: saving removes them".into());
         }
         w

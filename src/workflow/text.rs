@@ -328,6 +328,9 @@ pub struct Source {
     pub json: String,
     /// The file's appearance.
     pub format: TextFormat,
+    /// The decoded text with its comments, when it had any (`json` is the
+    /// text otherwise): what a format-preserving save patches.
+    pub commented: Option<String>,
 }
 
 /// Decodes a file's bytes into JSON text and detects its format.
@@ -335,9 +338,17 @@ pub fn read_source(bytes: &[u8]) -> Result<Source, TextError> {
     let (text, encoding) = decode(bytes)?;
     let blanked = blank_comments(&text)?;
     let format = detect_format(&text, encoding, blanked.is_some());
-    Ok(Source {
-        json: blanked.unwrap_or(text),
-        format,
+    Ok(match blanked {
+        Some(json) => Source {
+            json,
+            format,
+            commented: Some(text),
+        },
+        None => Source {
+            json: text,
+            format,
+            commented: None,
+        },
     })
 }
 
@@ -677,21 +688,21 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-struct Style<'a> {
-    unit: &'a str,
+pub(crate) struct Style<'a> {
+    pub(crate) unit: &'a str,
     levels: &'a [u16],
-    inline_arrays: bool,
+    pub(crate) inline_arrays: bool,
 }
 
 impl<'a> Style<'a> {
-    fn new(unit: &'a str, f: &'a TextFormat) -> Self {
+    pub(crate) fn new(unit: &'a str, f: &'a TextFormat) -> Self {
         Style {
             unit,
             levels: &f.levels,
             inline_arrays: f.inline_scalar_arrays,
         }
     }
-    fn units(&self, level: usize) -> usize {
+    pub(crate) fn units(&self, level: usize) -> usize {
         match (level, self.levels.last()) {
             (0, _) | (_, None) => level,
             (l, Some(&last)) if l > self.levels.len() => last as usize + (l - self.levels.len()),

@@ -357,8 +357,14 @@ fn options(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     ui.end_row();
 }
 
-/// The Run after section: a checkbox per sibling, and per parent the
-/// statuses that let this action run. Each change applies at once.
+/// Most candidates the run-after picker lists at once; typing narrows.
+pub const PICKER_ROWS: usize = 8;
+
+/// The Run after section: the actions this one waits for, each with the
+/// statuses that let it run, then a searchable picker of the siblings it
+/// could wait for (not itself, not one that already waits for it, which
+/// would close a cycle), a handful of rows at a time. Each change applies
+/// at once.
 pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
     const KEY: &str = "#run-after";
     egui::CollapsingHeader::new("Run after")
@@ -369,14 +375,7 @@ pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
                 .iter()
                 .map(|r| (r.target.clone(), r.statuses.clone()))
                 .collect();
-            let mut names: Vec<(String, bool)> =
-                snap.siblings.iter().map(|s| (s.clone(), true)).collect();
-            for (t, _) in &current {
-                if !names.iter().any(|(n, _)| n == t) {
-                    names.push((t.clone(), false));
-                }
-            }
-            if names.is_empty() {
+            if snap.siblings.is_empty() && current.is_empty() {
                 ui.weak("Nothing to wait for: this is the only action in its scope.");
                 return;
             }
@@ -389,27 +388,20 @@ pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
                 ui.weak(msg);
             }
             let mut new: Option<Vec<(String, Vec<String>)>> = None;
-            for (name, sibling) in &names {
-                let idx = current.iter().position(|(t, _)| t == name);
+            // The current predecessors, in the order written.
+            for (i, (name, statuses)) in current.iter().enumerate() {
+                let sibling = snap.siblings.iter().any(|s| s == name);
                 let access = format!("Run after {name}");
-                let text = if *sibling {
+                let text = if sibling {
                     access.clone()
                 } else {
                     format!("Run after {name} (not in this scope)")
                 };
-                if let Some(b) = check(ui, idx.is_some(), &text, Some(&access)) {
+                if check(ui, true, &text, Some(&access)) == Some(false) {
                     let mut list = current.clone();
-                    match idx {
-                        Some(i) if !b => {
-                            list.remove(i);
-                        }
-                        None if b => list.push((name.clone(), vec!["Succeeded".into()])),
-                        _ => {}
-                    }
+                    list.remove(i);
                     new = Some(list);
                 }
-                let Some(i) = idx else { continue };
-                let statuses = &current[i].1;
                 let on_count = STATUSES
                     .iter()
                     .filter(|s| statuses.iter().any(|x| x.eq_ignore_ascii_case(s)))
@@ -438,6 +430,46 @@ pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
                     }
                 });
             }
+            // The picker.
+            let search_key = format!("{}#run-after-search", snap.pointer);
+            let mut query = f.st.buffers.get(&search_key).cloned().unwrap_or_default();
+            let candidates = picker_candidates(f, snap, &current);
+            if candidates.is_empty() && snap.siblings.len() > current.len() {
+                ui.weak("The other actions here run after this one: waiting for one of them would close a cycle.");
+            }
+            if !candidates.is_empty() {
+                ui.add_space(4.0);
+                let r = ui.add(
+                    // The field's id is the buffer's: the form keeps a
+                    // buffer only while its field has the focus.
+                    egui::TextEdit::singleline(&mut query)
+                        .id(super::widgets::field_id(&search_key))
+                        .hint_text(format!("Search {} actions to wait for", candidates.len()))
+                        .desired_width(f32::INFINITY),
+                );
+                let r = r.accessible_name("Search actions to run after");
+                if r.changed() {
+                    f.st.buffers.insert(search_key.clone(), query.clone());
+                }
+                let (shown, total) = pick(&candidates, &query, PICKER_ROWS);
+                for name in &shown {
+                    let access = format!("Run after {name}");
+                    if check(ui, false, &access, Some(&access)) == Some(true) {
+                        let mut list = current.clone();
+                        list.push((name.clone(), vec!["Succeeded".into()]));
+                        new = Some(list);
+                        f.st.buffers.remove(&search_key);
+                    }
+                }
+                if total > shown.len() {
+                    ui.weak(format!(
+                        "{} more: type part of a name to narrow the list",
+                        total - shown.len()
+                    ));
+                } else if total == 0 {
+                    ui.weak(format!("No action here is named like “{query}”."));
+                }
+            }
             if let Some(list) = new {
                 f.apply(
                     Edit::SetRunAfter {
@@ -449,6 +481,68 @@ pub(crate) fn run_after(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
             }
             f.show_error(ui, KEY);
         });
+}
+
+/// The siblings the action could wait for, nearest first (those above it
+/// in the file, going up, then those below): not itself, not one it
+/// already waits for, and not one that runs after it, directly or not.
+fn picker_candidates(f: &Form, snap: &NodeSnap, current: &[(String, Vec<String>)]) -> Vec<String> {
+    let g = &f.session.current().graph;
+    let o = &g.outline;
+    let Some(id) = o.nodes.iter().position(|n| n.pointer == snap.pointer) else {
+        return Vec::new();
+    };
+    // Everything downstream of the action through run-after.
+    let mut downstream = vec![false; o.nodes.len()];
+    let mut stack = vec![id];
+    while let Some(x) = stack.pop() {
+        for s in g.successors(x) {
+            if !downstream[s] {
+                downstream[s] = true;
+                stack.push(s);
+            }
+        }
+    }
+    let siblings = o.siblings(id);
+    let at = siblings.iter().position(|&s| s == id).unwrap_or(0);
+    let (above, below) = siblings.split_at(at);
+    above
+        .iter()
+        .rev()
+        .chain(below.iter())
+        .filter(|&&s| s != id && !downstream[s])
+        .map(|&s| &o.nodes[s].name)
+        .filter(|n| !current.iter().any(|(t, _)| t == *n))
+        .cloned()
+        .collect()
+}
+
+/// The candidates matching `query` (every word, ignoring case; names that
+/// start with it first), at most `rows` of them, and how many match.
+pub(crate) fn pick(candidates: &[String], query: &str, rows: usize) -> (Vec<String>, usize) {
+    let words: Vec<String> = query.split_whitespace().map(|w| w.to_lowercase()).collect();
+    let q = query.trim().to_lowercase();
+    let mut starts = Vec::new();
+    let mut contains = Vec::new();
+    for c in candidates {
+        let lower = c.to_lowercase();
+        if !words.iter().all(|w| lower.contains(w.as_str())) {
+            continue;
+        }
+        if !q.is_empty() && lower.starts_with(&q) {
+            starts.push(c);
+        } else {
+            contains.push(c);
+        }
+    }
+    let total = starts.len() + contains.len();
+    let shown = starts
+        .into_iter()
+        .chain(contains)
+        .take(rows)
+        .cloned()
+        .collect();
+    (shown, total)
 }
 
 /// The Scope section: move the action to the top level or into a branch of
@@ -493,6 +587,24 @@ pub(crate) fn scope(ui: &mut Ui, f: &mut Form, snap: &NodeSnap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_picker_narrows_by_words_and_puts_prefixes_first() {
+        let c: Vec<String> = ["Get_orders", "Log_orders", "Send_mail", "orders_total"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (shown, total) = super::pick(&c, "orders", 8);
+        assert_eq!(total, 3);
+        assert_eq!(shown, ["orders_total", "Get_orders", "Log_orders"]);
+        let (shown, total) = super::pick(&c, "log ORD", 8);
+        assert_eq!(
+            (shown.as_slice(), total),
+            (&["Log_orders".to_string()][..], 1)
+        );
+        let (shown, total) = super::pick(&c, "", 2);
+        assert_eq!((shown.len(), total), (2, 4));
+    }
 
     #[test]
     fn the_secure_data_note_names_what_logic_apps_lacks() {
