@@ -507,7 +507,12 @@ impl Canvas {
                     theme,
                 );
                 if let Some(o) = self.run_overlay.get(&n.name) {
-                    super::run_view::draw_overlay(&painter, sr, self.zoom, o);
+                    let toggle = if n.ty.is_control() && !n.branches.is_empty() {
+                        2.0 * (18.0 * self.zoom).clamp(12.0, 22.0)
+                    } else {
+                        0.0
+                    };
+                    super::run_view::draw_overlay(&painter, sr, self.zoom, toggle, o);
                 }
                 // A container whose left edge is off screen keeps its title
                 // at the visible edge.

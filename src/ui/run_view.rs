@@ -49,7 +49,9 @@ pub fn status_colour(s: Status) -> Color32 {
 }
 
 /// Draws `o` over the card at `r` (the canvas's hook).
-pub fn draw_overlay(painter: &egui::Painter, r: Rect, zoom: f32, o: &CardOverlay) {
+/// `right` is room to leave free at the card's right end (a scope's
+/// collapse toggle).
+pub fn draw_overlay(painter: &egui::Painter, r: Rect, zoom: f32, right: f32, o: &CardOverlay) {
     let cr = CornerRadius::same((8.0 * zoom).min(8.0) as u8);
     if o.greyed {
         painter.rect_filled(r, cr, Color32::from_rgba_unmultiplied(128, 128, 128, 150));
@@ -68,7 +70,7 @@ pub fn draw_overlay(painter: &egui::Painter, r: Rect, zoom: f32, o: &CardOverlay
     let pad = 4.0 * zoom;
     let pill = Rect::from_min_size(
         egui::pos2(
-            r.right() - g.size().x - 2.0 * pad - 6.0 * zoom,
+            r.right() - g.size().x - 2.0 * pad - 6.0 * zoom - right,
             r.bottom() - g.size().y - 2.0 * pad + pad * 0.5,
         ),
         g.size() + egui::vec2(2.0 * pad, pad),
