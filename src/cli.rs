@@ -250,7 +250,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Call(a)) => call::cmd_call(&a, out, err),
         Some(Command::Sandbox(a)) => call::cmd_sandbox(&a),
         Some(Command::Explain { code }) => cmd_explain(code.as_deref(), out),
-        Some(Command::Run(a)) => run::cmd_run(&a, out),
+        Some(Command::Run(a)) => run::cmd_run(&a, out, err),
         Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
         Some(Command::Edit(a)) => Ok(edit::cmd_edit(&a, out, err)),
         Some(Command::Diff(a)) => Ok(diff::cmd_diff(&a, out, err)),

@@ -778,3 +778,65 @@ fn cli_prints_the_run_and_exits_by_its_status() {
     let o = lapis(&["run", fs, "--secret", "x=plain"], &data);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn cli_run_is_stored_in_the_history_unless_no_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let wf = json!({
+        "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+        "actions": {
+            "Hello": {"type": "Compose", "runAfter": {}, "inputs": "hello"},
+            "Boom": {"type": "ApiConnection", "runAfter": {"Hello": ["Succeeded"]}, "inputs": {}}
+        }
+    });
+    let f = dir.path().join("stored.json");
+    std::fs::write(&f, wf.to_string()).unwrap();
+    let fs = f.to_str().unwrap();
+
+    let o = lapis(&["run", fs, "--format", "json"], &data);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let run: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let id = run["run_id"].as_str().unwrap().to_owned();
+
+    // `lapis runs FILE` lists it, with its status; `runs show` prints it.
+    let o = lapis(&["runs", fs, "--format", "json"], &data);
+    assert_eq!(o.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["run_id"], id.as_str());
+    assert_eq!(list[0]["status"], "Failed");
+    let o = lapis(&["runs"], &data);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&id) && text.contains("Failed"), "{text}");
+    let o = lapis(&["runs", "show", &id, "--format", "json"], &data);
+    assert_eq!(o.status.code(), Some(0));
+    let shown: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(shown["actions"]["Hello"]["outputs"], "hello");
+    assert_eq!(shown["actions"]["Boom"]["status"], "Failed");
+
+    // --no-history: the run happens, nothing more is stored.
+    let o = lapis(&["run", fs, "--no-history"], &data);
+    assert_eq!(o.status.code(), Some(1));
+    let o = lapis(&["runs", fs, "--format", "json"], &data);
+    let list: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    // A data folder that cannot hold the history: the run still prints and
+    // exits by its status, with a warning.
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, "a file, not a folder").unwrap();
+    let o = lapis(&["run", fs], &blocked);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Boom  Failed"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the run was not stored"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -233,3 +233,56 @@ fn canary_secret_reaches_no_byte_of_the_store() {
     assert!(files >= 2, "the database and its WAL were both looked at");
     drop(h);
 }
+
+/// `lapis runs`, `runs show` and `runs delete` over a history in
+/// `LAPIS_DATA_DIR`.
+#[test]
+fn the_runs_command_lists_shows_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = History::open(&dir.path().join(lapis::run::history::FILE_NAME)).unwrap();
+    h.store(&run("08584CLI1", "wf", None, Status::Failed))
+        .unwrap();
+    drop(h);
+    let lapis = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+            .args(args)
+            .env("LAPIS_DATA_DIR", dir.path())
+            .env("LAPIS_NO_KEYCHAIN", "1")
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = lapis(&["runs"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("08584CLI1") && out.contains("Failed"), "{out}");
+    let (code, out, _) = lapis(&["runs", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["run_id"], "08584CLI1");
+    assert_eq!(v[0]["duration_ms"], 1250);
+    let (code, out, _) = lapis(&["runs", "show", "08584CLI1"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("Inner  Failed") && out.contains("[3 iterations]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Each  Failed  ActionFailed: an iteration failed"),
+        "{out}"
+    );
+    let (code, out, _) = lapis(&["runs", "show", "08584CLI1", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let back: Run = serde_json::from_str(&out).unwrap();
+    assert_eq!(back, run("08584CLI1", "wf", None, Status::Failed));
+    let (code, _, err) = lapis(&["runs", "show", "nope"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no run `nope`"), "{err}");
+    let (code, out, _) = lapis(&["runs", "delete", "08584CLI1"]);
+    assert_eq!((code, out.trim()), (Some(0), "deleted run 08584CLI1"));
+    let (_, out, _) = lapis(&["runs"]);
+    assert_eq!(out.trim(), "no runs");
+}

@@ -3,6 +3,7 @@
 use super::ReportFormat;
 use clap::Args;
 use lapis::invoke::CallOptions;
+use lapis::run::history::History;
 use lapis::run::{ActionRun, Mock, Run, RunOptions, Status, TriggerRequest};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -65,6 +66,9 @@ pub struct RunArgs {
     /// Which workflow of an ARM template (name or 1-based index).
     #[arg(long)]
     pub workflow: Option<String>,
+    /// Do not store the run in the run history (`lapis runs`).
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 fn pair(flag: &str, s: &str) -> Result<(String, String), String> {
@@ -164,11 +168,23 @@ pub fn options(a: &RunArgs) -> Result<(TriggerRequest, RunOptions), String> {
 
 /// Runs `lapis run`: 0 when the run Succeeded, 1 when it did not, 2 for bad
 /// usage or input.
-pub fn cmd_run(a: &RunArgs, out: &mut dyn Write) -> Result<i32, String> {
+pub fn cmd_run(a: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let doc = super::load(&a.file)?.doc;
     let (req, opts) = options(a)?;
+    let secrets = opts.secrets.clone();
     let run =
         lapis::run::run(&doc, &req, opts).map_err(|e| format!("{}: {e}", a.file.display()))?;
+    if !a.no_history {
+        // A history that cannot be written does not change the run's
+        // outcome: say so on stderr and go on.
+        let stored = History::open_default().and_then(|mut h| {
+            h.add_secrets(&secrets);
+            h.store(&run)
+        });
+        if let Err(e) = stored {
+            let _ = writeln!(err, "warning: the run was not stored: {e}");
+        }
+    }
     match a.format {
         ReportFormat::Json => {
             let _ = writeln!(

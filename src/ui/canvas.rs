@@ -65,6 +65,8 @@ pub struct Canvas {
     edge: Option<EdgeSel>,
     /// The canvas's screen rectangle in the last frame.
     pub last_rect: Rect,
+    /// A run shown on the canvas: what to draw over each card, by name.
+    pub run_overlay: std::collections::HashMap<String, super::run_view::CardOverlay>,
     /// Zoom to the selection on the next frame (F, View menu).
     pub zoom_selection_pending: bool,
     /// Search matches to ring on the canvas, and the current one.
@@ -113,6 +115,7 @@ impl Default for Canvas {
             drag: None,
             edge: None,
             last_rect: Rect::NOTHING,
+            run_overlay: Default::default(),
             zoom_selection_pending: false,
             marks: Vec::new(),
             mark_current: None,
@@ -506,6 +509,14 @@ impl Canvas {
                     resp.hovered(),
                     theme,
                 );
+                if let Some(o) = self.run_overlay.get(&n.name) {
+                    let toggle = if n.ty.is_control() && !n.branches.is_empty() {
+                        2.0 * (18.0 * self.zoom).clamp(12.0, 22.0)
+                    } else {
+                        0.0
+                    };
+                    super::run_view::draw_overlay(&painter, sr, self.zoom, toggle, o);
+                }
                 // A container whose left edge is off screen keeps its title
                 // at the visible edge.
                 if b.kind == BoxKind::Container

@@ -16,6 +16,7 @@ pub mod files;
 pub mod frame_log;
 pub mod inspector;
 pub mod panels;
+pub mod run_view;
 pub mod security;
 pub mod session;
 pub mod testcall;
@@ -212,6 +213,8 @@ pub struct LapisApp {
     /// this frame alone cannot tell an Escape that leaves a field from one
     /// meant for the canvas.
     was_typing: bool,
+    /// The run view: Run (F5), the run on the canvas, the runs list.
+    pub run_view: run_view::RunView,
 }
 
 impl LapisApp {
@@ -263,6 +266,7 @@ impl LapisApp {
             after_save: None,
             close_now: false,
             was_typing: false,
+            run_view: run_view::RunView::default(),
         };
         if let Some(p) = &options.file {
             if error.is_none() {
@@ -981,6 +985,12 @@ impl LapisApp {
         if sc(cmd, Key::Z) {
             self.session.undo();
         }
+        if sc(Modifiers::SHIFT, Key::F5) {
+            self.run_again(ui.ctx());
+        }
+        if sc(Modifiers::NONE, Key::F5) {
+            self.run_view.ask();
+        }
         if sc(Modifiers::NONE, Key::F2) {
             self.begin_rename();
         }
@@ -1174,6 +1184,7 @@ impl LapisApp {
                 }
                 ui.checkbox(&mut self.settings.problems, "Problems panel");
             });
+            self.run_menu(ui);
             ui.separator();
             ui.menu_button("➕ Add action", |ui| {
                 for (t, label) in PALETTE {
@@ -1206,6 +1217,13 @@ impl LapisApp {
             {
                 self.canvas.fit_pending = true;
             }
+            if ui
+                .add_enabled(!self.run_view.running(), egui::Button::new("▶ Run"))
+                .on_hover_text("Run the workflow on the desk (F5)")
+                .clicked()
+            {
+                self.run_view.ask();
+            }
             if self.session.doc().workflows.len() > 1 {
                 ui.separator();
                 let names: Vec<String> = self
@@ -1229,6 +1247,53 @@ impl LapisApp {
                     self.session.invalidate();
                     self.canvas.fit_pending = true;
                 }
+            }
+        });
+    }
+
+    /// Shift+F5: runs the document again with the last request.
+    pub fn run_again(&mut self, ctx: &egui::Context) {
+        let env = self.run_env();
+        self.run_view
+            .run_again(self.session.doc(), self.session.workflow, env, ctx);
+    }
+
+    /// What a run takes from the session: the file, the secrets and
+    /// tokens shared with test calls.
+    fn run_env(&self) -> run_view::RunEnv {
+        run_view::RunEnv {
+            file: self.session.path().cloned(),
+            secrets: self.inspector.tests.store.clone(),
+            tokens: self.inspector.tests.cache.clone(),
+        }
+    }
+
+    fn run_menu(&mut self, ui: &mut Ui) {
+        ui.menu_button("Run", |ui| {
+            let running = self.run_view.running();
+            if ui
+                .add_enabled(!running, egui::Button::new("Run…").shortcut_text("F5"))
+                .clicked()
+            {
+                self.run_view.ask();
+            }
+            if ui
+                .add_enabled(
+                    !running,
+                    egui::Button::new("Run again with the same request").shortcut_text("Shift+F5"),
+                )
+                .clicked()
+            {
+                self.run_again(ui.ctx());
+            }
+            if ui
+                .add_enabled(running, egui::Button::new("Cancel the run"))
+                .clicked()
+            {
+                self.run_view.cancel();
+            }
+            if ui.button("Show runs").clicked() {
+                self.run_view.show();
             }
         });
     }
@@ -1558,6 +1623,7 @@ impl LapisApp {
             ctx.request_repaint_after(wait);
         }
         self.inspector.tests.poll(&ctx);
+        self.run_view.poll(&ctx);
         if let Some(name) = self.inspector.tests.goto.take() {
             if let Some(id) = self.session.select_name(&name) {
                 self.reveal(id);
@@ -1585,6 +1651,44 @@ impl LapisApp {
                         self.reveal(id);
                     }
                 });
+        }
+        if self.run_view.panel_open {
+            if self.run_view.wants_order() {
+                let order = self
+                    .session
+                    .current()
+                    .graph
+                    .outline
+                    .nodes
+                    .iter()
+                    .map(|n| (n.name.clone(), n.depth))
+                    .collect();
+                self.run_view.set_order(order);
+            }
+            let selected = self
+                .session
+                .selected_node()
+                .map(|id| self.session.current().graph.outline.nodes[id].name.clone());
+            let mut intent = None;
+            egui::Panel::bottom("lapis-run")
+                .resizable(true)
+                .default_size(230.0)
+                .min_size(120.0)
+                .show(ui, |ui| {
+                    intent = self.run_view.panel(ui, selected.as_deref())
+                });
+            match intent {
+                Some(run_view::RunIntent::Select(name)) => {
+                    if let Some(id) = self.session.select_name(&name) {
+                        self.reveal(id);
+                    }
+                }
+                Some(run_view::RunIntent::RunAgain) => self.run_again(&ctx),
+                None => {}
+            }
+        }
+        if let Some(o) = self.run_view.overlays_if_changed() {
+            self.canvas.run_overlay = o;
         }
         egui::Panel::left("lapis-left")
             .resizable(true)
@@ -1654,6 +1758,11 @@ impl LapisApp {
             }
         }
         self.add_trigger_call_to_action(&ctx);
+        if self.run_view.form_window(&ctx) {
+            let env = self.run_env();
+            self.run_view
+                .start_from_form(self.session.doc(), self.session.workflow, env, &ctx);
+        }
         self.dialogs(ui);
         self.blocked_save_window(&ctx);
         if let Some(mut d) = self.export.take() {
