@@ -1,7 +1,7 @@
 //! The executor end to end over real loopback sockets: the App Proxy sample
 //! run with its Request trigger against the project's sandbox (Entra token,
 //! App Proxy front, demo API), a canary secret in secured inputs and
-//! outputs found nowhere in the run, and retry policies counted against a
+//! outputs found nowhere in the run, and retry policies counted against the
 //! loopback endpoint that fails, then succeeds.
 
 use lapis::invoke::CallOptions;
@@ -10,10 +10,7 @@ use lapis::sandbox::{Config, Sandbox};
 use lapis::secrets::{Secret, SecretStore};
 use lapis::workflow::Document;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 const CANARY: &str = "CANARY-9d1e77-never-print";
@@ -116,39 +113,6 @@ fn app_proxy_sample_runs_end_to_end_and_hides_its_secrets() {
     drop(rt);
 }
 
-/// A loopback HTTP server that answers `fail` requests with 503, then 200.
-fn flaky(fail: usize) -> (String, Arc<AtomicUsize>) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/flaky", l.local_addr().unwrap());
-    let count = Arc::new(AtomicUsize::new(0));
-    let c = count.clone();
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let n = c.fetch_add(1, Ordering::SeqCst);
-            let (status, body) = if n < fail {
-                ("503 Service Unavailable", "{\"error\":\"busy\"}")
-            } else {
-                ("200 OK", "{\"ok\":true}")
-            };
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    (url, count)
-}
-
 fn http_doc(url: &str, retry: Value) -> Document {
     let mut inputs = json!({"method": "GET", "uri": url});
     if !retry.is_null() {
@@ -178,35 +142,45 @@ fn go(d: &Document) -> Run {
 
 #[test]
 fn retries_are_counted_against_an_endpoint_that_fails_then_succeeds() {
-    let (url, count) = flaky(2);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sb = rt
+        .block_on(Sandbox::start(Config::demo()))
+        .expect("the sandbox starts");
+    // The sandbox's /api/flaky answers 503 to the first `fail` calls of a
+    // key, then 200 with the attempt number.
+    let flaky = |key: &str, fail: u32| format!("{}/api/flaky?key={key}&fail={fail}", sb.api_url);
+
     let r = go(&http_doc(
-        &url,
+        &flaky("fixed", 2),
         json!({"type": "fixed", "count": 3, "interval": "PT10S"}),
     ));
     let call = r.action("Call").unwrap();
     assert_eq!(call.status, Status::Succeeded, "{:?}", call.error);
     assert_eq!(call.retries, 2);
-    assert_eq!(count.load(Ordering::SeqCst), 3);
-    assert_eq!(call.outputs["body"], json!({"ok": true}));
+    assert_eq!(call.outputs["body"], json!({"status": "ok", "attempt": 3}));
     assert_eq!(r.action("OnFail").unwrap().status, Status::Skipped);
 
-    // The default policy: exponential, four retries.
-    let (url, count) = flaky(100);
-    let r = go(&http_doc(&url, Value::Null));
+    // The default policy: exponential, four retries, then the last answer.
+    let r = go(&http_doc(&flaky("default", 100), Value::Null));
     let call = r.action("Call").unwrap();
     assert_eq!(call.status, Status::Failed);
     assert_eq!(call.retries, 4);
-    assert_eq!(count.load(Ordering::SeqCst), 5);
+    assert_eq!(
+        call.outputs["body"]["attempt"],
+        json!(5),
+        "five calls in all"
+    );
     assert_eq!(call.error.unwrap().code, "ServiceUnavailable");
     assert_eq!(r.action("OnFail").unwrap().outputs, json!(503));
     assert_eq!(r.status, Status::Succeeded, "the failure is handled");
 
     // None: one try.
-    let (url, count) = flaky(1);
-    let r = go(&http_doc(&url, json!({"type": "none"})));
-    assert_eq!(r.action("Call").unwrap().status, Status::Failed);
-    assert_eq!(r.action("Call").unwrap().retries, 0);
-    assert_eq!(count.load(Ordering::SeqCst), 1);
+    let r = go(&http_doc(&flaky("none", 1), json!({"type": "none"})));
+    let call = r.action("Call").unwrap();
+    assert_eq!(call.status, Status::Failed);
+    assert_eq!(call.retries, 0);
+    assert_eq!(call.outputs["body"]["attempt"], json!(1));
+    drop(rt);
 }
 
 #[test]

@@ -46,6 +46,7 @@ pub(crate) fn router(state: Arc<ApiState>) -> Router {
         .route("/api/redirect", get(redirect))
         .route("/api/binary", get(binary))
         .route("/api/gateway/{code}", get(gateway))
+        .route("/api/flaky", any(flaky))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
@@ -91,6 +92,54 @@ async fn gateway(axum::extract::Path(code): axum::extract::Path<u16>) -> Respons
         axum::http::HeaderValue::from_static("text/html"),
     );
     resp
+}
+
+#[derive(serde::Deserialize)]
+struct FlakyQ {
+    key: Option<String>,
+    fail: Option<String>,
+    status: Option<String>,
+}
+
+/// Keys `/api/flaky` remembers; past this the counts start over.
+const FLAKY_KEYS: usize = 10_000;
+
+/// `/api/flaky?key=K&fail=N[&status=S]`: the first N calls with key K
+/// answer S (503 by default; 408, 429 and 5xx accepted), the next ones 200
+/// with the attempt number. For retry policies.
+async fn flaky(State(st): State<Arc<ApiState>>, Query(q): Query<FlakyQ>) -> Response {
+    let Some(key) = q.key.filter(|k| !k.is_empty() && k.len() <= 200) else {
+        return bad_param("key", "a name of 1 to 200 characters");
+    };
+    let fail = match q.fail.as_deref().map(str::parse::<u64>) {
+        None => 1,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return bad_param("fail", "a number of calls"),
+    };
+    let status = match q.status.as_deref().map(str::parse::<u16>) {
+        None => StatusCode::SERVICE_UNAVAILABLE,
+        Some(Ok(c)) if c == 408 || c == 429 || (500..600).contains(&c) => {
+            StatusCode::from_u16(c).unwrap_or(StatusCode::SERVICE_UNAVAILABLE)
+        }
+        Some(_) => return bad_param("status", "408, 429 or a 5xx code"),
+    };
+    let attempt = {
+        let mut m = st.shared.flaky.lock().unwrap_or_else(|e| e.into_inner());
+        if m.len() >= FLAKY_KEYS && !m.contains_key(&key) {
+            m.clear();
+        }
+        let n = m.entry(key).or_insert(0);
+        *n += 1;
+        *n
+    };
+    if attempt <= fail {
+        return (
+            status,
+            Json(json!({"error": "flaky", "attempt": attempt, "fails": fail})),
+        )
+            .into_response();
+    }
+    Json(json!({"status": "ok", "attempt": attempt})).into_response()
 }
 
 async fn status(State(st): State<Arc<ApiState>>, req: Request) -> Response {

@@ -174,6 +174,8 @@ pub(crate) struct Shared {
     /// `127.0.0.1:port` of the plain API (the Host header the front sends).
     pub api_authority: String,
     pub tenants: Vec<Tenant>,
+    /// `/api/flaky`: calls seen per key.
+    pub flaky: std::sync::Mutex<std::collections::HashMap<String, u64>>,
 }
 
 impl Shared {
@@ -517,6 +519,7 @@ impl Sandbox {
             api_addr,
             api_authority: api_addr.to_string(),
             tenants,
+            flaky: Default::default(),
         });
 
         let tls_plain = tokio_rustls::TlsAcceptor::from(tls_config(&material, false)?);
