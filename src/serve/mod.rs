@@ -7,6 +7,7 @@
 //! No egui here: the command line (`lapis serve`, `lapis callback-url`,
 //! `lapis keys regenerate`) and the designer are faces over this module.
 
+pub mod client;
 pub mod history_view;
 pub mod keys;
 pub mod sas;
