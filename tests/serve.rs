@@ -984,3 +984,79 @@ fn unknown_routes_and_files_without_request_triggers() {
     let e = server::load(&[bad.to_owned()]).unwrap_err();
     assert!(e.contains("bad.json"), "{e}");
 }
+
+#[test]
+fn lapis_serve_prints_urls_and_a_token_and_drains_on_ctrl_c() {
+    use std::io::{BufRead, BufReader, Read};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slow.json");
+    std::fs::write(&file, slow(1).to_string()).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(["serve", file.to_str().unwrap(), "--port", "0"])
+        .env("LAPIS_DATA_DIR", dir.path().join("data"))
+        .env("LAPIS_NO_KEYCHAIN", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    loop {
+        let mut l = String::new();
+        assert!(
+            out.read_line(&mut l).unwrap() > 0,
+            "serve ended early: {lines:?}"
+        );
+        let done = l.contains("run history:");
+        lines.push(l.trim().to_owned());
+        if done {
+            break;
+        }
+    }
+    let base = lines[0]
+        .strip_prefix("lapis serve: listening on ")
+        .unwrap()
+        .to_owned();
+    let token = lines[1]
+        .strip_prefix("management token: ")
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 43, "256 bits in base64url");
+    let url = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("trigger manual POST: "))
+        .unwrap()
+        .to_owned();
+    let target = url.strip_prefix(&base).unwrap().to_owned();
+    let addr: std::net::SocketAddr = base.strip_prefix("http://").unwrap().parse().unwrap();
+    let caller = std::thread::spawn(move || request(addr, "POST", &target, &[], b"", T).unwrap());
+    std::thread::sleep(Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let r = caller.join().unwrap();
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "done"),
+        "the running run was drained"
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("POST /workflows/slow/triggers/manual/paths/invoke 200 run 08584"),
+        "{err}"
+    );
+    assert!(err.contains("lapis serve: stopped"), "{err}");
+    assert!(!err.contains("sig="), "{err}");
+    let h = History::open(&dir.path().join("data/runs.sqlite")).unwrap();
+    assert_eq!(h.list(None).unwrap().len(), 1);
+}
