@@ -17,6 +17,7 @@ pub mod frame_log;
 pub mod inspector;
 pub mod panels;
 pub mod security;
+pub mod serve_url;
 pub mod session;
 pub mod testcall;
 pub mod theme;
