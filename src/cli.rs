@@ -19,6 +19,7 @@ mod diff;
 mod edit;
 mod run;
 mod runs;
+mod serve;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -111,6 +112,13 @@ pub enum Command {
     /// Compare two versions of a workflow: actions added, removed, renamed,
     /// moved, run-after and input changes; exits 1 when they differ.
     Diff(diff::DiffArgs),
+    /// Serve the workflows' Request triggers on loopback behind signed
+    /// callback URLs, IP allow-lists and a run history API, until Ctrl+C.
+    Serve(serve::ServeArgs),
+    /// Print a signed callback URL of a workflow's Request trigger.
+    CallbackUrl(serve::CallbackArgs),
+    /// Manage the access keys that sign callback URLs.
+    Keys(serve::KeysArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -254,6 +262,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
         Some(Command::Edit(a)) => Ok(edit::cmd_edit(&a, out, err)),
         Some(Command::Diff(a)) => Ok(diff::cmd_diff(&a, out, err)),
+        Some(Command::Serve(a)) => serve::cmd_serve(&a, out, err),
+        Some(Command::CallbackUrl(a)) => serve::cmd_callback_url(&a, out),
+        Some(Command::Keys(a)) => serve::cmd_keys(&a, out),
         Some(Command::Synth {
             actions,
             depth,

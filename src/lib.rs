@@ -14,6 +14,7 @@ pub mod paths;
 pub mod run;
 pub mod sandbox;
 pub mod secrets;
+pub mod serve;
 pub mod synth;
 pub mod ui;
 pub mod workflow;

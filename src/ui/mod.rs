@@ -18,6 +18,7 @@ pub mod inspector;
 pub mod panels;
 pub mod run_view;
 pub mod security;
+pub mod serve_url;
 pub mod session;
 pub mod testcall;
 pub mod theme;

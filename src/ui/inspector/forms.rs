@@ -83,7 +83,12 @@ pub fn show(
         }
     }
     match snap.role {
-        Role::Trigger => access_control(ui, &mut f, &["triggers"]),
+        Role::Trigger => {
+            access_control(ui, &mut f, &["triggers"]);
+            if snap.ty.as_str().eq_ignore_ascii_case("Request") {
+                crate::ui::serve_url::section(ui, f.session, &snap.name);
+            }
+        }
         Role::Action => {
             run_after(ui, &mut f, &snap);
             scope(ui, &mut f, &snap);
