@@ -52,6 +52,11 @@ pub use secure::redact_value;
 /// are already hidden and redacted.
 pub type Observer = Arc<dyn Fn(&str, &ActionRun) + Send + Sync>;
 
+/// Told the Response as the caller gets it (values in clear, not hidden or
+/// redacted: the record hides them, the caller does not), when the
+/// Response action runs, before the run goes on.
+pub type Responder = Arc<dyn Fn(&RunResponse) + Send + Sync>;
+
 /// How a run is made.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -82,6 +87,11 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// Progress reports.
     pub observer: Option<Observer>,
+    /// The Response, in clear, as soon as it is sent (a server answers its
+    /// caller then, as Azure does, while the run goes on).
+    pub responder: Option<Responder>,
+    /// The run's id (`workflow().run.name`); a new one when `None`.
+    pub run_id: Option<String>,
     /// How Http actions are sent (timeouts, CA certificates, …). An
     /// action's `limit.timeout` overrides the timeout.
     pub call: CallOptions,
@@ -103,6 +113,8 @@ impl Default for RunOptions {
             time_scale: 1.0,
             cancel: Arc::new(AtomicBool::new(false)),
             observer: None,
+            responder: None,
+            run_id: None,
             call: CallOptions::default(),
             tokens: TokenCache::default(),
         }
@@ -558,7 +570,7 @@ impl<'d> Engine<'d> {
         if let Some(Value::Object(a)) = definition.get("actions") {
             collect_scopes(a, &mut scopes);
         }
-        let run_id = new_run_id();
+        let run_id = options.run_id.clone().unwrap_or_else(new_run_id);
         let workflow_obj = json!({
             "id": format!("/workflows/{name}"),
             "name": name,

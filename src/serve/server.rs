@@ -407,6 +407,16 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// Runs started and not yet stored in the history (a caller may have
+    /// had its Response already).
+    pub fn runs_in_progress(&self) -> usize {
+        self.state
+            .config
+            .max_runs
+            .max(1)
+            .saturating_sub(self.state.runs.available_permits())
+    }
+
     /// The served workflows.
     pub fn workflows(&self) -> &[Served] {
         &self.state.workflows
@@ -887,9 +897,19 @@ async fn invoke(
     options.workflow_name = Some((wf.index + 1).to_string());
     options.file = Some(wf.file.clone());
     options.cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    options.run_id = Some(run_id.clone());
+    // The caller is answered when the Response action runs, with its values
+    // in clear (the record hides secured ones), while the run goes on.
+    let (resp_tx, mut resp_rx) = tokio::sync::oneshot::channel::<crate::run::RunResponse>();
+    let resp_tx = std::sync::Mutex::new(Some(resp_tx));
+    options.responder = Some(Arc::new(move |r: &crate::run::RunResponse| {
+        if let Some(tx) = resp_tx.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = tx.send(r.clone());
+        }
+    }));
     let doc = wf.doc.clone();
     let history = state.history.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
     let rid = run_id.clone();
     let log_state = state.clone();
     tokio::task::spawn_blocking(move || {
@@ -929,7 +949,19 @@ async fn invoke(
         }
         return Ok((a, format!("run {run_id}")));
     }
-    match tokio::time::timeout(state.config.response_timeout, rx).await {
+    enum Got<T> {
+        Response(crate::run::RunResponse),
+        Done(T),
+    }
+    let first = async {
+        tokio::select! {
+            biased;
+            Ok(r) = &mut resp_rx => Ok(Got::Response(r)),
+            done = &mut rx => done.map(Got::Done),
+        }
+    };
+    match tokio::time::timeout(state.config.response_timeout, first).await {
+        Ok(Ok(Got::Response(r))) => Ok((with_ids(response_answer(&r)), format!("run {run_id}"))),
         Err(_) => Err(Refusal::new(
             504,
             "GatewayTimeout",
@@ -939,8 +971,8 @@ async fn invoke(
             ),
         )),
         Ok(Err(_)) => Err(Refusal::new(500, "InternalServerError", "The run stopped.")),
-        Ok(Ok(Err(e))) => Err(Refusal::new(400, "InvalidTemplate", e)),
-        Ok(Ok(Ok(run))) => match run.response {
+        Ok(Ok(Got::Done(Err(e)))) => Err(Refusal::new(400, "InvalidTemplate", e)),
+        Ok(Ok(Got::Done(Ok(run)))) => match run.response {
             None => Err(Refusal::new(
                 502,
                 "NoResponse",

@@ -26,7 +26,11 @@ pub(crate) fn execute(e: &Engine, name: &str, action: &Value, frame: &Frame) -> 
         // secrecy on to their readers.
         e.hide_inputs(name);
     }
-    if secured_outputs && matches!(lower.as_str(), "compose" | "parsejson" | "response") {
+    // Compose, Parse JSON and Response have only "Secure inputs", which
+    // also hides their outputs (Microsoft Learn, "Considerations for
+    // securing inputs and outputs").
+    let hides_outputs = secured_outputs || secure_flags(action).0;
+    if hides_outputs && matches!(lower.as_str(), "compose" | "parsejson" | "response") {
         e.taint(name);
     }
     match lower.as_str() {
@@ -597,6 +601,13 @@ fn response(e: &Engine, name: &str, action: &Value, inputs: Value) -> Done {
         .cloned()
         .unwrap_or_default();
     let body = get(&inputs, "body").cloned().unwrap_or(Value::Null);
+    if let Some(tell) = &e.options.responder {
+        tell(&RunResponse {
+            status,
+            headers: headers.clone(),
+            body: body.clone(),
+        });
+    }
     *slot = Some(RunResponse {
         status,
         headers: match super::redact_value(&Value::Object(headers.clone()), &red) {
@@ -788,6 +799,8 @@ fn child_workflow(e: &Engine, name: &str, inputs: Value) -> Done {
     opts.params = Vec::new();
     opts.mocks = Default::default();
     opts.observer = None;
+    opts.responder = None;
+    opts.run_id = None;
     opts.timeout = e
         .deadline
         .map(|d| d.saturating_duration_since(Instant::now()));
