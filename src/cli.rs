@@ -19,6 +19,7 @@ mod diff;
 mod edit;
 mod run;
 mod runs;
+mod test;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -111,6 +112,9 @@ pub enum Command {
     /// Compare two versions of a workflow: actions added, removed, renamed,
     /// moved, run-after and input changes; exits 1 when they differ.
     Diff(diff::DiffArgs),
+    /// Run workflow tests (*.lapistest.json): mocks and assertions; exits 0
+    /// when all pass, 1 when one fails, 2 for a bad test file.
+    Test(test::TestArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -254,6 +258,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Runs(a)) => runs::cmd_runs(&a, out),
         Some(Command::Edit(a)) => Ok(edit::cmd_edit(&a, out, err)),
         Some(Command::Diff(a)) => Ok(diff::cmd_diff(&a, out, err)),
+        Some(Command::Test(a)) => test::cmd_test(&a, out, err),
         Some(Command::Synth {
             actions,
             depth,

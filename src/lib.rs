@@ -16,4 +16,5 @@ pub mod sandbox;
 pub mod secrets;
 pub mod synth;
 pub mod ui;
+pub mod wftest;
 pub mod workflow;
