@@ -626,6 +626,8 @@ pub fn check(
                     .iter()
                     .filter(|x| x.status != Status::Skipped)
                     .map(|x| (Some(x.index), pick(inputs, &x.inputs, &x.outputs)))
+                    .collect::<std::collections::BTreeMap<_, _>>()
+                    .into_iter()
                     .collect(),
                 Some(r) => vec![(None, pick(inputs, &r.inputs, &r.outputs))],
             };
