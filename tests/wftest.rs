@@ -698,3 +698,74 @@ fn a_test_made_from_a_sandbox_run_replays_without_the_network() {
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("1 tests: 1 passed"), "{}", out.stdout);
 }
+
+#[test]
+fn secure_parameters_come_from_the_environment_never_from_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "guarded.json",
+        &json!({
+            "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0",
+            "parameters": {"token": {"type": "SecureString"}},
+            "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}},
+            "actions": {
+                "Check": {
+                    "type": "If", "runAfter": {},
+                    "expression": {"and": [{"equals": ["@parameters('token')", "s3cret-canary-4417"]}]},
+                    "actions": {"Right": {"type": "Compose", "runAfter": {}, "inputs": "right"}},
+                    "else": {"actions": {"Wrong": {"type": "Compose", "runAfter": {}, "inputs": "wrong"}}}
+                }
+            }
+        }),
+    );
+    // In clear in the file: refused where it is written.
+    write(
+        d.path(),
+        "guarded.lapistest.json",
+        &json!({"workflow": "guarded.json", "tests": [{"name": "clear", "parameters": {"token": "s3cret-canary-4417"}}]}),
+    );
+    let out = lapis(d.path(), &["test", "guarded.lapistest.json"], &[]);
+    assert_eq!(out.code, Some(2), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("guarded.lapistest.json:7:9:")
+            && out.stdout.contains("'token' is a SecureString parameter"),
+        "{}",
+        out.stdout
+    );
+    // From the environment: used, and nowhere in the report.
+    write(
+        d.path(),
+        "guarded.lapistest.json",
+        &json!({"workflow": "guarded.json", "tests": [{
+            "name": "from env",
+            "secrets": {"token": "env:LAPIS_WFTEST_TOKEN"},
+            "expect": {"status": "Succeeded", "actions": {"Right": {"status": "Succeeded"}, "Wrong": {"notRun": true}}}
+        }]}),
+    );
+    let out = lapis(
+        d.path(),
+        &["test", "guarded.lapistest.json", "--format", "json"],
+        &[("LAPIS_WFTEST_TOKEN", Path::new("s3cret-canary-4417"))],
+    );
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("s3cret-canary-4417"));
+    let out = lapis(d.path(), &["test", "guarded.lapistest.json"], &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("the environment variable LAPIS_WFTEST_TOKEN is not set"),
+        "{}",
+        out.stdout
+    );
+    // A secret written in place of "env:…" is refused without echoing it.
+    std::fs::write(
+        d.path().join("guarded.lapistest.json"),
+        "{\"workflow\": \"guarded.json\", \"tests\": [{\"name\": \"x\",\n \"secrets\": {\"token\": \"s3cret-canary-4417\"}}]}",
+    )
+    .unwrap();
+    let e = wftest::load(&d.path().join("guarded.lapistest.json")).unwrap_err();
+    assert_eq!((e.line, e.column), (2, 14), "{e}");
+    assert!(!e.to_string().contains("s3cret-canary-4417"), "{e}");
+}

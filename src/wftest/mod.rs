@@ -175,6 +175,9 @@ pub struct Case {
     pub mocks: HashMap<String, Mock>,
     /// Actions allowed to make their real calls.
     pub call_through: BTreeSet<String>,
+    /// Secure parameters' values by name: the environment variable that
+    /// holds each (`"env:VAR"`), never the value itself.
+    pub secrets: Vec<(String, String)>,
     /// Use the definition's `staticResults`.
     pub static_results: bool,
     /// The run's time limit.
@@ -396,6 +399,7 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
             "description",
             "trigger",
             "parameters",
+            "secrets",
             "mocks",
             "staticResults",
             "timeout",
@@ -425,6 +429,24 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
             pm.clone()
         }
     };
+    let mut secrets = Vec::new();
+    if let Some(sv) = m.get("secrets").filter(|v| !v.is_null()) {
+        let sat = join(at, "secrets");
+        for (k, v) in cx.object(sv, &sat, "'secrets'")? {
+            let here = join(&sat, k);
+            let var = cx
+                .string(v, &here, "a secret's source")?
+                .strip_prefix("env:")
+                .filter(|var| !var.is_empty())
+                .ok_or_else(|| {
+                    cx.err(
+                        &here,
+                        format!("secret '{k}': write \"env:VARIABLE\" (the value comes from the environment, never from the file)"),
+                    )
+                })?;
+            secrets.push((k.clone(), var.to_owned()));
+        }
+    }
     let mut mocks = HashMap::new();
     let mut call_through = BTreeSet::new();
     if let Some(ms) = m.get("mocks").filter(|v| !v.is_null()) {
@@ -534,6 +556,7 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
         parameters,
         mocks,
         call_through,
+        secrets,
         static_results,
         timeout,
         expect,

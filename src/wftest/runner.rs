@@ -119,6 +119,8 @@ struct Prepared<'a> {
     file: &'a TestFile,
     doc: Result<Document, String>,
     actions: HashMap<String, Value>,
+    /// The workflow's declared parameters.
+    parameters: Map<String, Value>,
 }
 
 fn prepare(file: &TestFile) -> Prepared<'_> {
@@ -130,20 +132,32 @@ fn prepare(file: &TestFile) -> Prepared<'_> {
         )
     });
     let mut actions = HashMap::new();
+    let mut parameters = Map::new();
     if let Ok(d) = &doc {
         match d.select(file.workflow_name.as_deref()) {
-            Ok(i) => actions.extend(all_actions(d.definition(i))),
+            Ok(i) => {
+                actions.extend(all_actions(d.definition(i)));
+                if let Some(Value::Object(p)) = d.definition(i).get("parameters") {
+                    parameters = p.clone();
+                }
+            }
             Err(m) => {
                 let (l, c) = file.locate("/workflowName");
                 return Prepared {
                     file,
                     doc: Err(format!("{}:{l}:{c}: {m}", file.path.display())),
                     actions,
+                    parameters,
                 };
             }
         }
     }
-    Prepared { file, doc, actions }
+    Prepared {
+        file,
+        doc,
+        actions,
+        parameters,
+    }
 }
 
 /// Runs every case of `files` whose name contains `filter` (case-insensitive),
@@ -216,7 +230,23 @@ fn run_case(p: &Prepared, fi: usize, ci: usize) -> CaseResult {
         result.duration = started.elapsed();
         return result;
     }
+    let secrets = crate::secrets::SecretStore::without_keychain();
+    for (name, var) in &case.secrets {
+        match std::env::var(var) {
+            Ok(v) => secrets.set(name, crate::secrets::Secret::new(v)),
+            Err(_) => {
+                let (l, c) = p.file.locate(&join(&join(&case.at, "secrets"), name));
+                result.error = Some(format!(
+                    "{}:{l}:{c}: secret '{name}': the environment variable {var} is not set",
+                    p.file.path.display()
+                ));
+                result.duration = started.elapsed();
+                return result;
+            }
+        }
+    }
     let opts = RunOptions {
+        secrets,
         workflow_name: p.file.workflow_name.clone(),
         file: Some(p.file.workflow.clone()),
         params_file: Some(Value::Object(case.parameters.clone())),
@@ -256,6 +286,21 @@ fn setup_problem(p: &Prepared, case: &Case) -> Option<String> {
         let (l, c) = p.file.locate(ptr);
         format!("{}:{l}:{c}", p.file.path.display())
     };
+    let params_at = join(&case.at, "parameters");
+    for name in case.parameters.keys() {
+        let ty = p
+            .parameters
+            .get(name)
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if ty.eq_ignore_ascii_case("SecureString") || ty.eq_ignore_ascii_case("SecureObject") {
+            return Some(format!(
+                "{}: '{name}' is a {ty} parameter: a test file holds no secret; give it with \"secrets\": {{\"{name}\": \"env:VARIABLE\"}}",
+                at(&join(&params_at, name))
+            ));
+        }
+    }
     let mocks_at = join(&case.at, "mocks");
     for name in case.mocks.keys().chain(case.call_through.iter()) {
         if !p.actions.contains_key(name) {
