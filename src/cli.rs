@@ -60,7 +60,7 @@ pub enum Command {
         /// Write to this path instead of in place (one FILE only).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Allow rewriting files that have comments (they are removed).
+        /// Remove the file's comments (kept and formatted with the file otherwise).
         #[arg(long)]
         drop_comments: bool,
     },
@@ -462,13 +462,32 @@ fn cmd_fmt(
                 continue;
             }
         };
-        let new = doc.to_formatted_bytes();
+        // Comments are kept (formatted with the file) unless the user asks
+        // to drop them.
+        let keep = doc.format.had_comments && !drop_comments;
+        let new = match (&doc.base, keep) {
+            (Some(base), true) => {
+                match lapis::workflow::jsonc::format_keeping_comments(&base.text, &doc.format) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let _ = writeln!(
+                            err,
+                            "error: {}: cannot format with its comments: {e}; nothing was written (--drop-comments formats without them)",
+                            path.display()
+                        );
+                        bad_input = true;
+                        continue;
+                    }
+                }
+            }
+            _ => doc.to_formatted_bytes(),
+        };
         let target = output.unwrap_or(path);
         let changed = new != bytes || target != path;
         if check {
             if new != bytes {
                 would_change += 1;
-                let why = if doc.format.had_comments {
+                let why = if doc.format.had_comments && !keep {
                     " (its comments would be removed)"
                 } else {
                     ""
@@ -477,18 +496,7 @@ fn cmd_fmt(
             }
             continue;
         }
-        if doc.format.had_comments && !drop_comments {
-            let _ = writeln!(
-                err,
-                "error: {}: the file has comments, which a JSON save cannot keep; nothing was written (rerun with --drop-comments to remove them)",
-                path.display()
-            );
-            bad_input = true;
-            continue;
-        }
-        // Formatting rewrites the whole file, so comments go even when a
-        // designer save (which keeps unchanged spans) would keep them.
-        if doc.format.had_comments {
+        if doc.format.had_comments && !keep {
             let _ = writeln!(
                 err,
                 "warning: {}: the file's comments were removed (--drop-comments)",

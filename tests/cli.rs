@@ -604,35 +604,47 @@ fn fmt_keeps_tabs() {
 }
 
 #[test]
-fn fmt_refuses_to_drop_comments_unless_told() {
+fn fmt_keeps_comments_unless_told_to_drop_them() {
     let dir = tempfile::tempdir().unwrap();
     let src = "{\n  // The trigger.\n  \"triggers\": {},\n  /* no actions yet */\n  \"actions\": {\"A\": {\"type\": \"Compose\", \"inputs\": \"http://x\"}}\n}\n";
     let p = write(dir.path(), "commented.json", src);
-    let r = lapis(&["fmt", s(&p)]);
-    r.expect_code(2);
-    let msg = r.single_error_line();
-    assert!(msg.contains(s(&p)), "{msg}");
-    assert!(msg.contains("comments"), "{msg}");
-    assert!(msg.contains("--drop-comments"), "{msg}");
+
+    // --check says it would change, and changes nothing.
+    let r = lapis(&["fmt", "--check", s(&p)]);
+    r.expect_code(1);
+    assert!(r.stdout.contains("would reformat"), "{}", r.describe());
+    assert!(
+        !r.stdout.contains("comments would be removed"),
+        "{}",
+        r.describe()
+    );
     assert_eq!(std::fs::read_to_string(&p).unwrap(), src);
+
+    // fmt formats it with its comments where they were.
+    lapis(&["fmt", s(&p)]).expect_code(0);
+    let out = std::fs::read_to_string(&p).unwrap();
+    assert_eq!(
+        out,
+        "{\n  // The trigger.\n  \"triggers\": {},\n  /* no actions yet */\n  \"actions\": {\n    \"A\": {\n      \"type\": \"Compose\",\n      \"inputs\": \"http://x\"\n    }\n  }\n}\n"
+    );
+    // Stable.
+    lapis(&["fmt", "--check", s(&p)]).expect_code(0);
     assert_eq!(listing(dir.path()), vec!["commented.json".to_owned()]);
 
-    // --check says the comments would go.
-    let r = lapis(&["fmt", "--check", s(&p)]);
+    // --check --drop-comments says the comments would go.
+    let r = lapis(&["fmt", "--check", "--drop-comments", s(&p)]);
     r.expect_code(1);
     assert!(
         r.stdout.contains("comments would be removed"),
         "{}",
         r.describe()
     );
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), src);
 
     let r = lapis(&["fmt", "--drop-comments", s(&p)]);
     r.expect_code(0);
     assert!(r.stderr.contains("comments"), "a warning: {}", r.describe());
     let out = std::fs::read_to_string(&p).unwrap();
-    assert!(!out.contains("//  ") && !out.contains("/*"), "{out}");
-    assert!(!out.contains("The trigger"), "{out}");
+    assert!(!out.contains("// The") && !out.contains("/*"), "{out}");
     let v: Value = serde_json::from_str(&out).expect("plain JSON now");
     assert_eq!(v["actions"]["A"]["inputs"], "http://x");
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();

@@ -2,6 +2,9 @@
 //! first save keeps the value and key order, and a second save changes
 //! nothing.
 
+mod common;
+
+use lapis::workflow::jsonc::format_keeping_comments;
 use lapis::workflow::Document;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -78,9 +81,40 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&again.root).unwrap(), serde_json::to_string(&root).unwrap());
         let twice = again.to_bytes();
         prop_assert_eq!(String::from_utf8_lossy(&twice), String::from_utf8_lossy(&once));
+        // Formatting the text (the path `lapis fmt` takes for commented
+        // files) gives what rendering the value gives.
+        let base = doc.base.as_ref().expect("a loaded file has a base");
+        let formatted = format_keeping_comments(&base.text, &doc.format).unwrap();
+        let rendered = doc.to_formatted_bytes();
+        prop_assert_eq!(String::from_utf8_lossy(&formatted), String::from_utf8_lossy(&rendered));
         // Styles that Lapis writes itself come back byte for byte.
         if style % 4 != 0 {
             prop_assert_eq!(String::from_utf8_lossy(&once), text.as_str());
         }
     }
+}
+
+/// Every corpus file: formatting its text gives the stable format of its
+/// value (comments aside), and formatting again changes nothing.
+#[test]
+fn corpus_files_format_with_their_comments_as_their_value_renders() {
+    let files = common::corpus_files();
+    for path in &files {
+        let name = common::file_name(path);
+        let doc = Document::load(path).unwrap();
+        let base = doc.base.as_ref().expect("a loaded file has a base");
+        let once = format_keeping_comments(&base.text, &doc.format)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        if !doc.format.had_comments {
+            assert!(
+                once == doc.to_formatted_bytes(),
+                "{name}: differs from render"
+            );
+        }
+        let again = Document::from_bytes(&once, None).unwrap();
+        let twice =
+            format_keeping_comments(&again.base.as_ref().unwrap().text, &again.format).unwrap();
+        assert!(once == twice, "{name}: not stable");
+    }
+    println!("formatted {} corpus files", files.len());
 }

@@ -437,3 +437,220 @@ fn the_card_menu_moves_into_a_branch_and_back_to_the_top_level() {
     press(&mut h, Modifiers::COMMAND, Key::Z);
     assert_eq!(root(&h), original);
 }
+
+// ---------------------------------------------------------------------------
+// Big workflows: edges a reader can trust, search on the canvas, Fit's
+// readable floor, zoom to selection, the breadcrumb.
+
+fn names_of(
+    h: &Harness<'static, LapisApp>,
+    edges: &[(Option<usize>, usize)],
+) -> Vec<(String, String)> {
+    let d = h.state().session.current();
+    let name = |i: usize| d.graph.outline.nodes[i].name.clone();
+    let mut v: Vec<(String, String)> = edges
+        .iter()
+        .map(|&(f, t)| (f.map_or("(entry)".into(), name), name(t)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A → B → C and X → C: selecting B lights A → B and B → C and dims the
+/// others; hovering an edge names it with its statuses.
+#[test]
+fn selecting_a_card_highlights_its_edges_and_dims_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on(
+        &dir,
+        &workflow(json!({
+            "A": compose("a", json!({})),
+            "X": compose("x", json!({})),
+            "B": compose("b", json!({"A": ["Succeeded"]})),
+            "C": compose("c", json!({"B": ["Succeeded"], "X": ["Failed", "TimedOut"]}))
+        })),
+    );
+    assert!(h.state().canvas.drawn.highlighted.is_empty());
+    assert_eq!(h.state().canvas.drawn.dimmed, 0);
+    click(&mut h, "B (Compose)");
+    h.run();
+    let drawn = h.state().canvas.drawn.clone();
+    assert_eq!(
+        names_of(&h, &drawn.highlighted),
+        [("A".to_string(), "B".to_string()), ("B".into(), "C".into())]
+    );
+    // manual → A, manual → X, X → C.
+    assert_eq!(drawn.dimmed, 3);
+    assert_eq!(drawn.breadcrumb, ["B"]);
+    press(&mut h, Modifiers::NONE, Key::Escape);
+    h.run();
+    assert!(selected_names(&h).is_empty());
+    // The pointer still rests on B: hovering alone lights its edges.
+    assert_eq!(
+        names_of(&h, &h.state().canvas.drawn.highlighted),
+        [("A".to_string(), "B".to_string()), ("B".into(), "C".into())]
+    );
+    // Pointer on empty canvas, nothing selected: no edge lit or dimmed.
+    let view = h.state().canvas.last_rect;
+    h.hover_at(view.left_bottom() + egui::vec2(12.0, -12.0));
+    h.run();
+    assert!(h.state().canvas.drawn.highlighted.is_empty());
+    assert_eq!(h.state().canvas.drawn.dimmed, 0);
+    // Hovering an edge shows where it goes and on which statuses.
+    // Its line, a little above its "+" (which has its own tooltip).
+    let plus = h.get_by_label("Insert an action between X and C").rect();
+    h.hover_at(plus.center_top() - egui::vec2(0.0, 4.0));
+    for _ in 0..30 {
+        h.step();
+    }
+    h.run();
+    assert!(
+        h.query_by_label_contains("X -> C (Failed, TimedOut)")
+            .is_some(),
+        "the edge's tooltip"
+    );
+    assert!(names_of(&h, &h.state().canvas.drawn.highlighted).is_empty());
+}
+
+/// Search rings every match on the canvas; Enter and Shift+Enter step
+/// through them, "n of m".
+#[test]
+fn search_rings_every_match_and_steps_through_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on(
+        &dir,
+        &workflow(json!({
+            "Step_one": compose("1", json!({})),
+            "Other": compose("o", json!({"Step_one": ["Succeeded"]})),
+            "Step_two": compose("2", json!({"Other": ["Succeeded"]})),
+            "Step_three": compose("3", json!({"Step_two": ["Succeeded"]}))
+        })),
+    );
+    press(&mut h, Modifiers::COMMAND, Key::F);
+    h.get_by_role_and_label(Role::TextInput, "Search")
+        .type_text("step_");
+    h.run();
+    h.run();
+    let rings = h.state().canvas.drawn.rings.clone();
+    let d = h.state().session.current();
+    let mut ringed: Vec<String> = rings
+        .iter()
+        .map(|&i| d.graph.outline.nodes[i].name.clone())
+        .collect();
+    ringed.sort();
+    assert_eq!(ringed, ["Step_one", "Step_three", "Step_two"]);
+    assert!(h.query_by_label("3 found").is_some());
+    press(&mut h, Modifiers::NONE, Key::Enter);
+    h.run();
+    assert_eq!(selected_names(&h), ["Step_one"]);
+    assert!(h.query_by_label("1 of 3").is_some());
+    press(&mut h, Modifiers::NONE, Key::Enter);
+    h.run();
+    assert_eq!(selected_names(&h), ["Step_two"]);
+    assert!(h.query_by_label("2 of 3").is_some());
+    press(&mut h, Modifiers::SHIFT, Key::Enter);
+    h.run();
+    assert_eq!(selected_names(&h), ["Step_one"]);
+    assert!(h.query_by_label("1 of 3").is_some());
+    // The current match has the strong ring; every match keeps one.
+    assert_eq!(h.state().canvas.drawn.rings.len(), 3);
+    let cur = h.state().canvas.mark_current.expect("a current match");
+    assert_eq!(
+        h.state().session.current().graph.outline.nodes[cur].name,
+        "Step_one"
+    );
+}
+
+fn wide(n: usize) -> Value {
+    let mut actions = serde_json::Map::new();
+    for i in 0..n {
+        actions.insert(format!("Step_{i:02}"), compose("x", json!({})));
+    }
+    workflow(Value::Object(actions))
+}
+
+/// Fit never goes below the readable zoom: a 40-wide workflow opens fitted
+/// to that floor from its top, Ctrl+0 keeps it there, the minimap shows
+/// the whole; the bundled sample opens fitted.
+#[test]
+fn fit_keeps_a_readable_floor_and_the_sample_opens_fitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on(&dir, &wide(40));
+    let z = h.state().canvas.zoom;
+    assert!(z >= lapis::ui::canvas::READABLE_ZOOM, "opened at {z}");
+    h.get_by_role_and_label(Role::Button, "manual (Request)");
+    assert!(h.query_by_label("Minimap").is_some());
+    press(&mut h, Modifiers::COMMAND, Key::Num0);
+    h.run();
+    assert!(h.state().canvas.zoom >= lapis::ui::canvas::READABLE_ZOOM);
+    h.get_by_role_and_label(Role::Button, "manual (Request)");
+
+    let mut h = app(None);
+    h.run();
+    let opened = h.state().canvas.zoom;
+    assert!(
+        opened >= lapis::ui::canvas::READABLE_ZOOM,
+        "sample at {opened}"
+    );
+    press(&mut h, Modifiers::COMMAND, Key::Num0);
+    h.run();
+    assert!(
+        (h.state().canvas.zoom - opened).abs() < 1e-4,
+        "the sample opens fitted"
+    );
+}
+
+/// F (and View ▸ Zoom to selection) brings the selected card into the
+/// middle of the view, large.
+#[test]
+fn zoom_to_selection_centres_the_selected_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on(&dir, &wide(40));
+    lapis_select(&mut h, "Step_33");
+    press(&mut h, Modifiers::NONE, Key::F);
+    h.run();
+    let zoom = h.state().canvas.zoom;
+    assert!((zoom - 1.5).abs() < 1e-4, "zoom {zoom}");
+    let card = h
+        .get_by_role_and_label(Role::Button, "Step_33 (Compose)")
+        .rect();
+    let view = h.state().canvas.last_rect;
+    assert!(
+        (card.center() - view.center()).length() < 2.0,
+        "{card:?} in {view:?}"
+    );
+    // From the View menu too, after a pan away.
+    h.state_mut().canvas.offset += egui::vec2(3000.0, 0.0);
+    h.run();
+    h.get_by_label("View").click_accesskit();
+    h.run();
+    h.get_by_label_contains("Zoom to selection")
+        .click_accesskit();
+    h.run();
+    let card = h
+        .get_by_role_and_label(Role::Button, "Step_33 (Compose)")
+        .rect();
+    assert!((card.center() - view.center()).length() < 2.0);
+}
+
+fn lapis_select(h: &mut Harness<'static, LapisApp>, name: &str) {
+    h.state_mut().session.select_name(name).expect("the action");
+    h.run();
+}
+
+/// The breadcrumb names the selection's enclosing scopes; a click selects
+/// one.
+#[test]
+fn breadcrumb_of_enclosing_scopes_selects_a_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app_on(&dir, &with_scope());
+    lapis_select(&mut h, "X");
+    h.run();
+    assert_eq!(h.state().canvas.drawn.breadcrumb, ["S", "X"]);
+    click(&mut h, "Breadcrumb: S");
+    h.run();
+    assert_eq!(selected_names(&h), ["S"]);
+    assert_eq!(h.state().canvas.drawn.breadcrumb, ["S"]);
+    click(&mut h, "Breadcrumb: Workflow");
+    assert!(selected_names(&h).is_empty());
+}

@@ -1,5 +1,7 @@
 //! Tests of the layered layout (`lapis::graph::layout`).
 
+mod common;
+
 use lapis::graph::layout::{
     layout, BoxKind, EdgeRoute, Layout, LayoutCache, LayoutOptions, Point, Rect,
 };
@@ -237,6 +239,58 @@ fn check_all(g: &WorkflowGraph, l: &Layout) {
     check_boxes(g, l);
     check_lanes(g, l);
     check_routes(g, l);
+    check_no_shared_segments(g, l);
+}
+
+/// No piece of line is drawn for two edges that have neither their source
+/// nor their target in common: a reader following a line never lands on a
+/// card it does not come from or lead to.
+fn check_no_shared_segments(g: &WorkflowGraph, l: &Layout) {
+    use std::collections::HashMap;
+    // (vertical?, the fixed coordinate) -> (start, end, edge)
+    type Pieces = Vec<(f32, f32, usize)>;
+    let mut lines: HashMap<(bool, i64), Pieces> = HashMap::new();
+    for (ei, e) in l.edges.iter().enumerate() {
+        for w in e.points.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if a.x == b.x && a.y != b.y {
+                let key = (true, (a.x * 8.0).round() as i64);
+                lines
+                    .entry(key)
+                    .or_default()
+                    .push((a.y.min(b.y), a.y.max(b.y), ei));
+            } else if a.y == b.y && a.x != b.x {
+                let key = (false, (a.y * 8.0).round() as i64);
+                lines
+                    .entry(key)
+                    .or_default()
+                    .push((a.x.min(b.x), a.x.max(b.x), ei));
+            }
+        }
+    }
+    let name =
+        |id: Option<NodeId>| id.map_or("(entry)".to_string(), |i| g.outline.nodes[i].name.clone());
+    for segs in lines.values_mut() {
+        segs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for i in 0..segs.len() {
+            for j in i + 1..segs.len() {
+                if segs[j].0 >= segs[i].1 - 0.5 {
+                    break;
+                }
+                let (e, f) = (&l.edges[segs[i].2], &l.edges[segs[j].2]);
+                assert!(
+                    e.from == f.from || e.to == f.to,
+                    "{} -> {} and {} -> {} share a segment: {:?} / {:?}",
+                    name(e.from),
+                    name(Some(e.to)),
+                    name(f.from),
+                    name(Some(f.to)),
+                    e.points,
+                    f.points
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -956,4 +1010,66 @@ fn svg() {
         s.push_str("</g></svg>");
         std::fs::write(format!("/tmp/layout_{name}.svg"), s).unwrap();
     }
+}
+
+#[test]
+fn edges_share_no_segment_and_mark_their_crossings() {
+    // B stands right below A; A also feeds C, and X feeds B: A's stub and
+    // X's drop into B share an x. A's track must be above X's.
+    let (g, l) = lay(def(json!({
+        "A": {"type": "Compose", "runAfter": {}},
+        "X": {"type": "Compose", "runAfter": {}},
+        "Y": {"type": "Compose", "runAfter": {}},
+        "B": {"type": "Compose", "runAfter": {"A": ["Succeeded"], "X": ["Succeeded"]}},
+        "C": {"type": "Compose", "runAfter": {"A": ["Succeeded"], "Y": ["Failed"]}},
+        "D": {"type": "Compose", "runAfter": {"Y": ["Succeeded"], "X": ["Succeeded"]}}
+    })));
+    check_all(&g, &l);
+    // Many sources in one layer each get a track: the gap grows.
+    let mut actions = Map::new();
+    for i in 0..30 {
+        actions.insert(format!("s{i}"), json!({"type": "Compose", "runAfter": {}}));
+    }
+    for i in 0..30 {
+        let a = format!("s{}", i);
+        let b = format!("s{}", (i * 7 + 3) % 30);
+        actions.insert(
+            format!("t{i}"),
+            json!({"type": "Compose", "runAfter": {a: ["Succeeded"], b: ["Failed"]}}),
+        );
+    }
+    let (g, l) = lay(def(Value::Object(actions)));
+    check_all(&g, &l);
+    let crossings: usize = l.edges.iter().map(|e| e.crossings.len()).sum();
+    assert!(crossings > 0, "a shuffled bipartite graph has crossings");
+    for e in &l.edges {
+        for c in &e.crossings {
+            assert!(
+                e.points.windows(2).any(|w| w[0].y == c.y
+                    && w[1].y == c.y
+                    && c.x > w[0].x.min(w[1].x)
+                    && c.x < w[0].x.max(w[1].x)),
+                "crossing {c:?} not on a horizontal segment of {e:?}"
+            );
+        }
+    }
+    for seed in [3, 11] {
+        let (g, l) = lay(generated(400, seed));
+        check_no_shared_segments(&g, &l);
+    }
+}
+
+/// StressTest1000 from the shared corpus: no shared segments, no card
+/// crossed.
+#[test]
+fn stress_test_1000_from_the_corpus() {
+    let Some(dir) = common::corpus_dir() else {
+        return;
+    };
+    let path = dir.join("standard/Azure__LogicAppsUX____mocks____workflows__StressTest1000.json");
+    let doc = Document::load(&path).expect("StressTest1000 loads");
+    let g = WorkflowGraph::build(doc.outline(0).expect("outline"));
+    let l = layout(&g, &LayoutOptions::default());
+    assert!(g.action_count() >= 1000);
+    check_all(&g, &l);
 }

@@ -60,8 +60,10 @@ const LONG_EDGE_W: f32 = 16.0;
 const LONG_EDGE_GAP: f32 = 8.0;
 /// Spacing of the vertical channels used by back edges.
 const CHANNEL_STEP: f32 = 8.0;
-/// Smallest distance between two horizontal tracks in one gap.
-const MIN_TRACK_SPACING: f32 = 4.0;
+/// Distance between two horizontal tracks in one gap.
+const TRACK_SPACING: f32 = 6.0;
+/// The middle part of a gap that holds its tracks.
+const TRACK_BAND: f32 = 0.7;
 /// How far beside its segment an edge label's anchor sits.
 const LABEL_OFFSET: f32 = 4.0;
 /// No item.
@@ -266,6 +268,10 @@ pub struct EdgeRoute {
     /// For non-plain edges, an anchor for the status label, just right of
     /// the last (vertical) segment, halfway along it.
     pub label_at: Option<Point>,
+    /// Points on this edge's horizontal segments where the line of an edge
+    /// from another source crosses it (drawn as a small hop, so a crossing
+    /// never reads as a joint).
+    pub crossings: Vec<Point>,
 }
 
 /// A computed layout.
@@ -869,42 +875,94 @@ impl<'a> Ctx<'a> {
             let l = layer[v] as usize;
             layer_h[l] = layer_h[l].max(self.size[list[v]].1);
         }
+        // Horizontal tracks: each item leaving a layer downwards gets its
+        // own y in the gap below it (no two sources share a horizontal
+        // segment); a gap grows when its tracks need the room. Tracks are
+        // ordered left to right by source, except that a source standing
+        // right above a target that other sources feed keeps its track
+        // above theirs, so its own stub never runs down along their drop.
+        let leaves =
+            |it: usize| down_start[it] != down_start[it + 1] || (it < n && departs_back[it]);
+        let centre = |it: usize| item_x[it] + item_w[it] / 2.0;
+        let mut order_in_gap: Vec<Vec<u32>> = Vec::with_capacity(nl);
+        for (k, l) in layers.iter().enumerate() {
+            let srcs: Vec<u32> = l
+                .iter()
+                .copied()
+                .filter(|&it| leaves(it as usize))
+                .collect();
+            if srcs.is_empty() || k + 1 >= nl {
+                order_in_gap.push(srcs);
+                continue;
+            }
+            order_in_gap.push(order_tracks(
+                &srcs,
+                &layers[k + 1],
+                n,
+                &down_start,
+                &down,
+                &up_start,
+                &up,
+                &departs_back,
+                &centre,
+            ));
+        }
+        let gap_h: Vec<f32> = (0..nl)
+            .map(|k| {
+                let m = order_in_gap[k].len() as f32;
+                let base = if k + 1 < nl { o.v_gap } else { 0.0 };
+                base.max(m * TRACK_SPACING / TRACK_BAND)
+            })
+            .collect();
         let mut layer_y = vec![0.0f32; nl];
         for k in 1..nl {
-            layer_y[k] = layer_y[k - 1] + layer_h[k - 1] + o.v_gap;
+            layer_y[k] = layer_y[k - 1] + layer_h[k - 1] + gap_h[k - 1];
         }
         for v in 0..n {
             self.local[list[v]] = (item_x[v], layer_y[layer[v] as usize]);
         }
         let bottom_margin = if (0..n).any(|v| departs_back[v] && layer[v] as usize == nl - 1) {
-            o.v_gap / 2.0
+            gap_h[nl - 1].max(o.v_gap / 2.0)
         } else {
             0.0
         };
         let h = layer_y[nl - 1] + layer_h[nl - 1] + bottom_margin;
-
-        // Horizontal tracks: each item leaving a layer downwards gets a y in
-        // the gap below it, spread from a quarter to three quarters.
         let mut track = vec![0.0f32; items];
-        let leaves =
-            |it: usize| down_start[it] != down_start[it + 1] || (it < n && departs_back[it]);
-        for (k, l) in layers.iter().enumerate() {
+        for (k, srcs) in order_in_gap.iter().enumerate() {
             let gap_top = layer_y[k] + layer_h[k];
-            let gh = if k + 1 < nl { o.v_gap } else { bottom_margin };
-            let m = l.iter().filter(|&&it| leaves(it as usize)).count();
-            if m == 0 {
-                continue;
+            let gh = if k + 1 < nl { gap_h[k] } else { bottom_margin };
+            let m = srcs.len();
+            let lo = 0.5 - TRACK_BAND / 2.0;
+            for (i, &it) in srcs.iter().enumerate() {
+                track[it as usize] = gap_top + gh * (lo + TRACK_BAND * (i as f32 + 0.5) / m as f32);
             }
-            let room = ((gh * 0.5 / MIN_TRACK_SPACING) as usize).max(1);
-            let nt = m.min(room);
-            for (i, &it) in l.iter().filter(|&&it| leaves(it as usize)).enumerate() {
-                let t = i * nt / m;
-                track[it as usize] = gap_top + gh * (0.25 + 0.5 * (t as f32 + 0.5) / nt as f32);
+        }
+
+        // Per item: the turning source right above it (same centre) and
+        // where that source's stub ends, if any. An edge from another source
+        // whose track is above that end cannot drop straight in there.
+        let mut stub_above: Vec<Option<(u32, f32)>> = vec![None; items];
+        for k in 0..nl.saturating_sub(1) {
+            let below = &layers[k + 1];
+            for &a in &order_in_gap[k] {
+                let a = a as usize;
+                let x = centre(a);
+                let outs = &down[down_start[a] as usize..down_start[a + 1] as usize];
+                let turns = (a < n && departs_back[a])
+                    || outs.iter().any(|&t| (centre(t as usize) - x).abs() > 0.5);
+                if !turns {
+                    continue;
+                }
+                let i = below.partition_point(|&b| centre(b as usize) < x - 0.5);
+                if let Some(&b) = below.get(i) {
+                    if (centre(b as usize) - x).abs() <= 0.5 {
+                        stub_above[b as usize] = Some((a as u32, track[a]));
+                    }
+                }
             }
         }
 
         // 5. Routes.
-        let centre = |it: usize| item_x[it] + item_w[it] / 2.0;
         let mut routes = Vec::with_capacity(edges.len() + 1);
         if let Some(dx) = entry_dx {
             let sx = centre_line + dx;
@@ -928,6 +986,7 @@ impl<'a> Ctx<'a> {
                     plain: true,
                     points,
                     label_at: None,
+                    crossings: Vec::new(),
                 });
             }
         }
@@ -941,10 +1000,12 @@ impl<'a> Ctx<'a> {
                 let chan = centre_line + half + o.h_gap / 2.0 + back_i as f32 * CHANNEL_STEP;
                 back_i += 1;
                 let dep = track[p];
+                // Each back edge comes in on its own line.
+                let own = 1.0 - 0.5 / (1.0 + back_i as f32);
                 let arr = if lv == 0 {
-                    -top_gap * 0.25
+                    -top_gap * 0.25 * own
                 } else {
-                    layer_y[lv] - o.v_gap * 0.125
+                    layer_y[lv] - gap_h[lv - 1] * (0.5 - TRACK_BAND / 2.0) * own
                 };
                 points.extend([
                     Point::new(centre(p), dep),
@@ -958,7 +1019,22 @@ impl<'a> Ctx<'a> {
                     let to = if step == lv { v } else { next[cur] as usize };
                     let ty = track[cur];
                     points.push(Point::new(centre(cur), ty));
-                    points.push(Point::new(centre(to), ty));
+                    let (tx, k) = (centre(to), step - 1);
+                    match stub_above[to] {
+                        // The turning source right above the target has its
+                        // stub further down than this track: come in beside
+                        // it and turn in below every track of the gap.
+                        Some((a, end))
+                            if a as usize != cur && ty < end + 0.5 && centre(cur) != tx =>
+                        {
+                            let jx = tx + (item_w[to] / 2.0 - 2.0).min(12.0);
+                            let yb = layer_y[k + 1] - gap_h[k] * (0.5 - TRACK_BAND / 2.0) / 2.0;
+                            points.push(Point::new(jx, ty));
+                            points.push(Point::new(jx, yb));
+                            points.push(Point::new(tx, yb));
+                        }
+                        _ => points.push(Point::new(tx, ty)),
+                    }
                     cur = to;
                 }
             }
@@ -986,8 +1062,10 @@ impl<'a> Ctx<'a> {
                 plain,
                 points,
                 label_at,
+                crossings: Vec::new(),
             });
         }
+        mark_crossings(&mut routes);
 
         ListGeom {
             ids: list,
@@ -1011,6 +1089,10 @@ impl<'a> Ctx<'a> {
             if let Some(l) = &mut e.label_at {
                 l.x += ox;
                 l.y += oy;
+            }
+            for c in &mut e.crossings {
+                c.x += ox;
+                c.y += oy;
             }
             e
         }));
@@ -1048,6 +1130,133 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
+    }
+}
+
+/// Orders the tracks of the items `srcs` (one layer, left to right) in the
+/// gap above the layer `below`: left to right, except that an item whose
+/// edges turn (or that leaves by a back edge) goes above every other source
+/// of the item right below it, so that its stub and their drop, which share
+/// an x, never share a piece of line. A cycle of such rules (rare) is broken
+/// by taking the leftmost waiting item.
+#[allow(clippy::too_many_arguments)]
+fn order_tracks(
+    srcs: &[u32],
+    below: &[u32],
+    n: usize,
+    down_start: &[u32],
+    down: &[u32],
+    up_start: &[u32],
+    up: &[u32],
+    departs_back: &[bool],
+    centre: &dyn Fn(usize) -> f32,
+) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, HashMap};
+    let index: HashMap<u32, usize> = srcs.iter().enumerate().map(|(i, &it)| (it, i)).collect();
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); srcs.len()];
+    let mut indeg = vec![0u32; srcs.len()];
+    for (i, &it) in srcs.iter().enumerate() {
+        let it = it as usize;
+        let x = centre(it);
+        let outs = &down[down_start[it] as usize..down_start[it + 1] as usize];
+        let turns = (it < n && departs_back[it])
+            || outs.iter().any(|&t| (centre(t as usize) - x).abs() > 0.5);
+        if !turns {
+            continue;
+        }
+        let k = below.partition_point(|&b| centre(b as usize) < x - 0.5);
+        let Some(&to) = below.get(k) else { continue };
+        let to = to as usize;
+        if (centre(to) - x).abs() > 0.5 {
+            continue;
+        }
+        for &other in &up[up_start[to] as usize..up_start[to + 1] as usize] {
+            if other as usize == it {
+                continue;
+            }
+            if let Some(&j) = index.get(&other) {
+                after[i].push(j);
+                indeg[j] += 1;
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..srcs.len())
+        .filter(|&i| indeg[i] == 0)
+        .map(Reverse)
+        .collect();
+    let mut done = vec![false; srcs.len()];
+    let mut out = Vec::with_capacity(srcs.len());
+    let mut next_forced = 0usize;
+    while out.len() < srcs.len() {
+        let i = match ready.pop() {
+            Some(Reverse(i)) => i,
+            None => {
+                while done[next_forced] {
+                    next_forced += 1;
+                }
+                next_forced
+            }
+        };
+        if done[i] {
+            continue;
+        }
+        done[i] = true;
+        out.push(srcs[i]);
+        for &j in &after[i] {
+            indeg[j] = indeg[j].saturating_sub(1);
+            if indeg[j] == 0 && !done[j] {
+                ready.push(Reverse(j));
+            }
+        }
+    }
+    out
+}
+
+/// Records, on every route, the points where one of its horizontal segments
+/// crosses a vertical segment of an edge from another source, so the canvas
+/// can draw a crossing as a crossing (a small hop) rather than as a joint.
+/// The work is bounded: past a few million checks (a pathological list) the
+/// remaining crossings are left unmarked.
+fn mark_crossings(routes: &mut [EdgeRoute]) {
+    const EPS: f32 = 0.5;
+    const BUDGET: usize = 4_000_000;
+    let mut verticals: Vec<(f32, f32, f32, usize)> = Vec::new();
+    for (ri, r) in routes.iter().enumerate() {
+        for w in r.points.windows(2) {
+            if w[0].x == w[1].x && w[0].y != w[1].y {
+                verticals.push((w[0].x, w[0].y.min(w[1].y), w[0].y.max(w[1].y), ri));
+            }
+        }
+    }
+    verticals.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut checks = 0usize;
+    for ri in 0..routes.len() {
+        let mut found = Vec::new();
+        for w in routes[ri].points.windows(2) {
+            if w[0].y != w[1].y || w[0].x == w[1].x {
+                continue;
+            }
+            let y = w[0].y;
+            let (x0, x1) = (w[0].x.min(w[1].x), w[0].x.max(w[1].x));
+            let start = verticals.partition_point(|v| v.0 <= x0 + EPS);
+            for v in &verticals[start..] {
+                if v.0 >= x1 - EPS {
+                    break;
+                }
+                checks += 1;
+                if checks > BUDGET {
+                    return;
+                }
+                if v.1 + EPS < y && y < v.2 - EPS && routes[v.3].from != routes[ri].from {
+                    let p = Point::new(v.0, y);
+                    if found.last() != Some(&p) {
+                        found.push(p);
+                    }
+                }
+            }
+        }
+        routes[ri].crossings = found;
     }
 }
 

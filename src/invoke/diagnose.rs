@@ -576,12 +576,15 @@ fn response_diagnosis(
     }
     let text = body_text(r).to_ascii_lowercase();
     // App Proxy marks its answers with x-ms-proxy-* headers; its external
-    // URLs end in msappproxy.net (or a custom domain, which the headers
-    // give away). Another gateway's 502/504 is not the connector's fault.
-    let app_proxy = r
-        .headers
-        .iter()
-        .any(|(k, _)| k.to_ascii_lowercase().starts_with("x-ms-proxy"))
+    // URLs end in msappproxy.net; and its error page ("This corporate app
+    // can't be accessed") gives it away on any host, custom domains with
+    // no such header included. Another gateway's 502/504 is not the
+    // connector's fault.
+    let page = app_proxy_page(&text);
+    let app_proxy = page
+        || r.headers
+            .iter()
+            .any(|(k, _)| k.to_ascii_lowercase().starts_with("x-ms-proxy"))
         || prepared
             .url
             .host_str()
@@ -599,8 +602,8 @@ fn response_diagnosis(
         ),
         502 => diag(
             "bad_gateway",
-            "Bad Gateway: the proxy's connector could not reach the backend.",
-            Some("Check the app's internal URL (host, port, http or https), that the connector's machine can reach it (DNS, firewall), and that the backend is up."),
+            "Bad Gateway: the application proxy's connector could not reach the backend.",
+            Some("Check the app's internal URL (a typo, the wrong host, port, or http versus https), that the backend is up and that the connector's machine can reach it (DNS, firewall). Publishing a path other than the root (e.g. http://expenses/reimbursement) and calling the root gives this error too: publish the root, or call the published path."),
         ),
         504 => {
             let waited = outcome
@@ -622,11 +625,16 @@ fn response_diagnosis(
             } else {
                 diag(
                     "gateway_timeout",
-                    "Gateway Timeout: the proxy could not reach a connector.",
-                    Some("Check the app's connector group: at least one connector must be active (Entra admin center > Application proxy), and its machines must reach the cloud service."),
+                    "Gateway Timeout: the application proxy service could not reach a connector.",
+                    Some("The app's connector group has no working connector, or the connectors' outbound ports are blocked. In the Entra admin center (Application proxy), check that at least one connector of the app's group is active, and that its machines can open outbound connections on ports 80 and 443 to the service."),
                 )
             }
         }
+        403 if page => diag(
+            "not_assigned",
+            "Forbidden: the application proxy refused the caller, which is not assigned to the application.",
+            Some("Assign the caller to the App Proxy application (Enterprise applications > the app > Users and groups; for a client-credentials caller, grant its app registration the app's `user_impersonation` permission with admin consent). A backend that refuses the user's own permissions answers this way too."),
+        ),
         401 | 403 => {
             let hint = match (&prepared.auth, status) {
                 (Auth::None, _) => "The server wants credentials and the request has none: set the action's authentication.",
@@ -661,11 +669,75 @@ fn response_diagnosis(
         ),
     };
     d.evidence.push(status_line);
+    if page {
+        d.evidence.extend(page_evidence(&body_text(r)));
+    }
     if let Some(w) = r.header("WWW-Authenticate") {
         d.evidence.push(format!("WWW-Authenticate: {w}"));
     }
     d.evidence.extend(proxy_headers(r));
     Some(d)
+}
+
+/// Whether `lower` (a body, lowercased) is App Proxy's own error page,
+/// titled "This corporate app can't be accessed" (the apostrophe may be
+/// typographic or an HTML entity).
+pub fn app_proxy_page(lower: &str) -> bool {
+    let t = lower
+        .replace(['\u{2019}', '\u{2018}'], "'")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&rsquo;", "'")
+        .replace("&apos;", "'");
+    t.contains("this corporate app can't be accessed")
+        || t.contains("this corporate app cannot be accessed")
+}
+
+/// Lines of App Proxy's error page worth keeping: the title, and the
+/// technical details (status code, transaction and session ids, time).
+fn page_evidence(body: &str) -> Vec<String> {
+    let plain = strip_tags(body);
+    let mut out = vec!["App Proxy error page: \"This corporate app can't be accessed\"".to_owned()];
+    for key in [
+        "Status code:",
+        "Transaction ID:",
+        "Session ID:",
+        "Connector group:",
+        "Timestamp:",
+    ] {
+        if let Some(v) = plain.lines().find_map(|l| {
+            let l = l.trim();
+            l.get(..key.len())
+                .filter(|p| p.eq_ignore_ascii_case(key))
+                .map(|_| l[key.len()..].trim().to_owned())
+        }) {
+            if !v.is_empty() {
+                out.push(format!("{} {v}", key));
+            }
+        }
+    }
+    out
+}
+
+/// HTML to lines of text: tags become line breaks, a few entities decoded.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push('\n');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 /// The diagnosis of an outcome (`None` for a success), and notes that did

@@ -23,6 +23,7 @@
 pub mod call;
 pub mod curl;
 pub mod diagnose;
+pub mod history;
 pub mod pfx;
 pub mod prepare;
 pub mod report;

@@ -45,6 +45,7 @@ pub(crate) fn router(state: Arc<ApiState>) -> Router {
         .route("/api/basic", get(basic))
         .route("/api/redirect", get(redirect))
         .route("/api/binary", get(binary))
+        .route("/api/gateway/{code}", get(gateway))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
@@ -70,6 +71,26 @@ async fn not_found(req: Request) -> Response {
         Json(json!({"error": "not_found", "message": format!("the sandbox demo API has no route {} {}", req.method(), req.uri().path())})),
     )
         .into_response()
+}
+
+/// Another gateway's error page (a reverse proxy that is not App Proxy):
+/// `/api/gateway/502` or `/api/gateway/504`.
+async fn gateway(axum::extract::Path(code): axum::extract::Path<u16>) -> Response {
+    let status = match code {
+        502 => StatusCode::BAD_GATEWAY,
+        504 => StatusCode::GATEWAY_TIMEOUT,
+        _ => return (StatusCode::NOT_FOUND, "only 502 and 504").into_response(),
+    };
+    let reason = status.canonical_reason().unwrap_or("");
+    let body = format!(
+        "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut resp = (status, body).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html"),
+    );
+    resp
 }
 
 async fn status(State(st): State<Arc<ApiState>>, req: Request) -> Response {

@@ -38,6 +38,10 @@ pub struct Config {
     pub pfx_password: String,
     /// The App Proxy application's client id (seen in its sign-in redirects).
     pub proxy_app_id: String,
+    /// The front marks its answers with `x-ms-proxy-*` headers. `false`
+    /// stands for an app published on a custom domain whose answers carry
+    /// none: only the error page itself tells App Proxy apart.
+    pub proxy_headers: bool,
     /// Credentials the demo API expects.
     pub api: ApiConfig,
     /// The directories. The App Proxy app is published in the first tenant
@@ -210,6 +214,7 @@ impl Config {
             max_connections: 256,
             pfx_password: "lapis-sandbox-pfx".into(),
             proxy_app_id: PROXY_APP_ID.into(),
+            proxy_headers: true,
             api: ApiConfig::default(),
             tenants: vec![
                 TenantConfig {

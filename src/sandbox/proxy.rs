@@ -76,9 +76,23 @@ async fn handle(State(f): State<Arc<Front>>, req: Request) -> Response {
                     &transaction,
                 )
             }
+            "/_fault/forbidden" => {
+                s.stats.proxy_faults.fetch_add(1, Ordering::Relaxed);
+                error_page(
+                    &f,
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "This user is not authorized to access this application: the caller is not assigned to the application in Microsoft Entra ID.",
+                    "not-assigned",
+                    &transaction,
+                )
+            }
             _ => forward(&f, req, &transaction).await,
         },
     };
+    if !s.config.proxy_headers {
+        return resp;
+    }
     let h = resp.headers_mut();
     h.insert(
         "x-ms-proxy-service-name",

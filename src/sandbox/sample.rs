@@ -327,7 +327,7 @@ impl Sandbox {
             self.config.backend_timeout_ms
         ));
         line(format!(
-            "  fault pages          {0}/_fault/bad-gateway  {0}/_fault/gateway-timeout",
+            "  fault pages          {0}/_fault/bad-gateway  {0}/_fault/gateway-timeout  {0}/_fault/forbidden",
             self.proxy_url
         ));
         line(String::new());

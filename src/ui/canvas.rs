@@ -27,6 +27,17 @@ const MAX_ZOOM: f32 = 2.5;
 const DETAIL_PX: f32 = 26.0;
 /// Margin around the drawing when fitting it to the view.
 const FIT_PAD: f32 = 24.0;
+/// Fit never goes below this zoom: at 60 % a card's name is 8.4 px, the
+/// smallest size that reads. A drawing too big for it is fitted to the
+/// width (or shown at this zoom from its top-left when even the width does
+/// not fit) and starts at the top; the minimap shows the whole.
+pub const READABLE_ZOOM: f32 = 0.6;
+/// Zoom to selection never goes beyond this.
+const SELECTION_MAX_ZOOM: f32 = 1.5;
+/// Height of the strip above the drawing (breadcrumb, zoom).
+const STRIP_H: f32 = 24.0;
+/// Width of the minimap's column at the right of the drawing.
+const MINIMAP_W: f32 = 200.0;
 
 /// The view of the canvas and the gestures in progress.
 pub struct Canvas {
@@ -42,6 +53,9 @@ pub struct Canvas {
     pub first_view: bool,
     /// Centre on this node on the next frame.
     pub center_pending: Option<NodeId>,
+    /// Bring this node into view on the next frame, panning no more than
+    /// needed (what stays in view keeps its place).
+    pub reveal_pending: Option<NodeId>,
     /// Whether the minimap is shown.
     pub show_minimap: bool,
     rubber: Option<Band>,
@@ -51,6 +65,35 @@ pub struct Canvas {
     edge: Option<EdgeSel>,
     /// The canvas's screen rectangle in the last frame.
     pub last_rect: Rect,
+    /// Zoom to the selection on the next frame (F, View menu).
+    pub zoom_selection_pending: bool,
+    /// Search matches to ring on the canvas, and the current one.
+    pub marks: Vec<NodeId>,
+    /// The current search match (ringed more strongly).
+    pub mark_current: Option<NodeId>,
+    /// The card under the pointer in the last frame.
+    hover_node: Option<NodeId>,
+    /// The edge under the pointer in the last frame.
+    hover_edge: Option<usize>,
+    /// What the last frame drew, for tests and tools: the edges drawn
+    /// highlighted (touching the selected or hovered card), how many were
+    /// dimmed, and the rings around search matches.
+    pub drawn: Drawn,
+}
+
+/// What the last frame drew (see [`Canvas::drawn`]).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Drawn {
+    /// Highlighted edges, as (source, target); `None` for an entry edge.
+    pub highlighted: Vec<(Option<NodeId>, NodeId)>,
+    /// Edges drawn dimmed.
+    pub dimmed: usize,
+    /// Nodes drawn with a search ring.
+    pub rings: Vec<NodeId>,
+    /// Crossings drawn as hops.
+    pub hops: usize,
+    /// The breadcrumb shown (outermost first).
+    pub breadcrumb: Vec<String>,
 }
 
 impl Default for Canvas {
@@ -61,11 +104,18 @@ impl Default for Canvas {
             fit_pending: true,
             first_view: true,
             center_pending: None,
+            reveal_pending: None,
             show_minimap: true,
             rubber: None,
             drag: None,
             edge: None,
             last_rect: Rect::NOTHING,
+            zoom_selection_pending: false,
+            marks: Vec::new(),
+            mark_current: None,
+            hover_node: None,
+            hover_edge: None,
+            drawn: Drawn::default(),
         }
     }
 }
@@ -122,17 +172,63 @@ impl Canvas {
         Point::new(v.x, v.y)
     }
 
-    /// Fits the whole drawing into a view of `size`.
+    /// Fits the drawing into a view of `size`, never below
+    /// [`READABLE_ZOOM`]: a drawing that fits whole at a readable zoom is
+    /// shown whole (at most 100 %); a bigger one is fitted to the width and
+    /// starts at the top; one too wide even for that is shown at the
+    /// readable zoom from the top, centred on the first node (the trigger).
     pub fn fit(&mut self, layout: &Layout, size: Vec2) {
         let (w, h) = (layout.size.0.max(1.0), layout.size.1.max(1.0));
-        let z = ((size.x - 2.0 * FIT_PAD) / w)
-            .min((size.y - 2.0 * FIT_PAD) / h)
-            .clamp(MIN_ZOOM, 1.0);
+        let zw = (size.x - 2.0 * FIT_PAD) / w;
+        let zh = (size.y - 2.0 * FIT_PAD) / h;
+        let whole = zw.min(zh).min(1.0);
+        if whole >= READABLE_ZOOM {
+            self.zoom = whole;
+            self.offset = vec2(
+                (size.x - w * whole) / 2.0,
+                FIT_PAD.max((size.y - h * whole) / 2.0),
+            );
+            return;
+        }
+        let z = zw.clamp(READABLE_ZOOM, 1.0);
         self.zoom = z;
-        self.offset = vec2(
-            (size.x - w * z) / 2.0,
-            FIT_PAD.min((size.y - h * z) / 2.0).max(FIT_PAD),
-        );
+        let x = if w * z + 2.0 * FIT_PAD <= size.x {
+            (size.x - w * z) / 2.0
+        } else {
+            let cx = layout
+                .nodes
+                .first()
+                .map_or(w / 2.0, |b| b.header.center().x);
+            (size.x / 2.0 - cx * z).clamp(size.x - FIT_PAD - w * z, FIT_PAD)
+        };
+        self.offset = vec2(x, FIT_PAD);
+    }
+
+    /// Zooms so that the selected nodes fill the view (at most 150 %),
+    /// centred. Nothing selected: nothing happens.
+    pub fn zoom_to(&mut self, layout: &Layout, ids: &[NodeId], size: Vec2) {
+        let mut bounds: Option<LRect> = None;
+        for &id in ids {
+            let Some(b) = layout.nodes.get(id).filter(|b| b.visible) else {
+                continue;
+            };
+            let r = b.rect;
+            bounds = Some(match bounds {
+                None => r,
+                Some(u) => {
+                    let (x0, y0) = (u.x.min(r.x), u.y.min(r.y));
+                    let (x1, y1) = (u.right().max(r.right()), u.bottom().max(r.bottom()));
+                    LRect::new(x0, y0, x1 - x0, y1 - y0)
+                }
+            });
+        }
+        let Some(r) = bounds else { return };
+        let z = ((size.x - 2.0 * FIT_PAD) / r.w.max(1.0))
+            .min((size.y - 2.0 * FIT_PAD) / r.h.max(1.0))
+            .clamp(MIN_ZOOM, SELECTION_MAX_ZOOM);
+        self.zoom = z;
+        let c = r.center();
+        self.offset = size / 2.0 - vec2(c.x, c.y) * z;
     }
 
     /// The top of the drawing at a readable zoom, centred on the first
@@ -156,6 +252,35 @@ impl Canvas {
         self.offset = size / 2.0 - vec2(c.x, c.y) * self.zoom;
     }
 
+    /// Brings a node's card into a view of `size` with the smallest pan
+    /// (a margin of [`FIT_PAD`] around it); a card already in view does not
+    /// move. Too small to read, or bigger than the view: centred instead.
+    pub fn reveal(&mut self, layout: &Layout, id: NodeId, size: Vec2) {
+        let Some(b) = layout.nodes.get(id) else {
+            return;
+        };
+        let r = b.header;
+        let (w, h) = (r.w * self.zoom, r.h * self.zoom);
+        if self.zoom < READABLE_ZOOM || w + 2.0 * FIT_PAD > size.x || h + 2.0 * FIT_PAD > size.y {
+            self.center_on(layout, id, size);
+            return;
+        }
+        let (x0, y0) = (
+            self.offset.x + r.x * self.zoom,
+            self.offset.y + r.y * self.zoom,
+        );
+        let shift = |lo: f32, len: f32, room: f32| {
+            if lo < FIT_PAD {
+                FIT_PAD - lo
+            } else if lo + len > room - FIT_PAD {
+                room - FIT_PAD - (lo + len)
+            } else {
+                0.0
+            }
+        };
+        self.offset += vec2(shift(x0, w, size.x), shift(y0, h, size.y));
+    }
+
     /// Zooms by `factor` keeping the layout point under `anchor` still.
     pub fn zoom_at(&mut self, origin: Pos2, anchor: Pos2, factor: f32) {
         let new = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
@@ -170,7 +295,25 @@ impl Canvas {
     /// undoable step; other requests come back as intents.
     pub fn show(&mut self, ui: &mut Ui, session: &mut Session, theme: &Theme) -> Vec<CanvasIntent> {
         let mut intents = Vec::new();
-        let rect = ui.available_rect_before_wrap();
+        // The strip above the drawing (breadcrumb, zoom) and the minimap's
+        // column at its right are their own: they never cover a card.
+        let full = ui.available_rect_before_wrap();
+        let strip = Rect::from_min_max(full.min, pos2(full.max.x, full.min.y + STRIP_H));
+        let below = Rect::from_min_max(pos2(full.min.x, strip.max.y), full.max);
+        let narrow = Rect::from_min_max(below.min, pos2(below.max.x - MINIMAP_W, below.max.y));
+        session.refresh();
+        let can_map = self.show_minimap && narrow.width() > 200.0;
+        if self.fit_pending && below.width() > 10.0 {
+            let d = session.current();
+            self.fit(&d.layout, below.size());
+            if can_map && !self.shows_all(&d.layout, below) {
+                self.fit(&d.layout, narrow.size());
+            }
+            self.fit_pending = false;
+            self.first_view = false;
+        }
+        let with_map = can_map && !self.shows_all(&session.current().layout, below);
+        let rect = if with_map { narrow } else { below };
         self.last_rect = rect;
         let origin = rect.min;
         let id = Id::unique("lapis-canvas");
@@ -179,18 +322,22 @@ impl Canvas {
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, theme.canvas_bg);
 
-        session.refresh();
-        if self.fit_pending && rect.width() > 10.0 {
-            let d = session.current();
-            self.fit(&d.layout, rect.size());
-            if self.first_view && d_card_h(d) * self.zoom < DETAIL_PX {
-                self.top_view(&d.layout, rect.size());
-            }
-            self.fit_pending = false;
-            self.first_view = false;
-        }
         if let Some(nid) = self.center_pending.take() {
             self.center_on(&session.current().layout, nid, rect.size());
+        }
+        if let Some(nid) = self.reveal_pending.take() {
+            self.reveal(&session.current().layout, nid, rect.size());
+        }
+        let zoom_key = ui.input(|i| i.key_pressed(egui::Key::F) && i.modifiers.is_none())
+            && !ui.ctx().egui_wants_keyboard_input();
+        if std::mem::take(&mut self.zoom_selection_pending) || zoom_key {
+            let d = session.current();
+            let ids: Vec<NodeId> = session
+                .selection
+                .iter()
+                .filter_map(|p| super::session::node_of_pointer(&d.graph, p))
+                .collect();
+            self.zoom_to(&d.layout, &ids, rect.size());
         }
 
         self.start_rubber_band(ui, &bg);
@@ -240,6 +387,16 @@ impl Canvas {
             EdgeCounts::default()
         };
         let selected_edge = self.edge.as_ref().and_then(|e| e.route(d));
+        // The selected cards and the one under the pointer: their edges are
+        // highlighted, the others dimmed.
+        let mut focus: Vec<NodeId> = session
+            .selection
+            .iter()
+            .filter_map(|p| super::session::node_of_pointer(&d.graph, p))
+            .collect();
+        focus.extend(self.hover_node.filter(|&n| n < d.layout.nodes.len()));
+        let hover_edge = self.hover_edge.filter(|&e| e < d.layout.edges.len());
+        self.drawn = Drawn::default();
         self.draw_edges(
             &painter,
             origin,
@@ -248,12 +405,16 @@ impl Canvas {
             detail,
             theme,
             selected_edge,
+            &focus,
+            hover_edge,
         );
 
         // Edges are clickable (to edit their run-after) where they are
         // their own, once the drawing is readable.
         let handles = detail && self.zoom >= PLUS_ZOOM && self.drag.is_none();
         let mut edge_clicked: Option<EdgeSel> = None;
+        let mut hovered_edge: Option<usize> = None;
+        let mut hovered_node: Option<NodeId> = None;
         if handles {
             for (ei, e) in d.layout.edges.iter().enumerate() {
                 let Some(from) = e.from else { continue };
@@ -271,6 +432,10 @@ impl Canvas {
                 resp.widget_info(|| {
                     WidgetInfo::selected(accesskit::Role::Button, true, sel, &label)
                 });
+                if resp.hovered() {
+                    hovered_edge = Some(ei);
+                }
+                let resp = resp.on_hover_text(edge_tip(d, e));
                 if resp.clicked() {
                     edge_clicked = Some(EdgeSel::of(d, from, e.to));
                 }
@@ -302,6 +467,9 @@ impl Canvas {
                 resp.widget_info(|| {
                     WidgetInfo::selected(accesskit::Role::Button, true, selected, &label)
                 });
+                if resp.hovered() {
+                    hovered_node = Some(b.id);
+                }
                 if resp.clicked() {
                     let add = ui.input(|i| i.modifiers.shift || i.modifiers.command);
                     clicked = Some((b.id, add));
@@ -335,6 +503,23 @@ impl Canvas {
                     resp.hovered(),
                     theme,
                 );
+                // A container whose left edge is off screen keeps its title
+                // at the visible edge.
+                if b.kind == BoxKind::Container
+                    && sr.left() < rect.left()
+                    && sr.right() > rect.left() + 80.0
+                {
+                    let g = painter.layout_no_wrap(
+                        n.name.clone(),
+                        FontId::proportional(14.0 * self.zoom),
+                        theme.text,
+                    );
+                    let hh = sr.height().min(40.0 * self.zoom);
+                    let at = pos2(rect.left() + 8.0, sr.top() + (hh - g.size().y) / 2.0);
+                    let back = Rect::from_min_size(at - vec2(6.0, 2.0), g.size() + vec2(12.0, 4.0));
+                    painter.rect_filled(back, 4.0, theme.header_bg);
+                    painter.galley(at, g, theme.text);
+                }
                 if n.ty.is_control() && !n.branches.is_empty() {
                     // The collapse toggle at the right end of the header.
                     let s = (18.0 * self.zoom).clamp(12.0, 22.0);
@@ -381,6 +566,30 @@ impl Canvas {
                 );
             }
         }
+
+        // Search matches: a ring around each one in view, the current one
+        // stronger.
+        for &m in &self.marks {
+            let Some(b) = d.layout.nodes.get(m).filter(|b| b.visible) else {
+                continue;
+            };
+            if !b.header.intersects(&view) {
+                continue;
+            }
+            let cur = self.mark_current == Some(m);
+            let r = self
+                .rect_to_screen(origin, &b.header)
+                .expand(if cur { 5.0 } else { 3.0 });
+            let stroke = if cur {
+                Stroke::new(3.0, theme.warning)
+            } else {
+                Stroke::new(2.0, theme.warning.gamma_multiply(0.8))
+            };
+            painter.rect_stroke(r, 8.0, stroke, StrokeKind::Outside);
+            self.drawn.rings.push(m);
+        }
+        self.hover_node = hovered_node;
+        self.hover_edge = hovered_edge;
 
         // The "+" slots: insert here, or drop a dragged card here.
         let slots = if detail && (self.zoom >= PLUS_ZOOM || self.drag.is_some()) {
@@ -474,11 +683,7 @@ impl Canvas {
         for e in inserts.into_iter().chain(menu_edits) {
             if session.apply(e).is_ok() {
                 if let Some(nid) = session.selected_node() {
-                    let r =
-                        self.rect_to_screen(origin, &session.current().layout.nodes[nid].header);
-                    if !rect.contains_rect(r) {
-                        self.center_pending = Some(nid);
-                    }
+                    self.reveal_pending = Some(nid);
                 }
             }
         }
@@ -490,12 +695,97 @@ impl Canvas {
         self.rubber_band(ui, &bg, &painter, origin, session, theme);
         // The minimap helps only when part of the drawing is out of view.
         let d = session.current();
-        let all = LRect::new(0.0, 0.0, d.layout.size.0, d.layout.size.1);
-        if self.show_minimap && !view.contains_rect(&all) {
-            self.minimap(ui, rect, d, theme);
+        if with_map {
+            let col = Rect::from_min_max(pos2(narrow.max.x, below.min.y), below.max);
+            ui.painter().rect_filled(col, 0.0, ui.visuals().panel_fill);
+            self.minimap(ui, col, rect, d, theme);
         }
-        self.zoom_label(ui, rect, theme);
+        self.strip(ui, strip, session, theme);
         intents
+    }
+
+    /// Whether the whole drawing is in view in `rect` at the current zoom.
+    fn shows_all(&self, layout: &Layout, rect: Rect) -> bool {
+        let a = self.to_world(rect.min, rect.min);
+        let b = self.to_world(rect.min, rect.max);
+        let view = LRect::new(a.x - 1.0, a.y - 1.0, b.x - a.x + 2.0, b.y - a.y + 2.0);
+        view.contains_rect(&LRect::new(0.0, 0.0, layout.size.0, layout.size.1))
+    }
+
+    /// The strip above the drawing: the breadcrumb of the selection's
+    /// enclosing scopes (each one a button that selects it), and the zoom.
+    fn strip(&mut self, ui: &mut Ui, strip: Rect, session: &mut Session, theme: &Theme) {
+        ui.painter()
+            .rect_filled(strip, 0.0, ui.visuals().panel_fill);
+        let d = session.current();
+        let mut crumbs: Vec<(NodeId, String)> = Vec::new();
+        if let Some(sel) = session.selected_node() {
+            let o = &d.graph.outline;
+            let mut child = sel;
+            for a in o.ancestors(sel) {
+                let branch = o.nodes[child].parent.map(|(_, b)| b).unwrap_or(0);
+                let mut text = o.nodes[a].name.clone();
+                if let Some(b) = o.nodes[a].branches.get(branch) {
+                    let l = b.kind.label();
+                    if !l.is_empty() {
+                        text = format!("{text} ({l})");
+                    }
+                }
+                crumbs.push((a, text));
+                child = a;
+            }
+            crumbs.reverse();
+            crumbs.push((sel, o.nodes[sel].name.clone()));
+        }
+        self.drawn.breadcrumb = crumbs.iter().map(|(_, t)| t.clone()).collect();
+        let mut picked = None;
+        let inner = strip.shrink2(vec2(8.0, 2.0));
+        ui.scope_builder(
+            egui::UiBuilder::new()
+                .max_rect(inner)
+                .layout(egui::Layout::right_to_left(egui::Align::Center)),
+            |ui| {
+                ui.label(
+                    egui::RichText::new(format!("{:.0}%", self.zoom * 100.0))
+                        .color(theme.weak_text)
+                        .size(12.0),
+                )
+                .on_hover_text("Zoom (Ctrl+plus, Ctrl+minus; Ctrl+0: fit; F: zoom to selection)");
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    ui.spacing_mut().item_spacing.x = 2.0;
+                    let r = ui.add(
+                        egui::Button::new(egui::RichText::new("Workflow").size(12.0)).frame(false),
+                    );
+                    let r = r.accessible_name("Breadcrumb: Workflow");
+                    if r.clicked() {
+                        picked = Some(None);
+                    }
+                    for (nid, text) in &crumbs {
+                        ui.weak("›");
+                        let r = ui.add(
+                            egui::Button::new(egui::RichText::new(text).size(12.0))
+                                .frame(false)
+                                .truncate(),
+                        );
+                        let r = r.accessible_name(format!("Breadcrumb: {text}"));
+                        if r.clicked() {
+                            picked = Some(Some(*nid));
+                        }
+                    }
+                });
+            },
+        );
+        match picked {
+            Some(Some(nid)) => {
+                session.select_node(nid);
+                self.center_pending = Some(nid);
+            }
+            Some(None) => {
+                session.selection.clear();
+                self.fit_pending = true;
+            }
+            None => {}
+        }
     }
 
     fn handle_view_input(&mut self, ui: &Ui, bg: &Response, rect: Rect) {
@@ -1060,7 +1350,7 @@ impl Canvas {
 
     #[allow(clippy::too_many_arguments)]
     fn draw_edges(
-        &self,
+        &mut self,
         painter: &egui::Painter,
         origin: Pos2,
         l: &Layout,
@@ -1068,6 +1358,8 @@ impl Canvas {
         detail: bool,
         theme: &Theme,
         selected: Option<usize>,
+        focus: &[NodeId],
+        hovered: Option<usize>,
     ) {
         // Status labels clear the edges' "+" buttons when they are drawn.
         let label_dx = if self.zoom >= PLUS_ZOOM {
@@ -1089,22 +1381,66 @@ impl Canvas {
             if !LRect::new(x0, y0, (x1 - x0).max(1.0), (y1 - y0).max(1.0)).intersects(view) {
                 continue;
             }
-            let sel = selected == Some(ei);
+            let sel = selected == Some(ei) || hovered == Some(ei);
+            let lit = !focus.is_empty()
+                && (e.from.is_some_and(|f| focus.contains(&f)) || focus.contains(&e.to));
+            let dim = !focus.is_empty() && !lit && !sel;
+            if lit {
+                self.drawn.highlighted.push((e.from, e.to));
+            }
             let colour = if sel {
                 theme.accent
+            } else if lit {
+                theme.accent.gamma_multiply(0.9)
+            } else if dim {
+                theme.edge(&e.statuses).gamma_multiply(0.25)
             } else {
                 theme.edge(&e.statuses)
             };
-            let pts: Vec<Pos2> = e
-                .points
-                .iter()
-                .map(|p| self.to_screen(origin, *p))
-                .collect();
-            let width = match (sel, detail) {
-                (true, _) => 3.0,
-                (false, true) => 1.5,
-                (false, false) => 1.0,
+            if dim {
+                self.drawn.dimmed += 1;
+            }
+            let width = match (sel, lit, detail) {
+                (true, _, _) => 3.0,
+                (false, true, _) => 2.5,
+                (false, false, true) => 1.5,
+                (false, false, false) => 1.0,
             };
+            // Crossings drawn as crossings: the horizontal line hops over
+            // the vertical one (once the drawing is readable).
+            let hop = if detail && !e.crossings.is_empty() {
+                (4.0 * self.zoom).clamp(2.5, 5.0)
+            } else {
+                0.0
+            };
+            let mut pts: Vec<Pos2> = Vec::with_capacity(e.points.len() + 8 * e.crossings.len());
+            for (i, p) in e.points.iter().enumerate() {
+                if hop > 0.0 && i > 0 {
+                    let a = e.points[i - 1];
+                    if a.y == p.y {
+                        let mut xs: Vec<f32> = e
+                            .crossings
+                            .iter()
+                            .filter(|c| c.y == a.y && c.x > a.x.min(p.x) && c.x < a.x.max(p.x))
+                            .map(|c| c.x)
+                            .collect();
+                        xs.sort_by(|u, v| u.total_cmp(v));
+                        if p.x < a.x {
+                            xs.reverse();
+                        }
+                        let dir = if p.x < a.x { -1.0 } else { 1.0 };
+                        for x in xs {
+                            let c = self.to_screen(origin, Point::new(x, a.y));
+                            for k in 0..=6 {
+                                let t = std::f32::consts::PI * k as f32 / 6.0;
+                                pts.push(pos2(c.x - dir * hop * t.cos(), c.y - hop * t.sin()));
+                            }
+                            self.drawn.hops += 1;
+                        }
+                    }
+                }
+                pts.push(self.to_screen(origin, *p));
+            }
             let last = pts[pts.len() - 1];
             let prev = pts[pts.len() - 2];
             painter.add(Shape::line(pts, Stroke::new(width, colour)));
@@ -1134,12 +1470,15 @@ impl Canvas {
         }
     }
 
-    fn minimap(&mut self, ui: &mut Ui, rect: Rect, d: &Derived, theme: &Theme) {
+    /// The minimap, in its column `col` at the right of the drawing
+    /// `rect`: the whole drawing, the part in view framed; a click or a
+    /// drag there moves the view.
+    fn minimap(&mut self, ui: &mut Ui, col: Rect, rect: Rect, d: &Derived, theme: &Theme) {
         let (w, h) = (d.layout.size.0.max(1.0), d.layout.size.1.max(1.0));
-        let max = vec2(180.0, 140.0);
+        let max = col.size() - vec2(24.0, 24.0);
         let s = (max.x / w).min(max.y / h).min(0.1);
         let size = vec2(w * s, h * s).max(vec2(40.0, 30.0));
-        let mr = Rect::from_min_size(rect.max - size - vec2(12.0, 12.0), size);
+        let mr = Rect::from_min_size(pos2(col.center().x - size.x / 2.0, col.min.y + 12.0), size);
         let resp = ui.interact(
             mr.expand(4.0),
             Id::unique("lapis-minimap"),
@@ -1194,16 +1533,6 @@ impl Canvas {
         }
     }
 
-    fn zoom_label(&self, ui: &Ui, rect: Rect, theme: &Theme) {
-        ui.painter().text(
-            pos2(rect.left() + 10.0, rect.bottom() - 10.0),
-            egui::Align2::LEFT_BOTTOM,
-            format!("{:.0}%", self.zoom * 100.0),
-            FontId::proportional(12.0),
-            theme.weak_text,
-        );
-    }
-
     /// Moves the selection to the nearest card in a direction (arrow keys).
     pub fn step_selection(&mut self, session: &mut Session, dir: Vec2) {
         let d = session.current();
@@ -1240,13 +1569,7 @@ impl Canvas {
         }
         if let Some((_, nid)) = best {
             session.select_node(nid);
-            let r = self.rect_to_screen(
-                self.last_rect.min,
-                &session.current().layout.nodes[nid].header,
-            );
-            if !self.last_rect.contains_rect(r) {
-                self.center_pending = Some(nid);
-            }
+            self.reveal_pending = Some(nid);
         }
     }
 }
@@ -1799,4 +2122,16 @@ fn move_menu(ui: &mut Ui, d: &Derived, id: NodeId, edits: &mut Vec<Edit>) {
                 }
             });
     });
+}
+
+/// An edge's tooltip: "A -> B (Succeeded, Failed)".
+fn edge_tip(d: &Derived, e: &EdgeRoute) -> String {
+    let o = &d.graph.outline;
+    let from = e.from.map_or("(start)", |f| o.nodes[f].name.as_str());
+    let statuses = if e.statuses.is_empty() {
+        "Succeeded".to_string()
+    } else {
+        e.statuses.join(", ")
+    };
+    format!("{from} -> {} ({statuses})", o.nodes[e.to].name)
 }

@@ -1163,6 +1163,12 @@ impl LapisApp {
                 {
                     self.canvas.fit_pending = true;
                 }
+                if ui
+                    .add(egui::Button::new("Zoom to selection").shortcut_text("F"))
+                    .clicked()
+                {
+                    self.canvas.zoom_selection_pending = true;
+                }
                 if ui.checkbox(&mut self.settings.minimap, "Minimap").changed() {
                     self.canvas.show_minimap = self.settings.minimap;
                 }
@@ -1245,9 +1251,14 @@ impl LapisApp {
                     ui.colored_label(self.theme.error, format!("Structure: {err}"));
                 }
                 ui.separator();
-                ui.label(&self.session.status);
+                // The hints keep their place at the right; a long status
+                // (a path) is elided before it reaches them.
+                let status = self.session.status.clone();
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.weak("Drag a card: move · drag empty space: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename");
+                    ui.weak("Drag a card: move · drag empty space: pan · Shift+drag: select · Ctrl+scroll: zoom · F2: rename · F: zoom to selection");
+                    ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                        ui.add(egui::Label::new(&status).truncate()).on_hover_text(&status);
+                    });
                 });
             });
         });
@@ -1590,6 +1601,17 @@ impl LapisApp {
                 if let Some(id) = reveal {
                     self.reveal(id);
                 }
+                // Search matches are ringed on the canvas while the Search tab is open.
+                let searching = self.settings.left_tab == LeftTab::Search;
+                self.canvas.marks = if searching {
+                    self.panels.matches.clone()
+                } else {
+                    Vec::new()
+                };
+                self.canvas.mark_current = self
+                    .panels
+                    .match_at
+                    .and_then(|i| self.canvas.marks.get(i).copied());
             });
         egui::Panel::right("lapis-inspector")
             .resizable(true)

@@ -28,6 +28,12 @@ pub const PARAM_TYPES: &[&str] = &[
 pub struct PanelState {
     /// The search text.
     pub search: String,
+    /// The matches of the search text (ringed on the canvas).
+    pub matches: Vec<NodeId>,
+    /// The match stepped to last (Enter, Shift+Enter), and the text it was
+    /// found for.
+    pub match_at: Option<usize>,
+    match_query: String,
     /// The name of the parameter being added.
     pub new_param: String,
     /// Its type.
@@ -602,7 +608,12 @@ fn search(ui: &mut Ui, st: &mut PanelState, session: &mut Session, focus: bool) 
         r.request_focus();
     }
     let q = st.search.trim().to_lowercase();
+    if q != st.match_query {
+        st.match_query = q.clone();
+        st.match_at = None;
+    }
     if q.is_empty() {
+        st.matches.clear();
         return None;
     }
     let d = session.current();
@@ -619,10 +630,30 @@ fn search(ui: &mut Ui, st: &mut PanelState, session: &mut Session, focus: bool) 
         .map(|n| n.id)
         .collect();
     let mut picked = None;
-    if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-        picked = matches.first().copied();
+    // Enter steps to the next match, Shift+Enter to the previous one; the
+    // field keeps the focus so the next Enter steps again.
+    if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) && !matches.is_empty() {
+        let m = matches.len();
+        let back = ui.input(|i| i.modifiers.shift);
+        let at = match (st.match_at, back) {
+            (None, false) => 0,
+            (None, true) => m - 1,
+            (Some(i), false) => (i + 1) % m,
+            (Some(i), true) => (i + m - 1) % m,
+        };
+        st.match_at = Some(at);
+        picked = Some(matches[at]);
+        r.request_focus();
     }
-    ui.weak(format!("{} found", matches.len()));
+    if let Some(at) = st.match_at.filter(|&a| a >= matches.len()) {
+        st.match_at = Some(at % matches.len().max(1));
+    }
+    let count = match st.match_at {
+        Some(at) if !matches.is_empty() => format!("{} of {}", at + 1, matches.len()),
+        _ => format!("{} found", matches.len()),
+    };
+    ui.weak(count)
+        .on_hover_text("Enter: next match · Shift+Enter: previous");
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -643,6 +674,7 @@ fn search(ui: &mut Ui, st: &mut PanelState, session: &mut Session, focus: bool) 
                 }
             }
         });
+    st.matches = matches;
     picked
 }
 

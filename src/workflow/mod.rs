@@ -11,9 +11,11 @@ pub mod access;
 pub mod condition;
 pub mod diff;
 pub mod edit;
+pub mod jsonc;
 pub mod lines;
 pub mod manifest;
 pub mod model;
+pub mod oauth_check;
 pub mod preserve;
 pub mod project;
 pub mod reach;
@@ -211,13 +213,12 @@ impl Document {
         if let Some(e) = text::find_duplicate_key(json_text) {
             return Err(err(e));
         }
-        let base = preserve::Base {
-            text: source
+        let base = preserve::Base::new(
+            source
                 .commented
                 .clone()
                 .unwrap_or_else(|| source.json.clone()),
-            value: root.clone(),
-        };
+        );
         let mut doc = Document::from_value_with(root, format, path).map_err(|e| {
             let (line, column) = SpanIndex::new(json_text).locate(&e.pointer);
             err(TextError {
@@ -353,10 +354,10 @@ impl Document {
     pub fn rebase(&mut self, bytes: &[u8]) {
         if let Ok(src) = text::read_source(bytes) {
             if let Ok(value) = text::parse_json(&src.json) {
-                self.base = Some(std::sync::Arc::new(preserve::Base {
-                    text: src.commented.unwrap_or(src.json),
+                self.base = Some(std::sync::Arc::new(preserve::Base::with_value(
+                    src.commented.unwrap_or(src.json),
                     value,
-                }));
+                )));
             }
         }
     }

@@ -22,12 +22,44 @@ use std::fmt;
 
 /// The text and value of a file as last loaded or saved: what a save
 /// patches.
+///
+/// The value is parsed from the text when a save first needs it, not at
+/// load: a document that is only read (validate, export, run) holds one
+/// value tree, not two.
 #[derive(Clone)]
 pub struct Base {
     /// The decoded text, comments included (no byte-order mark).
     pub text: String,
-    /// The value of that text (the file's JSON, template text included).
-    pub value: Value,
+    value: std::sync::OnceLock<Value>,
+}
+
+impl Base {
+    /// The base of `text` (decoded, comments included).
+    pub fn new(text: String) -> Base {
+        Base {
+            text,
+            value: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The base of `text` whose value is already known.
+    pub fn with_value(text: String, value: Value) -> Base {
+        Base {
+            text,
+            value: std::sync::OnceLock::from(value),
+        }
+    }
+
+    /// The value of the text (the file's JSON, template text included).
+    /// Text that does not parse (never expected: it was loaded or written
+    /// by Lapis) gives `null`, which no document equals, so the save falls
+    /// back to a plain render.
+    pub fn value(&self) -> &Value {
+        self.value.get_or_init(|| {
+            let blanked = super::text::blank_comments(&self.text).ok().flatten();
+            super::text::parse_json(blanked.as_deref().unwrap_or(&self.text)).unwrap_or(Value::Null)
+        })
+    }
 }
 
 impl fmt::Debug for Base {
@@ -47,7 +79,7 @@ impl PartialEq for Base {
 /// Writes `new` over the text of `base`, changing only the spans whose value
 /// changed. Errors (never expected) say why the patch was not used.
 pub fn patch(base: &Base, new: &Value, format: &TextFormat) -> Result<String, String> {
-    if base.value == *new {
+    if *base.value() == *new {
         return Ok(base.text.clone());
     }
     let s = base.text.as_bytes();
@@ -69,7 +101,7 @@ pub fn patch(base: &Base, new: &Value, format: &TextFormat) -> Result<String, St
     };
     let mut out = String::with_capacity(base.text.len() + 256);
     out.push_str(&base.text[..start]);
-    p.value(&mut out, &base.value, new, start, end)?;
+    p.value(&mut out, base.value(), new, start, end)?;
     out.push_str(&base.text[end..]);
     // The result must be JSON; debug builds (the tests) also check that it
     // reads back as the new value, which costs a full parse.

@@ -688,21 +688,21 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-struct Style<'a> {
-    unit: &'a str,
+pub(crate) struct Style<'a> {
+    pub(crate) unit: &'a str,
     levels: &'a [u16],
-    inline_arrays: bool,
+    pub(crate) inline_arrays: bool,
 }
 
 impl<'a> Style<'a> {
-    fn new(unit: &'a str, f: &'a TextFormat) -> Self {
+    pub(crate) fn new(unit: &'a str, f: &'a TextFormat) -> Self {
         Style {
             unit,
             levels: &f.levels,
             inline_arrays: f.inline_scalar_arrays,
         }
     }
-    fn units(&self, level: usize) -> usize {
+    pub(crate) fn units(&self, level: usize) -> usize {
         match (level, self.levels.last()) {
             (0, _) | (_, None) => level,
             (l, Some(&last)) if l > self.levels.len() => last as usize + (l - self.levels.len()),

@@ -6,6 +6,7 @@ use super::pfx::{read_pfx, PfxJob};
 use super::widgets::{block, child, combo, row, Field, Form, Kind};
 use crate::workflow::edit::Edit;
 use crate::workflow::model::{AadOAuth, Authentication, CredentialType};
+use crate::workflow::oauth_check::{check_oauth, OAuthField};
 use egui::Ui;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
@@ -207,6 +208,36 @@ fn set_auth_type(f: &mut Form, auth: &str, new: &str) {
     );
 }
 
+/// The checks of authority, tenant and audience (against the action's
+/// URI) for `field`, as a row under it: they run as the user types.
+fn oauth_checks(ui: &mut Ui, f: &Form, auth: &str, field: OAuthField) {
+    let text = |ptr: String| f.get(&ptr).and_then(Value::as_str).map(str::to_owned);
+    let uri = auth
+        .rsplit_once('/')
+        .and_then(|(inputs, _)| text(child(inputs, "uri")));
+    let findings = check_oauth(
+        text(child(auth, "authority")).as_deref(),
+        text(child(auth, "tenant")).as_deref(),
+        text(child(auth, "audience")).as_deref(),
+        uri.as_deref(),
+    );
+    let mine: Vec<_> = findings.into_iter().filter(|x| x.field == field).collect();
+    if mine.is_empty() {
+        return;
+    }
+    ui.label("");
+    ui.vertical(|ui| {
+        for x in mine {
+            if x.error {
+                ui.colored_label(f.theme.error, format!("✖ {}", x.message));
+            } else {
+                ui.colored_label(f.theme.warning, format!("⚠ {}", x.message));
+            }
+        }
+    });
+    ui.end_row();
+}
+
 /// The fields of ActiveDirectoryOAuth.
 fn aad(ui: &mut Ui, f: &mut Form, auth: &str, a: &AadOAuth) {
     let p = |k: &str| child(auth, k);
@@ -217,16 +248,19 @@ fn aad(ui: &mut Ui, f: &mut Form, auth: &str, a: &AadOAuth) {
             .optional()
             .hint(AadOAuth::DEFAULT_AUTHORITY),
     );
+    oauth_checks(ui, f, auth, OAuthField::Authority);
     row(
         ui,
         f,
         &Field::new("Tenant", p("tenant")).hint("directory (tenant) id or domain"),
     );
+    oauth_checks(ui, f, auth, OAuthField::Tenant);
     row(
         ui,
         f,
         &Field::new("Audience", p("audience")).hint("https://yourapp.msappproxy.net"),
     );
+    oauth_checks(ui, f, auth, OAuthField::Audience);
     row(
         ui,
         f,

@@ -64,7 +64,9 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
                     ui.colored_label(theme.warning, format!("Read-only: {r}"));
                 }
                 ui.separator();
+                // Each selection has its own scroll position: a new one starts at the top.
                 egui::ScrollArea::vertical()
+                    .id_salt(("inspector-form", &n.pointer))
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
                         ui.add_enabled_ui(read_only.is_none(), |ui| {
@@ -99,8 +101,19 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
         Tab::Test => {
             if let Some(name) = http {
                 ui.label(RichText::new(&name).heading());
+                let pointer =
+                    selected.map(|id| session.current().graph.outline.nodes[id].pointer.clone());
                 let doc = session.doc();
-                super::testcall::show(ui, &mut st.tests, doc, session.workflow, &name, theme);
+                let value = pointer.and_then(|p| doc.root.pointer(&p));
+                super::testcall::show(
+                    ui,
+                    &mut st.tests,
+                    doc,
+                    session.workflow,
+                    &name,
+                    value,
+                    theme,
+                );
             }
         }
     }
@@ -166,7 +179,10 @@ fn code_view(
             }
         });
     });
+    // A long line scrolls inside the editor; it never widens the panel.
+    let width = ui.available_width();
     egui::ScrollArea::both()
+        .max_width(width)
         .auto_shrink([false, false])
         .show(ui, |ui| {
             let r = ui.add(

@@ -833,6 +833,14 @@ pub(crate) fn move_to_secure(f: &mut Form, pointer: &str, field_name: &str) {
         _ => Vec::new(),
     };
     let name = unique_name(&base, taken.iter());
+    // The secret just typed stays usable for test calls of this session:
+    // the next Send does not ask for it again.
+    let typed =
+        f.st.buffers
+            .get(pointer)
+            .cloned()
+            .or_else(|| f.get(pointer).and_then(Value::as_str).map(str::to_owned))
+            .filter(|v| !v.is_empty() && !v.starts_with('@'));
     let container = f.container();
     let mut edits = Vec::new();
     if container != Container::Standard {
@@ -854,6 +862,9 @@ pub(crate) fn move_to_secure(f: &mut Form, pointer: &str, field_name: &str) {
     if f.apply(edit, pointer) {
         f.st.buffers.remove(pointer);
         f.st.forms.synced.remove(pointer);
+        if let Some(v) = typed {
+            f.st.tests.store.set(&name, crate::secrets::Secret::new(v));
+        }
         f.st.forms.moved.insert(pointer.to_owned(), name);
     }
 }
