@@ -769,3 +769,53 @@ fn secure_parameters_come_from_the_environment_never_from_the_file() {
     assert_eq!((e.line, e.column), (2, 14), "{e}");
     assert!(!e.to_string().contains("s3cret-canary-4417"), "{e}");
 }
+
+#[test]
+fn until_iterations_and_a_template_workflow() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "loop.json",
+        &json!({
+            "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0",
+            "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {"schema": {}}}},
+            "actions": {
+                "Init": {"type": "InitializeVariable", "runAfter": {}, "inputs": {"variables": [{"name": "n", "type": "integer", "value": 0}]}},
+                "Poll": {
+                    "type": "Until", "runAfter": {"Init": ["Succeeded"]},
+                    "expression": "@greaterOrEquals(variables('n'), 4)",
+                    "limit": {"count": 10, "timeout": "PT1M"},
+                    "actions": {"Bump": {"type": "IncrementVariable", "runAfter": {}, "inputs": {"name": "n", "value": 1}}}
+                }
+            }
+        }),
+    );
+    let t = write(
+        d.path(),
+        "loop.lapistest.json",
+        &json!({"workflow": "loop.json", "tests": [
+            {"name": "four", "expect": {"status": "Succeeded", "actions": {"Poll": {"iterations": 4, "inputs": {"/stoppedBy": "condition"}}, "Bump": {"status": "Succeeded"}}}},
+            {"name": "not five", "expect": {"actions": {"Poll": {"iterations": 5}}}}
+        ]}),
+    );
+    let r = run_file(&t);
+    assert_eq!(r[0].outcome, Outcome::Passed, "{}", report::text(&r));
+    assert_eq!(r[1].outcome, Outcome::Failed);
+    assert_eq!(
+        (
+            r[1].failures[0].expected.as_str(),
+            r[1].failures[0].actual.as_str()
+        ),
+        ("5", "4")
+    );
+    // The bundled ARM template form runs the same tests (workflow found in
+    // `resources[]`).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let r = run_file(&root.join("samples/app-proxy-status.template.lapistest.json"));
+    assert!(
+        r.iter().all(|c| c.outcome == Outcome::Passed),
+        "{}",
+        report::text(&r)
+    );
+}

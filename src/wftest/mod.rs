@@ -182,6 +182,9 @@ pub struct Case {
     pub static_results: bool,
     /// The run's time limit.
     pub timeout: Duration,
+    /// Every wait (Delay, retry intervals, an Until's timeout) is
+    /// multiplied by this ([`DEFAULT_TIME_SCALE`] unless given).
+    pub time_scale: f64,
     /// What must hold.
     pub expect: Expect,
 }
@@ -220,6 +223,10 @@ impl TestFile {
         self.spans.locate(pointer)
     }
 }
+
+/// Default factor on waits in tests: a minute's Delay takes 60 ms, an
+/// Until's default PT1H timeout 3.6 s (0 would end every Until at once).
+pub const DEFAULT_TIME_SCALE: f64 = 0.001;
 
 /// Default time limit of one case.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -403,6 +410,7 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
             "mocks",
             "staticResults",
             "timeout",
+            "timeScale",
             "expect",
         ],
     )?;
@@ -545,6 +553,18 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
             }
         },
     };
+    let time_scale = match m.get("timeScale") {
+        None => DEFAULT_TIME_SCALE,
+        Some(t) => match t.as_f64() {
+            Some(f) if f >= 0.0 && f.is_finite() && f <= 1.0 => f,
+            _ => {
+                return Err(cx.err(
+                    &join(at, "timeScale"),
+                    "'timeScale' must be a number from 0 to 1 (the factor on every wait)",
+                ))
+            }
+        },
+    };
     let expect = match m.get("expect") {
         None | Some(Value::Null) => Expect::default(),
         Some(e) => parse_expect(cx, e, &join(at, "expect"))?,
@@ -559,6 +579,7 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
         secrets,
         static_results,
         timeout,
+        time_scale,
         expect,
     })
 }

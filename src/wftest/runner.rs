@@ -253,7 +253,7 @@ fn run_case(p: &Prepared, fi: usize, ci: usize) -> CaseResult {
         mocks: case.mocks.clone(),
         static_results: case.static_results,
         timeout: Some(case.timeout),
-        time_scale: 0.0,
+        time_scale: case.time_scale,
         ..RunOptions::default()
     };
     match crate::run::run(doc, &case.trigger, opts) {
