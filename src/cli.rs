@@ -20,6 +20,7 @@ mod edit;
 mod run;
 mod runs;
 mod serve;
+mod test;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -119,6 +120,9 @@ pub enum Command {
     CallbackUrl(serve::CallbackArgs),
     /// Manage the access keys that sign callback URLs.
     Keys(serve::KeysArgs),
+    /// Run workflow tests (*.lapistest.json): mocks and assertions; exits 0
+    /// when all pass, 1 when one fails, 2 for a bad test file.
+    Test(test::TestArgs),
     /// Write a synthetic workflow of a given size, for trials and benchmarks.
     Synth {
         /// Number of actions, nested ones included.
@@ -265,6 +269,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Some(Command::Serve(a)) => serve::cmd_serve(&a, out, err),
         Some(Command::CallbackUrl(a)) => serve::cmd_callback_url(&a, out),
         Some(Command::Keys(a)) => serve::cmd_keys(&a, out),
+        Some(Command::Test(a)) => test::cmd_test(&a, out, err),
         Some(Command::Synth {
             actions,
             depth,

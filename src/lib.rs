@@ -17,4 +17,5 @@ pub mod secrets;
 pub mod serve;
 pub mod synth;
 pub mod ui;
+pub mod wftest;
 pub mod workflow;

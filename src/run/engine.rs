@@ -19,7 +19,7 @@
 //! - Terminate ends the run with its status; a Response answers once.
 
 mod actions;
-mod data;
+pub(crate) mod data;
 mod secure;
 
 use crate::expr::ast::Template;
