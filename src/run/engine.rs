@@ -382,7 +382,8 @@ fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn new_run_id() -> String {
+/// A new run id in Azure's shape (`08584…CU00`).
+pub fn new_run_id() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
     let digits: String = (0..24)

@@ -10,4 +10,4 @@ pub use model::{
 
 pub mod engine;
 
-pub use engine::{run, Observer, RunOptions, RunSetupError};
+pub use engine::{new_run_id, run, Observer, Responder, RunOptions, RunSetupError};

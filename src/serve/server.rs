@@ -892,7 +892,7 @@ async fn invoke(
         relative_path: (!relative.is_empty()).then(|| relative.join("/")),
         body,
     };
-    let run_id = new_run_id();
+    let run_id = crate::run::new_run_id();
     let mut options = state.config.run.clone();
     options.workflow_name = Some((wf.index + 1).to_string());
     options.file = Some(wf.file.clone());
@@ -1028,15 +1028,6 @@ fn sas_refusal(e: SasError) -> Refusal {
         SasError::Scope(_) => "DirectApiInvalidAuthorizationScope",
     };
     Refusal::new(401, code, e.to_string())
-}
-
-fn new_run_id() -> String {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    let digits: String = (0..24)
-        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-        .collect();
-    format!("08584{digits}CU00")
 }
 
 /// The path part of a Location or URL, for tests and clients.

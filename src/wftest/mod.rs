@@ -253,13 +253,27 @@ impl Ctx<'_> {
         at: &str,
         what: &str,
     ) -> Result<&'v Map<String, Value>, FileError> {
-        v.as_object()
-            .ok_or_else(|| self.err(at, format!("{what} must be an object, found {}", kind(v))))
+        v.as_object().ok_or_else(|| {
+            self.err(
+                at,
+                format!(
+                    "{what} must be an object, found {}",
+                    crate::workflow::tree::kind_of(v)
+                ),
+            )
+        })
     }
 
     fn string<'v>(&self, v: &'v Value, at: &str, what: &str) -> Result<&'v str, FileError> {
-        v.as_str()
-            .ok_or_else(|| self.err(at, format!("{what} must be a string, found {}", kind(v))))
+        v.as_str().ok_or_else(|| {
+            self.err(
+                at,
+                format!(
+                    "{what} must be a string, found {}",
+                    crate::workflow::tree::kind_of(v)
+                ),
+            )
+        })
     }
 
     fn known(&self, m: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<(), FileError> {
@@ -285,17 +299,6 @@ impl Ctx<'_> {
                 format!("unknown status '{s}' (expected Succeeded, Failed, Skipped, TimedOut or Cancelled)"),
             )
         })
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -368,7 +371,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<TestFile, FileError> {
     let list = tests.as_array().ok_or_else(|| {
         cx.err(
             "/tests",
-            format!("'tests' must be an array, found {}", kind(tests)),
+            format!(
+                "'tests' must be an array, found {}",
+                crate::workflow::tree::kind_of(tests)
+            ),
         )
     })?;
     if list.is_empty() {
@@ -479,7 +485,10 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
                     other => {
                         return Err(cx.err(
                             &join(&here, "callThrough"),
-                            format!("'callThrough' must be true or false, found {}", kind(other)),
+                            format!(
+                                "'callThrough' must be true or false, found {}",
+                                crate::workflow::tree::kind_of(other)
+                            ),
                         ))
                     }
                 }
@@ -537,7 +546,10 @@ fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {
         Some(o) => {
             return Err(cx.err(
                 &join(at, "staticResults"),
-                format!("'staticResults' must be true or false, found {}", kind(o)),
+                format!(
+                    "'staticResults' must be true or false, found {}",
+                    crate::workflow::tree::kind_of(o)
+                ),
             ))
         }
     };
@@ -609,7 +621,10 @@ fn pairs(cx: &Ctx, v: &Value, at: &str, what: &str) -> Result<Vec<(String, Strin
             other => {
                 return Err(cx.err(
                     &join(at, k),
-                    format!("'{k}' must be a string, found {}", kind(other)),
+                    format!(
+                        "'{k}' must be a string, found {}",
+                        crate::workflow::tree::kind_of(other)
+                    ),
                 ))
             }
         };
@@ -749,7 +764,10 @@ fn parse_expect(cx: &Ctx, v: &Value, at: &str) -> Result<Expect, FileError> {
                 Some(o) => {
                     return Err(cx.err(
                         &join(&here, "notRun"),
-                        format!("'notRun' must be true or false, found {}", kind(o)),
+                        format!(
+                            "'notRun' must be true or false, found {}",
+                            crate::workflow::tree::kind_of(o)
+                        ),
                     ))
                 }
             }

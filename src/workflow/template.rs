@@ -441,7 +441,10 @@ impl Scope {
                         })
                         .cloned()
                         .ok_or_else(|| EvalError(format!("the object has no property `{name}`"))),
-                    _ => err(format!("`.{name}` needs an object, found {}", kind(&v))),
+                    _ => err(format!(
+                        "`.{name}` needs an object, found {}",
+                        crate::workflow::tree::kind_of(&v)
+                    )),
                 }
             }
             Expr::Index(b, i) => {
@@ -462,7 +465,7 @@ impl Scope {
                         Value::Bool(false) => self.eval(&a[2], depth + 1),
                         _ => err(format!(
                             "the condition of if() must be a boolean, found {}",
-                            kind(&c)
+                            crate::workflow::tree::kind_of(&c)
                         )),
                     };
                 }
@@ -525,17 +528,6 @@ impl Scope {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
@@ -550,7 +542,7 @@ fn index(v: &Value, i: &Value) -> Result<Value, EvalError> {
             let k = as_int(i).ok_or_else(|| {
                 EvalError(format!(
                     "an array index must be a number, found {}",
-                    kind(i)
+                    crate::workflow::tree::kind_of(i)
                 ))
             })?;
             usize::try_from(k)
@@ -573,7 +565,11 @@ fn index(v: &Value, i: &Value) -> Result<Value, EvalError> {
             })
             .cloned()
             .ok_or_else(|| EvalError(format!("the object has no property `{k}`"))),
-        _ => err(format!("cannot index {} with {}", kind(v), kind(i))),
+        _ => err(format!(
+            "cannot index {} with {}",
+            crate::workflow::tree::kind_of(v),
+            crate::workflow::tree::kind_of(i)
+        )),
     }
 }
 
@@ -608,7 +604,7 @@ fn str_arg<'v>(name: &str, vals: &'v [Value], i: usize) -> Result<&'v str, EvalE
         Some(v) => err(format!(
             "argument {} of {name}() must be a string, found {}",
             i + 1,
-            kind(v)
+            crate::workflow::tree::kind_of(v)
         )),
         None => err(format!("{name}() needs argument {}", i + 1)),
     }
@@ -621,7 +617,7 @@ fn int_arg(name: &str, vals: &[Value], i: usize) -> Result<i64, EvalError> {
         Some(v) => err(format!(
             "argument {} of {name}() must be an integer, found {}",
             i + 1,
-            kind(v)
+            crate::workflow::tree::kind_of(v)
         )),
         None => err(format!("{name}() needs argument {}", i + 1)),
     }
@@ -635,7 +631,7 @@ fn bool_arg(name: &str, vals: &[Value], i: usize) -> Result<bool, EvalError> {
         Some(v) => err(format!(
             "argument {} of {name}() must be a boolean, found {}",
             i + 1,
-            kind(v)
+            crate::workflow::tree::kind_of(v)
         )),
         None => err(format!("{name}() needs argument {}", i + 1)),
     }
@@ -787,7 +783,10 @@ fn union(vals: &[Value]) -> Result<Value, EvalError> {
             let mut out = Map::new();
             for v in vals {
                 let Value::Object(o) = v else {
-                    return err(format!("union() mixes objects and {}", kind(v)));
+                    return err(format!(
+                        "union() mixes objects and {}",
+                        crate::workflow::tree::kind_of(v)
+                    ));
                 };
                 for (k, x) in o {
                     match (out.get_mut(k), x) {
@@ -808,7 +807,10 @@ fn union(vals: &[Value]) -> Result<Value, EvalError> {
             let mut out: Vec<Value> = Vec::new();
             for v in vals {
                 let Value::Array(a) = v else {
-                    return err(format!("union() mixes arrays and {}", kind(v)));
+                    return err(format!(
+                        "union() mixes arrays and {}",
+                        crate::workflow::tree::kind_of(v)
+                    ));
                 };
                 for x in a {
                     if !out.contains(x) {
@@ -820,7 +822,7 @@ fn union(vals: &[Value]) -> Result<Value, EvalError> {
         }
         Some(v) => err(format!(
             "union() takes objects or arrays, found {}",
-            kind(v)
+            crate::workflow::tree::kind_of(v)
         )),
         None => err("union() needs arguments"),
     }
@@ -1280,7 +1282,7 @@ pub fn find_workflows(root: &Value) -> Result<Vec<FoundWorkflow>, (String, Strin
                 "/resources".into(),
                 format!(
                     "`resources` of an ARM template must be an array (or an object of symbolic names with languageVersion 2.0), found {}",
-                    kind(other)
+                    crate::workflow::tree::kind_of(other)
                 ),
             ))
         }
@@ -1439,7 +1441,10 @@ fn workflow(res: &Map<String, Value>, p: &str, scope: &Scope) -> Option<FoundWor
                 other => {
                     let why = match other {
                         Err(e) => e.0,
-                        Ok(v) => format!("it gives {} with no definition", kind(&v)),
+                        Ok(v) => format!(
+                            "it gives {} with no definition",
+                            crate::workflow::tree::kind_of(&v)
+                        ),
                     };
                     computed.push(Computed {
                         pointer: props_p.clone(),
@@ -1469,7 +1474,7 @@ fn workflow(res: &Map<String, Value>, p: &str, scope: &Scope) -> Option<FoundWor
                         other => {
                             let why = match other {
                                 Err(e) => e.0,
-                                Ok(v) => format!("it gives {}", kind(&v)),
+                                Ok(v) => format!("it gives {}", crate::workflow::tree::kind_of(&v)),
                             };
                             computed.push(Computed {
                                 pointer: def_p.clone(),

@@ -6,7 +6,7 @@
 //! key in place, so the order never changes.
 
 use super::widgets::{
-    buffered, child, field_core, field_id, field_input, json_kind, show_notes, Field, Form, Name,
+    buffered, child, field_core, field_id, field_input, show_notes, Field, Form, Name,
 };
 use crate::workflow::edit::Edit;
 use egui::{RichText, TextEdit, Ui};
@@ -53,7 +53,7 @@ pub(crate) fn table(ui: &mut Ui, f: &mut Form, t: &Table) {
                 format!(
                     "`{}` is {}, not an object; edit it in the Code tab.",
                     t.pointer.rsplit('/').next().unwrap_or(""),
-                    json_kind(other)
+                    crate::workflow::tree::kind_of(other)
                 ),
             );
             return;

@@ -661,7 +661,10 @@ fn syntax_notes(field: &Field, shown: &str) -> Vec<Note> {
     match field.kind {
         Kind::JsonOrText if !shown.trim().is_empty() => match parse_json(shown) {
             Ok(v) => match parse_strict(shown) {
-                Ok(_) => out.push(Note::Weak(format!("Stored as JSON ({})", json_kind(&v)))),
+                Ok(_) => out.push(Note::Weak(format!(
+                    "Stored as JSON ({})",
+                    crate::workflow::tree::kind_of(&v)
+                ))),
                 Err(e) => out.push(Note::Error(format!("Not applied: {e}"))),
             },
             Err(e) => {
@@ -757,18 +760,6 @@ pub(crate) fn show_notes(ui: &mut Ui, f: &mut Form, field: &Field, notes: &[Note
                 }
             }
         }
-    }
-}
-
-/// "an object", "a string", … for messages.
-pub(crate) fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
