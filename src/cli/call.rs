@@ -148,6 +148,21 @@ fn prepare_error(e: PrepareError) -> String {
     }
 }
 
+/// The content of a `--params FILE` (an ARM parameters file, a Standard
+/// parameters.json or a plain object), read and parsed.
+pub(super) fn params_file(
+    path: Option<&std::path::Path>,
+) -> Result<Option<serde_json::Value>, String> {
+    let Some(p) = path else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(p).map_err(|e| format!("--params {}: {e}", p.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    lapis::workflow::text::parse_json(&text)
+        .map(Some)
+        .map_err(|e| format!("--params {}: {e}", p.display()))
+}
+
 /// Runs `lapis call`.
 pub fn cmd_call(a: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
     let doc = load(&a.file)?.doc;
@@ -155,17 +170,7 @@ pub fn cmd_call(a: &CallArgs, out: &mut dyn Write, err: &mut dyn Write) -> Resul
         .select(a.workflow.as_deref())
         .map_err(|e| format!("{}: {e}", a.file.display()))?;
     let store = secrets(&a.secret)?;
-    let file_value = match &a.params {
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            let text = String::from_utf8_lossy(&bytes);
-            Some(
-                lapis::workflow::text::parse_json(&text)
-                    .map_err(|e| format!("{}: {e}", p.display()))?,
-            )
-        }
-        None => None,
-    };
+    let file_value = params_file(a.params.as_deref())?;
     let mut overrides = Vec::new();
     for p in &a.param {
         let Some((k, v)) = p.split_once('=') else {

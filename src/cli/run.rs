@@ -120,14 +120,7 @@ pub fn options(a: &RunArgs) -> Result<(TriggerRequest, RunOptions), String> {
         static_results: a.static_results,
         ..RunOptions::default()
     };
-    if let Some(p) = &a.params {
-        let bytes = std::fs::read(p).map_err(|e| format!("--params {}: {e}", p.display()))?;
-        let text = String::from_utf8_lossy(&bytes);
-        opts.params_file = Some(
-            lapis::workflow::text::parse_json(&text)
-                .map_err(|e| format!("--params {}: {e}", p.display()))?,
-        );
-    }
+    opts.params_file = super::call::params_file(a.params.as_deref())?;
     for p in &a.param {
         opts.params.push(pair("--param", p)?);
     }
