@@ -156,11 +156,9 @@ pub(super) fn params_file(
     let Some(p) = path else {
         return Ok(None);
     };
-    let bytes = std::fs::read(p).map_err(|e| format!("--params {}: {e}", p.display()))?;
-    let text = String::from_utf8_lossy(&bytes);
-    lapis::workflow::text::parse_json(&text)
+    prepare::read_params_file(p)
         .map(Some)
-        .map_err(|e| format!("--params {}: {e}", p.display()))
+        .map_err(|e| format!("--params {e}"))
 }
 
 /// Runs `lapis call`.

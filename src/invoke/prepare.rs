@@ -207,6 +207,15 @@ fn is_arm_expression(v: &Value) -> bool {
     matches!(v, Value::String(s) if s.starts_with('[') && s.ends_with(']') && !s.starts_with("[["))
 }
 
+/// The content of a parameters file (an ARM parameters file, a Standard
+/// parameters.json or a plain `{"name": value}` object), read and parsed;
+/// the error names the file.
+pub fn read_params_file(p: &std::path::Path) -> Result<Value, String> {
+    let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    crate::workflow::text::parse_json(&String::from_utf8_lossy(&bytes))
+        .map_err(|e| format!("{}: {e}", p.display()))
+}
+
 fn json_kind(v: &Value) -> &'static str {
     crate::expr::eval::type_name(v)
 }

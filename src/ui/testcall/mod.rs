@@ -373,14 +373,9 @@ impl TestCalls {
                 let file = if params_file.is_empty() {
                     None
                 } else {
-                    let p = PathBuf::from(&params_file);
-                    let bytes = std::fs::read(&p)
-                        .map_err(|e| PrepareError::Parameters(format!("{}: {e}", p.display())))?;
                     Some(
-                        crate::workflow::text::parse_json(&String::from_utf8_lossy(&bytes))
-                            .map_err(|e| {
-                                PrepareError::Parameters(format!("{}: {e}", p.display()))
-                            })?,
+                        prepare::read_params_file(&PathBuf::from(&params_file))
+                            .map_err(PrepareError::Parameters)?,
                     )
                 };
                 let ca = if ca_file.is_empty() {
