@@ -255,7 +255,10 @@ pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
         .map_err(|e| Failure::Tls(format!("TLS could not be set up: {e}")))?
         .with_root_certificates(roots);
     let mut config = match &net.client_cert {
-        None => builder.with_no_client_auth(),
+        // Without a certificate, still note when the server asks for one: with
+        // TLS 1.3 its refusal may come after the handshake, as a closed
+        // connection without the alert.
+        None => builder.with_client_cert_resolver(Arc::new(NoteCertificateRequest)),
         Some((pfx, password)) => {
             let id = super::pfx::load(&pfx.0, password.as_ref())
                 .map_err(|e| Failure::Input(format!("client certificate: {e}")))?;
@@ -273,6 +276,32 @@ pub fn tls_config(net: &NetConfig) -> Result<ClientConfig, Failure> {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
+
+/// The client-certificate resolver when none is configured: sends none and
+/// notes in the exchange's log that the server asked for one.
+#[derive(Debug)]
+struct NoteCertificateRequest;
+
+impl rustls::client::ResolvesClientCert for NoteCertificateRequest {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        if let Some(l) = current_log() {
+            if let Ok(mut l) = l.lock() {
+                l.client_cert_requested = true;
+            }
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+const CLIENT_CERT_MISSING: &str = "the server asked for a client certificate and none was sent";
 
 /// A TLS error in words.
 pub fn describe_tls(e: &rustls::Error, host: &str) -> String {
@@ -310,9 +339,7 @@ pub fn describe_tls(e: &rustls::Error, host: &str) -> String {
             other => format!("the server's certificate was refused: {other:?}"),
         },
         E::AlertReceived(a) => match a {
-            A::CertificateRequired => {
-                "the server asked for a client certificate and none was sent".to_owned()
-            }
+            A::CertificateRequired => CLIENT_CERT_MISSING.to_owned(),
             A::BadCertificate
             | A::UnknownCA
             | A::CertificateUnknown
@@ -399,6 +426,9 @@ struct PhaseLog {
     connect_ok: bool,
     /// A DNS failure in words (reqwest keeps only its text otherwise).
     dns_error: Option<String>,
+    /// The server asked for a client certificate during the TLS handshake
+    /// and none was configured.
+    client_cert_requested: bool,
 }
 
 type Log = Arc<Mutex<PhaseLog>>;
@@ -500,7 +530,12 @@ where
         let started = Instant::now();
         let fut = self.0.call(req);
         Box::pin(async move {
-            let r = fut.await;
+            // The pool may finish a connection on another task: the
+            // handshake still reports to this exchange's log.
+            let r = match &log {
+                Some(l) => PHASES.scope(l.clone(), fut).await,
+                None => fut.await,
+            };
             if let Some(l) = log {
                 if let Ok(mut l) = l.lock() {
                     l.connected = Some((Instant::now(), started.elapsed()));
@@ -798,6 +833,18 @@ fn failure_of(e: &reqwest::Error, url: &Url, log: Option<&Log>) -> Failure {
     }
     if let Some(r) = find_rustls(e) {
         return Failure::Tls(describe_tls(r, host));
+    }
+    if !e.is_body()
+        && !e.is_decode()
+        && log.is_some_and(|l| l.lock().is_ok_and(|l| l.client_cert_requested))
+    {
+        // TLS 1.3: the client's side of the handshake ends before the server
+        // reads the (empty) certificate, so its refusal can arrive as a
+        // closed connection rather than as the alert.
+        return Failure::Tls(format!(
+            "{CLIENT_CERT_MISSING} (the connection was closed: {})",
+            chain(e)
+        ));
     }
     let text = chain(e);
     if e.is_connect() {
