@@ -603,6 +603,7 @@ fn run_timeout_times_the_run_out() {
 fn bad_input_is_an_error_not_a_panic() {
     let d = doc(json!({
         "Loop": {"type": "Foreach", "foreach": "@triggerBody()", "runAfter": {}, "actions": {}},
+        "NullLoop": {"type": "Foreach", "foreach": "@triggerOutputs()?['missing']", "runAfter": {}, "actions": {}},
         "Cycle1": compose(json!(1), json!({"Cycle2": ["Succeeded"]})),
         "Cycle2": compose(json!(1), json!({"Cycle1": ["Succeeded"]})),
         "Ghost": compose(json!(1), json!({"Nobody": ["Succeeded"]})),
@@ -620,7 +621,17 @@ fn bad_input_is_an_error_not_a_panic() {
         .error
         .unwrap()
         .message
-        .contains("must be an array"));
+        .contains("is of type 'String'. The result must be a valid array"));
+    // Azure fails a loop over null too (ExpressionEvaluationFailed).
+    let e = r.action("NullLoop").unwrap().error.unwrap();
+    assert_eq!(status(&r, "NullLoop"), Status::Failed);
+    assert_eq!(e.code, "ExpressionEvaluationFailed");
+    assert!(
+        e.message
+            .contains("'foreach' expression '@triggerOutputs()?['missing']' is of type 'Null'"),
+        "{}",
+        e.message
+    );
     assert_eq!(status(&r, "Cycle1"), Status::Failed);
     assert!(r
         .action("Ghost")

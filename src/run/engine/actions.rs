@@ -289,18 +289,25 @@ pub(crate) fn concurrency(action: &Value) -> usize {
 }
 
 fn foreach(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
-    let items = match e.resolve(action.get("foreach").unwrap_or(&Value::Null), frame) {
+    let source = action.get("foreach").unwrap_or(&Value::Null);
+    let items = match e.resolve(source, frame) {
         Ok(Value::Array(a)) => a,
-        Ok(Value::Null) => Vec::new(),
+        // As Azure: anything but an array, null included, fails the loop.
         Ok(other) => {
+            let expr = match source {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            };
             return Done::failed(
                 Value::Null,
-                "InvalidTemplate",
+                "ExpressionEvaluationFailed",
                 format!(
-                    "the 'foreach' of '{name}' must be an array, it is of type '{}'",
+                    "The execution of template action '{name}' failed: the result of the \
+                     evaluation of 'foreach' expression '{expr}' is of type '{}'. The result \
+                     must be a valid array.",
                     type_name(&other)
                 ),
-            )
+            );
         }
         Err(m) => {
             return Done::failed(
