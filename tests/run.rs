@@ -851,3 +851,40 @@ fn cli_run_is_stored_in_the_history_unless_no_history() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn a_parameter_without_a_value_says_how_to_give_one() {
+    let d = doc_full(json!({"definition": {
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"pw": {"type": "securestring"}, "region": {"type": "string"}},
+        "triggers": {"manual": {"type": "Request", "kind": "Http", "inputs": {}}},
+        "actions": {
+            "Secret": compose(json!("@parameters('pw')"), json!({})),
+            "Plain": compose(json!("@parameters('region')"), json!({})),
+            "Unknown": compose(json!("@parameters('nope')"), json!({}))
+        }
+    }}));
+    let r = go(&d);
+    let msg = |n: &str| r.action(n).unwrap().error.unwrap().message;
+    assert!(
+        msg("Secret").contains("'pw' is declared (securestring) but has no value"),
+        "{}",
+        msg("Secret")
+    );
+    assert!(
+        msg("Secret").contains("--secret pw=env:VAR"),
+        "{}",
+        msg("Secret")
+    );
+    assert!(
+        msg("Plain").contains("--param region=VALUE"),
+        "{}",
+        msg("Plain")
+    );
+    assert!(
+        msg("Unknown").contains("'nope' is not defined"),
+        "{}",
+        msg("Unknown")
+    );
+}

@@ -87,6 +87,10 @@ pub struct Context {
     /// ISO 8601 time such as `2024-05-01T12:00:00Z`.
     #[serde(deserialize_with = "de_now")]
     pub now: Option<DateTime<Utc>>,
+    /// Declared parameters that have no value, with what to say when one
+    /// is read (instead of "not defined").
+    #[serde(skip)]
+    pub unset_parameters: std::sync::Arc<HashMap<String, String>>,
 }
 
 /// One loop around the expression.
@@ -487,13 +491,23 @@ impl<'c> Evaluator<'c> {
             "parameters" => {
                 let n = name_arg(0)?;
                 lookup(&ctx.parameters, n).map(Cow::Borrowed).ok_or_else(|| {
-                    ExprError::new(
-                        format!(
+                    let unset = ctx
+                        .unset_parameters
+                        .get(n)
+                        .or_else(|| {
+                            ctx.unset_parameters
+                                .iter()
+                                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                                .map(|(_, v)| v)
+                        });
+                    let message = match unset {
+                        Some(why) => format!("the workflow parameter '{n}' {why}"),
+                        None => format!(
                             "the workflow parameter '{n}' is not defined{}",
                             known(ctx.parameters.keys())
                         ),
-                        at(0),
-                    )
+                    };
+                    ExprError::new(message, at(0))
                 })
             }
             "variables" => {

@@ -213,6 +213,35 @@ fn run_index(
     Ok(engine.execute(request))
 }
 
+/// The declared parameters that have no value, with where a value can come
+/// from: a run fails where one is read (a mocked action needs none), and
+/// the message says what to do rather than "not defined".
+fn unset_parameters(
+    definition: &Map<String, Value>,
+    resolved: &Resolved,
+) -> HashMap<String, String> {
+    let Some(declared) = definition.get("parameters").and_then(Value::as_object) else {
+        return HashMap::new();
+    };
+    declared
+        .iter()
+        .filter(|(name, _)| !resolved.values.contains_key(*name))
+        .map(|(name, decl)| {
+            let ty = decl.get("type").and_then(Value::as_str).unwrap_or("");
+            let how = if ty.to_ascii_lowercase().starts_with("secure") {
+                format!(
+                    "give it as a secret (the secret store, --secret {name}=env:VAR or \
+                     --secret {name}=prompt, or the variable {}) or in a parameters file",
+                    crate::secrets::env_var_name(name)
+                )
+            } else {
+                format!("give it with --param {name}=VALUE or a parameters file, or declare a defaultValue")
+            };
+            (name.clone(), format!("is declared ({ty}) but has no value: {how}"))
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // The engine
 // ---------------------------------------------------------------------------
@@ -353,6 +382,8 @@ pub(crate) struct Engine<'d> {
     options: RunOptions,
     depth: usize,
     params: Resolved,
+    /// Declared parameters without a value, and how to give one.
+    unset_params: Arc<HashMap<String, String>>,
     /// Names of SecureString / SecureObject parameters.
     secure_params: HashSet<String>,
     redactor: RwLock<Redactor>,
@@ -584,6 +615,7 @@ impl<'d> Engine<'d> {
             }
         });
         let deadline = options.timeout.map(|t| Instant::now() + t);
+        let unset_params = Arc::new(unset_parameters(&definition, &params));
         Ok(Engine {
             doc,
             index,
@@ -591,6 +623,7 @@ impl<'d> Engine<'d> {
             name,
             run_id,
             depth,
+            unset_params,
             params,
             secure_params,
             redactor: RwLock::new(redactor),
@@ -1278,6 +1311,7 @@ impl<'d> Engine<'d> {
             variables: lock(&self.variables).clone(),
             loops: frame.loops.clone(),
             workflow: Some(self.workflow_obj.clone()),
+            unset_parameters: self.unset_params.clone(),
             ..Context::default()
         };
         if compiled.iter().any(|c| c.trigger) {
