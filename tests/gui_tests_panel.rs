@@ -222,3 +222,102 @@ fn a_test_created_from_a_local_run_passes_lapis_test() {
     assert!(h.state().tests.create.is_none());
     assert_eq!(std::fs::read(&expected).unwrap(), before);
 }
+
+/// One data folder for the whole test process (the test-call history goes
+/// there, not into the user's own).
+fn data_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        std::env::set_var("LAPIS_DATA_DIR", d.path());
+        d
+    })
+    .path()
+}
+
+#[test]
+fn a_test_call_answer_becomes_a_static_result_and_a_mock() {
+    use lapis::graph::validate::{validate_document, Severity};
+    use lapis::sandbox::{Config, Sandbox, DEMO_CLIENT_SECRET};
+    std::env::set_var("LAPIS_NO_KEYCHAIN", "1");
+    data_dir();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = rt.block_on(Sandbox::start(Config::demo())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let wf = sandbox.write_files(dir.path()).unwrap().workflow;
+    let mut h = app_with(Some(wf.clone()));
+    h.state_mut().inspector.tests.store.set(
+        "clientSecret",
+        lapis::secrets::Secret::new(DEMO_CLIENT_SECRET),
+    );
+    h.get_by_label("Get_status in the outline").click();
+    h.run();
+    h.get_by_label("Test").click();
+    h.run();
+    h.get_by_label("Send").click();
+    h.step();
+    step_until(&mut h, "the answer", |a| !a.inspector.tests.is_running());
+    let answer = h.state().inspector.tests.result("Get_status").unwrap();
+    let status = answer.response.as_ref().expect("an answer").status;
+    assert_eq!(status, 200, "{:?}", answer.diagnosis);
+    let errors = |h: &Harness<'static, LapisApp>| {
+        validate_document(h.state().session.doc(), 0)
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| format!("{} {}", p.code, p.message))
+            .collect::<Vec<_>>()
+    };
+    let errors_before = errors(&h);
+
+    // As a static result: an undoable edit the validator accepts.
+    h.get_by_label("Use as static result").click_accesskit();
+    h.run();
+    let doc = h.state().session.doc().root.clone();
+    let entry = &doc["staticResults"]["Get_status0"];
+    assert_eq!(entry["status"], "Succeeded");
+    assert_eq!(entry["outputs"]["statusCode"], 200);
+    assert!(entry["outputs"]["headers"].is_object());
+    assert!(!entry["outputs"]["body"].is_null());
+    assert_eq!(
+        doc["actions"]["Get_status"]["runtimeConfiguration"]["staticResult"],
+        json!({"name": "Get_status0", "staticResultOptions": "Enabled"})
+    );
+    assert_eq!(errors(&h), errors_before, "the validator accepts the entry");
+    assert!(!doc.to_string().contains(DEMO_CLIENT_SECRET));
+    // The run engine uses it when static results are on.
+    let run = lapis::run::run(
+        h.state().session.doc(),
+        &lapis::run::TriggerRequest::default(),
+        lapis::run::RunOptions {
+            static_results: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(run.action("Get_status").unwrap().outputs["statusCode"], 200);
+    h.state_mut().session.undo();
+    h.run();
+    assert!(h.state().session.doc().root.get("staticResults").is_none());
+
+    // As a mock in a new test file.
+    h.get_by_label("Use as mock in a test…").click_accesskit();
+    h.run();
+    assert!(has(&h, "Use as mock in a test"));
+    let target = h.state().tests.mock.as_ref().unwrap().new_path.clone();
+    press(&mut h, "Create test file");
+    step_until(&mut h, "the test file is written", |a| {
+        a.tests.mock.is_none()
+    });
+    let t = lapis::wftest::load(Path::new(&target)).expect("the new test file loads");
+    let mock = &t.cases[0].mocks["Get_status"];
+    assert_eq!(mock.outputs["statusCode"], 200);
+    assert!(!std::fs::read_to_string(&target)
+        .unwrap()
+        .contains(DEMO_CLIENT_SECRET));
+    drop(sandbox);
+}
