@@ -319,5 +319,25 @@ fn a_test_call_answer_becomes_a_static_result_and_a_mock() {
     assert!(!std::fs::read_to_string(&target)
         .unwrap()
         .contains(DEMO_CLIENT_SECRET));
+
+    // Again, into that file: it is listed now, and the mock is replaced.
+    step_until(&mut h, "the new file is listed", |a| {
+        a.tests.files.iter().any(|f| f.path == Path::new(&target))
+    });
+    h.get_by_label("Use as mock in a test…").click_accesskit();
+    h.run();
+    step_until(&mut h, "the list is read again", |a| {
+        !a.tests.files.is_empty()
+    });
+    assert_eq!(h.state().tests.mock.as_ref().unwrap().file, Some(0));
+    press(&mut h, "Add mock");
+    step_until(&mut h, "the mock is replaced", |a| a.tests.mock.is_none());
+    assert!(has(&h, "Replaced the mock of Get_status"));
+    assert_eq!(
+        lapis::wftest::load(Path::new(&target)).unwrap().cases[0]
+            .mocks
+            .len(),
+        1
+    );
     drop(sandbox);
 }

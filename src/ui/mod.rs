@@ -1268,7 +1268,8 @@ impl LapisApp {
             let mut redactor = self.inspector.tests.store.redactor();
             redactor.extend(&crate::run::history::environment_secrets());
             if mock {
-                self.tests.ask_mock(&answer, &redactor, file.as_deref());
+                self.tests
+                    .ask_mock(&answer, &redactor, file.as_deref(), ctx);
             } else {
                 match tests_panel::static_result_edit(
                     self.session.doc(),

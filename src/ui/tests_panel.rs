@@ -269,6 +269,12 @@ impl TestsPanel {
             match m {
                 Msg::Scanned(wf, rows) => {
                     if Some(wf.as_path()) == workflow {
+                        // A run of all tests counts what the files hold now.
+                        if let Some((_, _, total)) = &mut self.running {
+                            if *total != 1 {
+                                *total = rows.iter().map(|r: &FileRow| r.cases.len()).sum();
+                            }
+                        }
                         self.files = rows;
                     }
                 }
@@ -567,7 +573,17 @@ impl TestsPanel {
 
     /// Asks which test file (and case) gets `answer` as the mock of its
     /// action; `workflow` is the document's file.
-    pub fn ask_mock(&mut self, answer: &Answer, redactor: &Redactor, workflow: Option<&Path>) {
+    /// The list of test files is looked for again meanwhile.
+    pub fn ask_mock(
+        &mut self,
+        answer: &Answer,
+        redactor: &Redactor,
+        workflow: Option<&Path>,
+        ctx: &egui::Context,
+    ) {
+        if self.running.is_none() {
+            self.refresh(workflow, ctx);
+        }
         let mock = designer::mock_from_answer(
             answer.status,
             &answer.reason,
@@ -593,11 +609,10 @@ impl TestsPanel {
                     .to_string()
             })
             .unwrap_or_default();
-        let first = self.files.iter().position(|f| f.error.is_none());
         self.mock = Some(MockTarget {
             action: answer.action.clone(),
             mock,
-            file: first,
+            file: self.files.iter().position(|f| f.error.is_none()),
             case: 0,
             new_path,
             confirm_overwrite: false,
