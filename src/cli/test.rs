@@ -177,33 +177,11 @@ fn cmd_new(
         }
     };
     let doc = super::load(&wf)?.doc;
-    let name = (doc.workflows.len() > 1).then(|| run.workflow.clone());
     let path = output
         .map(Path::to_owned)
         .unwrap_or_else(|| wftest::from_run::default_path(&wf, &run.run_id));
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let wref = wftest::from_run::relative(&wf, &dir);
     let schema = Path::new("assets/lapistest.schema.json");
-    let sref = schema.is_file().then(|| {
-        wftest::from_run::relative(schema, &dir)
-            .to_string_lossy()
-            .replace('\\', "/")
-    });
-    let value = wftest::from_run::test_from_run(
-        &run,
-        &doc,
-        name.as_deref(),
-        &wref.to_string_lossy().replace('\\', "/"),
-        sref.as_deref(),
-    )?;
-    let mut text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-    text.push('\n');
-    lapis::workflow::text::write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let holes = text.matches(wftest::PLACEHOLDER).count();
+    let holes = wftest::from_run::write_test(&run, &doc, &wf, &path, Some(schema))?;
     let _ = writeln!(out, "wrote {}", path.display());
     if holes > 0 {
         let _ = writeln!(

@@ -21,6 +21,7 @@ pub mod security;
 pub mod serve_url;
 pub mod session;
 pub mod testcall;
+pub mod tests_panel;
 pub mod theme;
 
 use crate::workflow::edit::{
@@ -216,6 +217,8 @@ pub struct LapisApp {
     was_typing: bool,
     /// The run view: Run (F5), the run on the canvas, the runs list.
     pub run_view: run_view::RunView,
+    /// The Tests panel (Ctrl+T): the workflow's tests, run on a worker.
+    pub tests: tests_panel::TestsPanel,
 }
 
 impl LapisApp {
@@ -268,6 +271,7 @@ impl LapisApp {
             close_now: false,
             was_typing: false,
             run_view: run_view::RunView::default(),
+            tests: tests_panel::TestsPanel::default(),
         };
         if let Some(p) = &options.file {
             if error.is_none() {
@@ -986,6 +990,9 @@ impl LapisApp {
         if sc(cmd, Key::Z) {
             self.session.undo();
         }
+        if sc(cmd, Key::T) {
+            self.tests.toggle();
+        }
         if sc(Modifiers::SHIFT, Key::F5) {
             self.run_again(ui.ctx());
         }
@@ -1252,6 +1259,52 @@ impl LapisApp {
         });
     }
 
+    /// The Tests panel's part of a frame: its results, its panel, and an
+    /// answer of the Test tab to use as a mock or a static result.
+    fn tests_frame(&mut self, ui: &mut Ui, ctx: &egui::Context) {
+        let file = self.session.path().cloned();
+        self.tests.poll(file.as_deref(), ctx);
+        if let Some((answer, mock)) = self.inspector.tests.use_answer.take() {
+            let mut redactor = self.inspector.tests.store.redactor();
+            redactor.extend(&crate::run::history::environment_secrets());
+            if mock {
+                self.tests
+                    .ask_mock(&answer, &redactor, file.as_deref(), ctx);
+            } else {
+                match tests_panel::static_result_edit(
+                    self.session.doc(),
+                    self.session.workflow,
+                    &answer,
+                    &redactor,
+                ) {
+                    Ok(edit) => {
+                        if self.apply(edit) {
+                            self.session.status =
+                                format!("{} now has a static result", answer.action);
+                        }
+                    }
+                    Err(e) => self.session.status = format!("No static result: {e}"),
+                }
+            }
+        }
+        if !self.tests.open {
+            return;
+        }
+        let mut intent = None;
+        egui::Panel::bottom("lapis-tests")
+            .resizable(true)
+            .default_size(220.0)
+            .min_size(120.0)
+            .show(ui, |ui| {
+                intent = self.tests.panel(ui, self.session.doc(), file.as_deref());
+            });
+        if let Some(tests_panel::TestsIntent::Select(name)) = intent {
+            if let Some(id) = self.session.select_name(&name) {
+                self.reveal(id);
+            }
+        }
+    }
+
     /// Shift+F5: runs the document again with the last request.
     pub fn run_again(&mut self, ctx: &egui::Context) {
         let env = self.run_env();
@@ -1295,6 +1348,14 @@ impl LapisApp {
             }
             if ui.button("Show runs").clicked() {
                 self.run_view.show();
+            }
+            ui.separator();
+            if ui
+                .add(egui::Button::new("Tests").shortcut_text("Ctrl+T"))
+                .on_hover_text("The workflow's tests (*.lapistest.json): run them, see what failed")
+                .clicked()
+            {
+                self.tests.toggle();
             }
         });
     }
@@ -1685,9 +1746,13 @@ impl LapisApp {
                     }
                 }
                 Some(run_view::RunIntent::RunAgain) => self.run_again(&ctx),
+                Some(run_view::RunIntent::CreateTest(run)) => {
+                    self.tests.ask_create(*run, self.session.path().cloned())
+                }
                 None => {}
             }
         }
+        self.tests_frame(ui, &ctx);
         if let Some(o) = self.run_view.overlays_if_changed() {
             self.canvas.run_overlay = o;
         }
@@ -1764,6 +1829,8 @@ impl LapisApp {
             self.run_view
                 .start_from_form(self.session.doc(), self.session.workflow, env, &ctx);
         }
+        self.tests
+            .windows(&ctx, self.session.path().map(PathBuf::as_path));
         self.dialogs(ui);
         self.blocked_save_window(&ctx);
         if let Some(mut d) = self.export.take() {

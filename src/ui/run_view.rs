@@ -733,7 +733,11 @@ impl RunView {
             egui::ScrollArea::vertical()
                 .id_salt("run-history")
                 .auto_shrink([false, false])
-                .show(&mut cols[2], |ui| self.runs_list(ui));
+                .show(&mut cols[2], |ui| {
+                    if let Some(i) = self.runs_list(ui) {
+                        intent = Some(i);
+                    }
+                });
         });
         intent
     }
@@ -847,11 +851,29 @@ impl RunView {
         }
     }
 
-    fn runs_list(&mut self, ui: &mut Ui) {
+    fn runs_list(&mut self, ui: &mut Ui) -> Option<RunIntent> {
+        let mut intent = None;
         ui.horizontal(|ui| {
             ui.strong("Runs");
             if ui.button("Refresh runs").clicked() {
                 self.refresh_list(ui.ctx());
+            }
+            let run = self.run.as_ref().filter(|_| !self.running());
+            if ui
+                .add_enabled(
+                    run.is_some(),
+                    egui::Button::new("Create test from this run"),
+                )
+                .on_hover_text(match run {
+                    Some(r) => format!(
+                        "A test file that replays run {} (as lapis test new --from-run)",
+                        r.run_id
+                    ),
+                    None => "Pick a run below first".into(),
+                })
+                .clicked()
+            {
+                intent = run.map(|r| RunIntent::CreateTest(Box::new(r.clone())));
             }
         });
         if self.runs.is_empty() {
@@ -886,6 +908,7 @@ impl RunView {
         if let Some(id) = open {
             self.open_run(&id, ui.ctx());
         }
+        intent
     }
 
     /// The trigger-request form window; `Some(true)` when Run was clicked.
@@ -991,6 +1014,8 @@ pub enum RunIntent {
     Select(String),
     /// Run again with the same request.
     RunAgain,
+    /// Write a test made from this run (the Tests panel asks where).
+    CreateTest(Box<Run>),
 }
 
 #[cfg(test)]

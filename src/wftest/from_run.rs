@@ -190,3 +190,53 @@ pub fn default_path(workflow: &Path, run_id: &str) -> PathBuf {
         .collect();
     workflow.with_file_name(format!("{stem}.run-{tail}{}", super::EXTENSION))
 }
+
+/// Where the designer suggests writing a test made from `run` of
+/// `workflow`: in a `tests/` folder beside it, named as
+/// [`default_path`] names it (`<stem>.run-<id>.lapistest.json`), so that
+/// [`super::discover`] finds it among the workflow's tests.
+pub fn default_path_in_tests(workflow: &Path, run_id: &str) -> PathBuf {
+    let p = default_path(workflow, run_id);
+    let dir = workflow.parent().unwrap_or(Path::new("")).join("tests");
+    match p.file_name() {
+        Some(n) => dir.join(n),
+        None => p,
+    }
+}
+
+/// Writes the test made from `run` of `workflow_file` (loaded as `doc`)
+/// to `out`, atomically, as `lapis test new --from-run` does: the
+/// workflow named relative to `out`'s folder, `$schema` naming `schema`
+/// when that file exists, pretty JSON. The folder is created when
+/// missing. Returns how many placeholders (secured values the run did
+/// not record) are left to fill in.
+pub fn write_test(
+    run: &Run,
+    doc: &Document,
+    workflow_file: &Path,
+    out: &Path,
+    schema: Option<&Path>,
+) -> Result<usize, String> {
+    let name = (doc.workflows.len() > 1).then(|| run.workflow.clone());
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let wref = relative(workflow_file, &dir);
+    let sref = schema
+        .filter(|s| s.is_file())
+        .map(|s| relative(s, &dir).to_string_lossy().replace('\\', "/"));
+    let value = test_from_run(
+        run,
+        doc,
+        name.as_deref(),
+        &wref.to_string_lossy().replace('\\', "/"),
+        sref.as_deref(),
+    )?;
+    let mut text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+    text.push('\n');
+    crate::workflow::text::write_atomic(out, text.as_bytes())
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(text.matches(PLACEHOLDER).count())
+}

@@ -27,6 +27,7 @@
 //! JUnit XML and measures coverage; [`from_run`] writes a test from a
 //! recorded run.
 
+pub mod designer;
 pub mod from_run;
 pub mod report;
 pub mod runner;

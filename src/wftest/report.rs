@@ -1,7 +1,7 @@
 //! What a test run prints (text, JSON, JUnit XML), coverage, and
 //! `--update`.
 
-use super::runner::{all_actions, CaseResult, Outcome};
+use super::runner::{all_actions, CaseResult, Failure, Outcome};
 use super::TestFile;
 use crate::run::Status;
 use crate::workflow::text;
@@ -61,18 +61,8 @@ pub fn text(results: &[CaseResult]) -> String {
             let _ = writeln!(s, "      {e}");
         }
         for f in &r.failures {
-            let _ = writeln!(
-                s,
-                "      {}:{}:{}: {}",
-                r.file.display(),
-                f.line,
-                f.column,
-                f.what
-            );
-            let _ = writeln!(s, "        expected: {}", f.expected);
-            let _ = writeln!(s, "        actual:   {}", f.actual);
-            for d in &f.diff {
-                let _ = writeln!(s, "          {d}");
+            for line in failure_text(&r.file, f).lines() {
+                let _ = writeln!(s, "      {line}");
             }
         }
     }
@@ -82,6 +72,24 @@ pub fn text(results: &[CaseResult]) -> String {
         "\n{} tests: {} passed, {} failed, {} errors",
         t.tests, t.passed, t.failed, t.errors
     );
+    s
+}
+
+/// One failed assertion as the text report prints it: where and what,
+/// then expected, actual and the differing pointers, a line each.
+pub fn failure_text(file: &Path, f: &Failure) -> String {
+    let mut s = format!(
+        "{}:{}:{}: {}\n  expected: {}\n  actual:   {}\n",
+        file.display(),
+        f.line,
+        f.column,
+        f.what,
+        f.expected,
+        f.actual
+    );
+    for d in &f.diff {
+        let _ = writeln!(s, "    {d}");
+    }
     s
 }
 

@@ -123,14 +123,17 @@ struct Prepared<'a> {
     parameters: Map<String, Value>,
 }
 
-fn prepare(file: &TestFile) -> Prepared<'_> {
-    let doc = Document::load(&file.workflow).map_err(|e| {
-        let (l, c) = file.locate("/workflow");
-        format!(
-            "{}:{l}:{c}: cannot load the workflow: {e}",
-            file.path.display()
-        )
-    });
+fn prepare<'a>(file: &'a TestFile, doc: Option<&Document>) -> Prepared<'a> {
+    let doc = match doc {
+        Some(d) => Ok(d.clone()),
+        None => Document::load(&file.workflow).map_err(|e| {
+            let (l, c) = file.locate("/workflow");
+            format!(
+                "{}:{l}:{c}: cannot load the workflow: {e}",
+                file.path.display()
+            )
+        }),
+    };
     let mut actions = HashMap::new();
     let mut parameters = Map::new();
     if let Ok(d) = &doc {
@@ -164,7 +167,6 @@ fn prepare(file: &TestFile) -> Prepared<'_> {
 /// on `jobs` threads (0: as many as the machine has cores). Results come back
 /// in file and case order.
 pub fn run_all(files: &[TestFile], filter: Option<&str>, jobs: usize) -> Vec<CaseResult> {
-    let prepared: Vec<Prepared> = files.iter().map(prepare).collect();
     let filter = filter.map(str::to_lowercase);
     let mut work: Vec<(usize, usize)> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
@@ -177,6 +179,27 @@ pub fn run_all(files: &[TestFile], filter: Option<&str>, jobs: usize) -> Vec<Cas
             }
         }
     }
+    run_cases(files, None, &work, jobs, &|_| {})
+}
+
+/// Runs the cases `work` (pairs of file index and case index in `files`) on
+/// `jobs` threads (0: one per core). With `doc`, every case runs against
+/// that document (the designer's, unsaved edits included) instead of the
+/// workflow file on disk. `each` is told of every result as its case ends
+/// (on the worker threads). Results come back in the order of `work`.
+pub fn run_cases(
+    files: &[TestFile],
+    doc: Option<&Document>,
+    work: &[(usize, usize)],
+    jobs: usize,
+    each: &(dyn Fn(&CaseResult) + Sync),
+) -> Vec<CaseResult> {
+    let prepared: Vec<Prepared> = files.iter().map(|f| prepare(f, doc)).collect();
+    let work: Vec<(usize, usize)> = work
+        .iter()
+        .copied()
+        .filter(|&(fi, ci)| files.get(fi).is_some_and(|f| ci < f.cases.len()))
+        .collect();
     let jobs = if jobs == 0 {
         std::thread::available_parallelism().map_or(2, |n| n.get())
     } else {
@@ -191,6 +214,7 @@ pub fn run_all(files: &[TestFile], filter: Option<&str>, jobs: usize) -> Vec<Cas
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&(fi, ci)) = work.get(k) else { break };
                 let r = run_case(&prepared[fi], fi, ci);
+                each(&r);
                 results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(r);
             });
         }

@@ -176,6 +176,9 @@ pub struct TestCalls {
     spill: Option<tempfile::TempDir>,
     /// The fingerprint of the call in flight.
     pending_fingerprint: u64,
+    /// An answer to use in tests: `true` as a mock in a test file (the
+    /// Tests panel asks which), `false` as the action's static result.
+    pub use_answer: Option<(crate::ui::tests_panel::Answer, bool)>,
 }
 
 impl Default for TestCalls {
@@ -200,6 +203,7 @@ impl Default for TestCalls {
             keychain_note: Default::default(),
             spill: None,
             pending_fingerprint: 0,
+            use_answer: None,
         }
     }
 }

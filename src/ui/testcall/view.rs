@@ -220,6 +220,33 @@ fn tab(
             ui.ctx().copy_text(entry.curl.clone());
         }
     });
+    if let Some(r) = &o.response {
+        // The answer (as shown: a body echoing a secret stays redacted)
+        // as a mock in a test file, or as the action's static result.
+        ui.horizontal(|ui| {
+            let answer = || crate::ui::tests_panel::Answer {
+                action: action.to_owned(),
+                status: r.status,
+                reason: r.reason.clone(),
+                headers: r.headers.clone(),
+                body: (*entry.body).clone(),
+            };
+            if ui
+                .button("Use as mock in a test…")
+                .on_hover_text("Add this answer as the action's mock to a test file")
+                .clicked()
+            {
+                t.use_answer = Some((answer(), true));
+            }
+            if ui
+                .button("Use as static result")
+                .on_hover_text("Write this answer into the definition's staticResults and enable it on the action (undoable)")
+                .clicked()
+            {
+                t.use_answer = Some((answer(), false));
+            }
+        });
+    }
     timings(ui, o, theme);
     if let Some(tk) = &o.token {
         let until = tk
