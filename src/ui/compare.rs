@@ -951,7 +951,8 @@ pub fn frame(
     let mut show_list = false;
     let mut step: Option<bool> = None;
     egui::Panel::top("lapis-compare-bar").show(ui, |ui| {
-        ui.horizontal(|ui| {
+        // Wraps on a narrow window: every button stays reachable.
+        ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("Comparing with {}", a.against)).strong());
             let (added, changed, removed) = dec.counts();
             let mut summary = format!("{added} added · {changed} changed · {removed} removed");
