@@ -51,7 +51,7 @@ pub const REMOVED: Color32 = Color32::from_rgb(218, 54, 51);
 /// the drawing and their column.
 const GHOST_W: f32 = 240.0;
 const GHOST_H: f32 = 64.0;
-const GHOST_GAP: f32 = 80.0;
+const GHOST_GAP: f32 = 48.0;
 
 /// How a card differs from the version compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,11 +387,15 @@ pub fn draw_ghosts(
                 [pos2(np.x, mid), pos2(np.x + w, mid)],
                 Stroke::new(1.2, REMOVED),
             );
-            painter.text(
-                pos2(sr.left() + 20.0 * zoom, sr.top() + 35.0 * zoom),
-                egui::Align2::LEFT_TOP,
+            let mut job = egui::text::LayoutJob::simple_singleline(
                 format!("removed from {} · {}", g.scope, g.type_name),
                 FontId::proportional(12.0 * zoom),
+                faded,
+            );
+            job.wrap = egui::text::TextWrapping::truncate_at_width(sr.width() - 28.0 * zoom);
+            painter.galley(
+                pos2(sr.left() + 20.0 * zoom, sr.top() + 35.0 * zoom),
+                painter.layout_job(job),
                 faded,
             );
             let resp = ui.interact(
@@ -471,6 +475,8 @@ pub struct Active {
     decor_key: Option<(u64, u64, usize)>,
     /// The stop "Next change" is on.
     cursor: Option<usize>,
+    /// Just started: the view is fitted to the drawing and its ghosts.
+    fresh: bool,
 }
 
 impl Active {
@@ -492,6 +498,7 @@ impl Active {
             decor: None,
             decor_key: None,
             cursor: None,
+            fresh: true,
         }
     }
 
@@ -901,6 +908,29 @@ fn window(ctx: &egui::Context, c: &mut Compare, session: &Session) -> bool {
     open && !close
 }
 
+/// Fits the drawing and the ghost column into the canvas's last size when
+/// they fit at a readable zoom; otherwise the view stays.
+fn fit_with_ghosts(canvas: &mut Canvas, l: &Layout, dec: &Decor) {
+    let (mut w, mut h) = l.size;
+    for g in &dec.ghosts {
+        w = w.max(g.rect.right());
+        h = h.max(g.rect.bottom());
+    }
+    // The minimap's column (200 px) may take the right of the canvas.
+    let size = canvas.last_rect.size() - vec2(200.0, 0.0);
+    let pad = 24.0;
+    if !(size.x > 2.0 * pad && size.y > 2.0 * pad) {
+        return;
+    }
+    let z = ((size.x - 2.0 * pad) / w.max(1.0))
+        .min((size.y - 2.0 * pad) / h.max(1.0))
+        .min(1.0);
+    if z >= 0.45 {
+        canvas.zoom = z;
+        canvas.offset = vec2((size.x - w * z) / 2.0, pad.max((size.y - h * z) / 2.0));
+    }
+}
+
 /// The app's one hook, called before the canvas is drawn: the list window,
 /// the comparison following edits, the bar above the canvas, and the
 /// decoration handed to the canvas and the inspector.
@@ -947,6 +977,9 @@ pub fn frame(
     }
     let workflow = session.workflow;
     let dec = a.decor(session.view(), workflow);
+    if std::mem::take(&mut a.fresh) {
+        fit_with_ghosts(canvas, &session.current().layout, &dec);
+    }
     let mut end = false;
     let mut show_list = false;
     let mut step: Option<bool> = None;
@@ -1017,7 +1050,8 @@ pub fn frame(
                 if canvas.zoom < super::canvas::READABLE_ZOOM {
                     canvas.zoom = 0.8;
                 }
-                let size = canvas.last_rect.size();
+                // The minimap's column (200 px) may take the right of the canvas.
+                let size = canvas.last_rect.size() - vec2(200.0, 0.0);
                 let c = r.center();
                 canvas.offset = size / 2.0 - vec2(c.x, c.y) * canvas.zoom;
             }
