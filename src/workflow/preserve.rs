@@ -668,6 +668,21 @@ fn plan_object<'v>(
     a: &'v serde_json::Map<String, Value>,
     b: &'v serde_json::Map<String, Value>,
 ) -> Vec<Out<'v>> {
+    // The same keys in the same order (a value edited inside a member):
+    // every member stays, no key lookups.
+    if a.len() == b.len() && a.keys().zip(b.keys()).all(|(x, y)| x == y) {
+        return a
+            .values()
+            .zip(b.values())
+            .enumerate()
+            .map(|(k, (old, new))| Out::Kept {
+                k,
+                new_key: None,
+                old,
+                new,
+            })
+            .collect();
+    }
     let old: Vec<(&String, &Value)> = a.iter().collect();
     let new: Vec<(&String, &Value)> = b.iter().collect();
     let old_index: std::collections::HashMap<&str, usize> = old
