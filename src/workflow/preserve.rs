@@ -817,3 +817,47 @@ fn plan_array<'v>(a: &'v [Value], b: &'v [Value]) -> Vec<Out<'v>> {
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn save(text: &str, new: Value) -> String {
+        patch(&Base::new(text.into()), &new, &TextFormat::default()).unwrap()
+    }
+
+    #[test]
+    fn same_sees_key_order_where_equality_does_not() {
+        let a: Value = serde_json::from_str(r#"{"x": 1, "y": 2}"#).unwrap();
+        let b: Value = serde_json::from_str(r#"{"y": 2, "x": 1}"#).unwrap();
+        assert_eq!(a, b);
+        assert!(!same(&a, &b));
+        assert!(same(&a, &a.clone()));
+    }
+
+    #[test]
+    fn a_nested_edit_rewrites_only_its_value_and_a_reorder_is_written() {
+        let text =
+            "{\n  // kept\n  \"a\": {\"b\": 1E+5, \"c\": [1, 2]},\n  \"d\": \"\\u00e9\"\n}\n";
+        let base: Value = serde_json::from_str(&text.replace("// kept", "")).unwrap();
+        let mut new = base.clone();
+        new["a"]["c"][1] = json!(3);
+        assert_eq!(
+            save(text, new),
+            "{\n  // kept\n  \"a\": {\"b\": 1E+5, \"c\": [1, 3]},\n  \"d\": \"\\u00e9\"\n}\n"
+        );
+        // Same value, keys in another order: written in the new order.
+        let reordered: Value =
+            serde_json::from_str(r#"{"d": "é", "a": {"b": 1E+5, "c": [1, 2]}}"#).unwrap();
+        let out = save(text, reordered.clone());
+        assert!(
+            out.find("\"d\"").unwrap() < out.find("\"a\"").unwrap(),
+            "{out}"
+        );
+        assert_eq!(
+            text::parse_json(&text::blank_comments(&out).unwrap().unwrap_or(out.clone())).unwrap(),
+            reordered
+        );
+    }
+}
