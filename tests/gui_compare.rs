@@ -232,3 +232,58 @@ fn a_comparison_colours_the_canvas_steps_through_changes_and_shows_field_changes
     assert!(h.query_by_label("Removed: Log (Compose)").is_none());
     assert!(h.query_by_label("/inputs/statusCode: 200 -> 201").is_none());
 }
+
+#[test]
+fn a_big_workflow_is_compared_again_off_the_ui_thread_once_typing_pauses() {
+    use lapis::workflow::text::{render, TextFormat};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.json");
+    let wf = lapis::synth::generate(1200, 3);
+    std::fs::write(&path, render(&wf, &TextFormat::default())).unwrap();
+    let mut h = app_with(Some(path));
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Compare with…").click();
+    h.run();
+    h.get_by_label("Compare with saved version").click();
+    h.run();
+    h.get_by_label("Close").click();
+    h.run();
+    assert!(h.query_by_label_contains("0 added · 0 changed").is_some());
+    let first = {
+        let s = &h.state().session;
+        let o = &s.current().graph.outline;
+        o.actions().next().unwrap().name.clone()
+    };
+    let p = {
+        let s = &h.state().session;
+        let o = &s.current().graph.outline;
+        o.nodes[o.find(&first).unwrap()].pointer.clone()
+    };
+    set(&mut h, &format!("{p}/description"), json!("edited"));
+    h.run();
+    // Not recomputed in the frame of the edit: the bar says so.
+    assert!(h.query_by_label("updating…").is_some());
+    let mut done = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.run();
+        if h.query_by_label_contains("0 added · 1 changed").is_some() {
+            done = true;
+            break;
+        }
+    }
+    assert!(done, "the comparison never caught up with the edit");
+    assert!(h.query_by_label("updating…").is_none());
+    let d = h.state().canvas.compare.clone().unwrap();
+    let id = h
+        .state()
+        .session
+        .current()
+        .graph
+        .outline
+        .find(&first)
+        .unwrap();
+    let m = d.cards[id].as_ref().unwrap();
+    assert_eq!(m.fields, [r#"/description: (none) -> "edited""#]);
+}
