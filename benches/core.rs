@@ -99,6 +99,9 @@ fn main() {
     if filter.as_deref().is_none_or(|f| "save".contains(f)) {
         failed |= save_after_one_edit();
     }
+    if filter.as_deref().is_none_or(|f| "compare".contains(f)) {
+        compare_after_one_edit();
+    }
     if failed {
         println!("at least one target was missed");
     }
@@ -244,4 +247,41 @@ fn save_after_one_edit() -> bool {
         if ok { "ok" } else { "MISSED" }
     );
     !ok
+}
+
+/// The designer's comparison at 5,000 actions after one edit: the diff
+/// (on a worker thread once typing pauses) and the document copy handed to
+/// it (on the UI thread).
+fn compare_after_one_edit() {
+    use lapis::workflow::diff::diff_documents;
+    use lapis::workflow::edit::{Edit, Editor};
+    let bytes = render(&lapis::synth::generate(5000, 8), &TextFormat::default());
+    let old = Document::from_bytes(&bytes, None).unwrap();
+    let first = old
+        .outline(0)
+        .unwrap()
+        .actions()
+        .next()
+        .unwrap()
+        .pointer
+        .clone();
+    let mut ed = Editor::new(old.clone());
+    ed.apply(Edit::Set {
+        pointer: format!("{first}/description"),
+        value: serde_json::json!("edited"),
+    })
+    .unwrap();
+    let diff = measure(15, || {
+        black_box(diff_documents(&old, &ed.doc));
+    });
+    let copy = measure(15, || {
+        black_box(ed.doc.clone());
+    });
+    println!(
+        "{:<22} {:>9} diff (worker) {:>7.2}ms, document copy (UI thread) {:>7.2}ms",
+        "compare after 1 edit",
+        bytes.len(),
+        ms(diff.percentile(0.5)),
+        ms(copy.percentile(0.5))
+    );
 }

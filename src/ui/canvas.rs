@@ -73,6 +73,9 @@ pub struct Canvas {
     pub marks: Vec<NodeId>,
     /// The current search match (ringed more strongly).
     pub mark_current: Option<NodeId>,
+    /// A comparison shown on the canvas: what to draw on each card and
+    /// edge (see `compare`).
+    pub compare: Option<std::sync::Arc<super::compare::Decor>>,
     /// The card under the pointer in the last frame.
     hover_node: Option<NodeId>,
     /// The edge under the pointer in the last frame.
@@ -119,6 +122,7 @@ impl Default for Canvas {
             zoom_selection_pending: false,
             marks: Vec::new(),
             mark_current: None,
+            compare: None,
             hover_node: None,
             hover_edge: None,
             drawn: Drawn::default(),
@@ -438,6 +442,8 @@ impl Canvas {
                 resp.widget_info(|| {
                     WidgetInfo::selected(accesskit::Role::Button, true, sel, &label)
                 });
+                let c = self.compare.as_deref();
+                super::compare::describe_edge(ui, c, &d.layout, Some(from), e.to, &resp);
                 if resp.hovered() {
                     hovered_edge = Some(ei);
                 }
@@ -509,6 +515,8 @@ impl Canvas {
                     resp.hovered(),
                     theme,
                 );
+                let c = self.compare.as_deref();
+                super::compare::decorate_card(ui, &painter, c, d, b.id, sr, &resp, self.zoom);
                 if let Some(o) = self.run_overlay.get(&n.name) {
                     let toggle = if n.ty.is_control() && !n.branches.is_empty() {
                         2.0 * (18.0 * self.zoom).clamp(12.0, 22.0)
@@ -579,8 +587,13 @@ impl Canvas {
                     CornerRadius::same((4.0 * self.zoom).min(6.0) as u8),
                     fill,
                 );
+                super::compare::decorate_block(&painter, self.compare.as_deref(), d, b.id, sr);
             }
         }
+        let at = origin + self.offset;
+        let c = self.compare.as_deref();
+        let (cbg, cfg) = (theme.card_bg, theme.text);
+        super::compare::draw_ghosts(ui, &painter, c, d, at, self.zoom, rect, cbg, cfg);
 
         // Search matches: a ring around each one in view, the current one
         // stronger.
@@ -1399,12 +1412,18 @@ impl Canvas {
             let sel = selected == Some(ei) || hovered == Some(ei);
             let lit = !focus.is_empty()
                 && (e.from.is_some_and(|f| focus.contains(&f)) || focus.contains(&e.to));
-            let dim = !focus.is_empty() && !lit && !sel;
+            let changed = self
+                .compare
+                .as_deref()
+                .is_some_and(|c| c.edge_changed(l, e.from, e.to));
+            let dim = !focus.is_empty() && !lit && !sel && !changed;
             if lit {
                 self.drawn.highlighted.push((e.from, e.to));
             }
             let colour = if sel {
                 theme.accent
+            } else if changed {
+                super::compare::CHANGED
             } else if lit {
                 theme.accent.gamma_multiply(0.9)
             } else if dim {
@@ -1415,7 +1434,7 @@ impl Canvas {
             if dim {
                 self.drawn.dimmed += 1;
             }
-            let width = match (sel, lit, detail) {
+            let width = match (sel, lit || changed, detail) {
                 (true, _, _) => 3.0,
                 (false, true, _) => 2.5,
                 (false, false, true) => 1.5,
@@ -1458,6 +1477,9 @@ impl Canvas {
             }
             let last = pts[pts.len() - 1];
             let prev = pts[pts.len() - 2];
+            if changed {
+                super::compare::mark_edge(painter, &pts, self.zoom);
+            }
             painter.add(Shape::line(pts, Stroke::new(width, colour)));
             if detail {
                 // Arrowhead into the target's top.

@@ -1105,7 +1105,7 @@ impl LapisApp {
                     self.open_export();
                 }
                 if ui.button("Compare with…").clicked() {
-                    self.compare = Some(compare::Compare::default());
+                    compare::open_window(&mut self.compare);
                 }
                 ui.separator();
                 if ui.button("Quit").clicked() {
@@ -1790,6 +1790,13 @@ impl LapisApp {
                 inspector::show(ui, &mut self.inspector, &mut self.session, &self.theme);
             });
         let mut intents = Vec::new();
+        compare::frame(
+            ui,
+            &mut self.compare,
+            &mut self.session,
+            &mut self.canvas,
+            &mut self.inspector,
+        );
         egui::CentralPanel::no_frame().show(ui, |ui| {
             intents = self.canvas.show(ui, &mut self.session, &self.theme);
         });
@@ -1836,11 +1843,6 @@ impl LapisApp {
         if let Some(mut d) = self.export.take() {
             if export_dialog::show(&ctx, &mut d, &mut self.session, &self.theme) {
                 self.export = Some(d);
-            }
-        }
-        if let Some(mut c) = self.compare.take() {
-            if compare::show(&ctx, &mut c, self.session.doc()) {
-                self.compare = Some(c);
             }
         }
 

@@ -52,6 +52,7 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
                     ui.label(RichText::new(&n.name).heading());
                 });
                 ui.weak(format!("{} · {}", n.type_name, d.summaries[id]));
+                super::compare::changes_section(ui, st.compare.as_deref(), d, id);
                 if session.selection.len() > 1 {
                     ui.weak(format!("{} selected", session.selection.len()));
                 }

@@ -34,6 +34,8 @@ pub struct InspectorState {
     pub tests: crate::ui::testcall::TestCalls,
     /// The code view's text, and the revision and pointer it was made from.
     pub(crate) code: Option<CodeBuffer>,
+    /// A comparison in progress: the selection's changes are shown.
+    pub compare: Option<std::sync::Arc<crate::ui::compare::Decor>>,
 }
 
 /// The code view's text, and the revision and pointer it was made from.
