@@ -353,13 +353,25 @@ impl Canvas {
         self.handle_view_input(ui, &bg, rect);
         self.move_keys(ui, session);
 
-        let d = session.current();
-        let detail = d_card_h(d) * self.zoom >= DETAIL_PX;
         let view = {
             let a = self.to_world(origin, rect.min);
             let b = self.to_world(origin, rect.max);
             LRect::new(a.x, a.y, b.x - a.x, b.y - a.y)
         };
+        // Card summaries are read when a card is first drawn with its text.
+        if d_card_h(session.current()) * self.zoom >= DETAIL_PX {
+            let shown: Vec<NodeId> = session
+                .current()
+                .layout
+                .nodes
+                .iter()
+                .filter(|b| b.visible && b.header.intersects(&view))
+                .map(|b| b.id)
+                .collect();
+            session.summaries_for(shown);
+        }
+        let d = session.current();
+        let detail = d_card_h(d) * self.zoom >= DETAIL_PX;
         // The selected edge must still exist.
         if let Some(e) = &self.edge {
             if edge_statuses(d, e).is_none() {
