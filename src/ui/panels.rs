@@ -124,7 +124,10 @@ fn outline_rows(session: &Session, closed: &std::collections::HashSet<String>) -
 }
 
 fn outline(ui: &mut Ui, st: &mut PanelState, session: &mut Session) -> Option<NodeId> {
-    let rev = session.editor.revision();
+    // Rebuilt when the structure may have changed, not for each
+    // keystroke typed into a field.
+    session.refresh();
+    let rev = session.shape_epoch();
     if st.outline_rows.as_ref().is_none_or(|(r, _)| *r != rev) {
         st.outline_rows = Some((rev, outline_rows(session, &st.closed)));
     }

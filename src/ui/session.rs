@@ -109,7 +109,7 @@ impl Session {
             status: String::new(),
             expr_cache: Default::default(),
             expr_cache_epoch: u64::MAX,
-            expr_epoch: 0,
+            expr_epoch: next_epoch(),
             typing_hint: None,
             relayout: false,
             validation: Validation::default(),
@@ -148,6 +148,15 @@ impl Session {
     /// The derived view as last built (call [`Session::refresh`] first).
     pub fn current(&self) -> &Derived {
         self.derived.as_ref().expect("a session always has a view")
+    }
+
+    /// A number that moves on whenever the structure (names, order,
+    /// nesting), the parameters or the variables may have changed: every
+    /// change but typing into a field of one node (see
+    /// [`non_structural_node`]). Views derived from the structure alone
+    /// are rebuilt when it moves.
+    pub fn shape_epoch(&self) -> u64 {
+        self.expr_epoch
     }
 
     /// Forces the layout to be rebuilt (e.g. after collapsing a scope).
@@ -310,7 +319,7 @@ impl Session {
                     d.graph.outline.nodes[id].ty
                         == crate::workflow::model::ActionType::InitializeVariable
                 }) {
-                    self.expr_epoch += 1;
+                    self.expr_epoch = next_epoch();
                 }
                 self.node_texts(id);
                 if let Some(d) = self.derived.as_mut() {
@@ -320,7 +329,7 @@ impl Session {
                 return;
             }
         }
-        self.expr_epoch += 1;
+        self.expr_epoch = next_epoch();
         let doc = &self.editor.doc;
         let built = doc.outline(self.workflow);
         let (outline, shape_error) = match built {
@@ -641,6 +650,13 @@ impl Session {
     }
 }
 
+/// A fresh [`Session::shape_epoch`], unique across sessions (a view
+/// cached for one document is never taken for another's).
+fn next_epoch() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The node whose subtree holds `pointer` (the deepest such node).
 pub fn node_of_pointer(g: &WorkflowGraph, pointer: &str) -> Option<NodeId> {
     g.outline
@@ -777,6 +793,40 @@ fn auth_badge(v: &Value) -> Option<&'static str> {
 mod tests {
     use super::value_at;
     use serde_json::json;
+
+    /// Expression checks are kept while typing, but not across a change of
+    /// what they may name: renaming a variable as you type shows at once
+    /// in another field's findings.
+    #[test]
+    fn expression_checks_follow_a_variable_typed_elsewhere() {
+        let doc = crate::workflow::Document::from_value(json!({
+            "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0",
+            "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+            "actions": {
+                "Init": {"type": "InitializeVariable", "runAfter": {},
+                    "inputs": {"variables": [{"name": "v", "type": "string", "value": ""}]}},
+                "Use": {"type": "Compose", "runAfter": {"Init": ["Succeeded"]}, "inputs": "x"}
+            },
+            "outputs": {}
+        }))
+        .unwrap();
+        let mut s = super::Session::new(doc);
+        let text = "@variables('w')";
+        let found =
+            |s: &mut super::Session| s.expr_context("/actions/Use/inputs", text).findings.len();
+        assert_eq!(found(&mut s), 1, "`w` is not declared");
+        // Typing into another node's plain field keeps the check.
+        s.set_field("/actions/Use/description", json!("about"))
+            .unwrap();
+        assert_eq!(found(&mut s), 1);
+        s.set_field("/actions/Init/inputs/variables/0/name", json!("w"))
+            .unwrap();
+        assert_eq!(found(&mut s), 0, "`w` is declared now");
+        // Plain text has no findings and keeps what the field may name.
+        let plain = s.expr_context("/actions/Use/inputs", "hello");
+        assert!(plain.findings.is_empty());
+    }
 
     #[test]
     fn value_at_reads_as_serde_reads_pointers() {
