@@ -600,6 +600,48 @@ fn fit_keeps_a_readable_floor_and_the_sample_opens_fitted() {
     );
 }
 
+/// A drawing far wider than tall (300 parallel actions) still gets a
+/// readable minimap: at least 140 pixels high, across its column, and a
+/// click on its right end pans the view there.
+#[test]
+fn the_minimap_of_a_wide_workflow_is_readable_and_pans() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut actions = serde_json::Map::new();
+    for i in 0..300 {
+        actions.insert(format!("Step_{i:03}"), compose("x", json!({})));
+    }
+    let mut h = app_on(&dir, &workflow(Value::Object(actions)));
+    let (w, hgt) = h.state().session.current().layout.size;
+    assert!(w > 50.0 * hgt, "the drawing is wide: {w} x {hgt}");
+    let map = h.get_by_label("Minimap").rect();
+    assert!(map.height() >= 140.0, "minimap {map:?}");
+    assert!(map.width() >= 150.0, "minimap {map:?}");
+    let before = h.state().canvas.offset.x;
+    h.get_by_label("Minimap").hover();
+    h.run();
+    let at = egui::pos2(map.max.x - 8.0, map.center().y);
+    h.event(Event::PointerMoved(at));
+    h.event(Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.event(Event::PointerButton {
+        pos: at,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    h.run();
+    let after = h.state().canvas.offset.x;
+    let zoom = h.state().canvas.zoom;
+    assert!(
+        after < before - 0.3 * w * zoom,
+        "a click near the map's right end shows the right of the drawing: {before} -> {after}"
+    );
+}
+
 /// F (and View ▸ Zoom to selection) brings the selected card into the
 /// middle of the view, large.
 #[test]

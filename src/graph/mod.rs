@@ -31,8 +31,9 @@ impl Edge {
 /// The graph of a workflow.
 #[derive(Debug, Clone)]
 pub struct WorkflowGraph {
-    /// The outline the graph is built from.
-    pub outline: Outline,
+    /// The outline the graph is built from (shared: the editor reuses it
+    /// for the next edit instead of building it again).
+    pub outline: std::sync::Arc<Outline>,
     /// Node weights are outline node ids; `index[id]` is the graph index.
     pub graph: DiGraph<NodeId, Edge>,
     /// The graph index of each outline node, by [`NodeId`].
@@ -73,7 +74,7 @@ impl WorkflowGraph {
             }
         }
         WorkflowGraph {
-            outline,
+            outline: std::sync::Arc::new(outline),
             graph,
             index,
         }

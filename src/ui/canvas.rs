@@ -38,6 +38,9 @@ const SELECTION_MAX_ZOOM: f32 = 1.5;
 const STRIP_H: f32 = 24.0;
 /// Width of the minimap's column at the right of the drawing.
 const MINIMAP_W: f32 = 200.0;
+/// The minimap's smallest extent on either axis (pixels), so a very wide
+/// or very tall drawing still gives a readable map.
+const MINIMAP_MIN: f32 = 140.0;
 
 /// The view of the canvas and the gestures in progress.
 pub struct Canvas {
@@ -354,13 +357,25 @@ impl Canvas {
         self.handle_view_input(ui, &bg, rect);
         self.move_keys(ui, session);
 
-        let d = session.current();
-        let detail = d_card_h(d) * self.zoom >= DETAIL_PX;
         let view = {
             let a = self.to_world(origin, rect.min);
             let b = self.to_world(origin, rect.max);
             LRect::new(a.x, a.y, b.x - a.x, b.y - a.y)
         };
+        // Card summaries are read when a card is first drawn with its text.
+        if d_card_h(session.current()) * self.zoom >= DETAIL_PX {
+            let shown: Vec<NodeId> = session
+                .current()
+                .layout
+                .nodes
+                .iter()
+                .filter(|b| b.visible && b.header.intersects(&view))
+                .map(|b| b.id)
+                .collect();
+            session.summaries_for(shown);
+        }
+        let d = session.current();
+        let detail = d_card_h(d) * self.zoom >= DETAIL_PX;
         // The selected edge must still exist.
         if let Some(e) = &self.edge {
             if edge_statuses(d, e).is_none() {
@@ -1512,9 +1527,22 @@ impl Canvas {
     /// drag there moves the view.
     fn minimap(&mut self, ui: &mut Ui, col: Rect, rect: Rect, d: &Derived, theme: &Theme) {
         let (w, h) = (d.layout.size.0.max(1.0), d.layout.size.1.max(1.0));
-        let max = col.size() - vec2(24.0, 24.0);
+        let max = (col.size() - vec2(24.0, 24.0)).max(vec2(1.0, 1.0));
+        // One scale for both axes while that leaves the map readable; a
+        // drawing much wider than tall (or taller than wide) is stretched
+        // on its thin axis up to MINIMAP_MIN, so the map never shrinks to
+        // a line. The frame of the view uses the same two scales.
         let s = (max.x / w).min(max.y / h).min(0.1);
-        let size = vec2(w * s, h * s).max(vec2(40.0, 30.0));
+        let want = |len: f32, room: f32| {
+            let min = MINIMAP_MIN.min(room);
+            if s < 0.1 && len * s < min {
+                min / len
+            } else {
+                s
+            }
+        };
+        let scale = vec2(want(w, max.x), want(h, max.y));
+        let size = vec2(w * scale.x, h * scale.y).max(vec2(40.0, 30.0));
         let mr = Rect::from_min_size(pos2(col.center().x - size.x / 2.0, col.min.y + 12.0), size);
         let resp = ui.interact(
             mr.expand(4.0),
@@ -1530,8 +1558,12 @@ impl Canvas {
             Stroke::new(1.0, theme.card_stroke),
             StrokeKind::Inside,
         );
-        let to_mini =
-            |r: &LRect| Rect::from_min_size(mr.min + vec2(r.x, r.y) * s, vec2(r.w, r.h) * s);
+        let to_mini = |r: &LRect| {
+            Rect::from_min_size(
+                mr.min + vec2(r.x * scale.x, r.y * scale.y),
+                vec2(r.w * scale.x, r.h * scale.y),
+            )
+        };
         // Top levels only when the workflow is large: the minimap is an overview.
         let limit_depth = if d.layout.nodes.len() > 800 {
             2
@@ -1554,17 +1586,24 @@ impl Canvas {
                 );
             }
             let n = &d.graph.outline.nodes[b.id];
+            // At least a pixel and a half, so a card of a very wide
+            // drawing still shows.
+            let r = Rect::from_center_size(r.center(), r.size().max(vec2(1.5, 1.5)));
             painter.rect_filled(r, 0.0, theme.category(n.role, &n.ty).gamma_multiply(0.8));
         }
-        // The part of the drawing in view.
+        // The part of the drawing in view: filled and framed, never smaller
+        // than a few pixels, so it can be found and dragged.
         let origin = rect.min;
         let a = self.to_world(origin, rect.min);
         let b = self.to_world(origin, rect.max);
         let vr = to_mini(&LRect::new(a.x, a.y, b.x - a.x, b.y - a.y)).intersect(mr.expand(2.0));
-        painter.rect_stroke(vr, 2.0, Stroke::new(1.5, theme.accent), StrokeKind::Inside);
+        let vr = Rect::from_center_size(vr.center(), vr.size().max(vec2(8.0, 8.0)));
+        painter.rect_filled(vr, 2.0, theme.accent.gamma_multiply(0.18));
+        painter.rect_stroke(vr, 2.0, Stroke::new(2.0, theme.accent), StrokeKind::Outside);
         if resp.clicked() || resp.dragged() {
             if let Some(p) = resp.interact_pointer_pos() {
-                let world = (p - mr.min) / s;
+                let m = p - mr.min;
+                let world = vec2(m.x / scale.x, m.y / scale.y);
                 self.offset = rect.size() / 2.0 - world * self.zoom;
             }
         }

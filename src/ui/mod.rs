@@ -1831,7 +1831,10 @@ impl LapisApp {
             }
         }
         self.add_trigger_call_to_action(&ctx);
-        if self.run_view.form_window(&ctx) {
+        if self
+            .run_view
+            .form_window(&ctx, self.session.doc(), self.session.workflow)
+        {
             let env = self.run_env();
             self.run_view
                 .start_from_form(self.session.doc(), self.session.workflow, env, &ctx);

@@ -124,7 +124,10 @@ fn outline_rows(session: &Session, closed: &std::collections::HashSet<String>) -
 }
 
 fn outline(ui: &mut Ui, st: &mut PanelState, session: &mut Session) -> Option<NodeId> {
-    let rev = session.editor.revision();
+    // Rebuilt when the structure may have changed, not for each
+    // keystroke typed into a field.
+    session.refresh();
+    let rev = session.shape_epoch();
     if st.outline_rows.as_ref().is_none_or(|(r, _)| *r != rev) {
         st.outline_rows = Some((rev, outline_rows(session, &st.closed)));
     }
@@ -139,6 +142,11 @@ fn outline(ui: &mut Ui, st: &mut PanelState, session: &mut Session) -> Option<No
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, row_h, rows.len(), |ui, range| {
+            // The hover texts of the rows in view.
+            session.summaries_for(rows[range.clone()].iter().filter_map(|r| match r {
+                Row::Node(id, _) => Some(*id),
+                _ => None,
+            }));
             let d = session.current();
             for row in &rows[range] {
                 match row {
@@ -616,6 +624,8 @@ fn search(ui: &mut Ui, st: &mut PanelState, session: &mut Session, focus: bool) 
         st.matches.clear();
         return None;
     }
+    // Search looks through every card's summary.
+    session.all_summaries();
     let d = session.current();
     let matches: Vec<NodeId> = d
         .graph

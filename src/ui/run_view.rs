@@ -179,7 +179,40 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, l)| !l.is_empty())
 }
 
+/// The trigger a run of workflow `workflow` starts from, when it takes no
+/// request: `(name, type)`. Only a Request trigger (or an HTTP webhook)
+/// is fired with a method, headers, a query and a body, as the run engine
+/// reads it; a Recurrence or a polling trigger just fires. A workflow
+/// with no trigger runs as if a Request trigger had been called.
+pub fn trigger_without_input(doc: &Document, workflow: usize) -> Option<(String, String)> {
+    let def = doc
+        .workflows
+        .get(workflow)
+        .and_then(|w| doc.root.pointer(&w.definition_pointer))?;
+    let (name, trig) = def.get("triggers")?.as_object()?.iter().next()?;
+    let kind = trig
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("Request");
+    let takes = kind.eq_ignore_ascii_case("Request") || kind.eq_ignore_ascii_case("HttpWebhook");
+    (!takes).then(|| (name.clone(), kind.to_owned()))
+}
+
 impl RequestForm {
+    /// The run of a trigger that takes no request: the form's parameters
+    /// and secrets only (the request fields, hidden, are not read).
+    pub fn without_request(&self) -> RequestForm {
+        RequestForm {
+            method: String::new(),
+            relative_path: String::new(),
+            headers: String::new(),
+            query: String::new(),
+            body: String::new(),
+            params: self.params.clone(),
+            secrets: self.secrets.clone(),
+        }
+    }
+
     /// The request the form describes, or what is wrong and where.
     pub fn prepare(&self) -> Result<PreparedRequest, String> {
         let mut request = TriggerRequest {
@@ -382,7 +415,11 @@ impl RunView {
         env: RunEnv,
         ctx: &egui::Context,
     ) {
-        match self.form.prepare() {
+        let form = match trigger_without_input(doc, workflow) {
+            Some(_) => self.form.without_request(),
+            None => self.form.clone(),
+        };
+        match form.prepare() {
             Ok(p) => {
                 self.form_open = false;
                 self.form_error.clear();
@@ -911,11 +948,15 @@ impl RunView {
         intent
     }
 
-    /// The trigger-request form window; `Some(true)` when Run was clicked.
-    pub fn form_window(&mut self, ctx: &egui::Context) -> bool {
+    /// The trigger-request form window for workflow `workflow` of `doc`;
+    /// `true` when Run was clicked. A trigger that takes no request (a
+    /// Recurrence, a polling trigger) gets no method, headers or body,
+    /// only a line that says so.
+    pub fn form_window(&mut self, ctx: &egui::Context, doc: &Document, workflow: usize) -> bool {
         if !self.form_open {
             return false;
         }
+        let no_input = trigger_without_input(doc, workflow);
         let mut go = false;
         let mut open = true;
         egui::Window::new("Trigger request")
@@ -923,7 +964,26 @@ impl RunView {
             .collapsible(false)
             .default_width(420.0)
             .show(ctx, |ui| {
+                if let Some((name, kind)) = &no_input {
+                    ui.label(format!(
+                        "This trigger takes no input: {name} ({kind}) fires as if its time had come."
+                    ));
+                    ui.add_space(4.0);
+                }
                 egui::Grid::new("run-form").num_columns(2).show(ui, |ui| {
+                    if no_input.is_some() {
+                        let l = ui.label("Parameters (name=value a line)");
+                        ui.add(
+                            egui::TextEdit::multiline(&mut self.form.params)
+                                .desired_rows(2)
+                                .code_editor()
+                                .desired_width(300.0),
+                        )
+                        .labelled_by(l.id);
+                        ui.end_row();
+                        self.secret_rows(ui);
+                        return;
+                    }
                     let l = ui.label("Method");
                     egui::ComboBox::from_id_salt("run-method")
                         .selected_text(self.form.method.clone())
@@ -957,32 +1017,7 @@ impl RunView {
                             .labelled_by(l.id);
                         ui.end_row();
                     }
-                    let mut remove = None;
-                    for (i, s) in self.form.secrets.iter_mut().enumerate() {
-                        let l = ui.label(format!("Secret {} name", i + 1));
-                        ui.horizontal(|ui| {
-                            ui.add(egui::TextEdit::singleline(&mut s.name).desired_width(200.0))
-                                .labelled_by(l.id)
-                                .on_hover_text(
-                                    "A secure parameter's name, or a secret the actions use",
-                                );
-                            if ui.button(format!("Remove secret {}", i + 1)).clicked() {
-                                remove = Some(i);
-                            }
-                        });
-                        ui.end_row();
-                        let v = ui.label(format!("Secret {} value", i + 1));
-                        ui.add(
-                            egui::TextEdit::singleline(&mut s.value)
-                                .password(true)
-                                .desired_width(300.0),
-                        )
-                        .labelled_by(v.id);
-                        ui.end_row();
-                    }
-                    if let Some(i) = remove {
-                        self.form.secrets.remove(i);
-                    }
+                    self.secret_rows(ui);
                 });
                 if ui.button("Add a secret").clicked() {
                     self.form.secrets.push(SecretRow::default());
@@ -1004,6 +1039,34 @@ impl RunView {
             self.form_open = false;
         }
         go
+    }
+
+    /// The form's secret rows (name, masked value, remove), in the grid.
+    fn secret_rows(&mut self, ui: &mut Ui) {
+        let mut remove = None;
+        for (i, s) in self.form.secrets.iter_mut().enumerate() {
+            let l = ui.label(format!("Secret {} name", i + 1));
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut s.name).desired_width(200.0))
+                    .labelled_by(l.id)
+                    .on_hover_text("A secure parameter's name, or a secret the actions use");
+                if ui.button(format!("Remove secret {}", i + 1)).clicked() {
+                    remove = Some(i);
+                }
+            });
+            ui.end_row();
+            let v = ui.label(format!("Secret {} value", i + 1));
+            ui.add(
+                egui::TextEdit::singleline(&mut s.value)
+                    .password(true)
+                    .desired_width(300.0),
+            )
+            .labelled_by(v.id);
+            ui.end_row();
+        }
+        if let Some(i) = remove {
+            self.form.secrets.remove(i);
+        }
     }
 }
 

@@ -39,8 +39,13 @@ pub struct Derived {
     pub problems_revision: u64,
     /// Problem count per node, for the badges: (errors, warnings).
     pub node_problems: Vec<(u16, u16)>,
-    /// The second line of each card.
+    /// The second line of each card, read from the document on first
+    /// use ([`Session::summaries_for`]): a structural edit at 5,000
+    /// actions does not read every action again, only the cards drawn.
+    /// Empty until read.
     pub summaries: Vec<String>,
+    /// Which entries of `summaries` have been read.
+    summaries_read: Vec<bool>,
     /// Authentication badge per node ("AAD", "Basic", …), if any.
     pub auth: Vec<Option<&'static str>>,
     /// Secure inputs/outputs per node.
@@ -64,9 +69,14 @@ pub struct Session {
     derived: Option<Derived>,
     /// The last message for the status bar.
     pub status: String,
-    /// Checked expression fields at the current revision, by pointer.
+    /// Checked expression fields, by pointer, valid while `expr_epoch`
+    /// stays `expr_cache_epoch`.
     expr_cache: std::collections::HashMap<String, (String, crate::ui::expr_field::ExprContext)>,
-    expr_cache_rev: u64,
+    expr_cache_epoch: u64,
+    /// Moves on with every change that can change what an expression may
+    /// name (structure, parameters, variables): everything but typing into
+    /// a field of one node that declares no variable.
+    expr_epoch: u64,
     /// The field the last typing step changed, if nothing else happened
     /// since: a hint that the structure did not change.
     typing_hint: Option<String>,
@@ -98,7 +108,8 @@ impl Session {
             derived: None,
             status: String::new(),
             expr_cache: Default::default(),
-            expr_cache_rev: u64::MAX,
+            expr_cache_epoch: u64::MAX,
+            expr_epoch: next_epoch(),
             typing_hint: None,
             relayout: false,
             validation: Validation::default(),
@@ -137,6 +148,15 @@ impl Session {
     /// The derived view as last built (call [`Session::refresh`] first).
     pub fn current(&self) -> &Derived {
         self.derived.as_ref().expect("a session always has a view")
+    }
+
+    /// A number that moves on whenever the structure (names, order,
+    /// nesting), the parameters or the variables may have changed: every
+    /// change but typing into a field of one node (see
+    /// [`non_structural_node`]). Views derived from the structure alone
+    /// are rebuilt when it moves.
+    pub fn shape_epoch(&self) -> u64 {
+        self.expr_epoch
     }
 
     /// Forces the layout to be rebuilt (e.g. after collapsing a scope).
@@ -245,10 +265,31 @@ impl Session {
         let Some(node) = d.graph.outline.nodes.get(id) else {
             return;
         };
-        let (summary, auth, secure) = node_texts(doc, node);
-        d.summaries[id] = summary;
+        let (auth, secure) = node_badges(doc, node);
+        d.summaries[id] = summary_of(doc, node);
+        d.summaries_read[id] = true;
         d.auth[id] = auth;
         d.secure[id] = secure;
+    }
+
+    /// Reads the card summaries of `ids` that have not been read yet.
+    pub fn summaries_for(&mut self, ids: impl IntoIterator<Item = NodeId>) {
+        let doc = &self.editor.doc;
+        let Some(d) = self.derived.as_mut() else {
+            return;
+        };
+        for id in ids {
+            if d.summaries_read.get(id) == Some(&false) {
+                d.summaries[id] = summary_of(doc, &d.graph.outline.nodes[id]);
+                d.summaries_read[id] = true;
+            }
+        }
+    }
+
+    /// Reads every card summary not read yet (search looks through all).
+    pub fn all_summaries(&mut self) {
+        let n = self.derived.as_ref().map_or(0, |d| d.summaries.len());
+        self.summaries_for(0..n);
     }
 
     /// Rebuilds the derived view if the document changed since.
@@ -272,6 +313,14 @@ impl Session {
                 .filter(|d| d.shape_error.is_none())
                 .and_then(|d| non_structural_node(&d.graph, &p));
             if let Some(id) = same {
+                // Only an InitializeVariable's fields declare names that
+                // expressions elsewhere may use.
+                if self.derived.as_ref().is_some_and(|d| {
+                    d.graph.outline.nodes[id].ty
+                        == crate::workflow::model::ActionType::InitializeVariable
+                }) {
+                    self.expr_epoch = next_epoch();
+                }
                 self.node_texts(id);
                 if let Some(d) = self.derived.as_mut() {
                     d.revision = rev;
@@ -280,6 +329,7 @@ impl Session {
                 return;
             }
         }
+        self.expr_epoch = next_epoch();
         let doc = &self.editor.doc;
         let built = doc.outline(self.workflow);
         let (outline, shape_error) = match built {
@@ -292,7 +342,7 @@ impl Session {
         let old = self.derived.take();
         let mut prev: Option<(Vec<Problem>, u64)> = None;
         let (graph, old_layout, old) = match (outline, old) {
-            (Some(o), Some(old)) if !relayout && old.graph.outline == o => {
+            (Some(o), Some(old)) if !relayout && *old.graph.outline == o => {
                 let Derived {
                     graph,
                     layout,
@@ -301,10 +351,13 @@ impl Session {
                     ..
                 } = old;
                 prev = Some((problems, problems_revision));
+                crate::workflow::edit::drop_later(o);
                 (Some(graph), Some(layout), None)
             }
-            (Some(o), Some(old)) => {
-                prev = Some((old.problems, old.problems_revision));
+            (Some(o), Some(mut old)) => {
+                prev = Some((std::mem::take(&mut old.problems), old.problems_revision));
+                // The old graph and layout are freed off the UI thread.
+                crate::workflow::edit::drop_later(old);
                 (Some(WorkflowGraph::build(o)), None, None)
             }
             (Some(o), None) => (Some(WorkflowGraph::build(o)), None, None),
@@ -347,12 +400,12 @@ impl Session {
             (true, None) => (Vec::new(), u64::MAX),
         };
         let node_problems = problem_counts(&graph, &problems);
-        let mut summaries = Vec::with_capacity(n);
+        let summaries = vec![String::new(); n];
+        let summaries_read = vec![false; n];
         let mut auth = Vec::with_capacity(n);
         let mut secure = Vec::with_capacity(n);
         for node in &graph.outline.nodes {
-            let (s, a, sec) = node_texts(doc, node);
-            summaries.push(s);
+            let (a, sec) = node_badges(doc, node);
             auth.push(a);
             secure.push(sec);
         }
@@ -364,6 +417,7 @@ impl Session {
             problems_revision,
             node_problems,
             summaries,
+            summaries_read,
             auth,
             secure,
             shape_error,
@@ -396,7 +450,27 @@ impl Session {
     /// Applies an edit; on success selects what the edit points at.
     pub fn apply(&mut self, edit: Edit) -> Result<Applied, String> {
         self.check_read_only(&edit)?;
-        match self.editor.apply(edit) {
+        // The outline of this revision is there already: the edit need not
+        // build it again.
+        let rev = self.editor.revision();
+        let known = self
+            .derived
+            .as_ref()
+            .filter(|d| d.revision == rev && d.shape_error.is_none())
+            .filter(|d| {
+                self.editor
+                    .doc
+                    .workflows
+                    .get(self.workflow)
+                    .is_some_and(|w| w.definition_pointer == d.graph.outline.definition_pointer)
+            })
+            .map(|d| {
+                (
+                    d.graph.outline.definition_pointer.clone(),
+                    d.graph.outline.clone(),
+                )
+            });
+        match self.editor.apply_knowing(edit, known) {
             Ok(a) => {
                 if let Some(p) = &a.select {
                     self.selection = vec![p.clone()];
@@ -537,17 +611,24 @@ impl Session {
         pointer: &str,
         text: &str,
     ) -> crate::ui::expr_field::ExprContext {
-        let rev = self.editor.revision();
-        if rev != self.expr_cache_rev {
+        self.refresh();
+        if self.expr_epoch != self.expr_cache_epoch {
             self.expr_cache.clear();
-            self.expr_cache_rev = rev;
+            self.expr_cache_epoch = self.expr_epoch;
         }
-        if let Some((t, cx)) = self.expr_cache.get(pointer) {
+        if let Some((t, cx)) = self.expr_cache.get_mut(pointer) {
             if t == text {
                 return cx.clone();
             }
+            // Plain text has no findings, and what the field may name
+            // depends on its place, not its text: no new checker (at
+            // 5,000 actions one costs milliseconds a keystroke).
+            if !crate::expr::parse::is_expression(text) {
+                text.clone_into(t);
+                cx.findings.clear();
+                return cx.clone();
+            }
         }
-        self.refresh();
         let d = self.current();
         let doc = &self.editor.doc;
         // A Standard project's parameters.json declares parameters too, as
@@ -567,6 +648,13 @@ impl Session {
             .insert(pointer.to_owned(), (text.to_owned(), cx.clone()));
         cx
     }
+}
+
+/// A fresh [`Session::shape_epoch`], unique across sessions (a view
+/// cached for one document is never taken for another's).
+fn next_epoch() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The node whose subtree holds `pointer` (the deepest such node).
@@ -642,22 +730,49 @@ fn problem_counts(g: &WorkflowGraph, problems: &[Problem]) -> Vec<(u16, u16)> {
     counts
 }
 
-/// The second line of a card, its authentication badge and whether it
-/// has secure inputs or outputs.
-fn node_texts(
-    doc: &Document,
-    node: &crate::workflow::tree::Node,
-) -> (String, Option<&'static str>, bool) {
-    let v = doc.root.pointer(&node.pointer).unwrap_or(&Value::Null);
-    let summary = match node.role {
+/// The value at a JSON pointer, like [`Value::pointer`] but without
+/// allocating for tokens that hold no escape (every token of a deep
+/// pointer, for each of 5,000 nodes, after every structural edit).
+fn value_at<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(root);
+    }
+    let mut v = root;
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let owned;
+        let key = if token.contains('~') {
+            owned = token.replace("~1", "/").replace("~0", "~");
+            owned.as_str()
+        } else {
+            token
+        };
+        v = match v {
+            Value::Object(m) => m.get(key)?,
+            Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// The second line of a card.
+fn summary_of(doc: &Document, node: &crate::workflow::tree::Node) -> String {
+    let v = value_at(&doc.root, &node.pointer).unwrap_or(&Value::Null);
+    match node.role {
         Role::Trigger => Trigger::read(&node.name, v).summary(),
         Role::Action => Action::read(&node.name, v).summary(),
-    };
+    }
+}
+
+/// A card's authentication badge and whether it has secure inputs or
+/// outputs.
+fn node_badges(doc: &Document, node: &crate::workflow::tree::Node) -> (Option<&'static str>, bool) {
+    let v = value_at(&doc.root, &node.pointer).unwrap_or(&Value::Null);
     let secure = v
         .pointer("/runtimeConfiguration/secureData/properties")
         .and_then(Value::as_array)
         .is_some_and(|a| !a.is_empty());
-    (summary, auth_badge(v), secure)
+    (auth_badge(v), secure)
 }
 
 /// A short badge for the authentication an action uses.
@@ -672,4 +787,63 @@ fn auth_badge(v: &Value) -> Option<&'static str> {
         "none" => return None,
         _ => "Auth",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_at;
+    use serde_json::json;
+
+    /// Expression checks are kept while typing, but not across a change of
+    /// what they may name: renaming a variable as you type shows at once
+    /// in another field's findings.
+    #[test]
+    fn expression_checks_follow_a_variable_typed_elsewhere() {
+        let doc = crate::workflow::Document::from_value(json!({
+            "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+            "contentVersion": "1.0.0.0",
+            "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+            "actions": {
+                "Init": {"type": "InitializeVariable", "runAfter": {},
+                    "inputs": {"variables": [{"name": "v", "type": "string", "value": ""}]}},
+                "Use": {"type": "Compose", "runAfter": {"Init": ["Succeeded"]}, "inputs": "x"}
+            },
+            "outputs": {}
+        }))
+        .unwrap();
+        let mut s = super::Session::new(doc);
+        let text = "@variables('w')";
+        let found =
+            |s: &mut super::Session| s.expr_context("/actions/Use/inputs", text).findings.len();
+        assert_eq!(found(&mut s), 1, "`w` is not declared");
+        // Typing into another node's plain field keeps the check.
+        s.set_field("/actions/Use/description", json!("about"))
+            .unwrap();
+        assert_eq!(found(&mut s), 1);
+        s.set_field("/actions/Init/inputs/variables/0/name", json!("w"))
+            .unwrap();
+        assert_eq!(found(&mut s), 0, "`w` is declared now");
+        // Plain text has no findings and keeps what the field may name.
+        let plain = s.expr_context("/actions/Use/inputs", "hello");
+        assert!(plain.findings.is_empty());
+    }
+
+    #[test]
+    fn value_at_reads_as_serde_reads_pointers() {
+        let v = json!({"a": {"b/c": [1, {"d~e": 2}], "": 3}, "x": null});
+        for p in [
+            "",
+            "/a",
+            "/a/b~1c",
+            "/a/b~1c/1/d~0e",
+            "/a/b~1c/0",
+            "/a/",
+            "/x",
+            "/nope",
+            "/a/b~1c/9",
+            "a",
+        ] {
+            assert_eq!(value_at(&v, p), v.pointer(p), "{p}");
+        }
+    }
 }

@@ -22,8 +22,35 @@ use super::text::escape_pointer;
 use super::tree::{NodeId, Outline, Role};
 use super::{Document, WorkflowLoc};
 use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
+
+/// Hands a value to a worker thread that frees it: freeing the outline,
+/// graph and layout of a 5,000-action workflow takes milliseconds that an
+/// edit on the UI thread need not wait for. Freed here when the worker
+/// cannot be started.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::{Mutex, OnceLock};
+    type Garbage = Box<dyn Send>;
+    static BIN: OnceLock<Option<Mutex<Sender<Garbage>>>> = OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        let (tx, rx) = channel::<Garbage>();
+        std::thread::Builder::new()
+            .name("lapis-free".into())
+            .spawn(move || rx.into_iter().for_each(drop))
+            .ok()
+            .map(|_| Mutex::new(tx))
+    });
+    let boxed: Garbage = Box::new(value);
+    let refused = match bin.as_ref().map(|m| m.lock()) {
+        Some(Ok(tx)) => tx.send(boxed).err().map(|e| e.0),
+        _ => Some(boxed),
+    };
+    drop(refused);
+}
 
 /// Most steps kept for undo; older ones are forgotten.
 pub const HISTORY_LIMIT: usize = 500;
@@ -451,6 +478,7 @@ struct Tx<'a> {
 
 impl Tx<'_> {
     fn exec(&mut self, op: Op) -> Result<(), EditError> {
+        forget_known();
         apply_op(self.root, &op, true).map_err(|message| EditError { message })?;
         self.ops.push(op);
         Ok(())
@@ -482,6 +510,7 @@ impl Tx<'_> {
         let Some((parent, key)) = split_pointer(pointer) else {
             return err("cannot remove the whole document");
         };
+        forget_known();
         let target = container_mut(self.root, &parent).map_err(|message| EditError {
             message: format!("cannot remove {}: {message}", show(pointer)),
         })?;
@@ -505,6 +534,7 @@ impl Tx<'_> {
         if *target == new {
             return Ok(());
         }
+        forget_known();
         let old = std::mem::replace(target, new.clone());
         self.ops.push(Op::Replace {
             pointer: pointer.to_owned(),
@@ -1193,7 +1223,26 @@ fn rewire_first(
 
 struct Ctx {
     dp: String,
-    outline: Outline,
+    outline: Arc<Outline>,
+}
+
+thread_local! {
+    /// The outline of the document as it is before an edit, given by the
+    /// caller of [`Editor::apply_knowing`] (the designer has it already):
+    /// valid until the edit's first patch, which clears it.
+    static KNOWN: RefCell<Option<(String, Arc<Outline>)>> = const { RefCell::new(None) };
+}
+
+/// The document is about to change: the outline given before the edit no
+/// longer describes it.
+fn forget_known() {
+    let _ = KNOWN.with(|k| k.borrow_mut().take());
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        drop_later(std::mem::take(&mut self.outline));
+    }
 }
 
 impl Ctx {
@@ -1206,6 +1255,15 @@ impl Ctx {
                 message: format!("{} is not inside a workflow definition", show(pointer)),
             })?;
         let dp = w.definition_pointer.clone();
+        let known = KNOWN.with(|k| {
+            k.borrow()
+                .as_ref()
+                .filter(|(d, _)| *d == dp)
+                .map(|(_, o)| o.clone())
+        });
+        if let Some(outline) = known {
+            return Ok(Ctx { dp, outline });
+        }
         let def = root
             .pointer(&dp)
             .and_then(Value::as_object)
@@ -1219,7 +1277,10 @@ impl Ctx {
                 e.message
             ),
         })?;
-        Ok(Ctx { dp, outline })
+        Ok(Ctx {
+            dp,
+            outline: Arc::new(outline),
+        })
     }
 
     fn node_at(&self, pointer: &str) -> Result<NodeId, EditError> {
@@ -2834,6 +2895,26 @@ impl Editor {
     /// Applies an edit as one undo step. On error the document is
     /// unchanged. An edit that changes nothing is not recorded.
     pub fn apply(&mut self, edit: Edit) -> Result<Applied, EditError> {
+        self.apply_knowing(edit, None)
+    }
+
+    /// [`Editor::apply`], given the outline of the workflow whose
+    /// definition is at `known.0` as the document is now (built by the
+    /// caller for this very revision): the edit uses it instead of building
+    /// it again. A wrong outline gives a wrong edit: pass only one built
+    /// from the current document.
+    pub fn apply_knowing(
+        &mut self,
+        edit: Edit,
+        known: Option<(String, Arc<Outline>)>,
+    ) -> Result<Applied, EditError> {
+        KNOWN.with(|k| *k.borrow_mut() = known);
+        let result = self.apply_inner(edit);
+        forget_known();
+        result
+    }
+
+    fn apply_inner(&mut self, edit: Edit) -> Result<Applied, EditError> {
         self.typing = None;
         let mut tx = Tx {
             root: &mut self.doc.root,

@@ -45,6 +45,7 @@ pub fn show(ui: &mut Ui, st: &mut InspectorState, session: &mut Session, theme: 
     match st.tab {
         Tab::Form => match selected {
             Some(id) => {
+                session.summaries_for([id]);
                 let d = session.current();
                 let n = &d.graph.outline.nodes[id];
                 ui.horizontal(|ui| {
