@@ -365,17 +365,22 @@ fn cmd_validate(
             let (e, w) = validate::counts(&problems);
             total.0 += e;
             total.1 += w;
+            // One walk of the text for all the problems' places.
+            let places = if problems.is_empty() {
+                Vec::new()
+            } else {
+                let pointers: Vec<&str> = problems.iter().map(|p| p.pointer.as_str()).collect();
+                index
+                    .get_or_init(|| SpanIndex::new(&source.json))
+                    .locate_all(&pointers)
+            };
             let located: Vec<JsonProblem> = problems
                 .iter()
-                .map(|p| {
-                    let (line, column) = index
-                        .get_or_init(|| SpanIndex::new(&source.json))
-                        .locate(&p.pointer);
-                    JsonProblem {
-                        problem: p,
-                        line,
-                        column,
-                    }
+                .zip(places)
+                .map(|(p, (line, column))| JsonProblem {
+                    problem: p,
+                    line,
+                    column,
                 })
                 .collect();
             if format == ReportFormat::Text {

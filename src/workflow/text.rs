@@ -803,30 +803,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Maps JSON pointers to the 1-based line and column where their value (or,
-/// for object members, their key) starts. Computed on demand for diagnostics,
-/// in time linear in the text's size (one-line minified files included): the
-/// scan records byte offsets and a [`LineIndex`](super::lines::LineIndex)
-/// built once turns them into lines and columns.
+/// for object members, their key) starts; a pointer that is not in the text
+/// gives the position of its nearest ancestor that is.
+///
+/// Linear in the text's size whatever its shape (one-line minified files
+/// included), and nothing is allocated per value of the text: a lookup
+/// walks the text along the pointers asked about, skipping every other
+/// value byte by byte, and a [`LineIndex`](super::lines::LineIndex) built
+/// once turns the byte offsets found into lines and columns. Ask for many
+/// pointers at once with [`SpanIndex::locate_all`]: one walk for all.
 pub struct SpanIndex {
-    spans: std::collections::HashMap<String, usize>,
     lines: super::lines::LineIndex,
     text: String,
 }
 
 impl SpanIndex {
-    /// Scans JSON text (comments blanked). Unparsable tails are ignored.
+    /// Indexes JSON text (comments blanked). Unparsable tails are ignored.
     pub fn new(text: &str) -> SpanIndex {
-        let mut s = SpanScanner {
-            bytes: text.as_bytes(),
-            text,
-            pos: 0,
-            spans: std::collections::HashMap::new(),
-        };
-        s.skip_ws();
-        let mut ptr = String::new();
-        s.value(&mut ptr, 0);
         SpanIndex {
-            spans: s.spans,
             lines: super::lines::LineIndex::new(text),
             text: text.to_owned(),
         }
@@ -835,30 +829,104 @@ impl SpanIndex {
     /// Where the pointer's key or value starts; falls back to the nearest
     /// ancestor that is known.
     pub fn locate(&self, pointer: &str) -> (usize, usize) {
-        let mut p = pointer;
-        loop {
-            if let Some(&at) = self.spans.get(p) {
-                return self.lines.line_col(&self.text, at);
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return (1, 1),
-            }
-        }
+        self.locate_all(&[pointer])[0]
+    }
+
+    /// [`SpanIndex::locate`] of each pointer, in one walk of the text.
+    pub fn locate_all<S: AsRef<str>>(&self, pointers: &[S]) -> Vec<(usize, usize)> {
+        pointer_offsets(&self.text, pointers)
+            .into_iter()
+            .map(|at| self.lines.line_col(&self.text, at))
+            .collect()
     }
 }
 
-struct SpanScanner<'a> {
+/// [`SpanIndex::locate`] for one pointer without keeping an index: one walk
+/// of the text up to the pointer's place, then the line and column of that
+/// place counted once.
+pub fn locate_pointer(text: &str, pointer: &str) -> (usize, usize) {
+    let at = pointer_offsets(text, &[pointer])[0];
+    let at = at.min(text.len());
+    // Offsets found by the walk are on character boundaries.
+    let prefix = text.get(..at).unwrap_or(text);
+    line_col_of_end(prefix)
+}
+
+/// One JSON-pointer reference token, unescaped (RFC 6901).
+fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
+}
+
+/// A trie of the pointers asked about: each node is a pointer prefix.
+#[derive(Default)]
+struct PointerNode<'p> {
+    /// Children by reference token (object keys and array indices alike).
+    children: std::collections::HashMap<std::borrow::Cow<'p, str>, usize>,
+    /// Byte offset of the member's key (or, for array elements and the
+    /// root, of the value), once the walk reached it.
+    found: Option<usize>,
+}
+
+/// Byte offset of each pointer's place in `text` (its nearest found
+/// ancestor's when it is not in the text; 0 when nothing is).
+fn pointer_offsets<S: AsRef<str>>(text: &str, pointers: &[S]) -> Vec<usize> {
+    let mut nodes: Vec<PointerNode> = vec![PointerNode::default()];
+    let mut paths: Vec<Vec<usize>> = Vec::with_capacity(pointers.len());
+    for p in pointers {
+        let p = p.as_ref();
+        let mut path = vec![0];
+        let mut at = 0;
+        // "" is the whole document; "/a/b" has the tokens "a" and "b".
+        if let Some(rest) = p.strip_prefix('/') {
+            for token in rest.split('/') {
+                let token = unescape_token(token);
+                let next = nodes.len();
+                let child = *nodes[at].children.entry(token).or_insert(next);
+                if child == next {
+                    nodes.push(PointerNode::default());
+                }
+                path.push(child);
+                at = child;
+            }
+        }
+        paths.push(path);
+    }
+    let mut walk = PointerWalk {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+        nodes,
+        // Every node but the root must be reached for the walk to stop early.
+        missing: 0,
+    };
+    walk.missing = walk.nodes.len();
+    walk.skip_ws();
+    walk.value(0);
+    paths
+        .iter()
+        .map(|path| {
+            path.iter()
+                .rev()
+                .find_map(|&n| walk.nodes[n].found)
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+struct PointerWalk<'a, 'p> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    spans: std::collections::HashMap<String, usize>,
+    nodes: Vec<PointerNode<'p>>,
+    /// Nodes not reached yet; at 0 the walk stops.
+    missing: usize,
 }
 
-impl SpanScanner<'_> {
-    fn here(&self) -> usize {
-        self.pos
-    }
+impl PointerWalk<'_, '_> {
     fn skip_ws(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
@@ -867,28 +935,80 @@ impl SpanScanner<'_> {
             }
         }
     }
-    fn string(&mut self) -> Option<String> {
-        let start = self.pos;
+
+    /// Records that the walk reached `node` at `at`.
+    fn reach(&mut self, node: usize, at: usize) {
+        if self.nodes[node].found.is_none() {
+            self.nodes[node].found = Some(at);
+            self.missing -= 1;
+        }
+    }
+
+    /// Past the string that starts at `pos` (on its `"`); `None` when it
+    /// never ends.
+    fn skip_string(&mut self) -> Option<()> {
         self.pos += 1;
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
                 b'\\' => self.pos += 2,
                 b'"' => {
                     self.pos += 1;
-                    let raw = self.text.get(start..self.pos)?;
-                    return serde_json::from_str::<String>(raw).ok();
+                    return Some(());
                 }
                 _ => self.pos += 1,
             }
         }
         None
     }
-    fn value(&mut self, ptr: &mut String, depth: usize) -> Option<()> {
-        if depth > 200 {
-            return None;
+
+    /// Past the value that starts at `pos`, looking at nothing inside it.
+    fn skip_value(&mut self) -> Option<()> {
+        match *self.bytes.get(self.pos)? {
+            b'"' => self.skip_string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                while let Some(&b) = self.bytes.get(self.pos) {
+                    match b {
+                        b'"' => {
+                            self.skip_string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                None
+            }
+            _ => {
+                while let Some(&b) = self.bytes.get(self.pos) {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                Some(())
+            }
         }
-        let here = self.here();
-        self.spans.entry(ptr.clone()).or_insert(here);
+    }
+
+    /// Walks the value at `pos`, the place of `node`: into the members
+    /// (elements) that are on a pointer's path, past the others. `None`
+    /// when the text ends or breaks, or when every pointer was reached.
+    fn value(&mut self, node: usize) -> Option<()> {
+        if node == 0 {
+            self.reach(0, self.pos);
+        }
+        if self.missing == 0 || self.nodes[node].children.is_empty() {
+            return self.skip_value();
+        }
         match *self.bytes.get(self.pos)? {
             b'{' => {
                 self.pos += 1;
@@ -899,31 +1019,34 @@ impl SpanScanner<'_> {
                             self.pos += 1;
                             return Some(());
                         }
-                        b',' => {
-                            self.pos += 1;
-                            continue;
-                        }
+                        b',' => self.pos += 1,
                         b'"' => {
-                            let key_at = self.here();
-                            let key = self.string()?;
-                            let len = ptr.len();
-                            ptr.push('/');
-                            ptr.push_str(&escape_pointer(&key));
-                            self.spans.insert(ptr.clone(), key_at);
+                            let key_at = self.pos;
+                            self.skip_string()?;
+                            let raw = self.text.get(key_at + 1..self.pos - 1)?;
+                            let child = if raw.contains('\\') {
+                                let key: String =
+                                    serde_json::from_str(&self.text[key_at..self.pos]).ok()?;
+                                self.nodes[node].children.get(key.as_str()).copied()
+                            } else {
+                                self.nodes[node].children.get(raw).copied()
+                            };
                             self.skip_ws();
                             if self.bytes.get(self.pos) != Some(&b':') {
                                 return None;
                             }
                             self.pos += 1;
                             self.skip_ws();
-                            // The member's own span is its key; nested
-                            // pointers get their own.
-                            let saved = self.spans.get(ptr.as_str()).copied();
-                            self.value(ptr, depth + 1)?;
-                            if let Some(k) = saved {
-                                self.spans.insert(ptr.clone(), k);
+                            match child {
+                                Some(c) => {
+                                    self.reach(c, key_at);
+                                    self.value(c)?;
+                                }
+                                None => self.skip_value()?,
                             }
-                            ptr.truncate(len);
+                            if self.missing == 0 {
+                                return None;
+                            }
                         }
                         _ => return None,
                     }
@@ -939,31 +1062,25 @@ impl SpanScanner<'_> {
                             self.pos += 1;
                             return Some(());
                         }
-                        b',' => {
-                            self.pos += 1;
-                            continue;
-                        }
+                        b',' => self.pos += 1,
                         _ => {
-                            let len = ptr.len();
-                            ptr.push('/');
-                            ptr.push_str(&index.to_string());
-                            self.value(ptr, depth + 1)?;
-                            ptr.truncate(len);
+                            let token = index.to_string();
+                            match self.nodes[node].children.get(token.as_str()).copied() {
+                                Some(c) => {
+                                    self.reach(c, self.pos);
+                                    self.value(c)?;
+                                }
+                                None => self.skip_value()?,
+                            }
+                            if self.missing == 0 {
+                                return None;
+                            }
                             index += 1;
                         }
                     }
                 }
             }
-            b'"' => self.string().map(|_| ()),
-            _ => {
-                while let Some(&b) = self.bytes.get(self.pos) {
-                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                Some(())
-            }
+            _ => self.skip_value(),
         }
     }
 }
@@ -1083,6 +1200,37 @@ mod tests {
         assert!(out.contains("1.0"));
         // The exponent marker is written in lower case; digits are kept.
         assert!(out.contains("1e+5"));
+    }
+
+    #[test]
+    fn pointers_are_found_in_one_walk_keys_escapes_and_fallbacks() {
+        let text = r#"{"a\"b": {"x/y": [1, {"~": "v"}, [true]]}, "c": "[{", "d": {"a\"b": 2}}"#;
+        let at = |needle: &str| text.find(needle).expect("in the text");
+        let cases: [(&str, usize); 9] = [
+            ("", 0),
+            ("/a\"b", at(r#""a\"b""#)),
+            ("/a\"b/x~1y", at(r#""x/y""#)),
+            ("/a\"b/x~1y/1/~0", at(r#""~""#)),
+            ("/a\"b/x~1y/2/0", at("true")),
+            ("/c", at(r#""c""#)),
+            ("/d/a\"b", at(r#"{"a\"b": 2"#) + 1),
+            // Not in the text: the nearest ancestor that is.
+            ("/nope", 0),
+            ("/d/zz/1", at(r#""d""#)),
+        ];
+        let pointers: Vec<&str> = cases.iter().map(|c| c.0).collect();
+        let idx = SpanIndex::new(text);
+        let all = idx.locate_all(&pointers);
+        for ((p, offset), got) in cases.iter().zip(all) {
+            let want = (1, offset + 1);
+            assert_eq!(got, want, "{p}");
+            assert_eq!(idx.locate(p), want, "{p}");
+            assert_eq!(locate_pointer(text, p), want, "{p}");
+        }
+        // A broken tail keeps what was found before it.
+        let broken = r#"{"a": 1, "b": [1, 2"#;
+        assert_eq!(locate_pointer(broken, "/b/1"), (1, 19));
+        assert_eq!(locate_pointer(broken, "/b/7"), (1, 10));
     }
 
     #[test]
