@@ -578,7 +578,7 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             args.output.display()
         ));
     }
-    let imported = ex::import(
+    let imported = ex::import_document(
         &args.file,
         &ex::ImportOptions {
             workflow: args.workflow.clone(),

@@ -188,7 +188,13 @@ impl Document {
             path: path.to_owned(),
             error,
         })?;
-        Document::from_bytes(&bytes, Some(path))
+        // The bytes become the text without a copy (a large file would
+        // otherwise be in memory twice while it is parsed).
+        let source = text::read_source_owned(bytes).map_err(|error| LoadError::Text {
+            path: Some(path.to_owned()),
+            error,
+        })?;
+        Document::from_source(&source, Some(path))
     }
 
     /// Parses the bytes of a workflow file.

@@ -352,6 +352,39 @@ pub fn read_source(bytes: &[u8]) -> Result<Source, TextError> {
     })
 }
 
+/// [`read_source`] of bytes the caller gives away: UTF-8 without a BOM (the
+/// usual case) becomes the text in place, with no copy of a large file.
+pub fn read_source_owned(bytes: Vec<u8>) -> Result<Source, TextError> {
+    let plain_utf8 = !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        && !bytes.starts_with(&[0xFF, 0xFE])
+        && !bytes.starts_with(&[0xFE, 0xFF])
+        && !matches!(bytes.as_slice(), [a, 0, ..] if *a != 0)
+        && !matches!(bytes.as_slice(), [0, b, ..] if *b != 0)
+        && bytes.len() <= MAX_FILE_BYTES;
+    if !plain_utf8 {
+        return read_source(&bytes);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        // The same error, located, as `read_source` gives.
+        Err(e) => return read_source(e.as_bytes()),
+    };
+    let blanked = blank_comments(&text)?;
+    let format = detect_format(&text, Encoding::Utf8, blanked.is_some());
+    Ok(match blanked {
+        Some(json) => Source {
+            json,
+            format,
+            commented: Some(text),
+        },
+        None => Source {
+            json: text,
+            format,
+            commented: None,
+        },
+    })
+}
+
 /// Detects the indentation, line ending and final newline of JSON text.
 pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> TextFormat {
     let crlf = text.matches("\r\n").count();
@@ -684,6 +717,93 @@ pub fn render(value: &Value, format: &TextFormat) -> Vec<u8> {
     encode(&text, format.encoding)
 }
 
+/// [`render`] into a writer. UTF-8 text with LF line endings (Lapis's own
+/// format, every export's) is written as it is produced, in pieces of
+/// [`SPILL_AT`] bytes, so a large value never exists as one text in memory;
+/// other formats are rendered whole first. The bytes are [`render`]'s.
+pub fn render_to(value: &Value, format: &TextFormat, w: &mut dyn Write) -> std::io::Result<()> {
+    if format.encoding != Encoding::Utf8 || format.line_ending != LineEnding::Lf {
+        return w.write_all(&render(value, format));
+    }
+    let mut out = Spill {
+        buf: String::with_capacity(SPILL_AT + 4096),
+        w,
+        error: None,
+    };
+    match format.indent {
+        Indent::Compact => {
+            serde_json::to_writer(&mut *out.w, value).map_err(std::io::Error::other)?
+        }
+        Indent::Tab => write_pretty(&mut out, value, &Style::new("\t", format), 0),
+        Indent::Spaces(n) => write_pretty(
+            &mut out,
+            value,
+            &Style::new(&" ".repeat(n as usize), format),
+            0,
+        ),
+    }
+    if format.final_newline {
+        out.push('\n');
+    }
+    out.finish()
+}
+
+/// How much rendered text [`render_to`] keeps before writing it out.
+const SPILL_AT: usize = 64 * 1024;
+
+/// Where [`write_pretty`] puts text.
+trait PrettyOut {
+    fn push(&mut self, c: char);
+    fn push_str(&mut self, s: &str);
+}
+
+impl PrettyOut for String {
+    fn push(&mut self, c: char) {
+        String::push(self, c)
+    }
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+}
+
+/// Text written to a writer every [`SPILL_AT`] bytes; the first error is
+/// kept (and the rest is not written) until [`Spill::finish`].
+struct Spill<'w> {
+    buf: String,
+    w: &'w mut dyn Write,
+    error: Option<std::io::Error>,
+}
+
+impl Spill<'_> {
+    fn spill(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.w.write_all(self.buf.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+    fn finish(mut self) -> std::io::Result<()> {
+        self.spill();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.w.flush(),
+        }
+    }
+}
+
+impl PrettyOut for Spill<'_> {
+    fn push(&mut self, c: char) {
+        self.buf.push(c);
+    }
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= SPILL_AT {
+            self.spill();
+        }
+    }
+}
+
 fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
@@ -714,8 +834,8 @@ impl<'a> Style<'a> {
 /// Pretty-prints like `serde_json::to_string_pretty` with the file's
 /// indentation, optionally keeping arrays of plain values on one line.
 /// Recursion depth is bounded by the parser's nesting limit.
-fn write_pretty(out: &mut String, v: &Value, st: &Style<'_>, level: usize) {
-    let newline = |out: &mut String, level: usize| {
+fn write_pretty<O: PrettyOut>(out: &mut O, v: &Value, st: &Style<'_>, level: usize) {
+    let newline = |out: &mut O, level: usize| {
         out.push('\n');
         for _ in 0..st.units(level) {
             out.push_str(st.unit);
@@ -768,6 +888,15 @@ fn write_pretty(out: &mut String, v: &Value, st: &Style<'_>, level: usize) {
 /// flushed to disk, then renamed over the target. A failure at any point
 /// leaves the old file whole. The old file's permissions are kept.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes (through a buffer) into the
+/// temporary file: large outputs go to disk as they are produced.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     // Saving through a symbolic link updates the file it points to and keeps
     // the link.
     let resolved;
@@ -787,7 +916,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(super::stale::PREFIX)
         .suffix(super::stale::SUFFIX)
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
     tmp.flush()?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
@@ -1231,6 +1364,35 @@ mod tests {
         let broken = r#"{"a": 1, "b": [1, 2"#;
         assert_eq!(locate_pointer(broken, "/b/1"), (1, 19));
         assert_eq!(locate_pointer(broken, "/b/7"), (1, 10));
+    }
+
+    #[test]
+    fn render_to_writes_the_bytes_of_render() {
+        let mut rows = Vec::new();
+        for i in 0..3000 {
+            rows.push(serde_json::json!({"id": i, "s": "Grüße \"q\" \\ [x]", "a": [1, 2.50, null], "e": {}, "l": []}));
+        }
+        let v = serde_json::json!({"rows": rows, "n": 12345678901234567890u64, "t": true});
+        let tab = TextFormat {
+            indent: Indent::Tab,
+            inline_scalar_arrays: true,
+            final_newline: false,
+            ..TextFormat::default()
+        };
+        let crlf = TextFormat {
+            line_ending: LineEnding::CrLf,
+            ..TextFormat::default()
+        };
+        let compact = TextFormat {
+            indent: Indent::Compact,
+            ..TextFormat::default()
+        };
+        for f in [TextFormat::default(), tab, crlf, compact] {
+            let mut out = Vec::new();
+            render_to(&v, &f, &mut out).unwrap();
+            assert!(out.len() > SPILL_AT, "the test spills");
+            assert_eq!(out, render(&v, &f), "{:?}", f.indent);
+        }
     }
 
     #[test]
