@@ -589,6 +589,9 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
         let _ = writeln!(err, "warning: {w}");
     }
     let mut doc = imported.document;
+    // Never saved here: the copy of the file's text kept for a
+    // format-preserving save is let go (a large file is then held once).
+    doc.base = None;
     let i = imported.workflow;
     if args.fix {
         let fixed = ex::scan::fix_all(&mut doc, i, target)?;

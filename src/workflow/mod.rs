@@ -216,7 +216,7 @@ impl Document {
         let json_text = source.json.as_str();
         let format = source.format.clone();
         let root = text::parse_json(json_text).map_err(err)?;
-        if let Some(e) = text::find_duplicate_key(json_text) {
+        if let Some(e) = text::find_duplicate_key_in(json_text, &root) {
             return Err(err(e));
         }
         let mut doc = Document::from_value_with(root, format, path).map_err(|e| {

@@ -252,7 +252,10 @@ pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
 /// for a `/*` that is never closed.
 pub fn blank_comments(text: &str) -> Result<Option<String>, TextError> {
     let bytes = text.as_bytes();
-    if !bytes.windows(2).any(|w| w == b"//" || w == b"/*") {
+    // Only a `/` can start a comment: most JSON has few (URLs), so look at
+    // those alone.
+    let starts_comment = |i: usize| matches!(bytes.get(i + 1), Some(b'/' | b'*'));
+    if !text.match_indices('/').any(|(i, _)| starts_comment(i)) {
         return Ok(None);
     }
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
@@ -387,8 +390,15 @@ pub fn read_source_owned(bytes: Vec<u8>) -> Result<Source, TextError> {
 
 /// Detects the indentation, line ending and final newline of JSON text.
 pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> TextFormat {
-    let crlf = text.matches("\r\n").count();
-    let lf = text.matches('\n').count();
+    // Byte counts (no substring search): every `\r\n` ends in a `\n`.
+    let b = text.as_bytes();
+    let (mut lf, mut crlf) = (0usize, 0usize);
+    for (i, _) in b.iter().enumerate().filter(|(_, &c)| c == b'\n') {
+        lf += 1;
+        if i > 0 && b[i - 1] == b'\r' {
+            crlf += 1;
+        }
+    }
     let line_ending = if crlf > 0 && crlf * 2 >= lf {
         LineEnding::CrLf
     } else {
@@ -613,6 +623,41 @@ fn json_error(e: &serde_json::Error, text: &str) -> TextError {
         column,
         message,
     }
+}
+
+/// [`find_duplicate_key`] for text already parsed into `value`: a duplicate
+/// key leaves the value with fewer object members than the text has
+/// (`:` outside strings), so the keys are only compared, object by object,
+/// when the two counts differ. Linear and allocation-free for the usual
+/// file with no duplicate.
+pub fn find_duplicate_key_in(text: &str, value: &Value) -> Option<TextError> {
+    fn members(v: &Value) -> usize {
+        match v {
+            Value::Array(a) => a.iter().map(members).sum(),
+            Value::Object(o) => o.len() + o.values().map(members).sum::<usize>(),
+            _ => 0,
+        }
+    }
+    let b = text.as_bytes();
+    let mut colons = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b':' => colons += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    if colons == members(value) {
+        return None;
+    }
+    find_duplicate_key(text)
 }
 
 /// Finds the first object key that appears twice in the same object. A JSON
@@ -1317,6 +1362,19 @@ mod tests {
         assert_eq!((e.line, e.column), (4, 3), "{e}");
         assert!(e.message.contains("first at line 2, column 3"), "{e}");
         assert!(find_duplicate_key("{\"a\": {\"a\": {\"a\": [1, {\"a\": 2}]}}}").is_none());
+        for t in [
+            t,
+            "{\"a\": {\"a\": {\"a\": [1, {\"a\": 2}]}}}",
+            "{\"x\": \"a:b\\\":\", \"y\": [{\"q\": 1, \"q\": 2}]}",
+            "{\"k\": 1, \"m\": {}, \"k\": 3}",
+        ] {
+            let v = parse_json(t).unwrap();
+            assert_eq!(
+                find_duplicate_key_in(t, &v).map(|e| e.to_string()),
+                find_duplicate_key(t).map(|e| e.to_string()),
+                "{t}"
+            );
+        }
     }
 
     #[test]
