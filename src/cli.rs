@@ -648,7 +648,7 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             workflow_name: args.name.clone(),
         }),
     };
-    let export = match ex::export(&doc, i, &spec) {
+    let export = match ex::export_owned(doc, i, &spec) {
         Ok(e) => e,
         Err(ExportError::Secrets(findings)) => {
             for f in &findings {

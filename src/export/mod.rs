@@ -283,6 +283,54 @@ pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Expo
     })
 }
 
+/// [`export`] of a document the caller gives away (`lapis export`): the
+/// bare definition is then moved out of it rather than copied, so a large
+/// workflow is held once. Other targets export as [`export`] does.
+pub fn export_owned(
+    mut doc: Document,
+    workflow: usize,
+    spec: &ExportSpec,
+) -> Result<Export, ExportError> {
+    if !matches!(spec, ExportSpec::Definition) || workflow >= doc.workflows.len() {
+        return export(&doc, workflow, spec);
+    }
+    let findings = blocking_findings(&doc, workflow, spec.target());
+    if !findings.is_empty() {
+        return Err(ExportError::Secrets(findings));
+    }
+    let mut warnings = Vec::new();
+    let (name, unescaped) = {
+        let source = Source::new(&doc, workflow);
+        source.warn_left_out(Target::Definition, &mut warnings);
+        let name = file_stem_name(&source.name, "workflow");
+        let unescaped = match source.definition {
+            std::borrow::Cow::Owned(v) => Some(v),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        (name, unescaped)
+    };
+    // The document is not used again: its definition becomes the file.
+    let mut def = match unescaped {
+        Some(v) => v,
+        None => {
+            let ptr = doc.workflows[workflow].definition_pointer.clone();
+            doc.root
+                .pointer_mut(&ptr)
+                .map(std::mem::take)
+                .unwrap_or_default()
+        }
+    };
+    strip_literal_secure_defaults(&mut def);
+    Ok(Export {
+        target: Target::Definition,
+        files: vec![ExportFile {
+            path: PathBuf::from(format!("{name}.json")),
+            value: def,
+        }],
+        warnings,
+    })
+}
+
 /// The workflow being exported, read once.
 pub(crate) struct Source<'a> {
     doc: &'a Document,
