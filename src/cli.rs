@@ -365,17 +365,22 @@ fn cmd_validate(
             let (e, w) = validate::counts(&problems);
             total.0 += e;
             total.1 += w;
+            // One walk of the text for all the problems' places.
+            let places = if problems.is_empty() {
+                Vec::new()
+            } else {
+                let pointers: Vec<&str> = problems.iter().map(|p| p.pointer.as_str()).collect();
+                index
+                    .get_or_init(|| SpanIndex::new(&source.json))
+                    .locate_all(&pointers)
+            };
             let located: Vec<JsonProblem> = problems
                 .iter()
-                .map(|p| {
-                    let (line, column) = index
-                        .get_or_init(|| SpanIndex::new(&source.json))
-                        .locate(&p.pointer);
-                    JsonProblem {
-                        problem: p,
-                        line,
-                        column,
-                    }
+                .zip(places)
+                .map(|(p, (line, column))| JsonProblem {
+                    problem: p,
+                    line,
+                    column,
                 })
                 .collect();
             if format == ReportFormat::Text {
@@ -573,7 +578,7 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             args.output.display()
         ));
     }
-    let imported = ex::import(
+    let imported = ex::import_document(
         &args.file,
         &ex::ImportOptions {
             workflow: args.workflow.clone(),
@@ -584,6 +589,9 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
         let _ = writeln!(err, "warning: {w}");
     }
     let mut doc = imported.document;
+    // Never saved here: the copy of the file's text kept for a
+    // format-preserving save is let go (a large file is then held once).
+    doc.base = None;
     let i = imported.workflow;
     if args.fix {
         let fixed = ex::scan::fix_all(&mut doc, i, target)?;
@@ -640,7 +648,7 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             workflow_name: args.name.clone(),
         }),
     };
-    let export = match ex::export(&doc, i, &spec) {
+    let export = match ex::export_owned(doc, i, &spec) {
         Ok(e) => e,
         Err(ExportError::Secrets(findings)) => {
             for f in &findings {

@@ -1763,3 +1763,55 @@ fn access_control_options_are_checked_before_writing() {
         ok
     );
 }
+
+/// `export_owned` (what `lapis export` uses: the document is moved, not
+/// copied) gives exactly what `export` gives, refusals included, for bare
+/// definitions, ARM templates (escaping undone) and Standard files.
+#[test]
+fn exporting_a_document_given_away_gives_what_export_gives() {
+    let mut docs: Vec<(String, Document)> = Vec::new();
+    let (def, _) = canary_definition();
+    docs.push((
+        "canary definition".into(),
+        Document::from_value(def).unwrap(),
+    ));
+    docs.push((
+        "canary template".into(),
+        Document::from_value(canary_template()).unwrap(),
+    ));
+    let escaped = json!({
+        "$schema": lapis::workflow::ARM_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "resources": [{
+            "type": "Microsoft.Logic/workflows",
+            "apiVersion": "2019-05-01",
+            "name": "wf",
+            "location": "westeurope",
+            "properties": {"definition": {
+                "$schema": lapis::workflow::DEFINITION_SCHEMA,
+                "contentVersion": "1.0.0.0",
+                "parameters": {"p": {"type": "SecureString", "defaultValue": ""}},
+                "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+                "actions": {"C": {"type": "Compose", "runAfter": {},
+                    "inputs": {"lit": "[[PROD]", "arm": "[parameters('x')]"}}}
+            }}
+        }]
+    });
+    docs.push((
+        "escaped template".into(),
+        Document::from_value(escaped).unwrap(),
+    ));
+    for path in common::corpus_files() {
+        docs.push((common::file_name(&path), Document::load(&path).unwrap()));
+    }
+    let mut compared = 0;
+    for (name, doc) in &docs {
+        for i in 0..doc.workflows.len() {
+            let want = export::export(doc, i, &ExportSpec::Definition);
+            let got = export::export_owned(doc.clone(), i, &ExportSpec::Definition);
+            assert_eq!(got, want, "{name} #{i}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 3);
+}

@@ -160,6 +160,19 @@ fn holds_arm_expression(v: &Value) -> bool {
     }
 }
 
+/// Whether a key or a string anywhere in `v` holds `needle` (walked by
+/// reference: no text of the whole value is built).
+fn mentions(v: &Value, needle: &str) -> bool {
+    match v {
+        Value::String(s) => s.contains(needle),
+        Value::Array(a) => a.iter().any(|x| mentions(x, needle)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, x)| k.contains(needle) || mentions(x, needle)),
+        _ => false,
+    }
+}
+
 fn looks_like_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
@@ -203,7 +216,7 @@ pub(super) fn build(
 
     // The definition: secure defaults removed, escaped for ARM; in a
     // template written from a template, ARM expressions stay expressions.
-    let mut def = src.definition.clone();
+    let mut def = src.definition.as_ref().clone();
     if let Some(Value::Object(params)) = def.get_mut("parameters") {
         for (name, p) in params.iter_mut() {
             if param_type(p).is_secure() {
@@ -229,7 +242,7 @@ pub(super) fn build(
             }
         }
     }
-    if serde_json::to_string(&src.definition).is_ok_and(|t| t.contains("appsetting(")) {
+    if mentions(&src.definition, "appsetting(") {
         warnings.push(
             "the definition reads app settings (`appsetting()`), which a Consumption logic app does not have".into(),
         );

@@ -261,7 +261,7 @@ pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Expo
     let mut warnings = Vec::new();
     let files = match spec {
         ExportSpec::Definition => {
-            let mut def = source.definition.clone();
+            let mut def = source.definition.as_ref().clone();
             source.warn_left_out(Target::Definition, &mut warnings);
             strip_literal_secure_defaults(&mut def);
             let name = file_stem_name(&source.name, "workflow");
@@ -283,13 +283,62 @@ pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Expo
     })
 }
 
+/// [`export`] of a document the caller gives away (`lapis export`): the
+/// bare definition is then moved out of it rather than copied, so a large
+/// workflow is held once. Other targets export as [`export`] does.
+pub fn export_owned(
+    mut doc: Document,
+    workflow: usize,
+    spec: &ExportSpec,
+) -> Result<Export, ExportError> {
+    if !matches!(spec, ExportSpec::Definition) || workflow >= doc.workflows.len() {
+        return export(&doc, workflow, spec);
+    }
+    let findings = blocking_findings(&doc, workflow, spec.target());
+    if !findings.is_empty() {
+        return Err(ExportError::Secrets(findings));
+    }
+    let mut warnings = Vec::new();
+    let (name, unescaped) = {
+        let source = Source::new(&doc, workflow);
+        source.warn_left_out(Target::Definition, &mut warnings);
+        let name = file_stem_name(&source.name, "workflow");
+        let unescaped = match source.definition {
+            std::borrow::Cow::Owned(v) => Some(v),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        (name, unescaped)
+    };
+    // The document is not used again: its definition becomes the file.
+    let mut def = match unescaped {
+        Some(v) => v,
+        None => {
+            let ptr = doc.workflows[workflow].definition_pointer.clone();
+            doc.root
+                .pointer_mut(&ptr)
+                .map(std::mem::take)
+                .unwrap_or_default()
+        }
+    };
+    strip_literal_secure_defaults(&mut def);
+    Ok(Export {
+        target: Target::Definition,
+        files: vec![ExportFile {
+            path: PathBuf::from(format!("{name}.json")),
+            value: def,
+        }],
+        warnings,
+    })
+}
+
 /// The workflow being exported, read once.
 pub(crate) struct Source<'a> {
     doc: &'a Document,
     /// The workflow's name in the document.
     name: String,
-    /// The definition, ARM escaping removed.
-    definition: Value,
+    /// The definition, ARM escaping removed: the document's own (no copy)
+    /// unless it came from an ARM template or resource.
+    definition: std::borrow::Cow<'a, Value>,
     /// For ARM sources: pointers (in `definition`) of the strings that are
     /// ARM template expressions.
     arm_expressions: Vec<String>,
@@ -299,12 +348,16 @@ pub(crate) struct Source<'a> {
 
 impl<'a> Source<'a> {
     fn new(doc: &'a Document, i: usize) -> Source<'a> {
-        let mut definition = Value::Object(doc.definition(i).clone());
+        let own = doc
+            .root
+            .pointer(&doc.workflows[i].definition_pointer)
+            .expect("workflow locations always point at definitions");
+        let mut definition = std::borrow::Cow::Borrowed(own);
         let mut exprs = Vec::new();
         let mut resource = None;
         if matches!(doc.container, Container::Arm | Container::Resource) {
-            arm_expressions(&definition, "", &mut exprs);
-            arm_escape(&mut definition, false);
+            arm_expressions(own, "", &mut exprs);
+            arm_escape(definition.to_mut(), false);
             let ptr = doc.workflows[i]
                 .definition_pointer
                 .trim_end_matches("/properties/definition");
@@ -621,24 +674,33 @@ pub fn write_report(export: &Export, out: &Path) -> std::io::Result<Written> {
     }
     // Plan every file (reading what is there) before writing any.
     let mut written = Written::default();
+    // A new file is rendered straight into its temporary file when it is
+    // written (a large definition is never held as one text); a merged one
+    // is computed here, from what was read.
     let mut plan = Vec::new();
     for (f, path) in export.files.iter().zip(&targets) {
         let bytes = if export.target == Target::Standard && path.is_file() {
-            standard::merge_existing(f, path, &mut written.notes)?
+            // `None`: the existing file is kept as it is.
+            standard::merge_existing(f, path, &mut written.notes)?.map(Some)
         } else {
-            Some(text::render(&f.value, &TextFormat::default()))
+            Some(None)
         };
         if let Some(b) = bytes {
-            plan.push((path, b));
+            plan.push((path, &f.value, b));
         }
     }
-    for (path, bytes) in plan {
+    for (path, value, bytes) in plan {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)?;
             }
         }
-        text::write_atomic(path, &bytes)?;
+        match bytes {
+            Some(b) => text::write_atomic(path, &b)?,
+            None => text::write_atomic_with(path, |w| {
+                text::render_to(value, &TextFormat::default(), w)
+            })?,
+        }
         written.paths.push(path.clone());
     }
     Ok(written)
@@ -686,6 +748,43 @@ pub struct Imported {
 /// or a Standard project folder, workflow folder or `workflow.json` (and the
 /// project's `parameters.json`).
 pub fn import(path: &Path, options: &ImportOptions) -> Result<Imported, String> {
+    let read = import_document(path, options)?;
+    let mut definition = Value::Object(read.document.definition(read.workflow).clone());
+    if matches!(
+        read.document.container,
+        Container::Arm | Container::Resource
+    ) {
+        arm_escape(&mut definition, false);
+    }
+    Ok(Imported {
+        document: read.document,
+        workflow: read.workflow,
+        definition,
+        parameters_file: read.parameters_file,
+        parameter_values: read.parameter_values,
+        warnings: read.warnings,
+    })
+}
+
+/// [`import`] without [`Imported::definition`], a second copy of the whole
+/// definition that a caller who only exports the document (`lapis export`)
+/// does not need: large workflows are then held once.
+#[derive(Debug, Clone)]
+pub struct ImportedDocument {
+    /// See [`Imported::document`].
+    pub document: Document,
+    /// See [`Imported::workflow`].
+    pub workflow: usize,
+    /// See [`Imported::parameters_file`].
+    pub parameters_file: Option<PathBuf>,
+    /// See [`Imported::parameter_values`].
+    pub parameter_values: Map<String, Value>,
+    /// See [`Imported::warnings`].
+    pub warnings: Vec<String>,
+}
+
+/// Reads a file back as [`import`] does, without copying its definition.
+pub fn import_document(path: &Path, options: &ImportOptions) -> Result<ImportedDocument, String> {
     let mut chosen_by_folder = false;
     let file = if path.is_dir() {
         chosen_by_folder = true;
@@ -733,14 +832,9 @@ pub fn import(path: &Path, options: &ImportOptions) -> Result<Imported, String> 
         }
         _ => {}
     }
-    let mut definition = Value::Object(document.definition(workflow).clone());
-    if matches!(document.container, Container::Arm | Container::Resource) {
-        arm_escape(&mut definition, false);
-    }
-    Ok(Imported {
+    Ok(ImportedDocument {
         document,
         workflow,
-        definition,
         parameters_file,
         parameter_values,
         warnings,

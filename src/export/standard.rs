@@ -59,7 +59,7 @@ pub(super) fn build(
         }
     };
 
-    let mut def = src.definition.clone();
+    let mut def = src.definition.as_ref().clone();
     strip_literal_secure_defaults(&mut def);
     // Move the parameters to parameters.json, unless one cannot be carried
     // (then the block stays in workflow.json as it is).

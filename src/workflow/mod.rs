@@ -28,7 +28,7 @@ pub mod tree;
 use serde_json::{json, Map, Value};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use text::{SpanIndex, TextError, TextFormat};
+use text::{TextError, TextFormat};
 pub use tree::{Outline, ShapeError};
 
 /// The kind of file a workflow lives in.
@@ -188,7 +188,13 @@ impl Document {
             path: path.to_owned(),
             error,
         })?;
-        Document::from_bytes(&bytes, Some(path))
+        // The bytes become the text without a copy (a large file would
+        // otherwise be in memory twice while it is parsed).
+        let source = text::read_source_owned(bytes).map_err(|error| LoadError::Text {
+            path: Some(path.to_owned()),
+            error,
+        })?;
+        Document::from_source(&source, Some(path))
     }
 
     /// Parses the bytes of a workflow file.
@@ -210,17 +216,11 @@ impl Document {
         let json_text = source.json.as_str();
         let format = source.format.clone();
         let root = text::parse_json(json_text).map_err(err)?;
-        if let Some(e) = text::find_duplicate_key(json_text) {
+        if let Some(e) = text::find_duplicate_key_in(json_text, &root) {
             return Err(err(e));
         }
-        let base = preserve::Base::new(
-            source
-                .commented
-                .clone()
-                .unwrap_or_else(|| source.json.clone()),
-        );
         let mut doc = Document::from_value_with(root, format, path).map_err(|e| {
-            let (line, column) = SpanIndex::new(json_text).locate(&e.pointer);
+            let (line, column) = text::locate_pointer(json_text, &e.pointer);
             err(TextError {
                 line,
                 column,
@@ -228,6 +228,13 @@ impl Document {
             })
         })?;
         doc.path = path.map(Path::to_owned);
+        // The text is copied only once the document is known to be good.
+        let base = preserve::Base::new(
+            source
+                .commented
+                .clone()
+                .unwrap_or_else(|| source.json.clone()),
+        );
         doc.base = Some(std::sync::Arc::new(base));
         if doc.container == Container::Standard {
             if let Some(p) = path {

@@ -252,7 +252,10 @@ pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
 /// for a `/*` that is never closed.
 pub fn blank_comments(text: &str) -> Result<Option<String>, TextError> {
     let bytes = text.as_bytes();
-    if !bytes.windows(2).any(|w| w == b"//" || w == b"/*") {
+    // Only a `/` can start a comment: most JSON has few (URLs), so look at
+    // those alone.
+    let starts_comment = |i: usize| matches!(bytes.get(i + 1), Some(b'/' | b'*'));
+    if !text.match_indices('/').any(|(i, _)| starts_comment(i)) {
         return Ok(None);
     }
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
@@ -352,10 +355,50 @@ pub fn read_source(bytes: &[u8]) -> Result<Source, TextError> {
     })
 }
 
+/// [`read_source`] of bytes the caller gives away: UTF-8 without a BOM (the
+/// usual case) becomes the text in place, with no copy of a large file.
+pub fn read_source_owned(bytes: Vec<u8>) -> Result<Source, TextError> {
+    let plain_utf8 = !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        && !bytes.starts_with(&[0xFF, 0xFE])
+        && !bytes.starts_with(&[0xFE, 0xFF])
+        && !matches!(bytes.as_slice(), [a, 0, ..] if *a != 0)
+        && !matches!(bytes.as_slice(), [0, b, ..] if *b != 0)
+        && bytes.len() <= MAX_FILE_BYTES;
+    if !plain_utf8 {
+        return read_source(&bytes);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        // The same error, located, as `read_source` gives.
+        Err(e) => return read_source(e.as_bytes()),
+    };
+    let blanked = blank_comments(&text)?;
+    let format = detect_format(&text, Encoding::Utf8, blanked.is_some());
+    Ok(match blanked {
+        Some(json) => Source {
+            json,
+            format,
+            commented: Some(text),
+        },
+        None => Source {
+            json: text,
+            format,
+            commented: None,
+        },
+    })
+}
+
 /// Detects the indentation, line ending and final newline of JSON text.
 pub fn detect_format(text: &str, encoding: Encoding, had_comments: bool) -> TextFormat {
-    let crlf = text.matches("\r\n").count();
-    let lf = text.matches('\n').count();
+    // Byte counts (no substring search): every `\r\n` ends in a `\n`.
+    let b = text.as_bytes();
+    let (mut lf, mut crlf) = (0usize, 0usize);
+    for (i, _) in b.iter().enumerate().filter(|(_, &c)| c == b'\n') {
+        lf += 1;
+        if i > 0 && b[i - 1] == b'\r' {
+            crlf += 1;
+        }
+    }
     let line_ending = if crlf > 0 && crlf * 2 >= lf {
         LineEnding::CrLf
     } else {
@@ -582,6 +625,41 @@ fn json_error(e: &serde_json::Error, text: &str) -> TextError {
     }
 }
 
+/// [`find_duplicate_key`] for text already parsed into `value`: a duplicate
+/// key leaves the value with fewer object members than the text has
+/// (`:` outside strings), so the keys are only compared, object by object,
+/// when the two counts differ. Linear and allocation-free for the usual
+/// file with no duplicate.
+pub fn find_duplicate_key_in(text: &str, value: &Value) -> Option<TextError> {
+    fn members(v: &Value) -> usize {
+        match v {
+            Value::Array(a) => a.iter().map(members).sum(),
+            Value::Object(o) => o.len() + o.values().map(members).sum::<usize>(),
+            _ => 0,
+        }
+    }
+    let b = text.as_bytes();
+    let mut colons = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b':' => colons += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    if colons == members(value) {
+        return None;
+    }
+    find_duplicate_key(text)
+}
+
 /// Finds the first object key that appears twice in the same object. A JSON
 /// value keeps only one of them, so loading such a file would silently lose
 /// data: it is refused instead. `text` must be valid JSON (comments blanked).
@@ -684,6 +762,93 @@ pub fn render(value: &Value, format: &TextFormat) -> Vec<u8> {
     encode(&text, format.encoding)
 }
 
+/// [`render`] into a writer. UTF-8 text with LF line endings (Lapis's own
+/// format, every export's) is written as it is produced, in pieces of
+/// [`SPILL_AT`] bytes, so a large value never exists as one text in memory;
+/// other formats are rendered whole first. The bytes are [`render`]'s.
+pub fn render_to(value: &Value, format: &TextFormat, w: &mut dyn Write) -> std::io::Result<()> {
+    if format.encoding != Encoding::Utf8 || format.line_ending != LineEnding::Lf {
+        return w.write_all(&render(value, format));
+    }
+    let mut out = Spill {
+        buf: String::with_capacity(SPILL_AT + 4096),
+        w,
+        error: None,
+    };
+    match format.indent {
+        Indent::Compact => {
+            serde_json::to_writer(&mut *out.w, value).map_err(std::io::Error::other)?
+        }
+        Indent::Tab => write_pretty(&mut out, value, &Style::new("\t", format), 0),
+        Indent::Spaces(n) => write_pretty(
+            &mut out,
+            value,
+            &Style::new(&" ".repeat(n as usize), format),
+            0,
+        ),
+    }
+    if format.final_newline {
+        out.push('\n');
+    }
+    out.finish()
+}
+
+/// How much rendered text [`render_to`] keeps before writing it out.
+const SPILL_AT: usize = 64 * 1024;
+
+/// Where [`write_pretty`] puts text.
+trait PrettyOut {
+    fn push(&mut self, c: char);
+    fn push_str(&mut self, s: &str);
+}
+
+impl PrettyOut for String {
+    fn push(&mut self, c: char) {
+        String::push(self, c)
+    }
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+}
+
+/// Text written to a writer every [`SPILL_AT`] bytes; the first error is
+/// kept (and the rest is not written) until [`Spill::finish`].
+struct Spill<'w> {
+    buf: String,
+    w: &'w mut dyn Write,
+    error: Option<std::io::Error>,
+}
+
+impl Spill<'_> {
+    fn spill(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.w.write_all(self.buf.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+    fn finish(mut self) -> std::io::Result<()> {
+        self.spill();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.w.flush(),
+        }
+    }
+}
+
+impl PrettyOut for Spill<'_> {
+    fn push(&mut self, c: char) {
+        self.buf.push(c);
+    }
+    fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= SPILL_AT {
+            self.spill();
+        }
+    }
+}
+
 fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
@@ -714,8 +879,8 @@ impl<'a> Style<'a> {
 /// Pretty-prints like `serde_json::to_string_pretty` with the file's
 /// indentation, optionally keeping arrays of plain values on one line.
 /// Recursion depth is bounded by the parser's nesting limit.
-fn write_pretty(out: &mut String, v: &Value, st: &Style<'_>, level: usize) {
-    let newline = |out: &mut String, level: usize| {
+fn write_pretty<O: PrettyOut>(out: &mut O, v: &Value, st: &Style<'_>, level: usize) {
+    let newline = |out: &mut O, level: usize| {
         out.push('\n');
         for _ in 0..st.units(level) {
             out.push_str(st.unit);
@@ -768,6 +933,15 @@ fn write_pretty(out: &mut String, v: &Value, st: &Style<'_>, level: usize) {
 /// flushed to disk, then renamed over the target. A failure at any point
 /// leaves the old file whole. The old file's permissions are kept.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes (through a buffer) into the
+/// temporary file: large outputs go to disk as they are produced.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     // Saving through a symbolic link updates the file it points to and keeps
     // the link.
     let resolved;
@@ -787,7 +961,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(super::stale::PREFIX)
         .suffix(super::stale::SUFFIX)
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
     tmp.flush()?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
@@ -803,30 +981,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Maps JSON pointers to the 1-based line and column where their value (or,
-/// for object members, their key) starts. Computed on demand for diagnostics,
-/// in time linear in the text's size (one-line minified files included): the
-/// scan records byte offsets and a [`LineIndex`](super::lines::LineIndex)
-/// built once turns them into lines and columns.
+/// for object members, their key) starts; a pointer that is not in the text
+/// gives the position of its nearest ancestor that is.
+///
+/// Linear in the text's size whatever its shape (one-line minified files
+/// included), and nothing is allocated per value of the text: a lookup
+/// walks the text along the pointers asked about, skipping every other
+/// value byte by byte, and a [`LineIndex`](super::lines::LineIndex) built
+/// once turns the byte offsets found into lines and columns. Ask for many
+/// pointers at once with [`SpanIndex::locate_all`]: one walk for all.
 pub struct SpanIndex {
-    spans: std::collections::HashMap<String, usize>,
     lines: super::lines::LineIndex,
     text: String,
 }
 
 impl SpanIndex {
-    /// Scans JSON text (comments blanked). Unparsable tails are ignored.
+    /// Indexes JSON text (comments blanked). Unparsable tails are ignored.
     pub fn new(text: &str) -> SpanIndex {
-        let mut s = SpanScanner {
-            bytes: text.as_bytes(),
-            text,
-            pos: 0,
-            spans: std::collections::HashMap::new(),
-        };
-        s.skip_ws();
-        let mut ptr = String::new();
-        s.value(&mut ptr, 0);
         SpanIndex {
-            spans: s.spans,
             lines: super::lines::LineIndex::new(text),
             text: text.to_owned(),
         }
@@ -835,30 +1007,104 @@ impl SpanIndex {
     /// Where the pointer's key or value starts; falls back to the nearest
     /// ancestor that is known.
     pub fn locate(&self, pointer: &str) -> (usize, usize) {
-        let mut p = pointer;
-        loop {
-            if let Some(&at) = self.spans.get(p) {
-                return self.lines.line_col(&self.text, at);
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return (1, 1),
-            }
-        }
+        self.locate_all(&[pointer])[0]
+    }
+
+    /// [`SpanIndex::locate`] of each pointer, in one walk of the text.
+    pub fn locate_all<S: AsRef<str>>(&self, pointers: &[S]) -> Vec<(usize, usize)> {
+        pointer_offsets(&self.text, pointers)
+            .into_iter()
+            .map(|at| self.lines.line_col(&self.text, at))
+            .collect()
     }
 }
 
-struct SpanScanner<'a> {
+/// [`SpanIndex::locate`] for one pointer without keeping an index: one walk
+/// of the text up to the pointer's place, then the line and column of that
+/// place counted once.
+pub fn locate_pointer(text: &str, pointer: &str) -> (usize, usize) {
+    let at = pointer_offsets(text, &[pointer])[0];
+    let at = at.min(text.len());
+    // Offsets found by the walk are on character boundaries.
+    let prefix = text.get(..at).unwrap_or(text);
+    line_col_of_end(prefix)
+}
+
+/// One JSON-pointer reference token, unescaped (RFC 6901).
+fn unescape_token(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains('~') {
+        token.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        token.into()
+    }
+}
+
+/// A trie of the pointers asked about: each node is a pointer prefix.
+#[derive(Default)]
+struct PointerNode<'p> {
+    /// Children by reference token (object keys and array indices alike).
+    children: std::collections::HashMap<std::borrow::Cow<'p, str>, usize>,
+    /// Byte offset of the member's key (or, for array elements and the
+    /// root, of the value), once the walk reached it.
+    found: Option<usize>,
+}
+
+/// Byte offset of each pointer's place in `text` (its nearest found
+/// ancestor's when it is not in the text; 0 when nothing is).
+fn pointer_offsets<S: AsRef<str>>(text: &str, pointers: &[S]) -> Vec<usize> {
+    let mut nodes: Vec<PointerNode> = vec![PointerNode::default()];
+    let mut paths: Vec<Vec<usize>> = Vec::with_capacity(pointers.len());
+    for p in pointers {
+        let p = p.as_ref();
+        let mut path = vec![0];
+        let mut at = 0;
+        // "" is the whole document; "/a/b" has the tokens "a" and "b".
+        if let Some(rest) = p.strip_prefix('/') {
+            for token in rest.split('/') {
+                let token = unescape_token(token);
+                let next = nodes.len();
+                let child = *nodes[at].children.entry(token).or_insert(next);
+                if child == next {
+                    nodes.push(PointerNode::default());
+                }
+                path.push(child);
+                at = child;
+            }
+        }
+        paths.push(path);
+    }
+    let mut walk = PointerWalk {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+        nodes,
+        // Every node but the root must be reached for the walk to stop early.
+        missing: 0,
+    };
+    walk.missing = walk.nodes.len();
+    walk.skip_ws();
+    walk.value(0);
+    paths
+        .iter()
+        .map(|path| {
+            path.iter()
+                .rev()
+                .find_map(|&n| walk.nodes[n].found)
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+struct PointerWalk<'a, 'p> {
     bytes: &'a [u8],
     text: &'a str,
     pos: usize,
-    spans: std::collections::HashMap<String, usize>,
+    nodes: Vec<PointerNode<'p>>,
+    /// Nodes not reached yet; at 0 the walk stops.
+    missing: usize,
 }
 
-impl SpanScanner<'_> {
-    fn here(&self) -> usize {
-        self.pos
-    }
+impl PointerWalk<'_, '_> {
     fn skip_ws(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
@@ -867,28 +1113,80 @@ impl SpanScanner<'_> {
             }
         }
     }
-    fn string(&mut self) -> Option<String> {
-        let start = self.pos;
+
+    /// Records that the walk reached `node` at `at`.
+    fn reach(&mut self, node: usize, at: usize) {
+        if self.nodes[node].found.is_none() {
+            self.nodes[node].found = Some(at);
+            self.missing -= 1;
+        }
+    }
+
+    /// Past the string that starts at `pos` (on its `"`); `None` when it
+    /// never ends.
+    fn skip_string(&mut self) -> Option<()> {
         self.pos += 1;
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
                 b'\\' => self.pos += 2,
                 b'"' => {
                     self.pos += 1;
-                    let raw = self.text.get(start..self.pos)?;
-                    return serde_json::from_str::<String>(raw).ok();
+                    return Some(());
                 }
                 _ => self.pos += 1,
             }
         }
         None
     }
-    fn value(&mut self, ptr: &mut String, depth: usize) -> Option<()> {
-        if depth > 200 {
-            return None;
+
+    /// Past the value that starts at `pos`, looking at nothing inside it.
+    fn skip_value(&mut self) -> Option<()> {
+        match *self.bytes.get(self.pos)? {
+            b'"' => self.skip_string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                while let Some(&b) = self.bytes.get(self.pos) {
+                    match b {
+                        b'"' => {
+                            self.skip_string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                None
+            }
+            _ => {
+                while let Some(&b) = self.bytes.get(self.pos) {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                Some(())
+            }
         }
-        let here = self.here();
-        self.spans.entry(ptr.clone()).or_insert(here);
+    }
+
+    /// Walks the value at `pos`, the place of `node`: into the members
+    /// (elements) that are on a pointer's path, past the others. `None`
+    /// when the text ends or breaks, or when every pointer was reached.
+    fn value(&mut self, node: usize) -> Option<()> {
+        if node == 0 {
+            self.reach(0, self.pos);
+        }
+        if self.missing == 0 || self.nodes[node].children.is_empty() {
+            return self.skip_value();
+        }
         match *self.bytes.get(self.pos)? {
             b'{' => {
                 self.pos += 1;
@@ -899,31 +1197,34 @@ impl SpanScanner<'_> {
                             self.pos += 1;
                             return Some(());
                         }
-                        b',' => {
-                            self.pos += 1;
-                            continue;
-                        }
+                        b',' => self.pos += 1,
                         b'"' => {
-                            let key_at = self.here();
-                            let key = self.string()?;
-                            let len = ptr.len();
-                            ptr.push('/');
-                            ptr.push_str(&escape_pointer(&key));
-                            self.spans.insert(ptr.clone(), key_at);
+                            let key_at = self.pos;
+                            self.skip_string()?;
+                            let raw = self.text.get(key_at + 1..self.pos - 1)?;
+                            let child = if raw.contains('\\') {
+                                let key: String =
+                                    serde_json::from_str(&self.text[key_at..self.pos]).ok()?;
+                                self.nodes[node].children.get(key.as_str()).copied()
+                            } else {
+                                self.nodes[node].children.get(raw).copied()
+                            };
                             self.skip_ws();
                             if self.bytes.get(self.pos) != Some(&b':') {
                                 return None;
                             }
                             self.pos += 1;
                             self.skip_ws();
-                            // The member's own span is its key; nested
-                            // pointers get their own.
-                            let saved = self.spans.get(ptr.as_str()).copied();
-                            self.value(ptr, depth + 1)?;
-                            if let Some(k) = saved {
-                                self.spans.insert(ptr.clone(), k);
+                            match child {
+                                Some(c) => {
+                                    self.reach(c, key_at);
+                                    self.value(c)?;
+                                }
+                                None => self.skip_value()?,
                             }
-                            ptr.truncate(len);
+                            if self.missing == 0 {
+                                return None;
+                            }
                         }
                         _ => return None,
                     }
@@ -939,31 +1240,25 @@ impl SpanScanner<'_> {
                             self.pos += 1;
                             return Some(());
                         }
-                        b',' => {
-                            self.pos += 1;
-                            continue;
-                        }
+                        b',' => self.pos += 1,
                         _ => {
-                            let len = ptr.len();
-                            ptr.push('/');
-                            ptr.push_str(&index.to_string());
-                            self.value(ptr, depth + 1)?;
-                            ptr.truncate(len);
+                            let token = index.to_string();
+                            match self.nodes[node].children.get(token.as_str()).copied() {
+                                Some(c) => {
+                                    self.reach(c, self.pos);
+                                    self.value(c)?;
+                                }
+                                None => self.skip_value()?,
+                            }
+                            if self.missing == 0 {
+                                return None;
+                            }
                             index += 1;
                         }
                     }
                 }
             }
-            b'"' => self.string().map(|_| ()),
-            _ => {
-                while let Some(&b) = self.bytes.get(self.pos) {
-                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                Some(())
-            }
+            _ => self.skip_value(),
         }
     }
 }
@@ -1067,6 +1362,19 @@ mod tests {
         assert_eq!((e.line, e.column), (4, 3), "{e}");
         assert!(e.message.contains("first at line 2, column 3"), "{e}");
         assert!(find_duplicate_key("{\"a\": {\"a\": {\"a\": [1, {\"a\": 2}]}}}").is_none());
+        for t in [
+            t,
+            "{\"a\": {\"a\": {\"a\": [1, {\"a\": 2}]}}}",
+            "{\"x\": \"a:b\\\":\", \"y\": [{\"q\": 1, \"q\": 2}]}",
+            "{\"k\": 1, \"m\": {}, \"k\": 3}",
+        ] {
+            let v = parse_json(t).unwrap();
+            assert_eq!(
+                find_duplicate_key_in(t, &v).map(|e| e.to_string()),
+                find_duplicate_key(t).map(|e| e.to_string()),
+                "{t}"
+            );
+        }
     }
 
     #[test]
@@ -1083,6 +1391,66 @@ mod tests {
         assert!(out.contains("1.0"));
         // The exponent marker is written in lower case; digits are kept.
         assert!(out.contains("1e+5"));
+    }
+
+    #[test]
+    fn pointers_are_found_in_one_walk_keys_escapes_and_fallbacks() {
+        let text = r#"{"a\"b": {"x/y": [1, {"~": "v"}, [true]]}, "c": "[{", "d": {"a\"b": 2}}"#;
+        let at = |needle: &str| text.find(needle).expect("in the text");
+        let cases: [(&str, usize); 9] = [
+            ("", 0),
+            ("/a\"b", at(r#""a\"b""#)),
+            ("/a\"b/x~1y", at(r#""x/y""#)),
+            ("/a\"b/x~1y/1/~0", at(r#""~""#)),
+            ("/a\"b/x~1y/2/0", at("true")),
+            ("/c", at(r#""c""#)),
+            ("/d/a\"b", at(r#"{"a\"b": 2"#) + 1),
+            // Not in the text: the nearest ancestor that is.
+            ("/nope", 0),
+            ("/d/zz/1", at(r#""d""#)),
+        ];
+        let pointers: Vec<&str> = cases.iter().map(|c| c.0).collect();
+        let idx = SpanIndex::new(text);
+        let all = idx.locate_all(&pointers);
+        for ((p, offset), got) in cases.iter().zip(all) {
+            let want = (1, offset + 1);
+            assert_eq!(got, want, "{p}");
+            assert_eq!(idx.locate(p), want, "{p}");
+            assert_eq!(locate_pointer(text, p), want, "{p}");
+        }
+        // A broken tail keeps what was found before it.
+        let broken = r#"{"a": 1, "b": [1, 2"#;
+        assert_eq!(locate_pointer(broken, "/b/1"), (1, 19));
+        assert_eq!(locate_pointer(broken, "/b/7"), (1, 10));
+    }
+
+    #[test]
+    fn render_to_writes_the_bytes_of_render() {
+        let mut rows = Vec::new();
+        for i in 0..3000 {
+            rows.push(serde_json::json!({"id": i, "s": "Grüße \"q\" \\ [x]", "a": [1, 2.50, null], "e": {}, "l": []}));
+        }
+        let v = serde_json::json!({"rows": rows, "n": 12345678901234567890u64, "t": true});
+        let tab = TextFormat {
+            indent: Indent::Tab,
+            inline_scalar_arrays: true,
+            final_newline: false,
+            ..TextFormat::default()
+        };
+        let crlf = TextFormat {
+            line_ending: LineEnding::CrLf,
+            ..TextFormat::default()
+        };
+        let compact = TextFormat {
+            indent: Indent::Compact,
+            ..TextFormat::default()
+        };
+        for f in [TextFormat::default(), tab, crlf, compact] {
+            let mut out = Vec::new();
+            render_to(&v, &f, &mut out).unwrap();
+            assert!(out.len() > SPILL_AT, "the test spills");
+            assert_eq!(out, render(&v, &f), "{:?}", f.indent);
+        }
     }
 
     #[test]
