@@ -170,19 +170,7 @@ pub fn junit(results: &[CaseResult]) -> String {
                     });
                     let mut body = String::new();
                     for f in &r.failures {
-                        let _ = writeln!(
-                            body,
-                            "{}:{}:{}: {}\n  expected: {}\n  actual:   {}",
-                            r.file.display(),
-                            f.line,
-                            f.column,
-                            f.what,
-                            f.expected,
-                            f.actual
-                        );
-                        for d in &f.diff {
-                            let _ = writeln!(body, "    {d}");
-                        }
+                        body.push_str(&failure_text(&r.file, f));
                     }
                     let _ = writeln!(
                         s,

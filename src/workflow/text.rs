@@ -339,6 +339,11 @@ pub struct Source {
 /// Decodes a file's bytes into JSON text and detects its format.
 pub fn read_source(bytes: &[u8]) -> Result<Source, TextError> {
     let (text, encoding) = decode(bytes)?;
+    source_of(text, encoding)
+}
+
+/// The JSON text of decoded `text` (comments blanked) and its format.
+fn source_of(text: String, encoding: Encoding) -> Result<Source, TextError> {
     let blanked = blank_comments(&text)?;
     let format = detect_format(&text, encoding, blanked.is_some());
     Ok(match blanked {
@@ -372,20 +377,7 @@ pub fn read_source_owned(bytes: Vec<u8>) -> Result<Source, TextError> {
         // The same error, located, as `read_source` gives.
         Err(e) => return read_source(e.as_bytes()),
     };
-    let blanked = blank_comments(&text)?;
-    let format = detect_format(&text, Encoding::Utf8, blanked.is_some());
-    Ok(match blanked {
-        Some(json) => Source {
-            json,
-            format,
-            commented: Some(text),
-        },
-        None => Source {
-            json: text,
-            format,
-            commented: None,
-        },
-    })
+    source_of(text, Encoding::Utf8)
 }
 
 /// Detects the indentation, line ending and final newline of JSON text.
