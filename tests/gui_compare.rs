@@ -287,3 +287,46 @@ fn a_big_workflow_is_compared_again_off_the_ui_thread_once_typing_pauses() {
     let m = d.cards[id].as_ref().unwrap();
     assert_eq!(m.fields, [r#"/description: (none) -> "edited""#]);
 }
+
+#[test]
+fn a_removed_scope_draws_its_removed_children_under_it_not_at_the_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wf.json");
+    let mut wf = workflow();
+    wf["actions"]["Batch"] = json!({
+        "type": "Scope",
+        "runAfter": {"Reply": ["Succeeded"]},
+        "actions": {
+            "First": {"type": "Compose", "inputs": 1, "runAfter": {}},
+            "Second": {"type": "Compose", "inputs": 2, "runAfter": {"First": ["Succeeded"]}}
+        }
+    });
+    std::fs::write(&path, serde_json::to_string_pretty(&wf).unwrap()).unwrap();
+    let mut h = app_with(Some(path.clone()));
+    h.state_mut()
+        .session
+        .editor
+        .apply(Edit::DeleteAction {
+            pointer: "/actions/Batch".into(),
+        })
+        .unwrap();
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Compare with…").click();
+    h.run();
+    h.get_by_label("Compare with saved version").click();
+    h.run();
+    let dec = h.state().canvas.compare.clone().expect("a comparison");
+    let y = |name: &str| {
+        dec.ghosts
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or_else(|| panic!("no ghost {name}: {:?}", dec.ghosts))
+            .rect
+            .y
+    };
+    assert!(y("Batch") > 0.0, "the scope stands after Reply");
+    assert!(y("First") > y("Batch"), "{:?}", dec.ghosts);
+    assert!(y("Second") > y("First"), "{:?}", dec.ghosts);
+}

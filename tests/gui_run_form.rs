@@ -53,7 +53,11 @@ fn a_recurrence_run_form_says_the_trigger_takes_no_input_and_runs() {
     let mut h = designer(dir.path(), file);
     h.key_press(Key::F5);
     h.run();
-    assert!(has(&h, "Trigger request"), "F5 opens the form");
+    assert!(has(&h, "Run workflow"), "F5 opens the form");
+    assert!(
+        !has(&h, "Trigger request"),
+        "a Recurrence form is not titled as a request"
+    );
     assert!(
         has(&h, "This trigger takes no input: Every_hour (Recurrence)"),
         "the form says the trigger takes no input"

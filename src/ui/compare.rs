@@ -741,6 +741,46 @@ fn resolve(d: &Derived, wd: Option<&WorkflowDiff>, old: &OldActions, against: St
             }
         })
         .collect();
+    // A ghost whose predecessor or former scope was removed too stands
+    // under that ghost (a removed scope's removed children under it), not
+    // at the top: passes follow the chain, as deep as it goes.
+    let index: HashMap<&str, usize> = ghosts
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.name.as_str(), i))
+        .collect();
+    let links: Vec<Option<usize>> = ghosts
+        .iter()
+        .map(|g| {
+            if g.anchor.is_some() {
+                return None;
+            }
+            let (_, after, parent) = old
+                .by_name
+                .get(g.name.as_str())
+                .cloned()
+                .unwrap_or_default();
+            after
+                .as_deref()
+                .or(parent.as_deref())
+                .and_then(|n| index.get(n).copied())
+        })
+        .collect();
+    for _ in 0..ghosts.len().min(64) {
+        let mut moved = false;
+        for i in 0..ghosts.len() {
+            if let Some(j) = links[i].filter(|&j| j != i) {
+                let y = ghosts[j].rect.y + GHOST_H + 16.0;
+                if ghosts[i].rect.y < y {
+                    ghosts[i].rect.y = y;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
     ghosts.sort_by(|a, b| a.rect.y.total_cmp(&b.rect.y));
     let mut floor = f32::MIN;
     for g in &mut ghosts {

@@ -959,7 +959,15 @@ impl RunView {
         let no_input = trigger_without_input(doc, workflow);
         let mut go = false;
         let mut open = true;
-        egui::Window::new("Trigger request")
+        // A trigger that takes no request gets a window named for what it
+        // does; the id stays one so its place is kept.
+        let title = if no_input.is_some() {
+            "Run workflow"
+        } else {
+            "Trigger request"
+        };
+        egui::Window::new(title)
+            .id(egui::Id::new("run-form-window"))
             .open(&mut open)
             .collapsible(false)
             .default_width(420.0)

@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 pub fn app_in(file: Option<PathBuf>, recovery_dir: Option<PathBuf>) -> Harness<'static, LapisApp> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
+        // A click that shows new widgets takes a few passes to settle: egui
+        // styles a widget it has not seen yet on the next pass, and sizes
+        // new windows over two more; four steps (the default) is too tight.
+        .with_max_steps(16)
         .build_eframe(move |_cc| {
             LapisApp::new(Options {
                 file,
