@@ -967,7 +967,7 @@ impl RunView {
             "Trigger request"
         };
         egui::Window::new(title)
-            .id(egui::Id::new("run-form-window"))
+            .id(egui::Id::unique("run-form-window"))
             .open(&mut open)
             .collapsible(false)
             .default_width(420.0)
