@@ -341,3 +341,64 @@ fn a_test_call_answer_becomes_a_static_result_and_a_mock() {
     );
     drop(sandbox);
 }
+
+#[test]
+fn cancel_stops_running_tests_and_starts_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("slow.json");
+    std::fs::write(
+        &wf,
+        serde_json::to_vec_pretty(&json!({
+            "definition": {
+                "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+                "contentVersion": "1.0.0.0",
+                "triggers": {"manual": {"type": "Request", "kind": "Http"}},
+                "actions": {
+                    "Wait": {"type": "Wait", "inputs": {"interval": {"count": 1, "unit": "Hour"}}, "runAfter": {}}
+                },
+                "outputs": {}
+            }
+        }))
+        .unwrap(),
+    )
+    .unwrap();
+    let cases: Vec<Value> = (0..6)
+        .map(|i| json!({"name": format!("waits an hour {i}"), "expect": {"status": "Succeeded"}}))
+        .collect();
+    std::fs::write(
+        dir.path().join("slow.lapistest.json"),
+        serde_json::to_vec_pretty(&json!({"workflow": "slow.json", "tests": cases})).unwrap(),
+    )
+    .unwrap();
+    let mut h = app_with(Some(wf));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::T);
+    h.run();
+    step_until(&mut h, "the tests are listed", |a| a.tests.files.len() == 1);
+    h.get_by_label("Run all tests").click_accesskit();
+    h.step();
+    assert!(h.state().tests.running());
+    h.step();
+    let start = Instant::now();
+    press(&mut h, "Cancel tests");
+    step_until(&mut h, "the tests stop", |a| !a.tests.running());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "cancelled runs stop at once, not after their hour"
+    );
+    assert!(
+        has(&h, "Cancelled after"),
+        "the panel says it was cancelled"
+    );
+    let ended = h.state().tests.results.len();
+    assert!(
+        ended < 6,
+        "the cases not started stay not run ({ended} ended)"
+    );
+    for r in h.state().tests.results.values() {
+        assert_eq!(
+            r.error.as_deref(),
+            Some("cancelled before it finished"),
+            "a cancelled case is not counted as a pass or a failure"
+        );
+    }
+}

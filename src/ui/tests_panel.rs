@@ -24,7 +24,8 @@ use egui::{RichText, Ui};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// Where the test files' JSON Schema is named from (as `lapis test new`).
@@ -143,6 +144,8 @@ pub struct TestsPanel {
     /// tests and diagnostics).
     pub frames_while_running: u64,
     running: Option<(Instant, usize, usize)>,
+    /// Set by Cancel: the running tests stop, no other starts.
+    cancel: Arc<AtomicBool>,
     scanned_for: Option<PathBuf>,
     tx: mpsc::Sender<Msg>,
     rx: mpsc::Receiver<Msg>,
@@ -162,6 +165,7 @@ impl Default for TestsPanel {
             mock: None,
             frames_while_running: 0,
             running: None,
+            cancel: Arc::default(),
             scanned_for: None,
             tx,
             rx,
@@ -173,6 +177,15 @@ impl TestsPanel {
     /// Whether tests are running.
     pub fn running(&self) -> bool {
         self.running.is_some()
+    }
+
+    /// Stops the running tests: the runs in progress are cancelled, no
+    /// other case starts.
+    pub fn cancel(&mut self) {
+        if self.running.is_some() {
+            self.cancel.store(true, Ordering::Relaxed);
+            self.message = "Cancelling…".into();
+        }
     }
 
     /// Shows or hides the panel.
@@ -222,6 +235,8 @@ impl TestsPanel {
         self.running = Some((Instant::now(), 0, total));
         self.frames_while_running = 0;
         self.message = "Running…".into();
+        self.cancel = Arc::default();
+        let cancel = Arc::clone(&self.cancel);
         let doc = doc.clone();
         let tx = self.tx.clone();
         let c = ctx.clone();
@@ -247,7 +262,7 @@ impl TestsPanel {
                 let _ = tx.send(Msg::Result(Box::new(r.clone())));
                 c.request_repaint();
             };
-            runner::run_cases(&files, Some(&doc), &work, 0, &each);
+            runner::run_cases(&files, Some(&doc), &work, 0, &cancel, &each);
             let _ = tx.send(Msg::Done(started.elapsed()));
             c.request_repaint();
         });
@@ -285,15 +300,22 @@ impl TestsPanel {
                     self.results.insert((r.file.clone(), r.name.clone()), *r);
                 }
                 Msg::Done(took) => {
-                    self.running = None;
+                    let (done, total) = self.running.take().map_or((0, 0), |r| (r.1, r.2));
                     let t = self.totals();
-                    self.message = format!(
-                        "{} passed, {} failed, {} errors in {}",
-                        t.0,
-                        t.1,
-                        t.2,
-                        fmt_ms(took.as_millis() as i64)
-                    );
+                    self.message = if self.cancel.load(Ordering::Relaxed) {
+                        format!(
+                            "Cancelled after {}: {done} of {total} ended",
+                            fmt_ms(took.as_millis() as i64)
+                        )
+                    } else {
+                        format!(
+                            "{} passed, {} failed, {} errors in {}",
+                            t.0,
+                            t.1,
+                            t.2,
+                            fmt_ms(took.as_millis() as i64)
+                        )
+                    };
                 }
                 Msg::Wrote(Ok((path, note))) => {
                     // The write succeeded: its question closes.
@@ -366,6 +388,15 @@ impl TestsPanel {
                     "Running {done}/{total}… {}",
                     fmt_ms(started.elapsed().as_millis() as i64)
                 ));
+                let stopping = self.cancel.load(Ordering::Relaxed);
+                if ui
+                    .add_enabled(!stopping, egui::Button::new("■ Cancel"))
+                    .on_hover_text("Stop the running tests; the others do not start")
+                    .accessible_name("Cancel tests")
+                    .clicked()
+                {
+                    self.cancel();
+                }
             }
             ui.label(&self.message);
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {

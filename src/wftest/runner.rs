@@ -7,8 +7,8 @@ use crate::workflow::Document;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Action types that reach outside the desk: a test must mock them or
@@ -179,7 +179,7 @@ pub fn run_all(files: &[TestFile], filter: Option<&str>, jobs: usize) -> Vec<Cas
             }
         }
     }
-    run_cases(files, None, &work, jobs, &|_| {})
+    run_cases(files, None, &work, jobs, &Arc::default(), &|_| {})
 }
 
 /// Runs the cases `work` (pairs of file index and case index in `files`) on
@@ -187,11 +187,14 @@ pub fn run_all(files: &[TestFile], filter: Option<&str>, jobs: usize) -> Vec<Cas
 /// that document (the designer's, unsaved edits included) instead of the
 /// workflow file on disk. `each` is told of every result as its case ends
 /// (on the worker threads). Results come back in the order of `work`.
+/// Setting `cancel` stops the running cases (each ends as an error,
+/// "cancelled before it finished") and starts no other.
 pub fn run_cases(
     files: &[TestFile],
     doc: Option<&Document>,
     work: &[(usize, usize)],
     jobs: usize,
+    cancel: &Arc<AtomicBool>,
     each: &(dyn Fn(&CaseResult) + Sync),
 ) -> Vec<CaseResult> {
     let prepared: Vec<Prepared> = files.iter().map(|f| prepare(f, doc)).collect();
@@ -212,8 +215,11 @@ pub fn run_cases(
         for _ in 0..jobs {
             s.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
+                if cancel.load(Ordering::Relaxed) {
+                    break;
+                }
                 let Some(&(fi, ci)) = work.get(k) else { break };
-                let r = run_case(&prepared[fi], fi, ci);
+                let r = run_case(&prepared[fi], fi, ci, cancel);
                 each(&r);
                 results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(r);
             });
@@ -227,7 +233,7 @@ pub fn run_cases(
         .collect()
 }
 
-fn run_case(p: &Prepared, fi: usize, ci: usize) -> CaseResult {
+fn run_case(p: &Prepared, fi: usize, ci: usize, cancel: &Arc<AtomicBool>) -> CaseResult {
     let case = &p.file.cases[ci];
     let started = Instant::now();
     let mut result = CaseResult {
@@ -278,9 +284,14 @@ fn run_case(p: &Prepared, fi: usize, ci: usize) -> CaseResult {
         static_results: case.static_results,
         timeout: Some(case.timeout),
         time_scale: case.time_scale,
+        cancel: Arc::clone(cancel),
         ..RunOptions::default()
     };
     match crate::run::run(doc, &case.trigger, opts) {
+        // Stopped by the user: the run says nothing about the assertions.
+        Ok(_) if cancel.load(Ordering::Relaxed) => {
+            result.error = Some("cancelled before it finished".into());
+        }
         Err(e) => {
             result.error = Some(format!(
                 "{}: the run could not start: {e}",
