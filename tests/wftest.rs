@@ -484,6 +484,25 @@ fn update_rewrites_failed_expectations_and_keeps_the_rest() {
 }
 
 #[test]
+fn update_keeps_the_test_files_comments_and_untouched_lines() {
+    let d = setup();
+    let t = d.path().join("flow.lapistest.json");
+    let mock = serde_json::to_string(&items_mock()).unwrap();
+    let before = format!(
+        "{{\n  // the order flow\n  \"workflow\": \"flow.json\",\n  \"tests\": [\n    {{\n      \"name\": \"stale\", /* renamed later */\n      \"mocks\": {{\"Get_items\": {mock}}},\n      \"expect\": {{\n        // was Failed before the fix\n        \"status\": \"Failed\"\n      }}\n    }}\n  ]\n}}\n"
+    );
+    std::fs::write(&t, &before).unwrap();
+    let out = lapis(d.path(), &["test", "flow.lapistest.json", "--update"], &[]);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    let after = std::fs::read_to_string(&t).unwrap();
+    assert_eq!(
+        after,
+        before.replace("\"status\": \"Failed\"", "\"status\": \"Succeeded\""),
+        "only the expectation's value changed"
+    );
+}
+
+#[test]
 fn filter_json_format_and_coverage() {
     let d = setup();
     write(

@@ -129,8 +129,8 @@ pub fn static_result_from_answer(
 }
 
 /// Sets `mock` as the mock of `action` in case `case` of the test file at
-/// `path` (which must load), and saves the file atomically in its own
-/// appearance (indentation, line ends; comments do not survive, as with
+/// `path` (which must load), and saves the file atomically, rewriting only
+/// what changed (comments and the rest of the text stay, as with
 /// `--update`). Returns whether a mock of that action was replaced.
 pub fn add_mock(path: &Path, case: usize, action: &str, mock: Value) -> Result<bool, String> {
     let file = load(path).map_err(|e| e.to_string())?;
@@ -155,11 +155,7 @@ pub fn add_mock(path: &Path, case: usize, action: &str, mock: Value) -> Result<b
     }
     let m = mocks.as_object_mut().expect("an object");
     let replaced = m.insert(action.to_owned(), mock).is_some();
-    let bytes = text::render(&raw, &file.format);
-    // What is written must still load: a test file never breaks here.
-    super::parse(path, &bytes).map_err(|e| e.to_string())?;
-    text::write_atomic(path, &bytes)
-        .map_err(|e| format!("{}: cannot save: {e}", path.display()))?;
+    super::save_edited(&file, &raw)?;
     Ok(replaced)
 }
 
@@ -284,5 +280,27 @@ mod tests {
             .unwrap_err()
             .contains("no case 4"));
         assert_eq!(static_result_name("Get", &["Get0".into()]), "Get1");
+    }
+
+    #[test]
+    fn adding_a_mock_keeps_the_files_comments_and_other_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("wf.json"), "{}").unwrap();
+        let t = dir.path().join("wf.lapistest.json");
+        let before = "{\n  // which workflow\n  \"workflow\": \"wf.json\",\n  \"tests\": [\n    {\n      /* the happy path */\n      \"name\": \"ok\",\n      \"mocks\": {\n        \"Get\": {\"status\": \"Succeeded\"} // kept inline\n      }\n    }\n  ]\n}\n";
+        std::fs::write(&t, before).unwrap();
+        add_mock(&t, 0, "Post", json!({"status": "Failed"})).unwrap();
+        let after = std::fs::read_to_string(&t).unwrap();
+        for kept in [
+            "  // which workflow\n",
+            "      /* the happy path */\n",
+            "\"Get\": {\"status\": \"Succeeded\"}",
+            "// kept inline",
+        ] {
+            assert!(after.contains(kept), "lost {kept:?}:\n{after}");
+        }
+        assert!(after.contains("\"Post\""), "{after}");
+        let f = load(&t).unwrap();
+        assert_eq!(f.cases[0].mocks.len(), 2);
     }
 }

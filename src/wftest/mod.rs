@@ -204,6 +204,9 @@ pub struct TestFile {
     pub raw: Value,
     /// The file's appearance (for `--update`).
     pub format: TextFormat,
+    /// The decoded text, comments included: what an edit of the file
+    /// patches (only the changed spans are rewritten).
+    pub text: String,
     /// Positions of its parts.
     pub spans: SpanIndex,
 }
@@ -330,6 +333,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<TestFile, FileError> {
     };
     let source = text::read_source(bytes).map_err(text_err)?;
     let raw = text::parse_json(&source.json).map_err(text_err)?;
+    let text_kept = source
+        .commented
+        .clone()
+        .unwrap_or_else(|| source.json.clone());
     if let Some(e) = text::find_duplicate_key(&source.json) {
         return Err(text_err(e));
     }
@@ -399,8 +406,25 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<TestFile, FileError> {
         cases,
         raw,
         format: source.format,
+        text: text_kept,
         spans,
     })
+}
+
+/// Saves `raw`, an edit of `file`'s value, over the file atomically: only
+/// the spans whose value changed are rewritten, so comments, blank lines
+/// and spellings elsewhere stay (a plain render in the file's format when
+/// the patch cannot be used). What is written must load again: a test
+/// file is never left broken.
+pub fn save_edited(file: &TestFile, raw: &Value) -> Result<(), String> {
+    let base = crate::workflow::preserve::Base::with_value(file.text.clone(), file.raw.clone());
+    let bytes = match crate::workflow::preserve::patch(&base, raw, &file.format) {
+        Ok(t) => text::encode(&t, file.format.encoding),
+        Err(_) => text::render(raw, &file.format),
+    };
+    parse(&file.path, &bytes).map_err(|e| e.to_string())?;
+    text::write_atomic(&file.path, &bytes)
+        .map_err(|e| format!("{}: cannot save: {e}", file.path.display()))
 }
 
 fn parse_case(cx: &Ctx, v: &Value, at: &str) -> Result<Case, FileError> {

@@ -4,7 +4,6 @@
 use super::runner::{all_actions, CaseResult, Failure, Outcome};
 use super::TestFile;
 use crate::run::Status;
-use crate::workflow::text;
 use crate::workflow::Document;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -353,9 +352,7 @@ pub fn update(file: &TestFile, results: &[CaseResult]) -> Result<usize, String> 
         }
     }
     if n > 0 {
-        let bytes = text::render(&raw, &file.format);
-        text::write_atomic(&file.path, &bytes)
-            .map_err(|e| format!("{}: cannot save: {e}", file.path.display()))?;
+        super::save_edited(file, &raw)?;
     }
     Ok(n)
 }
