@@ -330,3 +330,48 @@ fn a_removed_scope_draws_its_removed_children_under_it_not_at_the_top() {
     assert!(y("First") > y("Batch"), "{:?}", dec.ghosts);
     assert!(y("Second") > y("First"), "{:?}", dec.ghosts);
 }
+
+#[test]
+fn the_minimap_shows_a_ghost_column_out_of_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wf.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&workflow()).unwrap()).unwrap();
+    let mut h = app_with(Some(path.clone()));
+    h.state_mut()
+        .session
+        .editor
+        .apply(Edit::DeleteAction {
+            pointer: "/actions/Reply".into(),
+        })
+        .unwrap();
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Compare with…").click();
+    h.run();
+    h.get_by_label("Compare with saved version").click();
+    h.run();
+    h.get_by_label("Close").click();
+    h.run();
+    let ghost = h.state().canvas.compare.as_ref().unwrap().ghosts[0].rect;
+    // The cards in view, at the right but clear of the minimap's column
+    // (200 px); the ghost column past the right edge.
+    let view = h.state().canvas.last_rect;
+    let layout_w = h.state().session.current().layout.size.0;
+    let c = &mut h.state_mut().canvas;
+    c.zoom = 1.0;
+    c.offset = egui::vec2(view.width() - 210.0 - layout_w, 40.0);
+    h.run();
+    assert!(
+        h.state().canvas.offset.x + ghost.right() > view.width(),
+        "the ghost is out of view"
+    );
+    assert!(
+        h.state().canvas.offset.x + layout_w < h.state().canvas.last_rect.width(),
+        "the cards are in view"
+    );
+    assert!(
+        h.query_by_label("Minimap").is_some(),
+        "the ghost column is out of view: the minimap shows the whole"
+    );
+}

@@ -752,7 +752,13 @@ impl Canvas {
         let a = self.to_world(rect.min, rect.min);
         let b = self.to_world(rect.min, rect.max);
         let view = LRect::new(a.x - 1.0, a.y - 1.0, b.x - a.x + 2.0, b.y - a.y + 2.0);
-        view.contains_rect(&LRect::new(0.0, 0.0, layout.size.0, layout.size.1))
+        // A comparison's ghost column counts as drawing.
+        let (mut w, mut h) = layout.size;
+        for g in self.compare.iter().flat_map(|c| c.ghosts.iter()) {
+            w = w.max(g.rect.right());
+            h = h.max(g.rect.bottom());
+        }
+        view.contains_rect(&LRect::new(0.0, 0.0, w, h))
     }
 
     /// The strip above the drawing: the breadcrumb of the selection's
@@ -1526,7 +1532,15 @@ impl Canvas {
     /// `rect`: the whole drawing, the part in view framed; a click or a
     /// drag there moves the view.
     fn minimap(&mut self, ui: &mut Ui, col: Rect, rect: Rect, d: &Derived, theme: &Theme) {
-        let (w, h) = (d.layout.size.0.max(1.0), d.layout.size.1.max(1.0));
+        // A comparison's ghost column (removed actions) is part of the
+        // whole the map shows.
+        let compare = self.compare.clone();
+        let (mut w, mut h) = d.layout.size;
+        for g in compare.iter().flat_map(|c| c.ghosts.iter()) {
+            w = w.max(g.rect.right());
+            h = h.max(g.rect.bottom());
+        }
+        let (w, h) = (w.max(1.0), h.max(1.0));
         let max = (col.size() - vec2(24.0, 24.0)).max(vec2(1.0, 1.0));
         // One scale for both axes while that leaves the map readable; a
         // drawing much wider than tall (or taller than wide) is stretched
@@ -1590,6 +1604,23 @@ impl Canvas {
             // drawing still shows.
             let r = Rect::from_center_size(r.center(), r.size().max(vec2(1.5, 1.5)));
             painter.rect_filled(r, 0.0, theme.category(n.role, &n.ty).gamma_multiply(0.8));
+            // Compared: the card's change colour rings it, so changes can
+            // be found on the map.
+            if let Some(m) = compare.as_ref().and_then(|c| c.card(d, b.id)) {
+                painter.rect_stroke(
+                    r.expand(1.0),
+                    0.0,
+                    Stroke::new(1.5, m.mark.colour()),
+                    StrokeKind::Outside,
+                );
+            }
+        }
+        for g in compare.iter().flat_map(|c| c.ghosts.iter()) {
+            let r = to_mini(&g.rect);
+            let r = Rect::from_center_size(r.center(), r.size().max(vec2(1.5, 1.5)));
+            let red = super::compare::Mark::Removed.colour();
+            painter.rect_filled(r, 0.0, red.gamma_multiply(0.35));
+            painter.rect_stroke(r, 0.0, Stroke::new(1.0, red), StrokeKind::Inside);
         }
         // The part of the drawing in view: filled and framed, never smaller
         // than a few pixels, so it can be found and dragged.
