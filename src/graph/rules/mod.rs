@@ -90,6 +90,8 @@ pub const SRC_ARM: &str = "https://learn.microsoft.com/azure/logic-apps/logic-ap
 /// `parameters.json`).
 pub const SRC_PROJECT_PARAMETERS: &str =
     "https://learn.microsoft.com/azure/logic-apps/create-parameters-workflows";
+/// "Naming rules and restrictions for Azure resources" (Microsoft.Logic).
+pub const SRC_RESOURCE_NAMES: &str = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftlogic";
 /// "Set up DevOps deployment for Standard logic apps" (`connections.json`).
 pub const SRC_CONNECTIONS: &str = "https://learn.microsoft.com/azure/logic-apps/set-up-devops-deployment-single-tenant-azure-logic-apps";
 /// "Edit host and app settings for Standard logic apps"
@@ -359,6 +361,9 @@ rules! {
         "make the action run after the one it reads", SRC_WDL;
     // What surrounds the workflow: the ARM template that deploys it, the
     // Standard project around a workflow.json (src/graph/project_rules.rs).
+    "workflow-name", E, "the name of an ARM template's workflow resource, written as text, is empty, longer than 80 characters, or has characters other than letters, digits, - _ . ( )",
+        r#""type": "Microsoft.Logic/workflows", "name": "orders/sync""#,
+        "rename the logic app with letters, digits, hyphens, underscores, periods or parentheses, 80 at most", SRC_RESOURCE_NAMES;
     "arm-parameter-missing", E, "the workflow resource of an ARM template passes no value for a definition parameter that has no defaultValue (warning when it passes one under another casing)",
         r#""definition": {"parameters": {"apiKey": {"type": "SecureString"}}, …}, "parameters": {}"#,
         "add \"apiKey\": {\"value\": \"[parameters('apiKey')]\"} to the resource's properties.parameters, or give the definition parameter a defaultValue", SRC_ARM;
