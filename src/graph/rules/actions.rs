@@ -21,7 +21,8 @@ type Obj = Map<String, Value>;
 pub const MAX_VARIABLES: usize = 250;
 
 /// The wait units of the Wait action (Delay): the schema reference lists
-/// Second, Minute, Hour, Day, Week and Month.
+/// Second, Minute, Hour, Day, Week and Month. `Year`, which the WDL JSON
+/// schema also lists, is accepted without being offered.
 const WAIT_UNITS: [&str; 6] = ["Second", "Minute", "Hour", "Day", "Week", "Month"];
 
 fn kind_of(v: &Value) -> &'static str {
@@ -205,7 +206,9 @@ fn wait_interval(s: &mut Sink<'_>, n: &Node, iv: &Value, p: &str) {
             ),
         ),
         Some(v) if is_expr(v) => {}
-        Some(Value::String(u)) if WAIT_UNITS.iter().any(|k| k.eq_ignore_ascii_case(u)) => {}
+        Some(Value::String(u))
+            if WAIT_UNITS.iter().any(|k| k.eq_ignore_ascii_case(u))
+                || u.eq_ignore_ascii_case("Year") => {}
         Some(v) => s.error(
             "wait-interval",
             n.id,
