@@ -55,10 +55,45 @@ fn problem(
     }
 }
 
+/// Longest name of a `Microsoft.Logic/workflows` resource.
+pub const MAX_WORKFLOW_NAME: usize = 80;
+
+/// The name of the workflow resource, when the template writes it as
+/// literal text: 1 to 80 letters, digits, hyphens, underscores, periods
+/// and parentheses ("Naming rules and restrictions for Azure resources").
+fn workflow_name(doc: &Document, resource_pointer: &str, out: &mut Vec<Problem>) {
+    let p = format!("{resource_pointer}/name");
+    let Some(Value::String(name)) = doc.root.pointer(&p) else {
+        return;
+    };
+    if crate::workflow::model::is_arm_expression(name) {
+        return;
+    }
+    let len = name.chars().count();
+    let bad = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')')));
+    let message = if len == 0 {
+        "the workflow resource has an empty name: give it 1 to 80 letters, digits, hyphens, underscores, periods or parentheses".to_owned()
+    } else if len > MAX_WORKFLOW_NAME {
+        format!("the workflow resource name `{name}` has {len} characters; Azure allows at most {MAX_WORKFLOW_NAME}")
+    } else if let Some(c) = bad {
+        format!(
+            "the workflow resource name `{}` contains {}; Azure allows only letters, digits, hyphens, underscores, periods and parentheses in a logic app's name",
+            name.escape_debug(),
+            if c.is_whitespace() { "a space".to_owned() } else { format!("`{}`", c.escape_debug()) }
+        )
+    } else {
+        return;
+    };
+    out.push(problem(Severity::Error, "workflow-name", None, p, message));
+}
+
 fn arm_rules(doc: &Document, i: usize, out: &mut Vec<Problem>) {
     let Some(view) = doc.template_view(i) else {
         return;
     };
+    workflow_name(doc, &view.resource_pointer, out);
     if view.parameters_unknown {
         return;
     }

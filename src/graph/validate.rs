@@ -109,25 +109,34 @@ pub fn validate(root: &Value, g: &WorkflowGraph) -> Vec<Problem> {
     let o = &g.outline;
 
     // Names: unique in the whole workflow, length, characters.
-    let mut seen: HashMap<&str, Vec<NodeId>> = HashMap::new();
+    // Logic Apps compares names without regard to case (`Get` and `get`
+    // are one name), so the key is the lower-case name.
+    let mut seen: HashMap<String, Vec<NodeId>> = HashMap::new();
+    let keys: Vec<String> = o.nodes.iter().map(|n| n.name.to_lowercase()).collect();
     for n in &o.nodes {
-        seen.entry(n.name.as_str()).or_default().push(n.id);
+        seen.entry(keys[n.id].clone()).or_default().push(n.id);
     }
     for n in &o.nodes {
-        let uses = &seen[n.name.as_str()];
+        let uses = &seen[&keys[n.id]];
         if uses.len() > 1 && uses[0] != n.id {
             let first = &o.nodes[uses[0]];
-            s.error(
-                "duplicate-name",
-                n.id,
-                n.pointer.clone(),
+            let role = if first.role == Role::Trigger {
+                "trigger"
+            } else {
+                "action"
+            };
+            let message = if first.name == n.name {
                 format!(
-                    "the name `{}` is already used by the {} at {}; every trigger and action needs a name of its own",
-                    n.name,
-                    if first.role == Role::Trigger { "trigger" } else { "action" },
-                    first.pointer
-                ),
-            );
+                    "the name `{}` is already used by the {role} at {}; every trigger and action needs a name of its own",
+                    n.name, first.pointer
+                )
+            } else {
+                format!(
+                    "the name `{}` differs only in case from `{}`, the {role} at {}; Logic Apps compares names without regard to case, so they clash: rename one of them",
+                    n.name, first.name, first.pointer
+                )
+            };
+            s.error("duplicate-name", n.id, n.pointer.clone(), message);
         }
         let len = n.name.chars().count();
         if len > MAX_NAME_LEN {

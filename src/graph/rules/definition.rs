@@ -84,7 +84,7 @@ fn action_only(t: &ActionType) -> bool {
 }
 
 /// A string that is a workflow or ARM template expression.
-fn is_expr(v: &Value) -> bool {
+pub(super) fn is_expr(v: &Value) -> bool {
     matches!(v, Value::String(s) if is_wdl_expression(s) || is_arm_expression(s))
 }
 
@@ -101,12 +101,12 @@ fn schedule_items<'v>(pointer: &str, v: &'v Value) -> Vec<(String, &'v Value)> {
     }
 }
 
-fn ptr(base: &str, key: &str) -> String {
+pub(super) fn ptr(base: &str, key: &str) -> String {
     format!("{base}/{}", escape_pointer(key))
 }
 
 /// A JSON integer (also `5.0`), if `v` is one.
-fn as_int(v: &Value) -> Option<i64> {
+pub(super) fn as_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| {
             n.as_f64()
@@ -221,9 +221,14 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
         }
     }
 
+    let first_response = o
+        .actions()
+        .find(|n| n.ty == ActionType::Response)
+        .map(|n| n.id);
     for n in &o.nodes {
         let Some(obj) = objects[n.id] else { continue };
         node_type_rules(s, n);
+        super::actions::check_node(s, n, obj, objects, first_response);
         if n.role == Role::Trigger {
             if let Some(r) = obj.get("recurrence") {
                 recurrence(s, n, r, &ptr(&n.pointer, "recurrence"));
@@ -275,6 +280,7 @@ pub(crate) fn check(s: &mut Sink<'_>, root: &Value, objects: &[Option<&Obj>]) {
     }
 
     variables(s, objects);
+    super::actions::check_definition(s, def, def_p, objects);
     if let Some(def) = def {
         parameters_and_outputs(s, def, def_p);
         if let Some(Value::Object(sr)) = def.get("staticResults") {
@@ -571,6 +577,66 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
             }
         }
     }
+    if let Some(v) = sch.get("monthDays") {
+        for (ip, x) in schedule_items(&ptr(p, "monthDays"), v) {
+            if is_expr(x) {
+                continue;
+            }
+            let i = as_int(x).or_else(|| x.as_str().and_then(|t| t.trim().parse().ok()));
+            if !i.is_some_and(|i| (1..=31).contains(&i) || (-31..=-1).contains(&i)) {
+                s.error(
+                    "recurrence-schedule",
+                    n.id,
+                    ip,
+                    format!("`monthDays` in the schedule of `{}` takes days of the month from 1 to 31 (or -1 to -31 counting from the end), found {x}", n.name),
+                );
+            }
+        }
+    }
+    if let Some(Value::Array(occ)) = sch.get("monthlyOccurrences") {
+        const DAYS: [&str; 7] = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let op = ptr(p, "monthlyOccurrences");
+        for (k, item) in occ.iter().enumerate() {
+            let Value::Object(m) = item else { continue };
+            let ip = format!("{op}/{k}");
+            // The ARM schema names the day `day`, the WDL JSON schema
+            // `dayOfWeek`: either is read.
+            let day = ["day", "dayOfWeek"]
+                .into_iter()
+                .find_map(|key| m.get(key).map(|v| (key, v)));
+            match day {
+                Some((_, v)) if is_expr(v) => {}
+                Some((_, Value::String(d))) if DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())) => {}
+                Some((key, v)) => s.error(
+                    "recurrence-schedule",
+                    n.id,
+                    format!("{ip}/{key}"),
+                    format!("`monthlyOccurrences` in the schedule of `{}` takes day names (Monday … Sunday), found {v}", n.name),
+                ),
+                None => {}
+            }
+            if let Some(v) = m.get("occurrence") {
+                let i = as_int(v).or_else(|| v.as_str().and_then(|t| t.trim().parse().ok()));
+                if !is_expr(v) && !i.is_some_and(|i| (1..=5).contains(&i) || (-5..=-1).contains(&i))
+                {
+                    s.error(
+                        "recurrence-schedule",
+                        n.id,
+                        format!("{ip}/occurrence"),
+                        format!("the occurrence in the schedule of `{}` is {v}; use 1 to 5 (the first to fifth such day) or -1 to -5 (counting from the end of the month)", n.name),
+                    );
+                }
+            }
+        }
+    }
     for key in ["monthDays", "monthlyOccurrences"] {
         if sch.contains_key(key) && freq.is_some() && freq != Some("Month") {
             s.warning(
@@ -775,6 +841,7 @@ fn retry_policy(s: &mut Sink<'_>, n: &Node, rp: &Value, p: &str) {
     } else {
         &["interval", "minimumInterval", "maximumInterval"]
     };
+    let mut secs_of: HashMap<&str, f64> = HashMap::new();
     for &k in keys {
         match rp.get(k) {
             Some(v) => {
@@ -782,11 +849,31 @@ fn retry_policy(s: &mut Sink<'_>, n: &Node, rp: &Value, p: &str) {
                 if let Some(secs) = duration_field(s, n, v, &kp, "retry-policy", &format!("the retry {k}")) {
                     if !(5.0..=86400.0).contains(&secs) {
                         s.error("retry-policy", n.id, kp, format!("the retry {k} of `{}` is {}; Logic Apps allows PT5S to P1D", n.name, v.as_str().unwrap_or("")));
+                    } else {
+                        secs_of.insert(k, secs);
                     }
                 }
             }
             None if ty == "fixed" => s.error("retry-policy", n.id, p.to_owned(), format!("the fixed retry policy of `{}` has no interval: set the wait between retries, e.g. PT30S", n.name)),
             None => {}
+        }
+    }
+    if let (Some(lo), Some(hi)) = (
+        secs_of.get("minimumInterval"),
+        secs_of.get("maximumInterval"),
+    ) {
+        if lo > hi {
+            s.error(
+                "retry-policy",
+                n.id,
+                ptr(p, "minimumInterval"),
+                format!(
+                    "the exponential retry policy of `{}` has a minimumInterval ({}) longer than its maximumInterval ({}): the minimum must not exceed the maximum",
+                    n.name,
+                    rp["minimumInterval"].as_str().unwrap_or(""),
+                    rp["maximumInterval"].as_str().unwrap_or("")
+                ),
+            );
         }
     }
 }
@@ -1402,6 +1489,7 @@ fn switch_cases(s: &mut Sink<'_>, n: &Node, obj: &Obj) {
     for (name, c) in cases {
         let p = ptr(&cp, name);
         let Some(c) = c.as_object() else { continue };
+        super::actions::switch_case_actions(s, n, name, c, &p);
         match c.get("case") {
             None | Some(Value::Null) => s.error("switch-cases", n.id, p, format!("the case `{name}` of the Switch `{}` has no `case` value to match", n.name)),
             Some(Value::String(t)) if is_wdl_expression(t) => s.error("switch-cases", n.id, ptr(&p, "case"), format!("the case `{name}` of the Switch `{}` matches the expression `{t}`; case values must be constants (a string or a number)", n.name)),
@@ -1483,6 +1571,17 @@ fn required_inputs(s: &mut Sink<'_>, n: &Node, inputs: Option<&Value>, ip: &str)
             vec![&["host", "workflow", "id"]],
             vec![&["host", "triggerName"]],
         ),
+        T::ParseJson => (vec![&["content"], &["schema"]], vec![]),
+        T::Query => (vec![&["from"], &["where"]], vec![]),
+        T::Select => (vec![&["from"], &["select"]], vec![]),
+        T::Join => (vec![&["from"]], vec![]),
+        T::Table => (vec![&["from"], &["format"]], vec![]),
+        T::SetVariable
+        | T::IncrementVariable
+        | T::DecrementVariable
+        | T::AppendToArrayVariable
+        | T::AppendToStringVariable => (vec![&["name"]], vec![]),
+        T::InitializeVariable => (vec![&["variables"]], vec![]),
         T::ServiceProvider => (
             vec![
                 &["serviceProviderConfiguration", "connectionName"],
@@ -1524,6 +1623,56 @@ fn required_inputs(s: &mut Sink<'_>, n: &Node, inputs: Option<&Value>, ip: &str)
                     path.join(".")
                 ),
             );
+        }
+    }
+    // Inputs that must be there but may be empty text: Join's separator,
+    // the value a variable is set to or appended.
+    let must_exist: &[&str] = match &n.ty {
+        T::Join => &["joinWith"],
+        T::SetVariable | T::AppendToArrayVariable | T::AppendToStringVariable => &["value"],
+        _ => &[],
+    };
+    for key in must_exist {
+        if get(&[*key]).is_none() {
+            s.error(
+                "missing-input",
+                n.id,
+                ip.to_owned(),
+                format!(
+                    "the {} action `{}` has no inputs.{key}: the schema reference lists it as required",
+                    n.type_name, n.name
+                ),
+            );
+        }
+    }
+    if n.ty == T::InitializeVariable {
+        match get(&["variables"]) {
+            Some(Value::Array(vars)) if vars.is_empty() => s.error(
+                "missing-input",
+                n.id,
+                format!("{ip}/variables"),
+                format!("the Initialize variable action `{}` declares no variable: add {{\"name\", \"type\", \"value\"}}", n.name),
+            ),
+            Some(Value::Array(vars)) => {
+                for (k, v) in vars.iter().enumerate() {
+                    let named = matches!(v.get("name"), Some(Value::String(t)) if !t.trim().is_empty());
+                    if !named && !is_expr(v) {
+                        s.error(
+                            "missing-input",
+                            n.id,
+                            format!("{ip}/variables/{k}"),
+                            format!("variable {} of the Initialize variable action `{}` has no name", k + 1, n.name),
+                        );
+                    }
+                }
+            }
+            Some(v) if !is_expr(v) && !v.is_null() => s.error(
+                "missing-input",
+                n.id,
+                format!("{ip}/variables"),
+                format!("the variables of the Initialize variable action `{}` must be an array of {{\"name\", \"type\", \"value\"}}", n.name),
+            ),
+            _ => {}
         }
     }
     for path in optional_warn {

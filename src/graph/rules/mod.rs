@@ -7,6 +7,7 @@
 //! runtime configuration, control actions, variables, parameters, per-type
 //! inputs) live in [`definition`].
 
+pub mod actions;
 pub mod definition;
 
 use super::validate::Severity;
@@ -89,6 +90,8 @@ pub const SRC_ARM: &str = "https://learn.microsoft.com/azure/logic-apps/logic-ap
 /// `parameters.json`).
 pub const SRC_PROJECT_PARAMETERS: &str =
     "https://learn.microsoft.com/azure/logic-apps/create-parameters-workflows";
+/// "Naming rules and restrictions for Azure resources" (Microsoft.Logic).
+pub const SRC_RESOURCE_NAMES: &str = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftlogic";
 /// "Set up DevOps deployment for Standard logic apps" (`connections.json`).
 pub const SRC_CONNECTIONS: &str = "https://learn.microsoft.com/azure/logic-apps/set-up-devops-deployment-single-tenant-azure-logic-apps";
 /// "Edit host and app settings for Standard logic apps"
@@ -110,7 +113,7 @@ macro_rules! rules {
 
 rules! {
     // Names, limits and run-after.
-    "duplicate-name", E, "the same name is used twice anywhere in the workflow (triggers included)",
+    "duplicate-name", E, "the same name is used twice anywhere in the workflow (triggers included), also when the two differ only in case",
         r#""actions": {"Get": {…}, "Scope": {"actions": {"Get": {…}}}}"#,
         "rename one of them; every trigger and action needs a name of its own", SRC_LIMITS;
     "name-too-long", E, "a trigger or action name longer than 80 characters",
@@ -161,13 +164,19 @@ rules! {
     "request-trigger", E, "a Request trigger whose method is not GET, PUT, POST, PATCH or DELETE, or whose schema is not a JSON object",
         r#""inputs": {"method": "FETCH", "schema": "none"}"#,
         "use one of the five methods (or leave it out to accept any) and a JSON schema object", SRC_REQRES;
+    "trigger-conditions", E, "trigger conditions that are not an array of {\"expression\": \"@…\"} objects whose expression is a workflow expression",
+        r#""conditions": [{"expression": "status eq 'new'"}]"#,
+        "write each condition as {\"expression\": \"@equals(triggerBody()?['status'], 'new')\"}", SRC_SCHEMA;
+    "split-on", E, "a trigger splitOn that is not an expression, or a splitOn trigger in a workflow that answers with a Response action",
+        r#""splitOn": "@triggerBody()?['value']" with a Response action in the workflow"#,
+        "remove splitOn and loop over the items with a Foreach (or remove the Response); write splitOn as an expression that returns an array", SRC_SCHEMA;
     "recurrence-frequency", E, "a recurrence without frequency, or with one other than Second, Minute, Hour, Day, Week, Month",
         r#""recurrence": {"frequency": "Daily", "interval": 1}"#,
         "use Second, Minute, Hour, Day, Week or Month", SRC_SCHEMA;
     "recurrence-interval", E, "a recurrence interval that is not a whole number within the bounds of its frequency (Month 1-16, Week 1-71, Day 1-500, Hour 1-12,000, Minute 1-72,000, Second 1-9,999,999)",
         r#""recurrence": {"frequency": "Month", "interval": 24}"#,
         "use a whole number within the bounds, or a larger frequency", SRC_SCHEMA;
-    "recurrence-schedule", E, "schedule values out of range (hours 0-23, minutes 0-59, week days by name); warning when a field does not apply to the frequency",
+    "recurrence-schedule", E, "schedule values out of range (hours 0-23, minutes 0-59, week days by name, monthDays 1-31, monthlyOccurrences day by name and occurrence 1-5 or -1 to -5); warning when a field does not apply to the frequency",
         r#""recurrence": {"frequency": "Day", "interval": 1, "schedule": {"hours": [25]}}"#,
         "use hours 0-23, minutes 0-59, weekDays Monday…Sunday, and only with Day or Week (weekDays: Week only)", SRC_RECURRENCE;
     "recurrence-start-time", E, "a startTime that is not YYYY-MM-DDThh:mm:ss (with a time zone) or YYYY-MM-DDThh:mm:ssZ (without): no UTC offsets",
@@ -177,7 +186,7 @@ rules! {
         r#""timeZone": "Europe/Paris""#,
         "use the Windows name, e.g. \"Romance Standard Time\"", SRC_RECURRENCE;
     // Settings of triggers and actions.
-    "retry-policy", E, "a retry policy whose type is not none, fixed, exponential or default, whose count is outside 1-90, or whose intervals are not ISO 8601 between PT5S and P1D",
+    "retry-policy", E, "a retry policy whose type is not none, fixed, exponential or default, whose count is outside 1-90, whose intervals are not ISO 8601 between PT5S and P1D, or whose minimumInterval exceeds its maximumInterval",
         r#""retryPolicy": {"type": "fixed", "count": 100, "interval": "5 seconds"}"#,
         "type fixed with count 1-90 and interval such as PT30S; exponential with optional minimumInterval/maximumInterval; none to turn retries off", SRC_ERRORS;
     "concurrency", E, "concurrency out of bounds or in the wrong place: runs 1-100 and maximumWaitingRuns 1-200 on triggers, repetitions 1-50 on Foreach",
@@ -202,6 +211,12 @@ rules! {
     "until-limit", E, "an Until loop whose count is not 1-5,000 or whose timeout is not an ISO 8601 duration; warning when it has no limit at all",
         r#""limit": {"count": 10000, "timeout": "1 hour"}"#,
         "set count at most 5000 and timeout such as PT1H", SRC_LIMITS;
+    "control-expression", E, "an If, Until or Switch without the expression it decides on, or with one of the wrong kind",
+        r#""Condition": {"type": "If", "actions": {…}}"#,
+        "add \"expression\": a condition object or an expression such as \"@equals(…)\" (Switch: the value to match)", SRC_SCHEMA;
+    "control-actions", E, "a Foreach, If, Until, Scope or Switch case without `actions`",
+        r#""Scope": {"type": "Scope", "runAfter": {}}"#,
+        "add \"actions\": {} and the actions it runs", SRC_SCHEMA;
     "foreach-items", E, "a Foreach without the array to loop over (`foreach`), or with a value that is not an array or expression",
         r#""For_each": {"type": "Foreach", "actions": {…}}"#,
         "set \"foreach\": \"@body('Get')?['value']\" or another array", SRC_LOOPS;
@@ -223,6 +238,12 @@ rules! {
     "empty-compose", W, "a Compose action with no inputs or empty inputs",
         r#""Compose": {"type": "Compose", "inputs": ""}"#,
         "give the Compose the value to build, or delete it", SRC_DATA_OPS;
+    "table-format", E, "a Table action whose format is not CSV or HTML",
+        r#""inputs": {"from": "@body('Get')", "format": "XLSX"}"#,
+        "use \"format\": \"CSV\" or \"HTML\"", SRC_DATA_OPS;
+    "wait-interval", E, "a Wait action without interval or until (or with both), with a count that is not a whole number of at least 1, a unit other than Second, Minute, Hour, Day, Week, Month, or an until without timestamp",
+        r#""inputs": {"interval": {"count": 0, "unit": "Fortnight"}}"#,
+        "write {\"interval\": {\"count\": 5, \"unit\": \"Minute\"}} or {\"until\": {\"timestamp\": \"2024-05-01T08:00:00Z\"}}", SRC_SCHEMA;
     "response-without-request", E, "a Response action in a workflow that has no Request trigger",
         r#""triggers": {"Recurrence": {…}}, "actions": {"Response": {"type": "Response", …}}"#,
         "start the workflow with a Request trigger, or remove the Response", SRC_REQRES;
@@ -257,6 +278,12 @@ rules! {
     "variable-self-reference", E, "a Set variable action whose value reads the same variable",
         r#""inputs": {"name": "n", "value": "@add(variables('n'), 1)"}"#,
         "use Increment variable, or compute the value in a Compose first and set the variable from its output", SRC_VARIABLES;
+    "variable-in-parallel-loop", W, "a Set, Increment, Decrement or Append variable action inside a Foreach whose iterations run in parallel",
+        r#""For_each": {"type": "Foreach", "actions": {"Add": {"type": "IncrementVariable", …}}}"#,
+        "make the loop sequential (concurrency repetitions 1, or operationOptions Sequential), or collect results with Select/Compose instead", SRC_VARIABLES;
+    "too-many-variables", E, "more than 250 variables declared in one workflow",
+        "a definition whose Initialize variable actions declare 251 variables",
+        "keep related values together in one object or array variable", SRC_LIMITS;
     // Parameters and outputs.
     "parameter-type", E, "a definition parameter without type, or with one other than String, SecureString, Int, Float, Bool, Array, Object, SecureObject",
         r#""parameters": {"retries": {"type": "Integer"}}"#,
@@ -264,16 +291,19 @@ rules! {
     "parameter-default", E, "a definition parameter whose defaultValue does not match its type (warning: a default value on a secure parameter)",
         r#""parameters": {"retries": {"type": "Int", "defaultValue": "three"}}"#,
         "give a default of the declared type, or change the type", SRC_WDL;
+    "parameter-allowed-values", E, "a definition parameter whose allowedValues is not an array, holds a value of another type, or does not hold the defaultValue",
+        r#""env": {"type": "String", "defaultValue": "qa", "allowedValues": ["dev", "prod"]}"#,
+        "list values of the parameter's type, and include the default among them", SRC_WDL;
     "description-length", E, "a description longer than 256 characters (workflow, parameter, trigger or action)",
         r#""metadata": {"description": "… 300 characters …"}"#,
         "shorten the description to 256 characters", SRC_LIMITS;
-    "output-type", E, "a definition output without type or value, or with a type other than the parameter types",
+    "output-type", E, "a definition output without type or value, or with a type other than the parameter types (warning: a literal value of another type than declared)",
         r#""outputs": {"result": {"type": "Text", "value": "@body('Get')"}}"#,
         "give each output a type (String, Int, Object…) and a value", SRC_WDL;
     "too-many-parameters", E, "more than 50 definition parameters or more than 10 definition outputs",
         "a definition with 51 parameters", "combine parameters into an Object parameter", SRC_LIMITS;
     // Inputs per type.
-    "missing-input", E, "an action without an input its type requires: ApiConnection host.connection, Function function.id, Workflow host.workflow.id and host.triggerName, ServiceProvider serviceProviderConfiguration, integration account and Batch inputs",
+    "missing-input", E, "an action without an input its type requires: ApiConnection host.connection, Function function.id, Workflow host.workflow.id and host.triggerName, ServiceProvider serviceProviderConfiguration, integration account and Batch inputs; ParseJson content and schema, Query from and where, Select from and select, Join from and joinWith, Table from and format; a variable action's name (and the value of Set and Append); an Initialize variable with no variable or a nameless one",
         r#""Send": {"type": "ApiConnection", "inputs": {"method": "post", "path": "/Mail"}}"#,
         "add the missing input, as the schema reference shows for the type", SRC_SCHEMA;
     "http-method", E, "an HTTP action or trigger without method, with a method that is not a string, or with one Logic Apps does not send; an HTTP Webhook without `subscribe.method`",
@@ -331,6 +361,9 @@ rules! {
         "make the action run after the one it reads", SRC_WDL;
     // What surrounds the workflow: the ARM template that deploys it, the
     // Standard project around a workflow.json (src/graph/project_rules.rs).
+    "workflow-name", E, "the name of an ARM template's workflow resource, written as text, is empty, longer than 80 characters, or has characters other than letters, digits, - _ . ( )",
+        r#""type": "Microsoft.Logic/workflows", "name": "orders/sync""#,
+        "rename the logic app with letters, digits, hyphens, underscores, periods or parentheses, 80 at most", SRC_RESOURCE_NAMES;
     "arm-parameter-missing", E, "the workflow resource of an ARM template passes no value for a definition parameter that has no defaultValue (warning when it passes one under another casing)",
         r#""definition": {"parameters": {"apiKey": {"type": "SecureString"}}, …}, "parameters": {}"#,
         "add \"apiKey\": {\"value\": \"[parameters('apiKey')]\"} to the resource's properties.parameters, or give the definition parameter a defaultValue", SRC_ARM;
