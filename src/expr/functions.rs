@@ -80,7 +80,8 @@
 //! the first country listed): invariant (`""`), `en-US` (default), `en-GB`,
 //! `de-DE`, `fr-FR`, `es-ES` and `is-IS`, with the separators, currency
 //! symbols and patterns of .NET Framework on Windows (for example `($17.35)`
-//! for a negative en-US currency and `17,35 kr.` in Icelandic). Another
+//! for a negative en-US currency; Icelandic's `kr` is the reference's
+//! example, `formatNumber(17.35, 'C2', 'is-IS')` = `17,35 kr`). Another
 //! locale is an error rather than a guess.
 //!
 //! # XML
@@ -556,6 +557,20 @@ fn loose_equals(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// `greater`, `less` and the others order strings ignoring case, as .NET's
+/// `StringComparison.OrdinalIgnoreCase` does (each character upper-cased on
+/// its own, then compared by code point).
+fn compare_ignoring_case(x: &str, y: &str) -> Ordering {
+    fn upper(c: char) -> char {
+        let mut u = c.to_uppercase();
+        match (u.next(), u.next()) {
+            (Some(single), None) => single,
+            _ => c,
+        }
+    }
+    x.chars().map(upper).cmp(y.chars().map(upper))
+}
+
 impl Call<'_> {
     fn compare(&self, test: impl Fn(Ordering) -> bool) -> Outcome {
         let empty = Value::String(String::new());
@@ -568,14 +583,26 @@ impl Call<'_> {
             other => other,
         };
         let ordering = match (a, b) {
-            (Value::String(x), Value::String(y)) => x.cmp(y),
+            (Value::String(x), Value::String(y)) => compare_ignoring_case(x, y),
             _ if is_number(a) && is_number(b) => num_cmp(self.number(0)?, self.number(1)?),
-            _ => {
+            _ if (is_number(a) || a.is_string()) && (is_number(b) || b.is_string()) => {
+                // The runtime's words (its "two parameter" included).
                 return Err(self.error(format_args!(
-                    "expects two parameters of matching types: both numbers or both strings. The provided values are of types '{}' and '{}'.",
+                    "expects two parameter of matching types. The function was invoked with values of type '{}' and '{}' that do not match.",
                     type_name(self.arg(0)),
                     type_name(self.arg(1))
-                )))
+                )));
+            }
+            _ => {
+                let invalid: Vec<&str> = [a, b]
+                    .into_iter()
+                    .filter(|v| !is_number(v) && !v.is_string())
+                    .map(type_name)
+                    .collect();
+                return Err(self.error(format_args!(
+                    "expects all of its parameters to be either integer or decimal numbers. Found invalid parameter types: '{}'.",
+                    invalid.join("', '")
+                )));
             }
         };
         Ok(Value::Bool(test(ordering)))
@@ -1970,7 +1997,7 @@ const LOCALES: &[Locale] = &[
         name: "is-IS",
         decimal: ",",
         group: ".",
-        currency: "kr.",
+        currency: "kr",
         currency_digits: 0,
         currency_positive: 3,
         currency_negative: 8,
