@@ -271,11 +271,24 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// A parameter of the wrong type, in the runtime's words: "expects its
+    /// first parameter to be a string. The provided value is of type
+    /// 'Null'. Please see https://aka.ms/logicexpressions#split for usage
+    /// details." (with the few wordings of its own that the runtime is seen
+    /// to use for `replace` and `split`).
     fn type_error(&self, index: usize, expected: &str) -> String {
+        let which = match (self.name, index) {
+            ("replace", 0) => "its first parameter 'string'".to_string(),
+            _ => self.which(index),
+        };
+        let expected = match (self.name, index, expected) {
+            ("split", 0, "a string") => "of type string",
+            _ => expected,
+        };
         self.error(format_args!(
-            "expects {} to be {expected}. The provided value is of type '{}'.",
-            self.which(index),
-            type_name(self.arg(index))
+            "expects {which} to be {expected}. The provided value is of type '{}'. Please see https://aka.ms/logicexpressions#{} for usage details.",
+            type_name(self.arg(index)),
+            self.name.to_ascii_lowercase()
         ))
     }
 
@@ -1190,7 +1203,7 @@ impl Call<'_> {
         match self.arg(0) {
             Value::String(s) => Ok(int_value(s.chars().count())),
             Value::Array(items) => Ok(int_value(items.len())),
-            _ => Err(self.type_error(0, "a string or an array")),
+            _ => Err(self.type_error(0, "an array or a string")),
         }
     }
 

@@ -47,6 +47,7 @@ pub const CASES: &[Case] = &[
     ("replace", r#"["a-b-c", "-", "+"]"#, Ok(r#""a+b+c""#)),
     ("replace", r#"["abc", "x", "y"]"#, Ok(r#""abc""#)),
     ("replace", r#"["abc", "", "y"]"#, Err("non-empty")),
+    ("replace", r#"[null, "a", "b"]"#, Err("The template language function 'replace' expects its first parameter 'string' to be a string. The provided value is of type 'Null'. Please see https://aka.ms/logicexpressions#replace for usage details.")),
     // ----- split -----
     ("split", r#"["a_b_c", "_"]"#, Ok(r#"["a","b","c"]"#)),
     ("split", r#"["a_b_c", " "]"#, Ok(r#"["a_b_c"]"#)),
@@ -55,6 +56,7 @@ pub const CASES: &[Case] = &[
     ("split", r#"["", ","]"#, Ok(r#"[""]"#)),
     ("split", r#"["abc", ""]"#, Ok(r#"["abc"]"#)),
     ("split", r#"[["a"], ","]"#, Err("of type 'Array'")),
+    ("split", r#"[null, ","]"#, Err("The template language function 'split' expects its first parameter to be of type string. The provided value is of type 'Null'. Please see https://aka.ms/logicexpressions#split for usage details.")),
     // ----- indexOf -----
     ("indexOf", r#"["hello world", "world"]"#, Ok("6")),
     ("indexOf", r#"["hello world", "WORLD"]"#, Ok("6")),
@@ -177,7 +179,8 @@ pub const CASES: &[Case] = &[
     ("length", r#"[[0, 1, 2, 3]]"#, Ok("4")),
     ("length", r#"[""]"#, Ok("0")),
     ("length", r#"["héllo"]"#, Ok("5")),
-    ("length", r#"[{"a": 1}]"#, Err("a string or an array")),
+    ("length", r#"[{"a": 1}]"#, Err("an array or a string")),
+    ("length", r#"[null]"#, Err("The template language function 'length' expects its parameter to be an array or a string. The provided value is of type 'Null'. Please see https://aka.ms/logicexpressions#length for usage details.")),
     ("length", r#"[]"#, Err("expects 1 parameter(s), but 0 were given")),
     ("length", r#"["a", "b"]"#, Err("expects 1 parameter(s), but 2 were given")),
     // ----- chunk, isInt, isFloat -----
@@ -231,6 +234,7 @@ pub const CASES: &[Case] = &[
     ("join", r#"[["only"], ", "]"#, Ok(r#""only""#)),
     ("join", r#"[[1, null, true, "x"], "-"]"#, Ok(r#""1--True-x""#)),
     ("join", r#"["abc", ","]"#, Err("expects its first parameter to be an array")),
+    ("join", r#"[null, ","]"#, Err("The template language function 'join' expects its first parameter to be an array. The provided value is of type 'Null'. Please see https://aka.ms/logicexpressions#join for usage details.")),
     // ----- skip / take -----
     ("skip", r#"[[0, 1, 2, 3], 1]"#, Ok("[1,2,3]")),
     ("skip", r#"[[0, 1], 5]"#, Ok("[]")),
