@@ -1059,9 +1059,13 @@ fn evaluate_interpolation_stringifies_like_logic_apps() {
 
 #[test]
 fn evaluate_arguments_first_and_report_library_calls() {
-    // Arguments are evaluated before the call, all of them: the error of
-    // the branch `if` would not take still happens.
-    let e = ev_err("@if(true, 'a', parameters('missing'))");
+    // `if` evaluates only the branch it takes: the other one's error does
+    // not happen, the taken one's does.
+    assert_eq!(
+        ev("@if(true, 'a', parameters('missing'))"),
+        serde_json::json!("a")
+    );
+    let e = ev_err("@if(false, 'a', parameters('missing'))");
     assert!(
         e.message.contains("'missing' is not defined"),
         "{}",

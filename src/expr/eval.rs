@@ -4,8 +4,9 @@
 //! `body`, `outputs`, `result`, `item`, `items`, `workflow`, …) live here
 //! because they read the context; every other call goes to
 //! [`super::functions::call`], then [`super::datetime::call`]. Arguments are
-//! evaluated first, all of them, as Logic Apps does (so `if()` evaluates both
-//! branches).
+//! evaluated first, from left to right, except that `if`, `and`, `or` and
+//! `coalesce` stop once their answer is known, as the runtime does (`if()`
+//! evaluates only the branch it returns).
 //!
 //! Access follows Logic Apps: `x['a']` or `x.a` on an object with no
 //! property `a` is an error (`x?['a']` gives null), names are matched
@@ -429,11 +430,53 @@ impl<'c> Evaluator<'c> {
             }
             return self.workflow_call(c, &args, span);
         }
-        let mut args: Vec<Cow<'c, Value>> = Vec::with_capacity(c.args.len());
-        for a in &c.args {
-            args.push(self.eval(a)?);
-        }
-        let owned: Vec<Value> = args.into_iter().map(Cow::into_owned).collect();
+        let owned: Vec<Value> = match c.key.as_str() {
+            // `if`, `and`, `or` and `coalesce` evaluate their arguments
+            // from left to right and stop as soon as the answer is known,
+            // as the runtime does (`if(true, 'ok', int('abc'))` is 'ok').
+            // A value of the wrong type goes to the library for its error.
+            "if" => {
+                let condition = self.eval(&c.args[0])?;
+                if let Value::Bool(b) = &*condition {
+                    return self.eval(&c.args[if *b { 1 } else { 2 }]);
+                }
+                vec![condition.into_owned(), Value::Null, Value::Null]
+            }
+            "and" | "or" => {
+                let deciding = c.key == "or";
+                let mut seen = Vec::with_capacity(c.args.len());
+                for a in &c.args {
+                    let v = self.eval(a)?.into_owned();
+                    match v {
+                        Value::Bool(b) if b == deciding => return Ok(Cow::Owned(Value::Bool(b))),
+                        Value::Bool(_) => seen.push(v),
+                        other => {
+                            // The library names the parameter by its place.
+                            seen.push(other);
+                            seen.resize(c.args.len(), Value::Bool(!deciding));
+                            break;
+                        }
+                    }
+                }
+                seen
+            }
+            "coalesce" => {
+                for a in &c.args {
+                    let v = self.eval(a)?;
+                    if !v.is_null() {
+                        return Ok(v);
+                    }
+                }
+                return Ok(Cow::Owned(Value::Null));
+            }
+            _ => {
+                let mut owned = Vec::with_capacity(c.args.len());
+                for a in &c.args {
+                    owned.push(self.eval(a)?.into_owned());
+                }
+                owned
+            }
+        };
         if c.key == "decimal" {
             self.decimals.set(true);
         }

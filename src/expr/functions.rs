@@ -275,7 +275,7 @@ impl<'a> Call<'a> {
     /// first parameter to be a string. The provided value is of type
     /// 'Null'. Please see https://aka.ms/logicexpressions#split for usage
     /// details." (with the few wordings of its own that the runtime is seen
-    /// to use for `replace` and `split`).
+    /// to use for `replace`, `split` and `if`).
     fn type_error(&self, index: usize, expected: &str) -> String {
         let which = match (self.name, index) {
             ("replace", 0) => "its first parameter 'string'".to_string(),
@@ -283,6 +283,7 @@ impl<'a> Call<'a> {
         };
         let expected = match (self.name, index, expected) {
             ("split", 0, "a string") => "of type string",
+            ("if", 0, "a boolean") => "of type boolean",
             _ => expected,
         };
         self.error(format_args!(

@@ -231,6 +231,16 @@ pub const SEMANTICS: &[Case] = &[
     ("index", "@parameters('obj')['arr']['1']", Err("'Array'")),
     ("index", "@createArray(createArray(1, 2), createArray(3))[1][0]", Ok("3")),
     ("index", "@json('{\"a\": [{\"b\": 7}]}')?['a'][0]?['b']", Ok("7")),
+    // if, and, or and coalesce stop once the answer is known.
+    ("lazy", "@if(true, 'ok', int('abc'))", Ok(r#""ok""#)),
+    ("lazy", "@if(false, int('abc'), 'ok')", Ok(r#""ok""#)),
+    ("lazy", "@and(false, int('abc'))", Ok("false")),
+    ("lazy", "@or(true, int('abc'))", Ok("true")),
+    ("lazy", "@coalesce(null, 'a', int('abc'))", Ok(r#""a""#)),
+    ("lazy", "@if(true, int('abc'), 'ok')", Err("'int'")),
+    ("lazy", "@and(true, int('abc'))", Err("'int'")),
+    ("lazy", "@if('true', 1, 2)", Err("The template language function 'if' expects its first parameter to be of type boolean. The provided value is of type 'String'. Please see https://aka.ms/logicexpressions#if for usage details.")),
+    ("lazy", "@and(true, 'x', false)", Err("expects its second parameter to be a boolean. The provided value is of type 'String'.")),
     // equals: deep, numbers by value, a boolean is 1 or 0, null is "".
     ("equals", "@equals(1, 1.0)", Ok("true")),
     ("equals", "@equals('1', 1)", Ok("false")),
