@@ -31,6 +31,9 @@ fn docs_context(now: &str) -> Context {
         "now": now,
         "parameters": {
             "fullName": "Sophia Owen",
+            "myBirthMonth": "January",
+            "myAge": 42,
+            "customer": {"name": "Contoso"},
             "items": ITEMS,
             "itemsExpired": items_with(" expired='true'", " expired='false'"),
             "itemsOneExpired": items_with(" expired='true'", ""),

@@ -882,9 +882,12 @@ fn child<'v>(
             )),
         },
         (other, key) => {
+            // The runtime's words: "property '1' cannot be selected.
+            // Property selection is not supported on values of type
+            // 'String'." (a position is named as a property too).
             let what = match key {
                 Key::Name(n) => format!("property '{n}' cannot be selected"),
-                Key::Position(i) => format!("index '{i}' cannot be selected"),
+                Key::Position(i) => format!("property '{i}' cannot be selected"),
             };
             let how = match other {
                 Value::Array(_) => " (select an item by position first, e.g. [0])",
@@ -893,7 +896,7 @@ fn child<'v>(
             };
             Err(ExprError::new(
                 format!(
-                    "{what}: selection is not supported on values of type '{}'{how}",
+                    "{what}. Property selection is not supported on values of type '{}'.{how}",
                     type_name(other)
                 ),
                 span,

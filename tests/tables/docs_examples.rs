@@ -200,6 +200,24 @@ pub const SEMANTICS: &[Case] = &[
     ("interpolation", "@{concat('a', '}')}", Ok(r#""a}""#)),
     ("interpolation", "@{'it''s'}", Ok(r#""it's""#)),
     ("interpolation", "@{1", Err("`}`")),
+    // The "Expressions" table of the Workflow Definition Language schema
+    // page (myBirthMonth is "January", myAge is 42).
+    ("wdl", "Sophia Owen", Ok(r#""Sophia Owen""#)),
+    ("wdl", "array[1]", Ok(r#""array[1]""#)),
+    ("wdl", " @", Ok(r#"" @""#)),
+    ("wdl", "@parameters('myBirthMonth')", Ok(r#""January""#)),
+    ("wdl", "@{parameters('myBirthMonth')}", Ok(r#""January""#)),
+    ("wdl", "@parameters('myAge')", Ok("42")),
+    ("wdl", "@{parameters('myAge')}", Ok(r#""42""#)),
+    ("wdl", "My age is @{parameters('myAge')}", Ok(r#""My age is 42""#)),
+    ("wdl", "@concat('My age is ', string(parameters('myAge')))", Ok(r#""My age is 42""#)),
+    ("wdl", "My age is @@{parameters('myAge')}", Ok(r#""My age is @{parameters('myAge')}""#)),
+    ("wdl", "Azure @{concat('firstName','', 'LastName')}", Ok(r#""Azure firstNameLastName""#)),
+    ("wdl", "@parameters('customer').name", Ok(r#""Contoso""#)),
+    ("wdl", "@coalesce(trigger().outputs?.body?.someProperty, 'default')", Ok(r#""default""#)),
+    // The page's `length([1, 2, 3])` is not an expression the runtime
+    // parses: there are no array literals (createArray builds one).
+    ("wdl", "@length([1, 2, 3])", Err("createArray")),
     // `@@` escapes.
     ("escape", "@@{x}", Ok(r#""@{x}""#)),
     ("escape", "@@foo", Ok(r#""@foo""#)),
@@ -230,6 +248,7 @@ pub const SEMANTICS: &[Case] = &[
     ("index", "@parameters('obj')['arr'][-1]", Err("outside bounds")),
     ("index", "@parameters('obj')['arr']['1']", Err("'Array'")),
     ("index", "@createArray(createArray(1, 2), createArray(3))[1][0]", Ok("3")),
+    ("index", "@parameters('fullName')[1]", Err("property '1' cannot be selected. Property selection is not supported on values of type 'String'.")),
     ("index", "@json('{\"a\": [{\"b\": 7}]}')?['a'][0]?['b']", Ok("7")),
     // if, and, or and coalesce stop once the answer is known.
     ("lazy", "@if(true, 'ok', int('abc'))", Ok(r#""ok""#)),
