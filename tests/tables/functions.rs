@@ -345,7 +345,7 @@ pub const CASES: &[Case] = &[
     ("if", r#"[true, "yes", "no"]"#, Ok(r#""yes""#)),
     ("if", r#"[false, "yes", "no"]"#, Ok(r#""no""#)),
     ("if", r#"[true, {"a": 1}, null]"#, Ok(r#"{"a":1}"#)),
-    ("if", r#"["true", 1, 2]"#, Err("to be a boolean")),
+    ("if", r#"["true", 1, 2]"#, Err("expects its first parameter to be of type boolean. The provided value is of type 'String'")),
     ("if", r#"[true]"#, Err("expects 3 parameter(s)")),
     // ----- coalesce -----
     ("coalesce", r#"[null, true, false]"#, Ok("true")),
