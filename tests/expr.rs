@@ -1083,7 +1083,7 @@ fn evaluate_arguments_first_and_report_library_calls() {
     assert_eq!(cut(text, e.span), "body('a', 'b')");
     assert!(
         e.message
-            .contains("`body` takes exactly 1 argument, but 2 were given"),
+            .contains("The template language function 'body' expects exactly 1 parameter, but was invoked with 2."),
         "{}",
         e.message
     );

@@ -406,13 +406,15 @@ impl<'c> Evaluator<'c> {
         let info = c.function;
         if let Some(info) = info {
             if !info.accepts(c.args.len()) {
+                // Worded as the runtime words its errors (the checker, at
+                // design time, says "`add` takes exactly 2 arguments").
                 return Err(ExprError::new(
                     format!(
-                        "`{}` takes {}, but {} {} given",
+                        "`{0}`: The template language function '{0}' expects {1}, but was invoked with {2}. Please see https://aka.ms/logicexpressions#{3} for usage details.",
                         info.name,
-                        info.arity_text(),
+                        info.arity_text().replace("argument", "parameter"),
                         c.args.len(),
-                        if c.args.len() == 1 { "was" } else { "were" }
+                        info.name.to_ascii_lowercase()
                     ),
                     span,
                 ));
