@@ -226,6 +226,10 @@ pub const SEMANTICS: &[Case] = &[
     // Plain text, an `@` inside it included, is itself.
     ("text", "a@b.com", Ok(r#""a@b.com""#)),
     ("text", "plain", Ok(r#""plain""#)),
+    // The reference's "incorrect" inline form is not evaluated: an
+    // expression inside text needs `@{…}`.
+    ("text", "api/@parameters('num')/x", Ok(r#""api/@parameters('num')/x""#)),
+    ("text", "api/@{parameters('num')}/x", Ok(r#""api/5/x""#)),
     // Names of functions, parameters and properties ignore case.
     ("case", "@CONCAT('a', 'b')", Ok(r#""ab""#)),
     ("case", "@toupper('a')", Ok(r#""A""#)),
