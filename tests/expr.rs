@@ -1058,7 +1058,7 @@ fn evaluate_interpolation_stringifies_like_logic_apps() {
 }
 
 #[test]
-fn evaluate_arguments_first_and_report_library_calls() {
+fn evaluate_only_the_taken_branch_and_report_library_calls() {
     // `if` evaluates only the branch it takes: the other one's error does
     // not happen, the taken one's does.
     assert_eq!(

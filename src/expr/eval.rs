@@ -437,7 +437,7 @@ impl<'c> Evaluator<'c> {
             // from left to right and stop as soon as the answer is known,
             // as the runtime does (`if(true, 'ok', int('abc'))` is 'ok').
             // A value of the wrong type goes to the library for its error.
-            "if" => {
+            "if" if c.args.len() == 3 => {
                 let condition = self.eval(&c.args[0])?;
                 if let Value::Bool(b) = &*condition {
                     return self.eval(&c.args[if *b { 1 } else { 2 }]);
