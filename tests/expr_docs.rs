@@ -63,6 +63,7 @@ fn docs_context(now: &str) -> Context {
             "Compose1": {"status": "Succeeded", "outputs": compose1},
             "HTTP": {"status": "Succeeded", "outputs": {"statusCode": 200, "headers": {}, "body": ""}}
         },
+        "action": {"name": "Compose", "status": "Succeeded", "outputs": {"body": {"id": 7}}},
         "scopes": {"For_each": ["HTTP"]},
         "loops": [
             {"name": "Until_Max_Increment", "item": null, "index": 2},

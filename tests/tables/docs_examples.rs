@@ -12,6 +12,9 @@ use super::Case;
 
 /// Evaluated against [`super::docs_context`] (now = 2018-03-01T00:00:00Z).
 pub const DOCS: &[Case] = &[
+    // action: the current action, with the properties the page lists.
+    ("action", "action().outputs.body.id", Ok("7")),
+    ("action", "action()['status']", Ok(r#""Succeeded""#)),
     // actions: "Get user" action's status.
     ("actions", "actions('Get_user').outputs.body.status", Ok(r#""Succeeded""#)),
     // addProperty, example 1 (the page names `lastName` in the input and
