@@ -282,7 +282,7 @@ impl<'a> Call<'a> {
             _ => self.which(index),
         };
         let expected = match (self.name, index, expected) {
-            ("split", 0, "a string") => "of type string",
+            ("split", _, "a string") => "of type string",
             ("if", 0, "a boolean") => "of type boolean",
             _ => expected,
         };
@@ -568,6 +568,22 @@ fn loose_equals(a: &Value, b: &Value) -> bool {
             None => json_eq(a, b),
         },
         _ => json_eq(a, b),
+    }
+}
+
+/// The characters `char::to_uppercase` or `char::to_lowercase` give.
+enum CaseIter {
+    Upper(std::char::ToUppercase),
+    Lower(std::char::ToLowercase),
+}
+
+impl Iterator for CaseIter {
+    type Item = char;
+    fn next(&mut self) -> Option<char> {
+        match self {
+            CaseIter::Upper(u) => u.next(),
+            CaseIter::Lower(l) => l.next(),
+        }
     }
 }
 
@@ -1049,23 +1065,27 @@ impl Call<'_> {
         Ok(Value::String(parts.concat()))
     }
 
+    /// `toUpper` and `toLower` as .NET's invariant casing does them: one
+    /// character for one (the simple case mapping, so `ß` stays `ß` and the
+    /// length never changes), with the dotless `ı` kept in upper case and
+    /// the dotted `İ` kept in lower case, as Windows' invariant culture does.
     fn change_case(&self, upper: bool) -> Outcome {
         let text = self.string(0)?;
-        // A few characters change into several (`ß` → `SS`): count first
-        // when the result could pass the limit.
-        if text.len() > MAX_TEXT / 3 {
-            let chars: usize = if upper {
-                text.chars().map(|c| c.to_uppercase().count()).sum()
+        let one = |c: char| -> char {
+            if (upper && c == '\u{131}') || (!upper && c == '\u{130}') {
+                return c;
+            }
+            let mut mapped = if upper {
+                CaseIter::Upper(c.to_uppercase())
             } else {
-                text.chars().map(|c| c.to_lowercase().count()).sum()
+                CaseIter::Lower(c.to_lowercase())
             };
-            self.text_fits(chars)?;
-        }
-        Ok(Value::String(if upper {
-            text.to_uppercase()
-        } else {
-            text.to_lowercase()
-        }))
+            match (mapped.next(), mapped.next()) {
+                (Some(single), None) => single,
+                _ => c,
+            }
+        };
+        Ok(Value::String(text.chars().map(one).collect()))
     }
 
     fn substring(&self) -> Outcome {
