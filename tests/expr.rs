@@ -226,7 +226,7 @@ fn bare_expressions_parse_without_the_at_sign() {
 fn errors_point_at_the_offending_character() {
     // (text, 1-based column, words the message has)
     let cases: &[(&str, usize, &str)] = &[
-        ("@", 2, "expected an expression after `@`"),
+        ("@ ", 3, "expected an expression after `@`"),
         (
             "@concat('a'",
             12,
@@ -248,7 +248,7 @@ fn errors_point_at_the_offending_character() {
         ("@body('x').'a'", 12, "expected a property name"),
         ("@body", 6, "expected `(` after the function name `body`"),
         ("@concat('a') extra", 14, "after the end of the expression"),
-        ("@1.", 4, "decimal point"),
+        ("@-.", 4, "decimal point"),
         ("@-x", 3, "expected a digit after `-`"),
         ("@12abc", 4, "right after a number"),
         ("@\"text\"", 2, "single quotes"),

@@ -226,6 +226,19 @@ pub const SEMANTICS: &[Case] = &[
     ("escape", "@@foo", Ok(r#""@foo""#)),
     ("escape", "a @@{x} b", Ok(r#""a @{x} b""#)),
     ("escape", "@@", Ok(r#""@""#)),
+    ("escape", "@", Ok(r#""@""#)),
+    ("escape", "@@{'abc'}@{'def'}", Ok(r#""@{'abc'}@{'def'}""#)),
+    // Number literals: a sign on either side of zero, a bare fraction, a
+    // trailing point, an exponent.
+    ("number", "@+54", Ok("54")),
+    ("number", "@-51", Ok("-51")),
+    ("number", "@+.5", Ok("0.5")),
+    ("number", "@1.", Ok("1.0")),
+    ("number", "@{+1.}", Ok(r#""1""#)),
+    ("number", "@3.2e-1", Ok("0.32")),
+    ("number", "@{3e1}", Ok(r#""30""#)),
+    ("number", "@++1", Err("expected a digit after `+`")),
+    ("number", "@1e", Err("exponent")),
     // Plain text, an `@` inside it included, is itself.
     ("text", "a@b.com", Ok(r#""a@b.com""#)),
     ("text", "plain", Ok(r#""plain""#)),
