@@ -1083,7 +1083,7 @@ fn evaluate_only_the_taken_branch_and_report_library_calls() {
     assert_eq!(cut(text, e.span), "body('a', 'b')");
     assert!(
         e.message
-            .contains("The template language function 'body' expects exactly 1 parameter, but was invoked with 2."),
+            .contains("The template language function 'body' expects one parameter, but was invoked with 2 parameters."),
         "{}",
         e.message
     );

@@ -412,8 +412,8 @@ impl<'c> Evaluator<'c> {
                     format!(
                         "`{0}`: The template language function '{0}' expects {1}, but was invoked with {2}. Please see https://aka.ms/logicexpressions#{3} for usage details.",
                         info.name,
-                        info.arity_text().replace("argument", "parameter"),
-                        c.args.len(),
+                        parameter_count(info.min, info.max),
+                        counted(c.args.len()),
                         info.name.to_ascii_lowercase()
                     ),
                     span,
@@ -905,6 +905,36 @@ fn child<'v>(
             ))
         }
     }
+}
+
+/// A count of parameters in words, as the runtime writes it: "one
+/// parameter", "two parameters", "one or two parameters", "at least one
+/// parameter".
+fn parameter_count(min: usize, max: Option<usize>) -> String {
+    let noun = |n: usize| if n == 1 { "parameter" } else { "parameters" };
+    match max {
+        Some(0) => "no parameters".to_string(),
+        Some(m) if m == min => format!("{} {}", number_word(m), noun(m)),
+        Some(m) if m == min + 1 => {
+            format!("{} or {} {}", number_word(min), number_word(m), noun(m))
+        }
+        Some(m) => format!("{} to {} parameters", number_word(min), number_word(m)),
+        None => format!("at least {} {}", number_word(min), noun(min)),
+    }
+}
+
+/// "0 parameters", "1 parameter", "3 parameters".
+fn counted(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "parameter" } else { "parameters" })
+}
+
+fn number_word(n: usize) -> String {
+    const WORDS: [&str; 11] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_string())
 }
 
 /// The name in a `Content-Disposition: form-data; name="x"` header.

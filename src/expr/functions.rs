@@ -282,7 +282,7 @@ impl<'a> Call<'a> {
             _ => self.which(index),
         };
         let expected = match (self.name, index, expected) {
-            ("split", _, "a string") => "of type string",
+            ("split" | "join", _, "a string") => "of type string",
             ("if", 0, "a boolean") => "of type boolean",
             _ => expected,
         };
@@ -1288,7 +1288,7 @@ impl Call<'_> {
             Value::String(s) => s.is_empty(),
             Value::Array(items) => items.is_empty(),
             Value::Object(map) => map.is_empty(),
-            _ => return Err(self.type_error(0, "a string, an array or an object")),
+            _ => return Err(self.type_error(0, "an object, an array or a string")),
         };
         Ok(Value::Bool(empty))
     }
@@ -1307,7 +1307,7 @@ impl Call<'_> {
                 let item = if first { items.first() } else { items.last() };
                 Ok(item.cloned().unwrap_or(Value::Null))
             }
-            _ => Err(self.type_error(0, "a string or an array")),
+            _ => Err(self.type_error(0, "an array or a string")),
         }
     }
 
@@ -1387,7 +1387,7 @@ impl Call<'_> {
         }
         let types: Vec<&str> = self.args.iter().map(type_name).collect();
         Err(self.error(format_args!(
-            "expects parameters that are all arrays or all objects. The provided values are of types '{}'.",
+            "expects parameters of same type: all arrays or all objects. The provided values are of types '{}'.",
             types.join("', '")
         )))
     }
@@ -1431,17 +1431,21 @@ impl Call<'_> {
                 Ok(Value::Array(out))
             }
             Collections::Objects(objects) => {
-                // A property is common when every object has it; its value
-                // comes from the last object, as the reference says.
+                // A property is common when every object has it with an
+                // equal value (as runs show: {"a": 1} and {"a": 2} have
+                // nothing in common); the value is then the last one.
                 let mut out = Map::new();
                 if let Some((first, others)) = objects.split_first() {
-                    for key in first.keys() {
-                        if others.iter().all(|o| o.contains_key(key)) {
+                    for (key, value) in first.iter() {
+                        if others
+                            .iter()
+                            .all(|o| o.get(key).is_some_and(|v| json_eq(v, value)))
+                        {
                             let value = objects
                                 .last()
                                 .and_then(|o| o.get(key))
-                                .cloned()
-                                .unwrap_or(Value::Null);
+                                .unwrap_or(value)
+                                .clone();
                             out.insert(key.clone(), value);
                         }
                     }

@@ -270,12 +270,14 @@ pub const SEMANTICS: &[Case] = &[
     ("index", "@createArray(createArray(1, 2), createArray(3))[1][0]", Ok("3")),
     ("index", "@parameters('fullName')[1]", Err("property '1' cannot be selected. Property selection is not supported on values of type 'String'.")),
     ("index", "@json('{\"a\": [{\"b\": 7}]}')?['a'][0]?['b']", Ok("7")),
-    // A wrong count of arguments.
-    ("arity", "@add(1)", Err("The template language function 'add' expects exactly 2 parameters, but was invoked with 1.")),
-    ("arity", "@concat()", Err("The template language function 'concat' expects at least 1 parameter, but was invoked with 0.")),
-    ("arity", "@substring('abc', 1, 1, 1)", Err("The template language function 'substring' expects 2 to 3 parameters, but was invoked with 4.")),
-    ("arity", "@utcNow('o', 'x')", Err("The template language function 'utcNow' expects at most 1 parameter, but was invoked with 2.")),
-    ("arity", "@triggerBody(1)", Err("The template language function 'triggerBody' expects no parameters, but was invoked with 1.")),
+    // A wrong count of arguments, counted in words as the runtime does.
+    ("arity", "@add(1)", Err("The template language function 'add' expects two parameters, but was invoked with 1 parameter.")),
+    ("arity", "@empty()", Err("The template language function 'empty' expects one parameter, but was invoked with 0 parameters.")),
+    ("arity", "@join(array(''))", Err("expects two parameters")),
+    ("arity", "@concat()", Err("The template language function 'concat' expects at least one parameter, but was invoked with 0 parameters.")),
+    ("arity", "@substring('abc', 1, 1, 1)", Err("The template language function 'substring' expects two or three parameters, but was invoked with 4 parameters.")),
+    ("arity", "@utcNow('o', 'x')", Err("The template language function 'utcNow' expects zero or one parameter, but was invoked with 2 parameters.")),
+    ("arity", "@triggerBody(1)", Err("The template language function 'triggerBody' expects no parameters, but was invoked with 1 parameter.")),
     // if, and, or and coalesce stop once the answer is known.
     ("lazy", "@if(true, 'ok', int('abc'))", Ok(r#""ok""#)),
     ("lazy", "@if(false, int('abc'), 'ok')", Ok(r#""ok""#)),
