@@ -39,12 +39,15 @@
 //! `3.0`); if either is a decimal the result is a decimal. Comparisons and
 //! equality compare numbers by value, so `1` equals `1.0`.
 //!
-//! Conversions read text as .NET does: `int` and `isInt` as `Int64.Parse`
-//! with `NumberStyles.Integer` (white space and a leading sign); `float`,
-//! `isFloat` and `decimal` with `NumberStyles.Any` in the invariant culture
+//! Conversions read text as .NET does, with the number styles runs show:
+//! `isInt` as `Int64.Parse` with `NumberStyles.Integer` (white space and a
+//! leading sign); `float` and `isFloat` with `NumberStyles.Number` and an
+//! exponent, `decimal` without the exponent, in the invariant culture
 //! unless a locale is given, so thousands separators may stand anywhere in
 //! the integer part and the sign may trail (`float('1234567,8+')` is
-//! `12345678.0`). `isFloat` is true for `NaN` and `Infinity`; `float` of
+//! `12345678.0`); `int` reads a float and casts it to 64 bits as .NET's
+//! unchecked cast does (`int('1.5')` is 1, `int('nan')` is the smallest
+//! 64-bit integer). `isFloat` is true for `NaN` and `Infinity`; `float` of
 //! them is an error, since JSON has no such numbers.
 //!
 //! # Objects
@@ -861,12 +864,43 @@ fn parse_int(s: &str) -> Option<i64> {
     }
 }
 
+/// `int()` of text, as runs show it: the text is read as a float
+/// (`NumberStyles.Float` with thousands separators, invariant culture),
+/// then cast to 64 bits as .NET's unchecked cast does on x64: the
+/// fraction is cut off, and NaN or a value out of range gives
+/// -9223372036854775808 (`int('nan')`); digits past a double's precision
+/// are lost (`int('100000000000000010')` is 100000000000000016).
+fn int_via_float(s: &str) -> Option<i64> {
+    let f = match parse_number(s, number::INVARIANT, number::INT_VIA_FLOAT)? {
+        Parsed::Number(text) => text.parse::<f64>().ok()?,
+        Parsed::NaN => f64::NAN,
+        Parsed::Infinity(positive) => {
+            if positive {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            }
+        }
+    };
+    // 2^63 is the first double past i64::MAX.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.is_nan() || !(-TWO_63..TWO_63).contains(&f) {
+        return Some(i64::MIN);
+    }
+    Some(f as i64)
+}
+
 impl Locale {
     fn number_format(&self) -> NumberFormat<'static> {
         NumberFormat {
             decimal: self.decimal,
             group: self.group,
             currency: self.currency,
+            infinity: if self.name.is_empty() {
+                "Infinity"
+            } else {
+                "∞"
+            },
         }
     }
 }
@@ -883,7 +917,7 @@ impl Call<'_> {
 
     fn int(&self) -> Outcome {
         let value = match self.arg(0) {
-            Value::String(s) => parse_int(s),
+            Value::String(s) => int_via_float(s),
             v => match num_of_value(v) {
                 Some(Num::Int(i)) => Some(i),
                 Some(Num::Float(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
@@ -899,7 +933,7 @@ impl Call<'_> {
     fn float(&self) -> Outcome {
         let format = self.number_format(1)?;
         let value = match self.arg(0) {
-            Value::String(s) => match parse_number(s, format, number::ANY) {
+            Value::String(s) => match parse_number(s, format, number::FLOAT) {
                 Some(Parsed::Number(text)) => text.parse::<f64>().ok(),
                 Some(Parsed::NaN | Parsed::Infinity(_)) => {
                     return Err(self.error(format_args!(
@@ -920,7 +954,7 @@ impl Call<'_> {
 
     fn decimal(&self) -> Outcome {
         let value = match self.arg(0) {
-            Value::String(s) => match parse_number(s, number::INVARIANT, number::ANY) {
+            Value::String(s) => match parse_number(s, number::INVARIANT, number::DECIMAL) {
                 Some(Parsed::Number(text)) => decimal_from_text(&text),
                 _ => None,
             },
@@ -939,7 +973,7 @@ impl Call<'_> {
     fn is_float(&self) -> Outcome {
         let format = self.number_format(1)?;
         Ok(Value::Bool(
-            parse_number(self.string(0)?, format, number::ANY).is_some(),
+            parse_number(self.string(0)?, format, number::FLOAT).is_some(),
         ))
     }
 
