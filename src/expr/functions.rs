@@ -45,10 +45,10 @@
 //! exponent, `decimal` without the exponent, in the invariant culture
 //! unless a locale is given, so thousands separators may stand anywhere in
 //! the integer part and the sign may trail (`float('1234567,8+')` is
-//! `12345678.0`); `int` reads a float and casts it to 64 bits as .NET's
-//! unchecked cast does (`int('1.5')` is 1, `int('nan')` is the smallest
-//! 64-bit integer). `isFloat` is true for `NaN` and `Infinity`; `float` of
-//! them is an error, since JSON has no such numbers.
+//! `12345678.0`); `int` reads a float, which must be whole and below
+//! 2^63 (`int('1.0')` is 1, `int('1.5')` fails, `int('nan')` is the
+//! smallest 64-bit integer). `isFloat` is true for `NaN` and `Infinity`;
+//! `float` of them is an error, since JSON has no such numbers.
 //!
 //! # Objects
 //!
@@ -864,28 +864,23 @@ fn parse_int(s: &str) -> Option<i64> {
     }
 }
 
-/// `int()` of text, as runs show it: the text is read as a float
-/// (`NumberStyles.Float` with thousands separators, invariant culture),
-/// then cast to 64 bits as .NET's unchecked cast does on x64: the
-/// fraction is cut off, and NaN or a value out of range gives
-/// -9223372036854775808 (`int('nan')`); digits past a double's precision
-/// are lost (`int('100000000000000010')` is 100000000000000016).
+/// `int()` of text, as runs show it (the IllogicApps emulator's tests,
+/// checked against Logic Apps): the text is read as a float
+/// (`NumberStyles.Float` with thousands separators, invariant culture), so
+/// digits past a double's precision are lost (`int('100000000000000010')`
+/// is 100000000000000016); a fraction is an error (`int('1.5')`), as is a
+/// value from 2^63 up (`int('9223372036854775807')`, which a double rounds
+/// to 2^63); NaN gives -9223372036854775808 (`int('nan')`).
 fn int_via_float(s: &str) -> Option<i64> {
     let f = match parse_number(s, number::INVARIANT, number::INT_VIA_FLOAT)? {
         Parsed::Number(text) => text.parse::<f64>().ok()?,
-        Parsed::NaN => f64::NAN,
-        Parsed::Infinity(positive) => {
-            if positive {
-                f64::INFINITY
-            } else {
-                f64::NEG_INFINITY
-            }
-        }
+        Parsed::NaN => return Some(i64::MIN),
+        Parsed::Infinity(_) => return None,
     };
-    // 2^63 is the first double past i64::MAX.
+    // 2^63 is the first double past i64::MAX; -2^63 is i64::MIN itself.
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    if f.is_nan() || !(-TWO_63..TWO_63).contains(&f) {
-        return Some(i64::MIN);
+    if f.fract() != 0.0 || !(-TWO_63..TWO_63).contains(&f) {
+        return None;
     }
     Some(f as i64)
 }

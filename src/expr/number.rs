@@ -483,7 +483,7 @@ pub const DECIMAL: Styles = Styles {
     parentheses_and_currency: false,
     symbols: false,
 };
-/// What `int()` reads before it casts to a 64-bit integer, as runs show
+/// What `int()` reads before it makes a 64-bit integer of it, as runs show
 /// (`'1.0'`, `'+1,000'` and `'nan'` are read; `'200-'` is not):
 /// `NumberStyles.Float` with thousands separators.
 pub const INT_VIA_FLOAT: Styles = Styles {
