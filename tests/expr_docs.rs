@@ -180,3 +180,28 @@ fn every_row_names_a_function_of_the_registry() {
         }
     }
 }
+
+/// Key order, which the rows above do not compare: `setProperty` moves the
+/// property it sets to the end (keeping its spelling), `addProperty` adds
+/// at the end, as runs show.
+#[test]
+fn set_property_moves_the_property_to_the_end() {
+    let ctx = docs_context("2018-03-01T00:00:00Z");
+    let text = |e: &str| {
+        eval_str(e, &ctx)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(
+        text(r#"@setProperty(json('{"a":1,"b":2,"c":3,"d":4}'), 'c', 999)"#),
+        r#"{"a":1,"b":2,"d":4,"c":999}"#
+    );
+    assert_eq!(
+        text(r#"@setProperty(json('{"AaA": 1, "aAa": 2}'), 'AAA', 5)"#),
+        r#"{"aAa":2,"AaA":5}"#
+    );
+    assert_eq!(
+        text(r#"@addProperty(json('{"a":1,"b":2,"d":4}'), 'c', 3)"#),
+        r#"{"a":1,"b":2,"d":4,"c":3}"#
+    );
+}

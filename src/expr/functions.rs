@@ -285,6 +285,8 @@ impl<'a> Call<'a> {
             _ => self.which(index),
         };
         let expected = match (self.name, index, expected) {
+            ("addProperty" | "setProperty" | "removeProperty", _, "an object") => "of type object",
+            ("addProperty" | "setProperty" | "removeProperty", _, "a string") => "of type string",
             ("split" | "join", _, "a string") => "of type string",
             ("if", 0, "a boolean") => "of type boolean",
             _ => expected,
@@ -1826,9 +1828,13 @@ impl<'a> Call<'a> {
         let existing = property_key(&map, name).map(str::to_string);
         match existing {
             Some(key) if add => Err(self.error(format_args!(
-                "cannot add the property '{name}' because it already exists in the object as '{key}' (property names match ignoring case). Use setProperty to change its value."
+                "expects the property to not exist in the object: '{name}' already exists as '{key}' (property names match ignoring case). Use setProperty to change its value."
             ))),
             Some(key) => {
+                // The property moves to the end, keeping its spelling, as
+                // runs show (`setProperty({"a":1,"b":2}, 'a', 3)` is
+                // `{"b":2,"a":3}`).
+                map.shift_remove(&key);
                 map.insert(key, self.arg(2).clone());
                 Ok(Value::Object(map))
             }
