@@ -226,7 +226,7 @@ fn bare_expressions_parse_without_the_at_sign() {
 fn errors_point_at_the_offending_character() {
     // (text, 1-based column, words the message has)
     let cases: &[(&str, usize, &str)] = &[
-        ("@", 2, "expected an expression after `@`"),
+        ("@ ", 3, "expected an expression after `@`"),
         (
             "@concat('a'",
             12,
@@ -248,7 +248,7 @@ fn errors_point_at_the_offending_character() {
         ("@body('x').'a'", 12, "expected a property name"),
         ("@body", 6, "expected `(` after the function name `body`"),
         ("@concat('a') extra", 14, "after the end of the expression"),
-        ("@1.", 4, "decimal point"),
+        ("@-.", 4, "decimal point"),
         ("@-x", 3, "expected a digit after `-`"),
         ("@12abc", 4, "right after a number"),
         ("@\"text\"", 2, "single quotes"),
@@ -1058,10 +1058,14 @@ fn evaluate_interpolation_stringifies_like_logic_apps() {
 }
 
 #[test]
-fn evaluate_arguments_first_and_report_library_calls() {
-    // Arguments are evaluated before the call, all of them: the error of
-    // the branch `if` would not take still happens.
-    let e = ev_err("@if(true, 'a', parameters('missing'))");
+fn evaluate_only_the_taken_branch_and_report_library_calls() {
+    // `if` evaluates only the branch it takes: the other one's error does
+    // not happen, the taken one's does.
+    assert_eq!(
+        ev("@if(true, 'a', parameters('missing'))"),
+        serde_json::json!("a")
+    );
+    let e = ev_err("@if(false, 'a', parameters('missing'))");
     assert!(
         e.message.contains("'missing' is not defined"),
         "{}",
@@ -1079,7 +1083,7 @@ fn evaluate_arguments_first_and_report_library_calls() {
     assert_eq!(cut(text, e.span), "body('a', 'b')");
     assert!(
         e.message
-            .contains("`body` takes exactly 1 argument, but 2 were given"),
+            .contains("The template language function 'body' expects one parameter, but was invoked with 2 parameters."),
         "{}",
         e.message
     );

@@ -4,8 +4,9 @@
 //! `body`, `outputs`, `result`, `item`, `items`, `workflow`, …) live here
 //! because they read the context; every other call goes to
 //! [`super::functions::call`], then [`super::datetime::call`]. Arguments are
-//! evaluated first, all of them, as Logic Apps does (so `if()` evaluates both
-//! branches).
+//! evaluated first, from left to right, except that `if`, `and`, `or` and
+//! `coalesce` stop once their answer is known, as the runtime does (`if()`
+//! evaluates only the branch it returns).
 //!
 //! Access follows Logic Apps: `x['a']` or `x.a` on an object with no
 //! property `a` is an error (`x?['a']` gives null), names are matched
@@ -405,13 +406,15 @@ impl<'c> Evaluator<'c> {
         let info = c.function;
         if let Some(info) = info {
             if !info.accepts(c.args.len()) {
+                // Worded as the runtime words its errors (the checker, at
+                // design time, says "`add` takes exactly 2 arguments").
                 return Err(ExprError::new(
                     format!(
-                        "`{}` takes {}, but {} {} given",
+                        "`{0}`: The template language function '{0}' expects {1}, but was invoked with {2}. Please see https://aka.ms/logicexpressions#{3} for usage details.",
                         info.name,
-                        info.arity_text(),
-                        c.args.len(),
-                        if c.args.len() == 1 { "was" } else { "were" }
+                        parameter_count(info.min, info.max),
+                        counted(c.args.len()),
+                        info.name.to_ascii_lowercase()
                     ),
                     span,
                 ));
@@ -429,11 +432,53 @@ impl<'c> Evaluator<'c> {
             }
             return self.workflow_call(c, &args, span);
         }
-        let mut args: Vec<Cow<'c, Value>> = Vec::with_capacity(c.args.len());
-        for a in &c.args {
-            args.push(self.eval(a)?);
-        }
-        let owned: Vec<Value> = args.into_iter().map(Cow::into_owned).collect();
+        let owned: Vec<Value> = match c.key.as_str() {
+            // `if`, `and`, `or` and `coalesce` evaluate their arguments
+            // from left to right and stop as soon as the answer is known,
+            // as the runtime does (`if(true, 'ok', int('abc'))` is 'ok').
+            // A value of the wrong type goes to the library for its error.
+            "if" if c.args.len() == 3 => {
+                let condition = self.eval(&c.args[0])?;
+                if let Value::Bool(b) = &*condition {
+                    return self.eval(&c.args[if *b { 1 } else { 2 }]);
+                }
+                vec![condition.into_owned(), Value::Null, Value::Null]
+            }
+            "and" | "or" => {
+                let deciding = c.key == "or";
+                let mut seen = Vec::with_capacity(c.args.len());
+                for a in &c.args {
+                    let v = self.eval(a)?.into_owned();
+                    match v {
+                        Value::Bool(b) if b == deciding => return Ok(Cow::Owned(Value::Bool(b))),
+                        Value::Bool(_) => seen.push(v),
+                        other => {
+                            // The library names the parameter by its place.
+                            seen.push(other);
+                            seen.resize(c.args.len(), Value::Bool(!deciding));
+                            break;
+                        }
+                    }
+                }
+                seen
+            }
+            "coalesce" => {
+                for a in &c.args {
+                    let v = self.eval(a)?;
+                    if !v.is_null() {
+                        return Ok(v);
+                    }
+                }
+                return Ok(Cow::Owned(Value::Null));
+            }
+            _ => {
+                let mut owned = Vec::with_capacity(c.args.len());
+                for a in &c.args {
+                    owned.push(self.eval(a)?.into_owned());
+                }
+                owned
+            }
+        };
         if c.key == "decimal" {
             self.decimals.set(true);
         }
@@ -839,9 +884,12 @@ fn child<'v>(
             )),
         },
         (other, key) => {
+            // The runtime's words: "property '1' cannot be selected.
+            // Property selection is not supported on values of type
+            // 'String'." (a position is named as a property too).
             let what = match key {
                 Key::Name(n) => format!("property '{n}' cannot be selected"),
-                Key::Position(i) => format!("index '{i}' cannot be selected"),
+                Key::Position(i) => format!("property '{i}' cannot be selected"),
             };
             let how = match other {
                 Value::Array(_) => " (select an item by position first, e.g. [0])",
@@ -850,13 +898,43 @@ fn child<'v>(
             };
             Err(ExprError::new(
                 format!(
-                    "{what}: selection is not supported on values of type '{}'{how}",
+                    "{what}. Property selection is not supported on values of type '{}'.{how}",
                     type_name(other)
                 ),
                 span,
             ))
         }
     }
+}
+
+/// A count of parameters in words, as the runtime writes it: "one
+/// parameter", "two parameters", "one or two parameters", "at least one
+/// parameter".
+fn parameter_count(min: usize, max: Option<usize>) -> String {
+    let noun = |n: usize| if n == 1 { "parameter" } else { "parameters" };
+    match max {
+        Some(0) => "no parameters".to_string(),
+        Some(m) if m == min => format!("{} {}", number_word(m), noun(m)),
+        Some(m) if m == min + 1 => {
+            format!("{} or {} {}", number_word(min), number_word(m), noun(m))
+        }
+        Some(m) => format!("{} to {} parameters", number_word(min), number_word(m)),
+        None => format!("at least {} {}", number_word(min), noun(min)),
+    }
+}
+
+/// "0 parameters", "1 parameter", "3 parameters".
+fn counted(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "parameter" } else { "parameters" })
+}
+
+fn number_word(n: usize) -> String {
+    const WORDS: [&str; 11] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    WORDS
+        .get(n)
+        .map_or_else(|| n.to_string(), |w| (*w).to_string())
 }
 
 /// The name in a `Content-Disposition: form-data; name="x"` header.

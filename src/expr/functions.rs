@@ -39,13 +39,16 @@
 //! `3.0`); if either is a decimal the result is a decimal. Comparisons and
 //! equality compare numbers by value, so `1` equals `1.0`.
 //!
-//! Conversions read text as .NET does: `int` and `isInt` as `Int64.Parse`
-//! with `NumberStyles.Integer` (white space and a leading sign); `float`,
-//! `isFloat` and `decimal` with `NumberStyles.Any` in the invariant culture
+//! Conversions read text as .NET does, with the number styles runs show:
+//! `isInt` as `Int64.Parse` with `NumberStyles.Integer` (white space and a
+//! leading sign); `float` and `isFloat` with `NumberStyles.Number` and an
+//! exponent, `decimal` without the exponent, in the invariant culture
 //! unless a locale is given, so thousands separators may stand anywhere in
 //! the integer part and the sign may trail (`float('1234567,8+')` is
-//! `12345678.0`). `isFloat` is true for `NaN` and `Infinity`; `float` of
-//! them is an error, since JSON has no such numbers.
+//! `12345678.0`); `int` reads a float, which must be whole and below
+//! 2^63 (`int('1.0')` is 1, `int('1.5')` fails, `int('nan')` is the
+//! smallest 64-bit integer). `isFloat` is true for `NaN` and `Infinity`;
+//! `float` of them is an error, since JSON has no such numbers.
 //!
 //! # Objects
 //!
@@ -80,7 +83,8 @@
 //! the first country listed): invariant (`""`), `en-US` (default), `en-GB`,
 //! `de-DE`, `fr-FR`, `es-ES` and `is-IS`, with the separators, currency
 //! symbols and patterns of .NET Framework on Windows (for example `($17.35)`
-//! for a negative en-US currency and `17,35 kr.` in Icelandic). Another
+//! for a negative en-US currency; Icelandic's `kr` is the reference's
+//! example, `formatNumber(17.35, 'C2', 'is-IS')` = `17,35 kr`). Another
 //! locale is an error rather than a guess.
 //!
 //! # XML
@@ -270,11 +274,27 @@ impl<'a> Call<'a> {
         }
     }
 
+    /// A parameter of the wrong type, in the runtime's words: "expects its
+    /// first parameter to be a string. The provided value is of type
+    /// 'Null'. Please see https://aka.ms/logicexpressions#split for usage
+    /// details." (with the few wordings of its own that the runtime is seen
+    /// to use for `replace`, `split` and `if`).
     fn type_error(&self, index: usize, expected: &str) -> String {
+        let which = match (self.name, index) {
+            ("replace", 0) => "its first parameter 'string'".to_string(),
+            _ => self.which(index),
+        };
+        let expected = match (self.name, index, expected) {
+            ("addProperty" | "setProperty" | "removeProperty", _, "an object") => "of type object",
+            ("addProperty" | "setProperty" | "removeProperty", _, "a string") => "of type string",
+            ("split" | "join", _, "a string") => "of type string",
+            ("if", 0, "a boolean") => "of type boolean",
+            _ => expected,
+        };
         self.error(format_args!(
-            "expects {} to be {expected}. The provided value is of type '{}'.",
-            self.which(index),
-            type_name(self.arg(index))
+            "expects {which} to be {expected}. The provided value is of type '{}'. Please see https://aka.ms/logicexpressions#{} for usage details.",
+            type_name(self.arg(index)),
+            self.name.to_ascii_lowercase()
         ))
     }
 
@@ -556,6 +576,36 @@ fn loose_equals(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The characters `char::to_uppercase` or `char::to_lowercase` give.
+enum CaseIter {
+    Upper(std::char::ToUppercase),
+    Lower(std::char::ToLowercase),
+}
+
+impl Iterator for CaseIter {
+    type Item = char;
+    fn next(&mut self) -> Option<char> {
+        match self {
+            CaseIter::Upper(u) => u.next(),
+            CaseIter::Lower(l) => l.next(),
+        }
+    }
+}
+
+/// `greater`, `less` and the others order strings ignoring case, as .NET's
+/// `StringComparison.OrdinalIgnoreCase` does (each character upper-cased on
+/// its own, then compared by code point).
+fn compare_ignoring_case(x: &str, y: &str) -> Ordering {
+    fn upper(c: char) -> char {
+        let mut u = c.to_uppercase();
+        match (u.next(), u.next()) {
+            (Some(single), None) => single,
+            _ => c,
+        }
+    }
+    x.chars().map(upper).cmp(y.chars().map(upper))
+}
+
 impl Call<'_> {
     fn compare(&self, test: impl Fn(Ordering) -> bool) -> Outcome {
         let empty = Value::String(String::new());
@@ -568,14 +618,26 @@ impl Call<'_> {
             other => other,
         };
         let ordering = match (a, b) {
-            (Value::String(x), Value::String(y)) => x.cmp(y),
+            (Value::String(x), Value::String(y)) => compare_ignoring_case(x, y),
             _ if is_number(a) && is_number(b) => num_cmp(self.number(0)?, self.number(1)?),
-            _ => {
+            _ if (is_number(a) || a.is_string()) && (is_number(b) || b.is_string()) => {
+                // The runtime's words (its "two parameter" included).
                 return Err(self.error(format_args!(
-                    "expects two parameters of matching types: both numbers or both strings. The provided values are of types '{}' and '{}'.",
+                    "expects two parameter of matching types. The function was invoked with values of type '{}' and '{}' that do not match.",
                     type_name(self.arg(0)),
                     type_name(self.arg(1))
-                )))
+                )));
+            }
+            _ => {
+                let invalid: Vec<&str> = [a, b]
+                    .into_iter()
+                    .filter(|v| !is_number(v) && !v.is_string())
+                    .map(type_name)
+                    .collect();
+                return Err(self.error(format_args!(
+                    "expects all of its parameters to be either integer or decimal numbers. Found invalid parameter types: '{}'.",
+                    invalid.join("', '")
+                )));
             }
         };
         Ok(Value::Bool(test(ordering)))
@@ -804,12 +866,38 @@ fn parse_int(s: &str) -> Option<i64> {
     }
 }
 
+/// `int()` of text, as runs show it (the IllogicApps emulator's tests,
+/// checked against Logic Apps): the text is read as a float
+/// (`NumberStyles.Float` with thousands separators, invariant culture), so
+/// digits past a double's precision are lost (`int('100000000000000010')`
+/// is 100000000000000016); a fraction is an error (`int('1.5')`), as is a
+/// value from 2^63 up (`int('9223372036854775807')`, which a double rounds
+/// to 2^63); NaN gives -9223372036854775808 (`int('nan')`).
+fn int_via_float(s: &str) -> Option<i64> {
+    let f = match parse_number(s, number::INVARIANT, number::INT_VIA_FLOAT)? {
+        Parsed::Number(text) => text.parse::<f64>().ok()?,
+        Parsed::NaN => return Some(i64::MIN),
+        Parsed::Infinity(_) => return None,
+    };
+    // 2^63 is the first double past i64::MAX; -2^63 is i64::MIN itself.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if f.fract() != 0.0 || !(-TWO_63..TWO_63).contains(&f) {
+        return None;
+    }
+    Some(f as i64)
+}
+
 impl Locale {
     fn number_format(&self) -> NumberFormat<'static> {
         NumberFormat {
             decimal: self.decimal,
             group: self.group,
             currency: self.currency,
+            infinity: if self.name.is_empty() {
+                "Infinity"
+            } else {
+                "∞"
+            },
         }
     }
 }
@@ -826,7 +914,7 @@ impl Call<'_> {
 
     fn int(&self) -> Outcome {
         let value = match self.arg(0) {
-            Value::String(s) => parse_int(s),
+            Value::String(s) => int_via_float(s),
             v => match num_of_value(v) {
                 Some(Num::Int(i)) => Some(i),
                 Some(Num::Float(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
@@ -842,7 +930,7 @@ impl Call<'_> {
     fn float(&self) -> Outcome {
         let format = self.number_format(1)?;
         let value = match self.arg(0) {
-            Value::String(s) => match parse_number(s, format, number::ANY) {
+            Value::String(s) => match parse_number(s, format, number::FLOAT) {
                 Some(Parsed::Number(text)) => text.parse::<f64>().ok(),
                 Some(Parsed::NaN | Parsed::Infinity(_)) => {
                     return Err(self.error(format_args!(
@@ -863,7 +951,7 @@ impl Call<'_> {
 
     fn decimal(&self) -> Outcome {
         let value = match self.arg(0) {
-            Value::String(s) => match parse_number(s, number::INVARIANT, number::ANY) {
+            Value::String(s) => match parse_number(s, number::INVARIANT, number::DECIMAL) {
                 Some(Parsed::Number(text)) => decimal_from_text(&text),
                 _ => None,
             },
@@ -882,7 +970,7 @@ impl Call<'_> {
     fn is_float(&self) -> Outcome {
         let format = self.number_format(1)?;
         Ok(Value::Bool(
-            parse_number(self.string(0)?, format, number::ANY).is_some(),
+            parse_number(self.string(0)?, format, number::FLOAT).is_some(),
         ))
     }
 
@@ -1008,23 +1096,27 @@ impl Call<'_> {
         Ok(Value::String(parts.concat()))
     }
 
+    /// `toUpper` and `toLower` as .NET's invariant casing does them: one
+    /// character for one (the simple case mapping, so `ß` stays `ß` and the
+    /// length never changes), with the dotless `ı` kept in upper case and
+    /// the dotted `İ` kept in lower case, as Windows' invariant culture does.
     fn change_case(&self, upper: bool) -> Outcome {
         let text = self.string(0)?;
-        // A few characters change into several (`ß` → `SS`): count first
-        // when the result could pass the limit.
-        if text.len() > MAX_TEXT / 3 {
-            let chars: usize = if upper {
-                text.chars().map(|c| c.to_uppercase().count()).sum()
+        let one = |c: char| -> char {
+            if (upper && c == '\u{131}') || (!upper && c == '\u{130}') {
+                return c;
+            }
+            let mut mapped = if upper {
+                CaseIter::Upper(c.to_uppercase())
             } else {
-                text.chars().map(|c| c.to_lowercase().count()).sum()
+                CaseIter::Lower(c.to_lowercase())
             };
-            self.text_fits(chars)?;
-        }
-        Ok(Value::String(if upper {
-            text.to_uppercase()
-        } else {
-            text.to_lowercase()
-        }))
+            match (mapped.next(), mapped.next()) {
+                (Some(single), None) => single,
+                _ => c,
+            }
+        };
+        Ok(Value::String(text.chars().map(one).collect()))
     }
 
     fn substring(&self) -> Outcome {
@@ -1163,7 +1255,7 @@ impl Call<'_> {
         match self.arg(0) {
             Value::String(s) => Ok(int_value(s.chars().count())),
             Value::Array(items) => Ok(int_value(items.len())),
-            _ => Err(self.type_error(0, "a string or an array")),
+            _ => Err(self.type_error(0, "an array or a string")),
         }
     }
 
@@ -1227,7 +1319,7 @@ impl Call<'_> {
             Value::String(s) => s.is_empty(),
             Value::Array(items) => items.is_empty(),
             Value::Object(map) => map.is_empty(),
-            _ => return Err(self.type_error(0, "a string, an array or an object")),
+            _ => return Err(self.type_error(0, "an object, an array or a string")),
         };
         Ok(Value::Bool(empty))
     }
@@ -1246,7 +1338,7 @@ impl Call<'_> {
                 let item = if first { items.first() } else { items.last() };
                 Ok(item.cloned().unwrap_or(Value::Null))
             }
-            _ => Err(self.type_error(0, "a string or an array")),
+            _ => Err(self.type_error(0, "an array or a string")),
         }
     }
 
@@ -1326,7 +1418,7 @@ impl Call<'_> {
         }
         let types: Vec<&str> = self.args.iter().map(type_name).collect();
         Err(self.error(format_args!(
-            "expects parameters that are all arrays or all objects. The provided values are of types '{}'.",
+            "expects parameters of same type: all arrays or all objects. The provided values are of types '{}'.",
             types.join("', '")
         )))
     }
@@ -1370,17 +1462,21 @@ impl Call<'_> {
                 Ok(Value::Array(out))
             }
             Collections::Objects(objects) => {
-                // A property is common when every object has it; its value
-                // comes from the last object, as the reference says.
+                // A property is common when every object has it with an
+                // equal value (as runs show: {"a": 1} and {"a": 2} have
+                // nothing in common); the value is then the last one.
                 let mut out = Map::new();
                 if let Some((first, others)) = objects.split_first() {
-                    for key in first.keys() {
-                        if others.iter().all(|o| o.contains_key(key)) {
+                    for (key, value) in first.iter() {
+                        if others
+                            .iter()
+                            .all(|o| o.get(key).is_some_and(|v| json_eq(v, value)))
+                        {
                             let value = objects
                                 .last()
                                 .and_then(|o| o.get(key))
-                                .cloned()
-                                .unwrap_or(Value::Null);
+                                .unwrap_or(value)
+                                .clone();
                             out.insert(key.clone(), value);
                         }
                     }
@@ -1732,9 +1828,13 @@ impl<'a> Call<'a> {
         let existing = property_key(&map, name).map(str::to_string);
         match existing {
             Some(key) if add => Err(self.error(format_args!(
-                "cannot add the property '{name}' because it already exists in the object as '{key}' (property names match ignoring case). Use setProperty to change its value."
+                "expects the property to not exist in the object: '{name}' already exists as '{key}' (property names match ignoring case). Use setProperty to change its value."
             ))),
             Some(key) => {
+                // The property moves to the end, keeping its spelling, as
+                // runs show (`setProperty({"a":1,"b":2}, 'a', 3)` is
+                // `{"b":2,"a":3}`).
+                map.shift_remove(&key);
                 map.insert(key, self.arg(2).clone());
                 Ok(Value::Object(map))
             }
@@ -1970,7 +2070,7 @@ const LOCALES: &[Locale] = &[
         name: "is-IS",
         decimal: ",",
         group: ".",
-        currency: "kr.",
+        currency: "kr",
         currency_digits: 0,
         currency_positive: 3,
         currency_negative: 8,

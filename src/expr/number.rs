@@ -420,6 +420,9 @@ pub struct NumberFormat<'a> {
     pub group: &'a str,
     /// The currency symbol, e.g. `$` (`¤` in the invariant culture).
     pub currency: &'a str,
+    /// The infinity symbol: `Infinity` in the invariant culture, `∞` in
+    /// the others (ICU's data, which .NET reads).
+    pub infinity: &'a str,
 }
 
 /// The invariant culture.
@@ -427,21 +430,69 @@ pub const INVARIANT: NumberFormat<'static> = NumberFormat {
     decimal: ".",
     group: ",",
     currency: "\u{a4}",
+    infinity: "Infinity",
 };
 
-/// What .NET's `NumberStyles` allow while reading a number.
+/// What .NET's `NumberStyles` allow while reading a number (white space
+/// around it and a leading sign are always allowed).
 #[derive(Debug, Clone, Copy)]
 pub struct Styles {
-    /// A decimal point, thousands separators, an exponent, a trailing sign,
-    /// parentheses and a currency symbol (`NumberStyles.Any`); otherwise
-    /// only white space and a leading sign (`NumberStyles.Integer`).
-    pub any: bool,
+    /// A decimal point and thousands separators (anywhere in the integer part).
+    pub number: bool,
+    /// A sign after the number (`200-`).
+    pub trailing_sign: bool,
+    /// An `E` exponent.
+    pub exponent: bool,
+    /// Parentheses for a negative number and the culture's currency symbol.
+    pub parentheses_and_currency: bool,
+    /// The culture's `NaN` and infinity symbols.
+    pub symbols: bool,
 }
 
-/// `NumberStyles.Any`: what `float()`, `isFloat()` and `decimal()` accept.
-pub const ANY: Styles = Styles { any: true };
-/// `NumberStyles.Integer`: what `int()` and `isInt()` accept.
-pub const INTEGER: Styles = Styles { any: false };
+/// `NumberStyles.Any`.
+pub const ANY: Styles = Styles {
+    number: true,
+    trailing_sign: true,
+    exponent: true,
+    parentheses_and_currency: true,
+    symbols: true,
+};
+/// `NumberStyles.Integer`: what `isInt()` accepts.
+pub const INTEGER: Styles = Styles {
+    number: false,
+    trailing_sign: false,
+    exponent: false,
+    parentheses_and_currency: false,
+    symbols: false,
+};
+/// What `float()` and `isFloat()` accept, as runs show: `NumberStyles.Number`
+/// with an exponent (thousands anywhere, a trailing sign, no parentheses,
+/// no currency symbol), and the culture's `NaN` and infinity symbols.
+pub const FLOAT: Styles = Styles {
+    number: true,
+    trailing_sign: true,
+    exponent: true,
+    parentheses_and_currency: false,
+    symbols: true,
+};
+/// What `decimal()` accepts: `NumberStyles.Number` (no exponent).
+pub const DECIMAL: Styles = Styles {
+    number: true,
+    trailing_sign: true,
+    exponent: false,
+    parentheses_and_currency: false,
+    symbols: false,
+};
+/// What `int()` reads before it makes a 64-bit integer of it, as runs show
+/// (`'1.0'`, `'+1,000'` and `'nan'` are read; `'200-'` is not):
+/// `NumberStyles.Float` with thousands separators.
+pub const INT_VIA_FLOAT: Styles = Styles {
+    number: true,
+    trailing_sign: false,
+    exponent: true,
+    parentheses_and_currency: false,
+    symbols: true,
+};
 
 /// A number read from text.
 #[derive(Debug, Clone, PartialEq)]
@@ -468,16 +519,20 @@ fn is_white(c: char) -> bool {
 /// `-Infinity` are read in any case (as .NET Core 3.0 and later do).
 pub fn parse_number(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Parsed> {
     parse_finite(text, fmt, styles).or_else(|| {
-        if !styles.any {
+        if !styles.symbols {
             return None;
         }
-        let t = text.trim_matches(is_white);
-        let lower = t.to_ascii_lowercase();
-        match lower.as_str() {
-            "nan" | "-nan" | "+nan" => Some(Parsed::NaN),
-            "infinity" | "+infinity" => Some(Parsed::Infinity(true)),
-            "-infinity" => Some(Parsed::Infinity(false)),
-            _ => None,
+        let t = text.trim_matches(is_white).to_lowercase();
+        let (negative, rest) = match t.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, t.strip_prefix('+').unwrap_or(&t)),
+        };
+        if rest == "nan" {
+            Some(Parsed::NaN)
+        } else if rest == fmt.infinity.to_lowercase() {
+            Some(Parsed::Infinity(!negative))
+        } else {
+            None
         }
     })
 }
@@ -510,14 +565,14 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
     let mut negative = false;
     let mut sign = false;
     let mut parens = false;
-    let mut currency = styles.any && !fmt.currency.is_empty();
+    let mut currency = styles.parentheses_and_currency && !fmt.currency.is_empty();
     // Leading white space, sign, parenthesis and currency symbol.
     while let Some(c) = rest.chars().next() {
         if is_white(c) && !sign {
             rest = &rest[c.len_utf8()..];
         } else if !sign && take_sign(&mut rest, &mut negative) {
             sign = true;
-        } else if styles.any && !sign && c == '(' {
+        } else if styles.parentheses_and_currency && !sign && c == '(' {
             (sign, parens, negative) = (true, true, true);
             rest = &rest[1..];
         } else if currency && take_symbol(&mut rest, fmt.currency) {
@@ -540,10 +595,10 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
                 int_digits.push(c);
             }
             rest = &rest[1..];
-        } else if styles.any && !seen_decimal && rest.starts_with(fmt.decimal) {
+        } else if styles.number && !seen_decimal && rest.starts_with(fmt.decimal) {
             seen_decimal = true;
             rest = &rest[fmt.decimal.len()..];
-        } else if styles.any && seen_digit && !seen_decimal && rest.starts_with(fmt.group) {
+        } else if styles.number && seen_digit && !seen_decimal && rest.starts_with(fmt.group) {
             rest = &rest[fmt.group.len()..];
         } else {
             break;
@@ -554,7 +609,7 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
     }
     // An exponent, only when digits follow the `E`.
     let mut exponent = String::new();
-    if styles.any && rest.starts_with(['e', 'E']) {
+    if styles.exponent && rest.starts_with(['e', 'E']) {
         let after = &rest[1..];
         let (exp_negative, digits_at) = if let Some(r) = after.strip_prefix('-') {
             (true, r)
@@ -574,7 +629,7 @@ fn parse_finite(text: &str, fmt: NumberFormat<'_>, styles: Styles) -> Option<Par
     while let Some(c) = rest.chars().next() {
         if is_white(c) {
             rest = &rest[c.len_utf8()..];
-        } else if styles.any && !sign && take_sign(&mut rest, &mut negative) {
+        } else if styles.trailing_sign && !sign && take_sign(&mut rest, &mut negative) {
             sign = true;
         } else if parens && take_symbol(&mut rest, ")") {
             parens = false;
@@ -672,6 +727,7 @@ mod tests {
             decimal: ",",
             group: ".",
             currency: "€",
+            infinity: "∞",
         };
         assert_eq!(parse_number("10.000,333", de, ANY), num("10000.333"));
         let int = |s: &str| parse_number(s, INVARIANT, INTEGER);

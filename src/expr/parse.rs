@@ -137,6 +137,8 @@ impl<'a, U: Unit> Parser<'a, U> {
                 ))
             }
             (Some('@'), Some('{')) => self.text(String::new(), 0),
+            // A lone "@" holds no expression: it is the text "@".
+            (Some('@'), None) => Ok(Template::Literal("@".to_string())),
             (Some('@'), _) => Ok(Template::Expression(self.whole_expression(1)?)),
             _ => self.text(String::new(), 0),
         }
@@ -355,7 +357,7 @@ impl<'a, U: Unit> Parser<'a, U> {
         };
         match c {
             '\'' => self.string(),
-            '-' | '.' | '0'..='9' => self.number(),
+            '-' | '+' | '.' | '0'..='9' => self.number(),
             c if c.is_alphabetic() || c == '_' => self.call_or_keyword(),
             '[' => Err(self.err_here(
                 "array literals are not part of the expression language; use createArray(…)",
@@ -416,13 +418,16 @@ impl<'a, U: Unit> Parser<'a, U> {
 
     fn number(&mut self) -> Parsed {
         let start = self.pos;
-        if self.peek() == Some('-') {
+        // A sign: `-51`, and `+54` as the runtime also reads it.
+        let sign = self.peek().filter(|c| matches!(c, '-' | '+'));
+        if sign.is_some() {
             self.pos += 1;
         }
         let int_digits = self.digits();
         if int_digits == 0 && self.peek() != Some('.') {
             return Err(self.err_here(format!(
-                "expected a digit after `-`, found {}",
+                "expected a digit after `{}`, found {}",
+                sign.unwrap_or('-'),
                 self.found()
             )));
         }
@@ -430,7 +435,8 @@ impl<'a, U: Unit> Parser<'a, U> {
         if self.peek() == Some('.') {
             float = true;
             self.pos += 1;
-            if self.digits() == 0 {
+            // `1.` is a float too; `.` alone, or `-.`, is not a number.
+            if self.digits() == 0 && int_digits == 0 {
                 return Err(self.err_here(format!(
                     "expected a digit after the decimal point, found {}",
                     self.found()
@@ -457,7 +463,11 @@ impl<'a, U: Unit> Parser<'a, U> {
         {
             return Err(self.err_here(format!("unexpected {} right after a number", self.found())));
         }
-        let text: String = self.s[start..self.pos].iter().map(|u| u.ch()).collect();
+        let text: String = self.s[start..self.pos]
+            .iter()
+            .map(|u| u.ch())
+            .skip(usize::from(sign == Some('+')))
+            .collect();
         // Integers too long for 64 bits, and floats beyond f64, keep their
         // digits (JSON numbers have arbitrary precision here): they reach the
         // functions whole, which decide whether they are in range.
