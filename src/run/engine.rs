@@ -1078,7 +1078,12 @@ impl<'d> Engine<'d> {
                             let unmet = ra.iter().find(|(d, ok)| !ok.contains(&statuses[d]));
                             pending.swap_remove(i);
                             progress = true;
-                            if let Some((d, ok)) = unmet {
+                            if self.terminated() {
+                                // After a Terminate nothing is weighed
+                                // any more: the rest is skipped by it.
+                                self.skip(name, action, frame, Why::Terminated);
+                                statuses.insert((*name).clone(), Status::Skipped);
+                            } else if let Some((d, ok)) = unmet {
                                 let why = Why::RunAfter {
                                     dep: d,
                                     expected: ok,
