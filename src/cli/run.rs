@@ -246,17 +246,21 @@ fn tree(run: &Run, actions: &serde_json::Map<String, Value>, depth: usize, s: &m
                 if r.retries > 0 {
                     line.push_str(&format!("  {} retries", r.retries));
                 }
+                if let Some(c) = &r.code {
+                    line.push_str(&format!("  [{c}]"));
+                }
                 if let Some(e) = &r.error {
-                    if r.status != Status::Skipped {
-                        line.push_str(&format!(
-                            "  {}: {}",
-                            e.code,
-                            e.message.lines().next().unwrap_or("")
-                        ));
-                    }
+                    line.push_str(&format!(
+                        "  {}: {}",
+                        e.code,
+                        e.message.lines().next().unwrap_or("")
+                    ));
                 }
                 s.push_str(&line);
                 s.push('\n');
+                if let Some(d) = &r.diagnosis {
+                    s.push_str(&format!("{pad}  why: {}\n", d.lines().next().unwrap_or("")));
+                }
             }
         }
         for b in lapis::run::engine::branches(a) {

@@ -146,10 +146,16 @@ fn print_run(run: &Run, out: &mut dyn Write) {
         if !a.repetitions.is_empty() {
             let _ = write!(out, "  [{} iterations]", a.repetitions.len());
         }
+        if let Some(c) = &a.code {
+            let _ = write!(out, "  [{c}]");
+        }
         if let Some(e) = &a.error {
             let _ = write!(out, "  {}: {}", e.code, first_line(&e.message));
         }
         let _ = writeln!(out);
+        if let Some(d) = &a.diagnosis {
+            let _ = writeln!(out, "    why: {}", first_line(d));
+        }
     }
     if let Some(r) = &run.response {
         let _ = writeln!(out, "  response {}", r.status);

@@ -342,8 +342,11 @@ pub(crate) struct Done {
     pub outputs: Value,
     pub error: Option<RunError>,
     pub retries: u32,
-    /// Extra fields of the result object (e.g. `code`).
+    /// The code beside the status (`OK`, `NotFound`, `ActionFailed`…);
+    /// derived from the action's type and status when `None`.
     pub code: Option<String>,
+    /// Lapis's explanation of a failed Http call (not part of `error`).
+    pub diagnosis: Option<String>,
 }
 
 impl Done {
@@ -355,6 +358,7 @@ impl Done {
             error: None,
             retries: 0,
             code: None,
+            diagnosis: None,
         }
     }
 
@@ -368,8 +372,158 @@ impl Done {
                 message: message.into(),
             }),
             retries: 0,
-            code: Some(code.to_owned()),
+            code: None,
+            diagnosis: None,
         }
+    }
+
+    /// An expression in the action's inputs failed: Azure's `BadRequest`
+    /// with an `InvalidTemplate` error. The line and column Azure gives are
+    /// positions in the deployed definition; recent runs say line '0' and
+    /// column '0', and so does Lapis.
+    pub(crate) fn bad_inputs(name: &str, message: &str) -> Done {
+        let mut d = Done::failed(
+            Value::Null,
+            "InvalidTemplate",
+            format!(
+                "Unable to process template language expressions in action '{name}' inputs at line '0' and column '0': '{message}'."
+            ),
+        );
+        d.code = Some("BadRequest".into());
+        d
+    }
+
+    /// An expression of the action itself (an If's or Until's condition, a
+    /// Switch's or Foreach's expression) failed.
+    pub(crate) fn bad_expression(name: &str, message: &str) -> Done {
+        let mut d = Done::failed(
+            Value::Null,
+            "InvalidTemplate",
+            format!(
+                "Unable to process template language expressions for action '{name}' at line '0' and column '0': '{message}'."
+            ),
+        );
+        d.code = Some("BadRequest".into());
+        d
+    }
+
+    /// A control action stopped by a Terminate inside it (or beside it):
+    /// Cancelled, code `Terminated`, no error.
+    pub(crate) fn terminated(inputs: Value) -> Done {
+        let mut d = Done::ok(inputs, Value::Null);
+        d.status = Status::Cancelled;
+        d.code = Some("Terminated".into());
+        d
+    }
+}
+
+/// Why an action did not run, as Azure's run history words it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Why<'a> {
+    /// A run-after predecessor (the first, in run-after order, whose status
+    /// is not listed) ended with another status.
+    RunAfter {
+        dep: &'a str,
+        expected: &'a [Status],
+        actual: Status,
+    },
+    /// It sits in an If branch or a Switch case that was not taken.
+    Branch,
+    /// Its container did not run it (skipped, or failed before running its
+    /// actions): the container, its status and code.
+    Parent {
+        name: &'a str,
+        status: Status,
+        code: &'a str,
+    },
+    /// A Terminate ended the run first.
+    Terminated,
+}
+
+/// The code and error a skipped action shows.
+fn skipped_record(name: &str, why: Why) -> (String, Option<RunError>) {
+    match why {
+        Why::RunAfter {
+            dep,
+            expected,
+            actual,
+        } => (
+            "ActionSkipped".into(),
+            Some(RunError {
+                code: "ActionConditionFailed".into(),
+                message: format!(
+                    "The execution of template action '{name}' is skipped: the 'runAfter' condition for action '{dep}' is not satisfied. Expected status values '{}' and actual value '{}'.",
+                    expected.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                    actual.as_str()
+                ),
+            }),
+        ),
+        Why::Branch => (
+            "ActionSkipped".into(),
+            Some(RunError {
+                code: "ActionBranchingConditionNotSatisfied".into(),
+                message: format!(
+                    "The execution of template action '{name}' skipped: the branching condition for this action is not satisfied."
+                ),
+            }),
+        ),
+        Why::Parent {
+            name: parent,
+            status,
+            code,
+        } => (
+            "ActionSkipped".into(),
+            Some(RunError {
+                code: "ActionDependencyFailed".into(),
+                message: format!(
+                    "The execution of template action '{name}' is skipped: dependant action '{parent}' completed with status '{}' and code '{code}'.",
+                    status.as_str()
+                ),
+            }),
+        ),
+        Why::Terminated => ("Terminated".into(), None),
+    }
+}
+
+/// Control actions (their children run inside them).
+const CONTROL: [&str; 5] = ["if", "switch", "foreach", "until", "scope"];
+
+/// Actions whose code is `NotSpecified` when they succeed (besides
+/// control actions).
+const NOT_SPECIFIED: [&str; 7] = [
+    "initializevariable",
+    "setvariable",
+    "incrementvariable",
+    "decrementvariable",
+    "appendtoarrayvariable",
+    "appendtostringvariable",
+    "terminate",
+];
+
+/// The code of a finished action: the one it set, else from its type and
+/// status.
+fn derive_code(kind: &str, done: &Done) -> Option<String> {
+    if let Some(c) = &done.code {
+        return Some(c.clone());
+    }
+    match done.status {
+        Status::Succeeded => Some(
+            if CONTROL.contains(&kind) || NOT_SPECIFIED.contains(&kind) {
+                "NotSpecified"
+            } else {
+                "OK"
+            }
+            .into(),
+        ),
+        Status::Skipped => Some("ActionSkipped".into()),
+        Status::Waiting | Status::Running => None,
+        _ => done.error.as_ref().map(|e| {
+            if e.code == "InvalidTemplate" || NOT_SPECIFIED.contains(&kind) {
+                "BadRequest".into()
+            } else {
+                e.code.clone()
+            }
+        }),
     }
 }
 
@@ -665,7 +819,7 @@ impl<'d> Engine<'d> {
                 .and_then(|r| r.error.clone())
                 .or(Some(RunError {
                     code: "ActionFailed".into(),
-                    message: format!("An action failed. No dependent actions succeeded. ('{n}')"),
+                    message: "An action failed. No dependent actions succeeded.".into(),
                 }))
         });
         match lock(&self.stop).clone() {
@@ -921,11 +1075,21 @@ impl<'d> Engine<'d> {
                             continue;
                         }
                         if ra.iter().all(|(d, _)| statuses.contains_key(d)) {
-                            let met = ra.iter().all(|(d, ok)| ok.contains(&statuses[d]));
+                            let unmet = ra.iter().find(|(d, ok)| !ok.contains(&statuses[d]));
                             pending.swap_remove(i);
                             progress = true;
-                            if !met {
-                                self.skip(name, action, frame);
+                            if self.terminated() {
+                                // After a Terminate nothing is weighed
+                                // any more: the rest is skipped by it.
+                                self.skip(name, action, frame, Why::Terminated);
+                                statuses.insert((*name).clone(), Status::Skipped);
+                            } else if let Some((d, ok)) = unmet {
+                                let why = Why::RunAfter {
+                                    dep: d,
+                                    expected: ok,
+                                    actual: statuses[d],
+                                };
+                                self.skip(name, action, frame, why);
                                 statuses.insert((*name).clone(), Status::Skipped);
                             } else if self.check_stop() {
                                 let st = self.stopped_status();
@@ -982,21 +1146,74 @@ impl<'d> Engine<'d> {
         statuses
     }
 
-    /// Records `name` (and everything inside it) as Skipped.
-    fn skip(&self, name: &str, action: &Value, frame: &Frame) {
-        self.mark(name, action, frame, Status::Skipped);
+    /// Records `name` as Skipped for `why`, and everything inside it as
+    /// skipped because its container was (or, after a Terminate, as
+    /// skipped by the Terminate).
+    pub(crate) fn skip(&self, name: &str, action: &Value, frame: &Frame, why: Why) {
+        let (code, error) = skipped_record(name, why);
+        let mut done = Done::ok(Value::Null, Value::Null);
+        done.status = Status::Skipped;
+        done.code = Some(code);
+        done.error = error;
+        self.record(name, action, frame, &done, None);
+        let inner = match why {
+            Why::Terminated => Why::Terminated,
+            _ => Why::Parent {
+                name,
+                status: Status::Skipped,
+                code: "ActionSkipped",
+            },
+        };
+        self.skip_children(action, frame, inner);
     }
 
+    /// Records every action directly inside `action` (all branches) as
+    /// skipped for `why`.
+    pub(crate) fn skip_children(&self, action: &Value, frame: &Frame, why: Why) {
+        for b in branches(action) {
+            for (n, a) in b {
+                self.skip(n, a, frame, why);
+            }
+        }
+    }
+
+    /// Records the actions of a branch that was not taken: those that
+    /// start the branch by the branching condition, the others by their
+    /// run-after on a skipped predecessor (as Azure's history shows them).
+    pub(crate) fn skip_branch(&self, actions: &Map<String, Value>, frame: &Frame) {
+        for (n, a) in actions {
+            let ra = run_after(a);
+            match ra.iter().find(|(_, ok)| !ok.contains(&Status::Skipped)) {
+                Some((d, ok)) => self.skip(
+                    n,
+                    a,
+                    frame,
+                    Why::RunAfter {
+                        dep: d,
+                        expected: ok,
+                        actual: Status::Skipped,
+                    },
+                ),
+                None => self.skip(n, a, frame, Why::Branch),
+            }
+        }
+    }
+
+    /// Whether a Terminate has stopped the run.
+    pub(crate) fn terminated(&self) -> bool {
+        matches!(&*lock(&self.stop), Some(Stop::Terminated(..)))
+    }
+
+    /// Records an action the stopped run did not start: Skipped after a
+    /// Terminate, else Cancelled or TimedOut (and what is inside it too).
     fn mark(&self, name: &str, action: &Value, frame: &Frame, status: Status) {
+        if status == Status::Skipped {
+            self.skip(name, action, frame, Why::Terminated);
+            return;
+        }
         let mut done = Done::ok(Value::Null, Value::Null);
         done.status = status;
-        if status == Status::Skipped {
-            done.code = Some("ActionSkipped".into());
-            done.error = Some(RunError {
-                code: "ActionConditionFailed".into(),
-                message: format!("The execution of template action '{name}' is skipped: its runAfter condition was not met."),
-            });
-        } else if status != Status::Succeeded {
+        if status != Status::Succeeded {
             done.error = Some(RunError {
                 code: status.as_str().into(),
                 message: format!("The action '{name}' did not run: the run was stopped."),
@@ -1017,12 +1234,14 @@ impl<'d> Engine<'d> {
         if let Some(obs) = &self.options.observer {
             let rec = ActionRun {
                 status: Status::Running,
+                code: None,
                 start: Some(start.clone()),
                 end: None,
                 inputs: Value::Null,
                 outputs: Value::Null,
                 error: None,
                 retries: 0,
+                diagnosis: None,
                 repetitions: Vec::new(),
             };
             obs(name, &rec);
@@ -1054,11 +1273,16 @@ impl<'d> Engine<'d> {
             d.code = d.error.as_ref().map(|e| e.code.clone());
         }
         // A mocked control action: what is inside does not run.
-        for b in branches(action) {
-            for (n, a) in b {
-                self.mark(n, a, frame, Status::Skipped);
-            }
-        }
+        let code = d.code.clone().unwrap_or_else(|| "NotSpecified".into());
+        self.skip_children(
+            action,
+            frame,
+            Why::Parent {
+                name,
+                status: d.status,
+                code: &code,
+            },
+        );
         d
     }
 
@@ -1129,7 +1353,14 @@ impl<'d> Engine<'d> {
         if !done.outputs.is_null() {
             result["outputs"] = done.outputs.clone();
         }
-        if let Some(c) = &done.code {
+        let kind = action
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let code = derive_code(&kind, done);
+        // `actions()` and `result()` leave out a code of NotSpecified.
+        if let Some(c) = code.as_ref().filter(|c| *c != "NotSpecified") {
             result["code"] = Value::String(c.clone());
         }
         if let Some(e) = &done.error {
@@ -1153,30 +1384,36 @@ impl<'d> Engine<'d> {
             code: e.code.clone(),
             message: red.redact(&e.message),
         });
+        let diagnosis = done.diagnosis.as_ref().map(|d| red.redact(d));
         let mut recs = lock(&self.records);
         let (order, map) = &mut *recs;
         let this = match frame.repetition {
             None => ActionRun {
                 status: done.status,
+                code: code.clone(),
                 start: start.clone(),
                 end: Some(end.clone()),
                 inputs,
                 outputs,
                 error,
                 retries: done.retries,
+                diagnosis: diagnosis.clone(),
                 repetitions: Vec::new(),
             },
             Some(index) => ActionRun {
                 status: done.status,
+                code: code.clone(),
                 start: start.clone(),
                 end: Some(end.clone()),
                 inputs: Value::Null,
                 outputs: Value::Null,
                 error: error.clone(),
                 retries: done.retries,
+                diagnosis: diagnosis.clone(),
                 repetitions: vec![Repetition {
                     index,
                     status: done.status,
+                    code: code.clone(),
                     inputs,
                     outputs,
                     error,
@@ -1185,13 +1422,20 @@ impl<'d> Engine<'d> {
         };
         match map.get_mut(name) {
             Some(r) if frame.repetition.is_some() => {
-                r.status = worse(r.status, this.status);
+                let w = worse(r.status, this.status);
+                if w != r.status {
+                    r.status = w;
+                    r.code = this.code.clone();
+                }
                 if r.start.is_none() {
                     r.start = this.start.clone();
                 }
                 r.end = this.end.clone();
                 if r.error.is_none() {
                     r.error = this.error.clone();
+                }
+                if r.diagnosis.is_none() {
+                    r.diagnosis = this.diagnosis.clone();
                 }
                 r.retries += this.retries;
                 r.repetitions.extend(this.repetitions.iter().cloned());
@@ -1235,7 +1479,7 @@ impl<'d> Engine<'d> {
         {
             return Ok(c.clone());
         }
-        let template = parse_string_value(text).map_err(|e| e.to_string())?;
+        let template = parse_string_value(text).map_err(|e| e.message)?;
         let mut c = Compiled {
             actions: Vec::new(),
             dynamic: false,
@@ -1271,32 +1515,17 @@ impl<'d> Engine<'d> {
     }
 
     /// The compiled expressions of every string of `v`.
-    fn compile_all(
-        &self,
-        v: &Value,
-        pointer: &mut String,
-        out: &mut Vec<Arc<Compiled>>,
-    ) -> Result<(), String> {
+    fn compile_all(&self, v: &Value, out: &mut Vec<Arc<Compiled>>) -> Result<(), String> {
         match v {
-            Value::String(s) if s.contains('@') => {
-                let c = self.compile(s).map_err(|e| at(pointer, &e))?;
-                out.push(c);
-            }
+            Value::String(s) if s.contains('@') => out.push(self.compile(s)?),
             Value::Array(a) => {
-                for (i, x) in a.iter().enumerate() {
-                    let l = pointer.len();
-                    pointer.push_str(&format!("/{i}"));
-                    self.compile_all(x, pointer, out)?;
-                    pointer.truncate(l);
+                for x in a {
+                    self.compile_all(x, out)?;
                 }
             }
             Value::Object(m) => {
-                for (k, x) in m {
-                    let l = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&crate::workflow::text::escape_pointer(k));
-                    self.compile_all(x, pointer, out)?;
-                    pointer.truncate(l);
+                for x in m.values() {
+                    self.compile_all(x, out)?;
                 }
             }
             _ => {}
@@ -1351,7 +1580,7 @@ impl<'d> Engine<'d> {
     /// a secure parameter).
     pub(crate) fn reads_secure(&self, v: &Value) -> (bool, bool) {
         let mut list = Vec::new();
-        if self.compile_all(v, &mut String::new(), &mut list).is_err() {
+        if self.compile_all(v, &mut list).is_err() {
             return (false, false);
         }
         let tainted = self.tainted.read().unwrap_or_else(|e| e.into_inner());
@@ -1383,49 +1612,30 @@ impl<'d> Engine<'d> {
             .insert(name.to_owned());
     }
 
-    /// Resolves every expression in `v`; the error names the JSON pointer.
+    /// Resolves every expression in `v`; the error is the expression's
+    /// message, as Azure quotes it in an `InvalidTemplate` error.
     pub(crate) fn resolve(&self, v: &Value, frame: &Frame) -> Result<Value, String> {
         let mut list = Vec::new();
-        self.compile_all(v, &mut String::new(), &mut list)?;
+        self.compile_all(v, &mut list)?;
         if list.is_empty() {
             return Ok(v.clone());
         }
         let ctx = self.context_for(&list, frame);
         let ev = Evaluator::new(&ctx);
-        let mut pointer = String::new();
-        self.resolve_with(v, &ev, &mut pointer)
+        self.resolve_with(v, &ev)
     }
 
-    fn resolve_with(
-        &self,
-        v: &Value,
-        ev: &Evaluator,
-        pointer: &mut String,
-    ) -> Result<Value, String> {
+    fn resolve_with(&self, v: &Value, ev: &Evaluator) -> Result<Value, String> {
         match v {
             Value::String(s) if s.contains('@') => {
-                let c = self.compile(s).map_err(|e| at(pointer, &e))?;
-                ev.template(&c.template)
-                    .map_err(|e| at(pointer, &e.to_string()))
+                let c = self.compile(s)?;
+                ev.template(&c.template).map_err(|e| e.message)
             }
-            Value::Array(a) => {
-                let mut out = Vec::with_capacity(a.len());
-                for (i, x) in a.iter().enumerate() {
-                    let l = pointer.len();
-                    pointer.push_str(&format!("/{i}"));
-                    out.push(self.resolve_with(x, ev, pointer)?);
-                    pointer.truncate(l);
-                }
-                Ok(Value::Array(out))
-            }
+            Value::Array(a) => a.iter().map(|x| self.resolve_with(x, ev)).collect(),
             Value::Object(m) => {
                 let mut out = Map::with_capacity(m.len());
                 for (k, x) in m {
-                    let l = pointer.len();
-                    pointer.push('/');
-                    pointer.push_str(&crate::workflow::text::escape_pointer(k));
-                    out.insert(k.clone(), self.resolve_with(x, ev, pointer)?);
-                    pointer.truncate(l);
+                    out.insert(k.clone(), self.resolve_with(x, ev)?);
                 }
                 Ok(Value::Object(out))
             }
@@ -1437,7 +1647,7 @@ impl<'d> Engine<'d> {
     /// action, which the test-call engine evaluates).
     pub(crate) fn full_context(&self, v: &Value, frame: &Frame) -> Result<Context, String> {
         let mut list = Vec::new();
-        self.compile_all(v, &mut String::new(), &mut list)?;
+        self.compile_all(v, &mut list)?;
         Ok(self.context_for(&list, frame))
     }
 
@@ -1494,13 +1704,5 @@ fn worse(a: Status, b: Status) -> Status {
         b
     } else {
         a
-    }
-}
-
-fn at(pointer: &str, message: &str) -> String {
-    if pointer.is_empty() {
-        message.to_owned()
-    } else {
-        format!("inputs{pointer}: {message}")
     }
 }

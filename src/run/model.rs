@@ -4,8 +4,8 @@
 //!
 //! The JSON shape is the one `lapis run --format json` prints:
 //! `{"run_id", "status", "start", "end", "trigger": {…}, "actions": {"NAME":
-//! {"status", "start", "end", "inputs", "outputs", "error": {"code",
-//! "message"}, "retries", "repetitions": [{"index", "status", "inputs",
+//! {"status", "code", "start", "end", "inputs", "outputs", "error": {"code",
+//! "message"}, "retries", "diagnosis", "repetitions": [{"index", "status", "code", "inputs",
 //! "outputs", "error"}]}}, "response": {"status", "headers", "body"},
 //! "outputs": {…}}`. Values of secured inputs and outputs are replaced by
 //! [`HIDDEN`] before a record leaves the executor.
@@ -88,6 +88,9 @@ pub struct Repetition {
     pub index: u64,
     /// The iteration's status.
     pub status: Status,
+    /// The code run history shows beside the status (see [`ActionRun::code`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Inputs of the action in this iteration (actions inside a loop run
     /// once per iteration: their record holds one repetition per run).
     #[serde(default, skip_serializing_if = "Value::is_null")]
@@ -105,6 +108,13 @@ pub struct Repetition {
 pub struct ActionRun {
     /// Its status.
     pub status: Status,
+    /// The code Azure's run history shows beside the status: the HTTP
+    /// status name of an Http action (`OK`, `NotFound`, `429`), `OK` for
+    /// Compose and data operations, `NotSpecified` for variable actions,
+    /// Terminate and control actions that succeeded, `ActionSkipped`,
+    /// `ActionFailed`, `BadRequest` for an expression that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// RFC 3339 start time (absent when Skipped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
@@ -124,6 +134,10 @@ pub struct ActionRun {
     /// final).
     #[serde(default)]
     pub retries: u32,
+    /// Lapis's explanation of a failed Http call (App Proxy pages, token
+    /// errors), kept out of `error`, which holds what Azure would show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<String>,
     /// Per-iteration records of an action inside a Foreach or Until.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repetitions: Vec<Repetition>,

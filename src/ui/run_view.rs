@@ -825,6 +825,12 @@ impl RunView {
         if a.retries > 0 {
             ui.label(format!("Retries: {}", a.retries));
         }
+        if let Some(c) = &a.code {
+            ui.label(format!("Code: {c}"));
+        }
+        if let Some(d) = &a.diagnosis {
+            ui.colored_label(status_colour(a.status), format!("Why: {d}"));
+        }
         let (inputs, outputs, error) = if a.repetitions.is_empty() {
             (a.inputs.clone(), a.outputs.clone(), a.error.clone())
         } else {

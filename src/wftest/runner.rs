@@ -678,10 +678,15 @@ pub fn check(
         }
         if let Some(code) = &a.error_code {
             n += 1;
-            let got = rec
-                .as_ref()
-                .and_then(|r| r.error.as_ref())
-                .map(|e| e.code.clone());
+            // The error's code; an Http action that got a failing answer has
+            // no error (as in Azure): its code (`BadGateway`) stands in.
+            let got = rec.as_ref().and_then(|r| {
+                r.error.as_ref().map(|e| e.code.clone()).or_else(|| {
+                    (r.status != Status::Succeeded)
+                        .then(|| r.code.clone())
+                        .flatten()
+                })
+            });
             if got.as_deref() != Some(code.as_str()) {
                 fail(
                     format!("actions.{} errorCode", a.name),

@@ -1,6 +1,6 @@
 //! What each action type does.
 
-use super::{block_status, secure_flags, Done, Engine, Frame, Stop};
+use super::{block_status, secure_flags, Done, Engine, Frame, Stop, Why};
 use crate::expr::eval::{to_text, type_name};
 use crate::graph::rules::definition::iso_duration_seconds;
 use crate::invoke::prepare::prepare_in;
@@ -67,7 +67,7 @@ pub(crate) fn execute(e: &Engine, name: &str, action: &Value, frame: &Frame) -> 
     }
     let inputs = match e.resolve(&raw, frame) {
         Ok(v) => v,
-        Err(m) => return Done::failed(Value::Null, "InvalidTemplate", m),
+        Err(m) => return Done::bad_inputs(name, &m),
     };
     match lower.as_str() {
         "compose" => Done::ok(inputs.clone(), inputs),
@@ -97,18 +97,70 @@ fn get<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
     })
 }
 
-fn failed_scope(inputs: Value, what: &str, failed: Option<String>) -> Done {
+/// A control action that failed because an action inside it failed
+/// (Azure names no action in the message).
+fn failed_scope(inputs: Value) -> Done {
     let mut d = Done::failed(
         inputs,
         "ActionFailed",
-        match failed {
-            Some(n) => {
-                format!("An action failed. No dependent actions succeeded. ({what}: '{n}' failed)")
-            }
-            None => "An action failed. No dependent actions succeeded.".to_owned(),
+        "An action failed. No dependent actions succeeded.",
+    );
+    d.code = Some("ActionFailed".into());
+    d
+}
+
+/// The outcome of a control action whose block ran: Cancelled when a
+/// Terminate stopped the run meanwhile, else from the block's last actions.
+fn block_done(
+    e: &Engine,
+    inputs: Value,
+    block: &Map<String, Value>,
+    statuses: &std::collections::HashMap<String, Status>,
+) -> Done {
+    if e.terminated() {
+        return Done::terminated(inputs);
+    }
+    match block_status(block, statuses) {
+        (Status::Succeeded, _) => Done::ok(inputs, Value::Null),
+        _ => failed_scope(inputs),
+    }
+}
+
+/// A control action that failed before running what is inside it: its
+/// actions are skipped, naming it.
+fn failed_before(e: &Engine, name: &str, action: &Value, frame: &Frame, d: Done) -> Done {
+    let code = d
+        .code
+        .clone()
+        .or_else(|| d.error.as_ref().map(|x| x.code.clone()))
+        .unwrap_or_default();
+    e.skip_children(
+        action,
+        frame,
+        Why::Parent {
+            name,
+            status: d.status,
+            code: &code,
         },
     );
-    d.outputs = Value::Null;
+    d
+}
+
+/// A control action's own expression gave a value of the wrong type.
+fn wrong_type(name: &str, expr: &Value, got: &Value, expected: &str) -> Done {
+    let text = match expr {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    let mut d = Done::failed(
+        Value::Null,
+        "ExpressionEvaluationFailed",
+        format!(
+            "The execution of template action '{name}' failed: The result of the evaluation of 'scope' action expression '{text}' is not valid. It is of type '{}' but is expected to be a value of type '{expected}'.",
+            type_name(got)
+        ),
+    );
+    d.code = Some("ExpressionEvaluationFailed".into());
     d
 }
 
@@ -119,36 +171,51 @@ fn scope(e: &Engine, action: &Value, frame: &Frame) -> Done {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let statuses = e.run_block(inner, frame);
-    match block_status(inner, &statuses) {
-        (Status::Succeeded, _) => Done::ok(Value::Null, Value::Null),
-        (_, failed) => failed_scope(Value::Null, "in the scope", failed),
+    block_done(e, Value::Null, inner, &statuses)
+}
+
+/// Why a condition has no Boolean value.
+pub(crate) enum CondError {
+    /// An expression failed to evaluate.
+    Expr(String),
+    /// The expression gave something else than a Boolean.
+    Type(Value),
+}
+
+impl std::fmt::Display for CondError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CondError::Expr(m) => f.write_str(m),
+            CondError::Type(v) => write!(
+                f,
+                "the expression must give a Boolean, it gave a value of type '{}'",
+                type_name(v)
+            ),
+        }
     }
 }
 
 /// Evaluates an If or Until `expression`: a string (`@equals(…)`) or the
 /// designer's object (`{"and": [{"equals": [a, b]}]}`).
-pub(crate) fn condition(e: &Engine, expr: &Value, frame: &Frame) -> Result<bool, String> {
+pub(crate) fn condition(e: &Engine, expr: &Value, frame: &Frame) -> Result<bool, CondError> {
     match expr {
-        Value::String(_) => match e.resolve(expr, frame)? {
+        Value::String(_) => match e.resolve(expr, frame).map_err(CondError::Expr)? {
             Value::Bool(b) => Ok(b),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-            other => Err(format!(
-                "the expression must give a Boolean, it gave a value of type '{}'",
-                type_name(&other)
-            )),
+            other => Err(CondError::Type(other)),
         },
         Value::Bool(b) => Ok(*b),
         Value::Object(m) => {
             let Some((op, args)) = m.iter().next() else {
-                return Err("the condition object is empty".into());
+                return Err(CondError::Expr("the condition object is empty".into()));
             };
             let key = op.to_ascii_lowercase();
             match key.as_str() {
                 "and" | "or" => {
-                    let items = args
-                        .as_array()
-                        .ok_or_else(|| format!("`{op}` needs an array of conditions"))?;
+                    let items = args.as_array().ok_or_else(|| {
+                        CondError::Expr(format!("`{op}` needs an array of conditions"))
+                    })?;
                     let mut all = true;
                     let mut any = false;
                     for c in items {
@@ -160,26 +227,26 @@ pub(crate) fn condition(e: &Engine, expr: &Value, frame: &Frame) -> Result<bool,
                 }
                 "not" => Ok(!condition(e, args, frame)?),
                 _ => {
-                    let list = args
-                        .as_array()
-                        .ok_or_else(|| format!("`{op}` needs an array of operands"))?;
+                    let list = args.as_array().ok_or_else(|| {
+                        CondError::Expr(format!("`{op}` needs an array of operands"))
+                    })?;
                     let vals = list
                         .iter()
                         .map(|a| e.resolve(a, frame))
-                        .collect::<Result<Vec<_>, _>>()?;
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(CondError::Expr)?;
                     match crate::expr::functions::call(op, &vals) {
                         Some(Ok(Value::Bool(b))) => Ok(b),
-                        Some(Ok(other)) => Err(format!("`{op}` gave {other}, not a Boolean")),
-                        Some(Err(m)) => Err(format!("`{op}`: {m}")),
-                        None => Err(format!("`{op}` is not a condition function")),
+                        Some(Ok(other)) => Err(CondError::Type(other)),
+                        Some(Err(m)) => Err(CondError::Expr(m.to_string())),
+                        None => Err(CondError::Expr(format!(
+                            "The template function '{op}' is not defined or not valid."
+                        ))),
                     }
                 }
             }
         }
-        other => Err(format!(
-            "the expression must be a string or a condition object, found {}",
-            type_name(other)
-        )),
+        other => Err(CondError::Type(other.clone())),
     }
 }
 
@@ -187,12 +254,12 @@ fn if_action(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
     let expr = action.get("expression").cloned().unwrap_or(Value::Null);
     let b = match condition(e, &expr, frame) {
         Ok(b) => b,
-        Err(m) => {
-            return Done::failed(
-                Value::Null,
-                "InvalidTemplate",
-                format!("the condition of '{name}': {m}"),
-            )
+        Err(CondError::Expr(m)) => {
+            return failed_before(e, name, action, frame, Done::bad_expression(name, &m))
+        }
+        Err(CondError::Type(v)) => {
+            let d = wrong_type(name, &expr, &v, "Boolean");
+            return failed_before(e, name, action, frame, d);
         }
     };
     let inputs = json!({ "expressionResult": b });
@@ -206,49 +273,82 @@ fn if_action(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     let (run, skip) = if b { (yes, no) } else { (no, yes) };
-    for (n, a) in skip {
-        e.mark(n, a, frame, Status::Skipped);
-    }
+    e.skip_branch(skip, frame);
     let statuses = e.run_block(run, frame);
-    match block_status(run, &statuses) {
-        (Status::Succeeded, _) => Done::ok(inputs, Value::Null),
-        (_, failed) => failed_scope(inputs, "in the branch", failed),
-    }
+    block_done(e, inputs, run, &statuses)
 }
 
 fn switch(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
-    let value = match e.resolve(action.get("expression").unwrap_or(&Value::Null), frame) {
+    let expr = action.get("expression").cloned().unwrap_or(Value::Null);
+    let value = match e.resolve(&expr, frame) {
         Ok(v) => v,
         Err(m) => {
-            return Done::failed(
-                Value::Null,
-                "InvalidTemplate",
-                format!("the expression of '{name}': {m}"),
-            )
+            return failed_before(e, name, action, frame, Done::bad_expression(name, &m));
         }
     };
+    // Azure switches on a String or an Integer, and compares with the
+    // type-strict `strongEquals`.
+    let vtype = type_name(&value);
+    if vtype != "String" && vtype != "Integer" {
+        let d = wrong_type(name, &expr, &value, "String, Integer");
+        return failed_before(e, name, action, frame, d);
+    }
     let empty = Map::new();
     let mut chosen: Option<&Map<String, Value>> = None;
     let mut others: Vec<&Map<String, Value>> = Vec::new();
+    let mut mismatch: Option<&'static str> = None;
     if let Some(Value::Object(cases)) = action.get("cases") {
         for c in cases.values() {
             let acts = c
                 .get("actions")
                 .and_then(Value::as_object)
                 .unwrap_or(&empty);
-            let case = c.get("case").cloned().unwrap_or(Value::Null);
-            let hit = chosen.is_none() && (case == value || to_text(&case) == to_text(&value));
-            if hit {
-                chosen = Some(acts);
-            } else {
-                others.push(acts);
+            if chosen.is_none() && mismatch.is_none() {
+                let case = c.get("case").cloned().unwrap_or(Value::Null);
+                let ctype = type_name(&case);
+                if ctype != vtype {
+                    mismatch = Some(ctype);
+                } else if case == value {
+                    chosen = Some(acts);
+                    continue;
+                }
             }
+            others.push(acts);
         }
     }
     let default = action
         .pointer("/default/actions")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
+    let inputs = json!({ "expressionValue": value });
+    if let Some(ctype) = mismatch {
+        // `strongEquals` throws: every branch's actions fail, and so does
+        // the Switch.
+        others.push(default);
+        for b in others {
+            for (n, a) in b {
+                let mut d = Done::failed(
+                    Value::Null,
+                    "ActionConditionFailed",
+                    format!(
+                        "The execution of template action '{n}' failed: an unexpected exception encountered when evaluating branching condition. 'Template language function 'strongEquals' expects parameters of same type, but found '{vtype},{ctype}' distinct types.'"
+                    ),
+                );
+                d.code = Some("InternalServerError".into());
+                e.record(n, a, frame, &d, None);
+                e.skip_children(
+                    a,
+                    frame,
+                    Why::Parent {
+                        name: n,
+                        status: Status::Failed,
+                        code: "InternalServerError",
+                    },
+                );
+            }
+        }
+        return failed_scope(inputs);
+    }
     let run = match chosen {
         Some(c) => {
             others.push(default);
@@ -257,16 +357,10 @@ fn switch(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         None => default,
     };
     for b in others {
-        for (n, a) in b {
-            e.mark(n, a, frame, Status::Skipped);
-        }
+        e.skip_branch(b, frame);
     }
-    let inputs = json!({ "expressionValue": value });
     let statuses = e.run_block(run, frame);
-    match block_status(run, &statuses) {
-        (Status::Succeeded, _) => Done::ok(inputs, Value::Null),
-        (_, failed) => failed_scope(inputs, "in the case", failed),
-    }
+    block_done(e, inputs, run, &statuses)
 }
 
 /// The degree of parallelism of a Foreach: 1 with `Sequential`, else
@@ -298,7 +392,7 @@ fn foreach(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
                 Value::String(s) => s.clone(),
                 v => v.to_string(),
             };
-            return Done::failed(
+            let mut d = Done::failed(
                 Value::Null,
                 "ExpressionEvaluationFailed",
                 format!(
@@ -308,13 +402,11 @@ fn foreach(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
                     type_name(&other)
                 ),
             );
+            d.code = Some("ExpressionEvaluationFailed".into());
+            return failed_before(e, name, action, frame, d);
         }
         Err(m) => {
-            return Done::failed(
-                Value::Null,
-                "InvalidTemplate",
-                format!("the 'foreach' of '{name}': {m}"),
-            )
+            return failed_before(e, name, action, frame, Done::bad_expression(name, &m));
         }
     };
     let empty = Map::new();
@@ -362,10 +454,13 @@ fn foreach(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         }
     }
     let inputs = json!({ "foreachItemsCount": n });
+    if e.terminated() {
+        return Done::terminated(inputs);
+    }
     let failed = super::lock(&failed).take();
     match failed {
         None => Done::ok(inputs, Value::Null),
-        Some(f) => failed_scope(inputs, "in an iteration", (!f.is_empty()).then_some(f)),
+        Some(_) => failed_scope(inputs),
     }
 }
 
@@ -400,19 +495,21 @@ fn until(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
             frame.set(k, v.clone());
         }
         i += 1;
-        if let (Status::Failed, f) = block_status(inner, &statuses) {
-            return failed_scope(json!({"iterations": i}), "in an iteration", f);
+        if e.terminated() {
+            return Done::terminated(json!({"iterations": i}));
         }
-        match condition(e, &expr, frame) {
+        if let (Status::Failed, _) = block_status(inner, &statuses) {
+            return failed_scope(json!({"iterations": i}));
+        }
+        let bad = match condition(e, &expr, frame) {
             Ok(true) => break,
-            Ok(false) => {}
-            Err(m) => {
-                return Done::failed(
-                    json!({"iterations": i}),
-                    "InvalidTemplate",
-                    format!("the condition of '{name}': {m}"),
-                )
-            }
+            Ok(false) => None,
+            Err(CondError::Expr(m)) => Some(Done::bad_expression(name, &m)),
+            Err(CondError::Type(v)) => Some(wrong_type(name, &expr, &v, "Boolean")),
+        };
+        if let Some(mut d) = bad {
+            d.inputs = json!({"iterations": i});
+            return d;
         }
         if i >= count {
             why = "count";
@@ -977,11 +1074,11 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
     let raw = action.get("inputs").cloned().unwrap_or(Value::Null);
     let policy = match retry_policy(&raw) {
         Ok(p) => p,
-        Err(m) => return Done::failed(Value::Null, "InvalidTemplate", m),
+        Err(m) => return Done::bad_inputs(name, &m),
     };
     let ctx = match e.full_context(&raw, frame) {
         Ok(c) => c,
-        Err(m) => return Done::failed(Value::Null, "InvalidTemplate", m),
+        Err(m) => return Done::bad_inputs(name, &m),
     };
     let prepared = match prepare_in(
         e.doc,
@@ -992,7 +1089,7 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         Some(&ctx),
     ) {
         Ok(p) => p,
-        Err(err) => return Done::failed(Value::Null, "InvalidTemplate", err.to_string()),
+        Err(err) => return Done::bad_inputs(name, &err.to_string()),
     };
     e.add_secrets(&prepared.redactor);
     let mut opts = e.options.call.clone();
@@ -1031,8 +1128,8 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         inputs["body"] = serde_json::from_str(b).unwrap_or_else(|_| Value::String(b.clone()));
     }
     let diag = outcome.diagnosis.as_ref().map(|d| match &d.hint {
-        Some(h) => format!(" {} ({h})", d.message),
-        None => format!(" {}", d.message),
+        Some(h) => format!("{} ({h})", d.message),
+        None => d.message.clone(),
     });
     let mut done = match (&outcome.response, &outcome.failure) {
         (Some(r), _) => {
@@ -1041,25 +1138,19 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
                 h.insert(k.clone(), Value::String(v.clone()));
             }
             let outputs = json!({"statusCode": r.status, "headers": h, "body": body_value(r)});
-            if r.status < 400 {
-                let mut d = Done::ok(inputs, outputs);
-                d.code = Some(reason_code(&r.reason, r.status));
-                d
-            } else {
-                let code = reason_code(&r.reason, r.status);
-                let mut d = Done::failed(
-                    inputs,
-                    &code,
-                    format!(
-                        "The HTTP call answered {} {}.{}",
-                        r.status,
-                        r.reason,
-                        diag.clone().unwrap_or_default()
-                    ),
-                );
-                d.outputs = outputs;
-                d
+            // As Azure: the code names the status; a failed answer has no
+            // `error` (its outputs say it all); Lapis's diagnosis goes
+            // beside it.
+            let mut d = Done::ok(inputs, outputs);
+            d.code = Some(http_status_name(r.status));
+            if r.status >= 400 {
+                d.status = Status::Failed;
+                d.diagnosis = Some(match &diag {
+                    Some(x) => format!("The HTTP call answered {} {}. {x}", r.status, r.reason),
+                    None => format!("The HTTP call answered {} {}.", r.status, r.reason),
+                });
             }
+            d
         }
         (None, Some(f)) => {
             let (code, what) = match f {
@@ -1080,7 +1171,9 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
                 Failure::Protocol(m) => ("BadGateway", format!("the connection broke: {m}")),
                 Failure::Cancelled => ("Cancelled", "the call was cancelled".to_owned()),
             };
-            let mut d = Done::failed(inputs, code, format!("{what}.{}", diag.unwrap_or_default()));
+            let mut d = Done::failed(inputs, code, format!("{what}."));
+            d.code = Some(code.to_owned());
+            d.diagnosis = diag;
             if matches!(f, Failure::Timeout(_)) {
                 d.status = Status::TimedOut;
             }
@@ -1096,13 +1189,56 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
     done
 }
 
-fn reason_code(reason: &str, status: u16) -> String {
-    let c: String = reason.split_whitespace().collect();
-    if c.is_empty() {
-        status.to_string()
-    } else {
-        c
-    }
+/// The name .NET's `HttpStatusCode` gives a status, which Azure's run
+/// history shows as an Http action's code; a status without a name is
+/// written as its number (`429`).
+pub(crate) fn http_status_name(status: u16) -> String {
+    let name = match status {
+        100 => "Continue",
+        101 => "SwitchingProtocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "NonAuthoritativeInformation",
+        204 => "NoContent",
+        205 => "ResetContent",
+        206 => "PartialContent",
+        300 => "MultipleChoices",
+        301 => "MovedPermanently",
+        302 => "Found",
+        303 => "SeeOther",
+        304 => "NotModified",
+        305 => "UseProxy",
+        306 => "Unused",
+        307 => "TemporaryRedirect",
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        402 => "PaymentRequired",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        407 => "ProxyAuthenticationRequired",
+        408 => "RequestTimeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "LengthRequired",
+        412 => "PreconditionFailed",
+        413 => "RequestEntityTooLarge",
+        414 => "RequestUriTooLong",
+        415 => "UnsupportedMediaType",
+        416 => "RequestedRangeNotSatisfiable",
+        417 => "ExpectationFailed",
+        426 => "UpgradeRequired",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        505 => "HttpVersionNotSupported",
+        _ => return status.to_string(),
+    };
+    name.to_owned()
 }
 
 #[cfg(test)]

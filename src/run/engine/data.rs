@@ -46,7 +46,7 @@ pub(crate) fn run(e: &Engine, kind: &str, name: &str, raw: &Value, frame: &Frame
                 ),
             )
         }
-        Err(m) => return Done::failed(Value::Null, "InvalidTemplate", format!("from: {m}")),
+        Err(m) => return Done::bad_inputs(name, &m),
     };
     let each = |i: usize, v: &Value| -> Result<Value, String> {
         let f = frame.child(name, from[i].clone(), i as u64);
@@ -61,13 +61,7 @@ pub(crate) fn run(e: &Engine, kind: &str, name: &str, raw: &Value, frame: &Frame
             for i in 0..from.len() {
                 match each(i, &sel) {
                     Ok(v) => out.push(v),
-                    Err(m) => {
-                        return Done::failed(
-                            inputs,
-                            "InvalidTemplate",
-                            format!("item {i}: select: {m}"),
-                        )
-                    }
+                    Err(m) => return Done::bad_inputs(name, &m),
                 }
             }
             Done::ok(inputs, json!({ "body": out }))
@@ -81,13 +75,7 @@ pub(crate) fn run(e: &Engine, kind: &str, name: &str, raw: &Value, frame: &Frame
                 match super::actions::condition(e, &cond, &f) {
                     Ok(true) => out.push(from[i].clone()),
                     Ok(false) => {}
-                    Err(m) => {
-                        return Done::failed(
-                            inputs,
-                            "InvalidTemplate",
-                            format!("item {i}: where: {m}"),
-                        )
-                    }
+                    Err(m) => return Done::bad_inputs(name, &m.to_string()),
                 }
             }
             Done::ok(inputs, json!({ "body": out }))
@@ -127,16 +115,10 @@ pub(crate) fn run(e: &Engine, kind: &str, name: &str, raw: &Value, frame: &Frame
             let mut rows: Vec<Vec<String>> = Vec::with_capacity(from.len());
             for i in 0..from.len() {
                 let mut row = Vec::with_capacity(columns.len());
-                for (h, v) in &columns {
+                for (_, v) in &columns {
                     match each(i, v) {
                         Ok(x) => row.push(to_text(&x).into_owned()),
-                        Err(m) => {
-                            return Done::failed(
-                                inputs,
-                                "InvalidTemplate",
-                                format!("item {i}, column '{h}': {m}"),
-                            )
-                        }
+                        Err(m) => return Done::bad_inputs(name, &m),
                     }
                 }
                 rows.push(row);
