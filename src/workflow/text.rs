@@ -258,9 +258,26 @@ pub fn blank_comments(text: &str) -> Result<Option<String>, TextError> {
     if !text.match_indices('/').any(|(i, _)| starts_comment(i)) {
         return Ok(None);
     }
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut found = false;
+    // Where the first comment outside strings starts: a `//` in a string
+    // (every URL) is none, and the text is then not copied at all.
     let mut i = 0;
+    let mut in_string = false;
+    let first = loop {
+        let Some(&b) = bytes.get(i) else {
+            return Ok(None);
+        };
+        match b {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && starts_comment(i) => break i,
+            _ => {}
+        }
+        i += 1;
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut found = false;
+    let mut i = first;
     let mut in_string = false;
     // One space per character: UTF-8 continuation bytes are dropped.
     let blank = |out: &mut Vec<u8>, b: u8| match b {
@@ -1703,6 +1720,14 @@ mod tests {
         assert_eq!((e.line, e.column), (1, 12), "{e}");
         let e = blank_comments("{\n  \"a\": 1 /* open").unwrap_err();
         assert_eq!((e.line, e.column), (2, 10), "{e}");
+        // `//` and `/*` in strings (escaped quotes included) are no
+        // comment; the first one after them is.
+        let src = r#"{"a": "x\" //", "b": "/* y", "c": 1} // end"#;
+        assert!(blank_comments(&src[..src.len() - 7]).unwrap().is_none());
+        assert_eq!(
+            blank_comments(src).unwrap().unwrap(),
+            r#"{"a": "x\" //", "b": "/* y", "c": 1}       "#
+        );
     }
 
     #[test]
