@@ -532,3 +532,86 @@ fn a_lazy_document_parses_each_action_on_demand() {
     let doc = lazy.into_document().unwrap();
     assert_eq!(doc.root, whole);
 }
+
+/// `lapis export` (lazy) and `lapis export --fix` (whole; it fixes
+/// nothing in a file with no secret) on the same input.
+fn cli(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lapis"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_command_refuses_as_the_whole_export_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.join("out.json");
+    // Load errors: the same message and exit code as the whole load.
+    for (name, text) in [
+        (
+            "bad-json",
+            r#"{"actions": {"A": {"type": "Compose", "inputs": "\ud800"}}}"#,
+        ),
+        (
+            "bad-shape",
+            r#"{"actions": {"A": {"type": "Compose", "runAfter": []}}}"#,
+        ),
+        (
+            "duplicate",
+            r#"{"actions": {"A": {"type": "Compose"}, "A": {}}}"#,
+        ),
+    ] {
+        let f = write(d, &format!("{name}.json"), text);
+        let run = |fix: bool| {
+            let mut a: Vec<&std::ffi::OsStr> = vec![
+                "export".as_ref(),
+                f.as_os_str(),
+                "--to".as_ref(),
+                "arm".as_ref(),
+                "-o".as_ref(),
+                out.as_os_str(),
+            ];
+            if fix {
+                a.push("--fix".as_ref());
+            }
+            cli(&a)
+        };
+        let lazy = run(false);
+        assert_ne!(lazy.0, 0, "{name}: {lazy:?}");
+        assert_eq!(lazy, run(true), "{name}");
+        assert!(!out.exists());
+    }
+    // Secrets in actions: exit code 1, each finding, nothing written.
+    let mut v = rich_definition();
+    v["actions"]["Basic"]["inputs"]["authentication"]["password"] = json!("hunter2-literal");
+    let f = write(d, "secret.json", &serde_json::to_string(&v).unwrap());
+    let (code, stdout, stderr) = cli(&[
+        "export".as_ref(),
+        f.as_os_str(),
+        "--to".as_ref(),
+        "standard".as_ref(),
+        "-o".as_ref(),
+        d.join("project").as_os_str(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    let doc = lapis::workflow::Document::load(&f).unwrap();
+    let findings = ex::blocking_findings(&doc, 0, ex::Target::Standard);
+    let mut expected: String = findings
+        .iter()
+        .map(|f| format!("error: {}\n", f.describe()))
+        .collect();
+    expected.push_str(&format!(
+        "error: {} secret(s) in clear; nothing was written (move them to secure parameters, or rerun with --fix)\n",
+        findings.len()
+    ));
+    assert_eq!(stderr, expected);
+    assert!(!stderr.contains("hunter2"));
+    assert!(!d.join("project").exists());
+}
