@@ -578,23 +578,48 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             args.output.display()
         ));
     }
-    let imported = ex::import_document(
-        &args.file,
-        &ex::ImportOptions {
-            workflow: args.workflow.clone(),
-            parameters_file: None,
-        },
-    )?;
-    for w in &imported.warnings {
-        let _ = writeln!(err, "warning: {w}");
+    let options = ex::ImportOptions {
+        workflow: args.workflow.clone(),
+        parameters_file: None,
+    };
+    // Without --fix (which edits the document), a bare definition or a
+    // Standard workflow is held lazily: its top-level actions stay text,
+    // read one at a time, and a large workflow is exported in a few times
+    // its size. Anything else is loaded whole.
+    let (whole, lazy) = if args.fix {
+        (Some(ex::import_document(&args.file, &options)?), None)
+    } else {
+        match ex::import_lazy(&args.file, &options)? {
+            ex::ImportedLazy::Whole(imported) => (Some(imported), None),
+            ex::ImportedLazy::Lazy {
+                lazy,
+                workflow,
+                warnings,
+            } => (None, Some((lazy, workflow, warnings))),
+        }
+    };
+    let (mut doc, i) = match whole {
+        Some(imported) => {
+            for w in &imported.warnings {
+                let _ = writeln!(err, "warning: {w}");
+            }
+            (Some(imported.document), imported.workflow)
+        }
+        None => (None, 0),
+    };
+    let lazy = lazy.map(|(lazy, workflow, warnings)| {
+        for w in &warnings {
+            let _ = writeln!(err, "warning: {w}");
+        }
+        (lazy, workflow)
+    });
+    if let Some(doc) = &mut doc {
+        // Never saved here: the copy of the file's text kept for a
+        // format-preserving save is let go (a large file is then held once).
+        doc.base = None;
     }
-    let mut doc = imported.document;
-    // Never saved here: the copy of the file's text kept for a
-    // format-preserving save is let go (a large file is then held once).
-    doc.base = None;
-    let i = imported.workflow;
-    if args.fix {
-        let fixed = ex::scan::fix_all(&mut doc, i, target)?;
+    if let (true, Some(doc)) = (args.fix, &mut doc) {
+        let fixed = ex::scan::fix_all(doc, i, target)?;
         for (f, name) in &fixed {
             let _ = writeln!(
                 out,
@@ -648,7 +673,16 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             workflow_name: args.name.clone(),
         }),
     };
-    let export = match ex::export_owned(doc, i, &spec) {
+    enum Built<'a> {
+        Whole(ex::Export),
+        Lazy(ex::LazyExport<'a>),
+    }
+    let exported = match (doc, &lazy) {
+        (_, Some((lazy, workflow))) => ex::export_lazy(lazy, *workflow, &spec).map(Built::Lazy),
+        (Some(doc), None) => ex::export_owned(doc, i, &spec).map(Built::Whole),
+        (None, None) => return Err("nothing to export".into()),
+    };
+    let export = match exported {
         Ok(e) => e,
         Err(ExportError::Secrets(findings)) => {
             for f in &findings {
@@ -663,11 +697,18 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
         }
         Err(e) => return Err(e.to_string()),
     };
-    for w in &export.warnings {
+    let warnings = match &export {
+        Built::Whole(whole) => &whole.warnings,
+        Built::Lazy(lazy) => &lazy.export.warnings,
+    };
+    for w in warnings {
         let _ = writeln!(err, "warning: {w}");
     }
-    let written = ex::write_report(&export, &args.output)
-        .map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let written = match &export {
+        Built::Whole(whole) => ex::write_report(whole, &args.output),
+        Built::Lazy(lazy) => ex::write_lazy(lazy, &args.output),
+    }
+    .map_err(|e| format!("{}: {e}", args.output.display()))?;
     for p in written.paths {
         let _ = writeln!(out, "wrote {} ({target_name})", p.display());
     }

@@ -1,6 +1,6 @@
 //! The Consumption ARM template and its parameters file.
 
-use super::{param_type, ArmOptions, ExportError, ExportFile, Source};
+use super::{param_type, ActionFacts, ArmOptions, ExportError, ExportFile, Source};
 use crate::workflow::model::{self, ParamType};
 use crate::workflow::{arm_escape, ARM_SCHEMA};
 use serde_json::{json, Map, Value};
@@ -161,14 +161,20 @@ fn holds_arm_expression(v: &Value) -> bool {
 }
 
 /// Whether a key or a string anywhere in `v` holds `needle` (walked by
-/// reference: no text of the whole value is built).
-fn mentions(v: &Value, needle: &str) -> bool {
+/// reference: no text of the whole value is built). `hole`: a value
+/// (found by address) that stands for one whose answer is known.
+pub(super) fn mentions(v: &Value, needle: &str, hole: Option<(&Value, bool)>) -> bool {
+    if let Some((stub, known)) = hole {
+        if std::ptr::eq(v, stub) {
+            return known;
+        }
+    }
     match v {
         Value::String(s) => s.contains(needle),
-        Value::Array(a) => a.iter().any(|x| mentions(x, needle)),
+        Value::Array(a) => a.iter().any(|x| mentions(x, needle, hole)),
         Value::Object(o) => o
             .iter()
-            .any(|(k, x)| k.contains(needle) || mentions(x, needle)),
+            .any(|(k, x)| k.contains(needle) || mentions(x, needle, hole)),
         _ => false,
     }
 }
@@ -187,7 +193,11 @@ pub(super) fn build(
     src: &Source,
     opts: &ArmOptions,
     warnings: &mut Vec<String>,
+    lazy: Option<&ActionFacts>,
 ) -> Result<Vec<ExportFile>, ExportError> {
+    // Lazily held top-level actions: the definition's `actions` stands for
+    // them, and what they contribute was gathered as they were read.
+    let stub = lazy.and_then(|_| src.definition.get("actions"));
     let state = match opts.state.as_deref() {
         None => src
             .resource
@@ -242,7 +252,11 @@ pub(super) fn build(
             }
         }
     }
-    if mentions(&src.definition, "appsetting(") {
+    if mentions(
+        &src.definition,
+        "appsetting(",
+        lazy.zip(stub).map(|(f, h)| (h, f.appsetting)),
+    ) {
         warnings.push(
             "the definition reads app settings (`appsetting()`), which a Consumption logic app does not have".into(),
         );
@@ -497,7 +511,14 @@ pub(super) fn build(
         .resource
         .and_then(|r| r.get("identity"))
         .cloned()
-        .or_else(|| identity_for(&src.definition));
+        .or_else(|| {
+            let mut found = Identity::default();
+            found.walk(
+                &src.definition,
+                lazy.zip(stub).map(|(f, h)| (h, &f.identity)),
+            );
+            found.into_value()
+        });
     if let Some(id) = identity {
         res.insert("identity".into(), id);
     }
@@ -615,11 +636,29 @@ fn arm_expression_text(v: &Value, out: &mut String) {
 
 /// The managed identity a definition needs: `SystemAssigned` when an
 /// action authenticates with the managed identity and names none,
-/// `UserAssigned` with the identities it names.
-fn identity_for(def: &Value) -> Option<Value> {
-    let mut system = false;
-    let mut user: Vec<String> = Vec::new();
-    fn walk(v: &Value, system: &mut bool, user: &mut Vec<String>) {
+/// `UserAssigned` with the identities it names. Gathered by
+/// [`Identity::walk`], read by [`Identity::into_value`].
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Identity {
+    system: bool,
+    user: Vec<String>,
+}
+
+impl Identity {
+    /// Notes the identities `v` uses. `hole`: a value (found by address)
+    /// that stands for one already walked into the second `Identity`.
+    pub(crate) fn walk(&mut self, v: &Value, hole: Option<(&Value, &Identity)>) {
+        if let Some((stub, known)) = hole {
+            if std::ptr::eq(v, stub) {
+                self.system |= known.system;
+                for u in &known.user {
+                    if !self.user.contains(u) {
+                        self.user.push(u.clone());
+                    }
+                }
+                return;
+            }
+        }
         match v {
             Value::Object(o) => {
                 if let Some(Value::Object(a)) = o.get("authentication") {
@@ -627,29 +666,32 @@ fn identity_for(def: &Value) -> Option<Value> {
                     if ty.eq_ignore_ascii_case("ManagedServiceIdentity") {
                         match a.get("identity").and_then(Value::as_str) {
                             Some(id) if !id.is_empty() && !model::is_wdl_expression(id) => {
-                                if !user.iter().any(|u| u == id) {
-                                    user.push(id.to_owned());
+                                if !self.user.iter().any(|u| u == id) {
+                                    self.user.push(id.to_owned());
                                 }
                             }
-                            _ => *system = true,
+                            _ => self.system = true,
                         }
                     }
                 }
-                o.values().for_each(|x| walk(x, system, user));
+                o.values().for_each(|x| self.walk(x, hole));
             }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, system, user)),
+            Value::Array(a) => a.iter().for_each(|x| self.walk(x, hole)),
             _ => {}
         }
     }
-    walk(def, &mut system, &mut user);
-    let ty = match (system, user.is_empty()) {
-        (false, true) => return None,
-        (true, true) => return Some(json!({"type": "SystemAssigned"})),
-        (false, false) => "UserAssigned",
-        (true, false) => "SystemAssigned, UserAssigned",
-    };
-    let ids: Map<String, Value> = user.into_iter().map(|u| (u, json!({}))).collect();
-    Some(json!({"type": ty, "userAssignedIdentities": ids}))
+
+    /// The resource's `identity`, if the definition needs one.
+    pub(crate) fn into_value(self) -> Option<Value> {
+        let ty = match (self.system, self.user.is_empty()) {
+            (false, true) => return None,
+            (true, true) => return Some(json!({"type": "SystemAssigned"})),
+            (false, false) => "UserAssigned",
+            (true, false) => "SystemAssigned, UserAssigned",
+        };
+        let ids: Map<String, Value> = self.user.into_iter().map(|u| (u, json!({}))).collect();
+        Some(json!({"type": ty, "userAssignedIdentities": ids}))
+    }
 }
 
 /// `<stem>.parameters.json` or `azuredeploy.parameters.json` beside a

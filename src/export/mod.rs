@@ -39,6 +39,10 @@ pub mod scan;
 
 mod arm;
 mod standard;
+mod stream;
+
+pub(crate) use stream::ActionFacts;
+pub use stream::{export_lazy, import_lazy, write_lazy, ImportedLazy, LazyExport};
 
 use crate::workflow::model::{self, ParamType};
 use crate::workflow::text::{self, TextFormat};
@@ -234,7 +238,18 @@ impl std::error::Error for ExportError {}
 /// `target`: those of the workflow, and for an ARM template written from an
 /// ARM template, those of the template's own parameters.
 pub fn blocking_findings(doc: &Document, workflow: usize, target: Target) -> Vec<Finding> {
-    scan_document(doc)
+    blocking_findings_with(doc, workflow, target, None)
+}
+
+/// [`blocking_findings`] of a lazily held document: `hole` stands for its
+/// top-level actions.
+fn blocking_findings_with(
+    doc: &Document,
+    workflow: usize,
+    target: Target,
+    hole: scan::Hole<'_>,
+) -> Vec<Finding> {
+    scan::scan_document_with(doc, hole)
         .into_iter()
         .filter(|f| match f.kind {
             FindingKind::TemplateSecureDefault => target == Target::Arm,
@@ -270,10 +285,10 @@ pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Expo
                 value: def,
             }]
         }
-        ExportSpec::Arm(opts) => arm::build(&source, opts, &mut warnings)?,
+        ExportSpec::Arm(opts) => arm::build(&source, opts, &mut warnings, None)?,
         ExportSpec::Standard(opts) => {
             source.warn_left_out(Target::Standard, &mut warnings);
-            standard::build(&source, opts, &mut warnings)?
+            standard::build(&source, opts, &mut warnings, None)?
         }
     };
     Ok(Export {
@@ -646,6 +661,16 @@ pub fn write(export: &Export, out: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// anything is written: one that cannot be read stops the export whole.
 /// [`Written::notes`] says what was kept, merged and replaced.
 pub fn write_report(export: &Export, out: &Path) -> std::io::Result<Written> {
+    write_report_with(export, out, None)
+}
+
+/// [`write_report`] where the main file's value at `hole.0` (a pointer)
+/// is written as the object `hole.1`, produced while it is written.
+fn write_report_with(
+    export: &Export,
+    out: &Path,
+    hole: Option<(&str, &dyn text::StreamedObject)>,
+) -> std::io::Result<Written> {
     let file_mode = !out.is_dir()
         && out
             .extension()
@@ -678,26 +703,41 @@ pub fn write_report(export: &Export, out: &Path) -> std::io::Result<Written> {
     // written (a large definition is never held as one text); a merged one
     // is computed here, from what was read.
     let mut plan = Vec::new();
-    for (f, path) in export.files.iter().zip(&targets) {
-        let bytes = if export.target == Target::Standard && path.is_file() {
+    for (k, (f, path)) in export.files.iter().zip(&targets).enumerate() {
+        let streamed = k == 0 && hole.is_some();
+        let bytes = if streamed {
+            if export.target == Target::Standard && path.is_file() {
+                // What `merge_existing` says of a replaced workflow.json.
+                written.notes.push(standard::replaced_note(path));
+            }
+            Some(None)
+        } else if export.target == Target::Standard && path.is_file() {
             // `None`: the existing file is kept as it is.
             standard::merge_existing(f, path, &mut written.notes)?.map(Some)
         } else {
             Some(None)
         };
         if let Some(b) = bytes {
-            plan.push((path, &f.value, b));
+            plan.push((path, &f.value, b, streamed));
         }
     }
-    for (path, value, bytes) in plan {
+    for (path, value, bytes, streamed) in plan {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)?;
             }
         }
-        match bytes {
-            Some(b) => text::write_atomic(path, &b)?,
-            None => text::write_atomic_with(path, |w| {
+        match (bytes, hole.filter(|_| streamed)) {
+            (Some(b), _) => text::write_atomic(path, &b)?,
+            (None, Some((pointer, object))) => {
+                let stub = value.pointer(pointer).ok_or_else(|| {
+                    std::io::Error::other(format!("the export has no `{pointer}` to write"))
+                })?;
+                text::write_atomic_with(path, |w| {
+                    text::render_to_streamed(value, &TextFormat::default(), w, stub, object)
+                })?
+            }
+            (None, None) => text::write_atomic_with(path, |w| {
                 text::render_to(value, &TextFormat::default(), w)
             })?,
         }
@@ -785,14 +825,30 @@ pub struct ImportedDocument {
 
 /// Reads a file back as [`import`] does, without copying its definition.
 pub fn import_document(path: &Path, options: &ImportOptions) -> Result<ImportedDocument, String> {
-    let mut chosen_by_folder = false;
-    let file = if path.is_dir() {
-        chosen_by_folder = true;
-        standard::find_workflow_file(path, options.workflow.as_deref())?
+    let (file, chosen_by_folder) = import_file(path, options)?;
+    let document = Document::load(&file).map_err(|e| e.to_string())?;
+    finish_import(document, &file, chosen_by_folder, options)
+}
+
+/// The workflow file an import reads, and whether a folder chose it.
+fn import_file(path: &Path, options: &ImportOptions) -> Result<(PathBuf, bool), String> {
+    Ok(if path.is_dir() {
+        (
+            standard::find_workflow_file(path, options.workflow.as_deref())?,
+            true,
+        )
     } else {
-        path.to_owned()
-    };
-    let mut document = Document::load(&file).map_err(|e| e.to_string())?;
+        (path.to_owned(), false)
+    })
+}
+
+/// [`import_document`] once the file is loaded.
+fn finish_import(
+    mut document: Document,
+    file: &Path,
+    chosen_by_folder: bool,
+    options: &ImportOptions,
+) -> Result<ImportedDocument, String> {
     let workflow = if chosen_by_folder {
         0
     } else {
@@ -808,7 +864,7 @@ pub fn import_document(path: &Path, options: &ImportOptions) -> Result<ImportedD
             let pfile = options
                 .parameters_file
                 .clone()
-                .or_else(|| standard::find_parameters_file(&file));
+                .or_else(|| standard::find_parameters_file(file));
             if let Some(pf) = pfile {
                 let restored = standard::restore_parameters(&mut document, &pf, &mut warnings)?;
                 parameter_values = restored;
@@ -819,7 +875,7 @@ pub fn import_document(path: &Path, options: &ImportOptions) -> Result<ImportedD
             let pfile = options
                 .parameters_file
                 .clone()
-                .or_else(|| arm::find_parameters_file(&file));
+                .or_else(|| arm::find_parameters_file(file));
             if let Some(pf) = pfile {
                 parameter_values = arm::read_parameters_file(&pf, &mut warnings)?;
                 parameters_file = Some(pf);

@@ -206,19 +206,58 @@ pub fn scan(definition: &Value) -> Vec<Finding> {
 /// template, which evaluates `[…]` strings (a bare definition or a
 /// Standard `workflow.json` does not: there `[…]` is a literal).
 pub fn scan_in(definition: &Value, arm_template: bool) -> Vec<Finding> {
-    scan_with_uses(definition, arm_template).0
+    scan_with_uses(definition, arm_template, None).0
 }
 
 /// A workflow parameter read by a secret field: its name, and the place
 /// (`password of Call_API`).
 type Uses = Vec<(String, String)>;
 
-fn scan_with_uses(definition: &Value, arm: bool) -> (Vec<Finding>, Uses) {
+/// What the top-level actions of a definition held lazily
+/// ([`crate::workflow::lazy`]) give the scan, gathered one action at a
+/// time: the findings (pointers relative to the definition) and the
+/// parameters their secret fields read, in the order a walk of the whole
+/// definition finds them.
+#[derive(Debug, Default)]
+pub(crate) struct ActionScan {
+    findings: Vec<Finding>,
+    uses: Uses,
+}
+
+impl ActionScan {
+    /// Scans top-level action `name` (`arm`: the definition sits in an
+    /// ARM template), as a walk of the whole definition does.
+    pub(crate) fn add(&mut self, name: &str, item: &Value, arm: bool) {
+        let mut w = Walker {
+            out: &mut self.findings,
+            arm,
+            uses: std::mem::take(&mut self.uses),
+            hole: None,
+        };
+        let ip = format!("/actions/{}", escape_pointer(name));
+        if item.is_object() {
+            let c = Ctx {
+                action: Some(name.to_owned()),
+            };
+            w.value(item, &ip, &c);
+        } else {
+            w.value(item, &ip, &Ctx::default());
+        }
+        self.uses = std::mem::take(&mut w.uses);
+    }
+}
+
+/// A definition's top-level `actions` stood in for by `.0` (found by
+/// address), whose scan is `.1`.
+pub(crate) type Hole<'a> = Option<(&'a Value, &'a ActionScan)>;
+
+fn scan_with_uses(definition: &Value, arm: bool, hole: Hole<'_>) -> (Vec<Finding>, Uses) {
     let mut out = Vec::new();
     let mut walker = Walker {
         out: &mut out,
         arm,
         uses: Vec::new(),
+        hole,
     };
     walker.value(definition, "", &Ctx::default());
     let uses = std::mem::take(&mut walker.uses);
@@ -255,13 +294,19 @@ fn sort_findings(out: &mut Vec<Finding>) {
 /// values the resources give to secure parameters and the template's own
 /// secure parameters. Pointers are relative to the document's root.
 pub fn scan_document(doc: &Document) -> Vec<Finding> {
+    scan_document_with(doc, None)
+}
+
+/// [`scan_document`] of a document whose first workflow's top-level
+/// actions are held lazily: `hole` stands for them.
+pub(crate) fn scan_document_with(doc: &Document, hole: Hole<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let arm = matches!(doc.container, Container::Arm | Container::Resource);
     for (i, w) in doc.workflows.iter().enumerate() {
         let Some(def) = doc.root.pointer(&w.definition_pointer) else {
             continue;
         };
-        let (found, uses) = scan_with_uses(def, arm);
+        let (found, uses) = scan_with_uses(def, arm, if i == 0 { hole } else { None });
         for mut f in found {
             f.pointer = format!("{}{}", w.definition_pointer, f.pointer);
             f.workflow = i;
@@ -365,6 +410,7 @@ fn scan_resource_parameters(
             out: &mut inner,
             arm: true,
             uses: Vec::new(),
+            hole: None,
         }
         .value(value, "", &Ctx::default());
         for mut f in inner {
@@ -525,6 +571,7 @@ fn scan_parameter(
         out: &mut inner,
         arm,
         uses: Vec::new(),
+        hole: None,
     }
     .value(default, &dptr, &Ctx::default());
     for mut f in inner {
@@ -551,6 +598,8 @@ struct Walker<'a> {
     arm: bool,
     /// Parameters read by secret fields, and where.
     uses: Uses,
+    /// Top-level actions held lazily, already scanned.
+    hole: Hole<'a>,
 }
 
 impl Walker<'_> {
@@ -576,6 +625,13 @@ impl Walker<'_> {
             }
             match k.as_str() {
                 "actions" | "triggers" => {
+                    if let Some((stub, scanned)) = self.hole {
+                        if std::ptr::eq(v, stub) {
+                            self.out.extend(scanned.findings.iter().cloned());
+                            self.uses.extend(scanned.uses.iter().cloned());
+                            continue;
+                        }
+                    }
                     if let Value::Object(items) = v {
                         for (name, item) in items {
                             let ip = format!("{p}/{}", escape_pointer(name));

@@ -2,8 +2,8 @@
 //! `connections.json`, `local.settings.json`, `host.json`.
 
 use super::{
-    file_stem_name, param_type, strip_literal_secure_defaults, ExportError, ExportFile, Kind,
-    Source, StandardOptions,
+    file_stem_name, param_type, strip_literal_secure_defaults, ActionFacts, ExportError,
+    ExportFile, Kind, Source, StandardOptions,
 };
 use crate::workflow::model;
 use crate::workflow::{Container, Document};
@@ -33,6 +33,7 @@ pub(super) fn build(
     src: &Source,
     opts: &StandardOptions,
     warnings: &mut Vec<String>,
+    lazy: Option<&ActionFacts>,
 ) -> Result<Vec<ExportFile>, ExportError> {
     let name = match &opts.workflow_name {
         Some(n) => {
@@ -118,18 +119,30 @@ pub(super) fn build(
     let resource_connections = src
         .resource
         .and_then(|r| r.pointer("/properties/parameters/$connections/value"));
-    let (connections, conn_warnings) = connections_for(&def, &parameters, resource_connections);
+    // Lazily held top-level actions: the definition's `actions` stands for
+    // them, and what they contribute was gathered as they were read.
+    let (connections, conn_warnings) = connections_for(
+        &def,
+        &parameters,
+        resource_connections,
+        lazy.zip(def.get("actions"))
+            .map(|(f, h)| (h, &f.connections)),
+    );
     warnings.extend(conn_warnings);
 
     let workflow = json!({"definition": def, "kind": kind});
 
     // local.settings.json: every app setting read anywhere, as a placeholder.
     let mut settings = BTreeSet::new();
-    for v in [&workflow, &Value::Object(parameters.clone())] {
-        collect_app_settings(v, &mut settings);
-    }
+    collect_app_settings(
+        &workflow,
+        &mut settings,
+        lazy.zip(workflow.pointer("/definition/actions"))
+            .map(|(f, h)| (h, &f.settings)),
+    );
+    collect_app_settings(&Value::Object(parameters.clone()), &mut settings, None);
     if let Some(c) = &connections {
-        collect_app_settings(c, &mut settings);
+        collect_app_settings(c, &mut settings, None);
     }
     let mut values = Map::new();
     values.insert(
@@ -176,8 +189,19 @@ pub(super) fn build(
     Ok(files)
 }
 
-/// Every `appsetting('X')` read in a value.
-fn collect_app_settings(v: &Value, out: &mut BTreeSet<String>) {
+/// Every `appsetting('X')` read in a value. `hole`: a value (found by
+/// address) that stands for one whose settings are known.
+pub(super) fn collect_app_settings(
+    v: &Value,
+    out: &mut BTreeSet<String>,
+    hole: Option<(&Value, &BTreeSet<String>)>,
+) {
+    if let Some((stub, known)) = hole {
+        if std::ptr::eq(v, stub) {
+            out.extend(known.iter().cloned());
+            return;
+        }
+    }
     match v {
         Value::String(s) => {
             let mut rest = s.as_str();
@@ -193,9 +217,81 @@ fn collect_app_settings(v: &Value, out: &mut BTreeSet<String>) {
                 }
             }
         }
-        Value::Array(a) => a.iter().for_each(|x| collect_app_settings(x, out)),
-        Value::Object(o) => o.values().for_each(|x| collect_app_settings(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| collect_app_settings(x, out, hole)),
+        Value::Object(o) => o.values().for_each(|x| collect_app_settings(x, out, hole)),
         _ => {}
+    }
+}
+
+/// What a definition's actions say of the connections they use, gathered
+/// by [`ConnectionUse::walk`].
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ConnectionUse {
+    managed: BTreeSet<String>,
+    providers: Vec<(String, String)>,
+    functions: BTreeSet<String>,
+    consumption_style: usize,
+}
+
+impl ConnectionUse {
+    /// Notes the connections `v` uses. `hole`: a value (found by address)
+    /// that stands for one already walked into the second `ConnectionUse`.
+    pub(crate) fn walk(&mut self, v: &Value, hole: Option<(&Value, &ConnectionUse)>) {
+        if let Some((stub, known)) = hole {
+            if std::ptr::eq(v, stub) {
+                self.managed.extend(known.managed.iter().cloned());
+                for (n, id) in &known.providers {
+                    if !self.providers.iter().any(|(k, _)| k == n) {
+                        self.providers.push((n.clone(), id.clone()));
+                    }
+                }
+                self.functions.extend(known.functions.iter().cloned());
+                self.consumption_style += known.consumption_style;
+                return;
+            }
+        }
+        match v {
+            Value::Object(o) => {
+                if let Some(conn) = o.get("host").and_then(|h| h.get("connection")) {
+                    if let Some(r) = conn.get("referenceName").and_then(Value::as_str) {
+                        self.managed.insert(r.to_owned());
+                    } else if let Some(n) = conn.get("name").and_then(Value::as_str) {
+                        self.consumption_style += 1;
+                        if let Some(k) = connection_key(n) {
+                            self.managed.insert(k);
+                        }
+                    }
+                }
+                if let Some(sp) = o.get("serviceProviderConfiguration") {
+                    if let Some(n) = sp.get("connectionName").and_then(Value::as_str) {
+                        let id = sp
+                            .get("serviceProviderId")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned();
+                        if !self.providers.iter().any(|(k, _)| k == n) {
+                            self.providers.push((n.to_owned(), id));
+                        }
+                    }
+                }
+                if let Some(n) = o
+                    .get("function")
+                    .and_then(|f| f.get("connectionName"))
+                    .and_then(Value::as_str)
+                {
+                    self.functions.insert(n.to_owned());
+                }
+                for x in o.values() {
+                    self.walk(x, hole);
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    self.walk(x, hole);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -207,11 +303,9 @@ fn connections_for(
     def: &Value,
     parameters: &Map<String, Value>,
     resource_connections: Option<&Value>,
+    hole: Option<(&Value, &ConnectionUse)>,
 ) -> (Option<Value>, Vec<String>) {
-    let mut managed: BTreeSet<String> = BTreeSet::new();
-    let mut providers: Vec<(String, String)> = Vec::new();
-    let mut functions: BTreeSet<String> = BTreeSet::new();
-    let mut consumption_style = 0;
+    let mut uses = ConnectionUse::default();
     // The `$connections` value: what an ARM resource gives it, else the
     // declaration's default.
     let mut known = Map::new();
@@ -221,71 +315,21 @@ fn connections_for(
     if let Some(c) = conns {
         let v = c.get("defaultValue").or_else(|| c.get("value"));
         if let Some(Value::Object(m)) = v {
-            managed.extend(m.keys().cloned());
+            uses.managed.extend(m.keys().cloned());
             known.extend(m.clone());
         }
     }
     if let Some(Value::Object(m)) = resource_connections {
-        managed.extend(m.keys().cloned());
+        uses.managed.extend(m.keys().cloned());
         known.extend(m.clone());
     }
-    fn walk(
-        v: &Value,
-        managed: &mut BTreeSet<String>,
-        providers: &mut Vec<(String, String)>,
-        functions: &mut BTreeSet<String>,
-        consumption_style: &mut usize,
-    ) {
-        match v {
-            Value::Object(o) => {
-                if let Some(conn) = o.get("host").and_then(|h| h.get("connection")) {
-                    if let Some(r) = conn.get("referenceName").and_then(Value::as_str) {
-                        managed.insert(r.to_owned());
-                    } else if let Some(n) = conn.get("name").and_then(Value::as_str) {
-                        *consumption_style += 1;
-                        if let Some(k) = connection_key(n) {
-                            managed.insert(k);
-                        }
-                    }
-                }
-                if let Some(sp) = o.get("serviceProviderConfiguration") {
-                    if let Some(n) = sp.get("connectionName").and_then(Value::as_str) {
-                        let id = sp
-                            .get("serviceProviderId")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_owned();
-                        if !providers.iter().any(|(k, _)| k == n) {
-                            providers.push((n.to_owned(), id));
-                        }
-                    }
-                }
-                if let Some(n) = o
-                    .get("function")
-                    .and_then(|f| f.get("connectionName"))
-                    .and_then(Value::as_str)
-                {
-                    functions.insert(n.to_owned());
-                }
-                for x in o.values() {
-                    walk(x, managed, providers, functions, consumption_style);
-                }
-            }
-            Value::Array(a) => {
-                for x in a {
-                    walk(x, managed, providers, functions, consumption_style);
-                }
-            }
-            _ => {}
-        }
-    }
-    walk(
-        def,
-        &mut managed,
-        &mut providers,
-        &mut functions,
-        &mut consumption_style,
-    );
+    uses.walk(def, hole);
+    let ConnectionUse {
+        managed,
+        providers,
+        functions,
+        consumption_style,
+    } = uses;
     let mut warnings = Vec::new();
     if managed.is_empty() && providers.is_empty() && functions.is_empty() {
         return (None, warnings);
@@ -621,10 +665,15 @@ pub(super) fn merge_existing(
             Ok(Some(text::render(&have, &format)))
         }
         _ => {
-            notes.push(format!("replaced the existing {}", path.display()));
+            notes.push(replaced_note(path));
             Ok(Some(text::render(&f.value, &text::TextFormat::default())))
         }
     }
+}
+
+/// The note of an existing file that the export replaces.
+pub(super) fn replaced_note(path: &Path) -> String {
+    format!("replaced the existing {}", path.display())
 }
 
 /// Puts `new`'s entries into `have`: same name, the export's replaces it

@@ -12,6 +12,7 @@ pub mod condition;
 pub mod diff;
 pub mod edit;
 pub mod jsonc;
+pub mod lazy;
 pub mod lines;
 pub mod manifest;
 pub mod model;

@@ -258,9 +258,26 @@ pub fn blank_comments(text: &str) -> Result<Option<String>, TextError> {
     if !text.match_indices('/').any(|(i, _)| starts_comment(i)) {
         return Ok(None);
     }
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut found = false;
+    // Where the first comment outside strings starts: a `//` in a string
+    // (every URL) is none, and the text is then not copied at all.
     let mut i = 0;
+    let mut in_string = false;
+    let first = loop {
+        let Some(&b) = bytes.get(i) else {
+            return Ok(None);
+        };
+        match b {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && starts_comment(i) => break i,
+            _ => {}
+        }
+        i += 1;
+    };
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..first]);
+    let mut found = false;
+    let mut i = first;
     let mut in_string = false;
     // One space per character: UTF-8 continuation bytes are dropped.
     let blank = |out: &mut Vec<u8>, b: u8| match b {
@@ -785,6 +802,85 @@ pub fn render_to(value: &Value, format: &TextFormat, w: &mut dyn Write) -> std::
     out.finish()
 }
 
+/// An object whose members are produced while it is written (see
+/// [`render_to_streamed`]), so that a large one is never held whole.
+pub trait StreamedObject {
+    /// Whether it has no member.
+    fn is_empty(&self) -> bool;
+    /// Calls `f` with each member, in order; an error stops the rendering.
+    fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) -> std::io::Result<()>;
+}
+
+/// [`render_to`] of `value` in which the value `hole` (a value inside
+/// `value`, found by address) is written as the object `object`: the
+/// bytes are those of [`render`] of `value` with `object`'s members in
+/// `hole`'s place. Only for UTF-8 text with LF line endings, indented
+/// (Lapis's own format, every export's); other formats are refused.
+pub fn render_to_streamed(
+    value: &Value,
+    format: &TextFormat,
+    w: &mut dyn Write,
+    hole: &Value,
+    object: &dyn StreamedObject,
+) -> std::io::Result<()> {
+    let unit = match format.indent {
+        Indent::Spaces(n) => " ".repeat(n as usize),
+        Indent::Tab => "\t".to_owned(),
+        Indent::Compact => String::new(),
+    };
+    if format.encoding != Encoding::Utf8
+        || format.line_ending != LineEnding::Lf
+        || format.indent == Indent::Compact
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "a streamed object is written only in an indented UTF-8 format with LF line endings",
+        ));
+    }
+    let st = Style::new(&unit, format);
+    let mut out = Spill {
+        buf: String::with_capacity(SPILL_AT + 4096),
+        w,
+        error: None,
+    };
+    let mut failed = None;
+    let mut hook = |out: &mut Spill<'_>, v: &Value, level: usize| {
+        if !std::ptr::eq(v, hole) {
+            return false;
+        }
+        if object.is_empty() {
+            out.push_str("{}");
+            return true;
+        }
+        out.push('{');
+        let mut first = true;
+        let r = object.for_each(&mut |k, x| {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            pretty_newline(out, &st, level + 1);
+            out.push_str(&serde_json::to_string(k).unwrap_or_default());
+            out.push_str(": ");
+            write_pretty(out, x, &st, level + 1);
+        });
+        if let Err(e) = r {
+            failed.get_or_insert(e);
+        }
+        pretty_newline(out, &st, level);
+        out.push('}');
+        true
+    };
+    write_pretty_with(&mut out, value, &st, 0, &mut hook);
+    if format.final_newline {
+        out.push('\n');
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    out.finish()
+}
+
 /// How much rendered text [`render_to`] keeps before writing it out.
 const SPILL_AT: usize = 64 * 1024;
 
@@ -872,12 +968,32 @@ impl<'a> Style<'a> {
 /// indentation, optionally keeping arrays of plain values on one line.
 /// Recursion depth is bounded by the parser's nesting limit.
 fn write_pretty<O: PrettyOut>(out: &mut O, v: &Value, st: &Style<'_>, level: usize) {
-    let newline = |out: &mut O, level: usize| {
-        out.push('\n');
-        for _ in 0..st.units(level) {
-            out.push_str(st.unit);
-        }
-    };
+    write_pretty_with(out, v, st, level, &mut |_: &mut O, _: &Value, _: usize| {
+        false
+    })
+}
+
+/// A line break and the indentation of `level`.
+fn pretty_newline<O: PrettyOut>(out: &mut O, st: &Style<'_>, level: usize) {
+    out.push('\n');
+    for _ in 0..st.units(level) {
+        out.push_str(st.unit);
+    }
+}
+
+/// [`write_pretty`] where `hook` may write a value itself (it returns
+/// true when it did).
+fn write_pretty_with<O: PrettyOut, H: FnMut(&mut O, &Value, usize) -> bool>(
+    out: &mut O,
+    v: &Value,
+    st: &Style<'_>,
+    level: usize,
+    hook: &mut H,
+) {
+    if hook(out, v, level) {
+        return;
+    }
+    let newline = |out: &mut O, level: usize| pretty_newline(out, st, level);
     let inline_arrays = st.inline_arrays;
     match v {
         Value::Object(m) if !m.is_empty() => {
@@ -889,7 +1005,7 @@ fn write_pretty<O: PrettyOut>(out: &mut O, v: &Value, st: &Style<'_>, level: usi
                 newline(out, level + 1);
                 out.push_str(&serde_json::to_string(k).unwrap_or_default());
                 out.push_str(": ");
-                write_pretty(out, x, st, level + 1);
+                write_pretty_with(out, x, st, level + 1, hook);
             }
             newline(out, level);
             out.push('}');
@@ -912,7 +1028,7 @@ fn write_pretty<O: PrettyOut>(out: &mut O, v: &Value, st: &Style<'_>, level: usi
                     out.push(',');
                 }
                 newline(out, level + 1);
-                write_pretty(out, x, st, level + 1);
+                write_pretty_with(out, x, st, level + 1, hook);
             }
             newline(out, level);
             out.push(']');
@@ -1264,6 +1380,277 @@ pub fn escape_pointer(token: &str) -> String {
     }
 }
 
+// ---------------------------------------------------------------------------
+// Checking and splitting JSON text without building it
+// ---------------------------------------------------------------------------
+
+/// What [`check_json`] found in valid JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// Some object has a key twice ([`find_duplicate_key`] says where).
+    pub duplicate_key: bool,
+}
+
+/// Checks JSON text (comments already blanked) as [`parse_json`] parses it
+/// — the same parser, visited the same way, so the same errors at the same
+/// places — without building the value: nothing is kept but the keys of the
+/// objects being read (to notice a key given twice).
+pub fn check_json(text: &str) -> Result<Checked, TextError> {
+    let mut dup = false;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = check::Any { dup: &mut dup };
+    serde::de::DeserializeSeed::deserialize(seed, &mut de).map_err(|e| json_error(&e, text))?;
+    de.end().map_err(|e| json_error(&e, text))?;
+    Ok(Checked { duplicate_key: dup })
+}
+
+/// The visitors of [`check_json`]: [`serde_json::Value`]'s own, keeping
+/// nothing.
+mod check {
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
+
+    /// serde_json's name for a number read with `arbitrary_precision`.
+    const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+    pub(super) struct Any<'d> {
+        pub(super) dup: &'d mut bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Any<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Any<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any valid JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_string<E>(self, _: String) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_none<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let dup = self.dup;
+            while seq.next_element_seed(Any { dup: &mut *dup })?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let Some(first) = map.next_key::<Key<'de>>()? else {
+                return Ok(());
+            };
+            if first.0 == NUMBER_TOKEN {
+                // As `Value` reads it: the number's digits, as a string.
+                map.next_value::<NumberText>()?;
+                return Ok(());
+            }
+            let dup = self.dup;
+            let mut keys: Vec<Cow<'de, str>> = vec![first.0];
+            let mut set: Option<std::collections::HashSet<Cow<'de, str>>> = None;
+            map.next_value_seed(Any { dup: &mut *dup })?;
+            while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+                if !*dup {
+                    let seen = match &mut set {
+                        Some(s) => !s.insert(k),
+                        None if keys.len() < 16 => {
+                            let seen = keys.contains(&k);
+                            keys.push(k);
+                            seen
+                        }
+                        None => {
+                            let mut s: std::collections::HashSet<_> = keys.drain(..).collect();
+                            let seen = !s.insert(k);
+                            set = Some(s);
+                            seen
+                        }
+                    };
+                    *dup |= seen;
+                }
+                map.next_value_seed(Any { dup: &mut *dup })?;
+            }
+            Ok(())
+        }
+    }
+
+    /// An object key, borrowed from the text when it has no escape.
+    struct Key<'de>(Cow<'de, str>);
+
+    impl<'de> de::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a string key")
+                }
+                fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(s)))
+                }
+                fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(s.to_owned())))
+                }
+                fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(s)))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// serde_json's `NumberFromString`, kept nowhere.
+    struct NumberText;
+
+    impl<'de> de::Deserialize<'de> for NumberText {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = NumberText;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("string containing a number")
+                }
+                fn visit_str<E: de::Error>(self, s: &str) -> Result<NumberText, E> {
+                    s.parse::<serde_json::Number>().map_err(de::Error::custom)?;
+                    Ok(NumberText)
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+}
+
+/// One member of a JSON object in a text: its key (unescaped) and the byte
+/// range of its value.
+pub type RawMember = (String, std::ops::Range<usize>);
+
+/// The members of the object that `range` of `text` holds, in order, each
+/// value as a range of `text`; `None` when the range holds no object.
+/// `text` must be valid JSON (see [`check_json`]): the values are skipped
+/// byte by byte, not parsed.
+pub fn object_members(text: &str, range: std::ops::Range<usize>) -> Option<Vec<RawMember>> {
+    let b = text.as_bytes();
+    let end = range.end.min(b.len());
+    let mut i = skip_ws(b, range.start, end);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    let mut out = Vec::new();
+    loop {
+        i = skip_ws(b, i, end);
+        match b.get(i) {
+            Some(b'}') => return Some(out),
+            Some(b',') => {
+                i += 1;
+                continue;
+            }
+            Some(b'"') => {}
+            _ => return None,
+        }
+        let key_start = i;
+        i = skip_string(b, i, end);
+        let key: String = serde_json::from_str(text.get(key_start..i)?).ok()?;
+        i = skip_ws(b, i, end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, i + 1, end);
+        let stop = skip_value(b, start, end);
+        if stop <= start {
+            return None;
+        }
+        out.push((key, start..stop));
+        i = stop;
+    }
+}
+
+/// The range of `range` without its leading and trailing white space.
+pub fn trim_range(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let b = text.as_bytes();
+    let start = skip_ws(b, range.start, range.end);
+    let mut end = range.end.min(b.len());
+    while end > start && matches!(b[end - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        end -= 1;
+    }
+    start..end
+}
+
+fn skip_ws(b: &[u8], mut i: usize, end: usize) -> usize {
+    while i < end && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// Past the string that starts (with its quote) at `i`.
+fn skip_string(b: &[u8], mut i: usize, end: usize) -> usize {
+    i += 1;
+    while i < end && b[i] != b'"' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    (i + 1).min(end)
+}
+
+/// Past the value that starts at `i`.
+fn skip_value(b: &[u8], mut i: usize, end: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => skip_string(b, i, end),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            while i < end {
+                match b[i] {
+                    b'"' => {
+                        i = skip_string(b, i, end);
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            end
+        }
+        _ => {
+            while i < end && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            i
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1333,6 +1720,14 @@ mod tests {
         assert_eq!((e.line, e.column), (1, 12), "{e}");
         let e = blank_comments("{\n  \"a\": 1 /* open").unwrap_err();
         assert_eq!((e.line, e.column), (2, 10), "{e}");
+        // `//` and `/*` in strings (escaped quotes included) are no
+        // comment; the first one after them is.
+        let src = r#"{"a": "x\" //", "b": "/* y", "c": 1} // end"#;
+        assert!(blank_comments(&src[..src.len() - 7]).unwrap().is_none());
+        assert_eq!(
+            blank_comments(src).unwrap().unwrap(),
+            r#"{"a": "x\" //", "b": "/* y", "c": 1}       "#
+        );
     }
 
     #[test]
