@@ -261,6 +261,22 @@ fn blocking_findings_with(
 /// Builds the files of an export of workflow `workflow` of `doc`. Refuses
 /// with [`ExportError::Secrets`] when a secret is in clear.
 pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Export, ExportError> {
+    check_index(doc, workflow)?;
+    let findings = blocking_findings(doc, workflow, spec.target());
+    if !findings.is_empty() {
+        return Err(ExportError::Secrets(findings));
+    }
+    let mut warnings = Vec::new();
+    let files = build_files(&Source::new(doc, workflow), spec, &mut warnings, None)?;
+    Ok(Export {
+        target: spec.target(),
+        files,
+        warnings,
+    })
+}
+
+/// Refuses a workflow index the document does not have.
+fn check_index(doc: &Document, workflow: usize) -> Result<(), ExportError> {
     if workflow >= doc.workflows.len() {
         return Err(ExportError::Invalid(format!(
             "no workflow {} in the file (it holds {})",
@@ -268,16 +284,21 @@ pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Expo
             doc.workflows.len()
         )));
     }
-    let findings = blocking_findings(doc, workflow, spec.target());
-    if !findings.is_empty() {
-        return Err(ExportError::Secrets(findings));
-    }
-    let source = Source::new(doc, workflow);
-    let mut warnings = Vec::new();
-    let files = match spec {
+    Ok(())
+}
+
+/// The files of an export of `source` (its secrets already checked);
+/// `lazy`: what the top-level actions of a lazily held workflow gave.
+fn build_files(
+    source: &Source,
+    spec: &ExportSpec,
+    warnings: &mut Vec<String>,
+    lazy: Option<&stream::ActionFacts>,
+) -> Result<Vec<ExportFile>, ExportError> {
+    Ok(match spec {
         ExportSpec::Definition => {
             let mut def = source.definition.as_ref().clone();
-            source.warn_left_out(Target::Definition, &mut warnings);
+            source.warn_left_out(Target::Definition, warnings);
             strip_literal_secure_defaults(&mut def);
             let name = file_stem_name(&source.name, "workflow");
             vec![ExportFile {
@@ -285,16 +306,11 @@ pub fn export(doc: &Document, workflow: usize, spec: &ExportSpec) -> Result<Expo
                 value: def,
             }]
         }
-        ExportSpec::Arm(opts) => arm::build(&source, opts, &mut warnings, None)?,
+        ExportSpec::Arm(opts) => arm::build(source, opts, warnings, lazy)?,
         ExportSpec::Standard(opts) => {
-            source.warn_left_out(Target::Standard, &mut warnings);
-            standard::build(&source, opts, &mut warnings, None)?
+            source.warn_left_out(Target::Standard, warnings);
+            standard::build(source, opts, warnings, lazy)?
         }
-    };
-    Ok(Export {
-        target: spec.target(),
-        files,
-        warnings,
     })
 }
 

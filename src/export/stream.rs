@@ -16,16 +16,16 @@
 //! (`tests/export_stream.rs` compares them).
 
 use super::{
-    arm, blocking_findings_with, file_stem_name, finish_import, import_file, scan, standard,
-    strip_literal_secure_defaults, write_report_with, Export, ExportError, ExportFile, ExportSpec,
-    ImportOptions, ImportedDocument, Source, Target, Written,
+    arm, blocking_findings_with, build_files, check_index, finish_import, import_file, scan,
+    standard, write_report_with, Export, ExportError, ExportSpec, ImportOptions, ImportedDocument,
+    Source, Target, Written,
 };
 use crate::workflow::lazy::{LazyDocument, Loaded};
 use crate::workflow::text::StreamedObject;
 use crate::workflow::{arm_escape, Container, Document};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What the top-level actions of a lazily held workflow contribute to an
 /// export, gathered in one reading of them.
@@ -146,13 +146,7 @@ pub fn export_lazy<'a>(
     spec: &ExportSpec,
 ) -> Result<LazyExport<'a>, ExportError> {
     let doc = &lazy.doc;
-    if workflow >= doc.workflows.len() {
-        return Err(ExportError::Invalid(format!(
-            "no workflow {} in the file (it holds {})",
-            workflow + 1,
-            doc.workflows.len()
-        )));
-    }
+    check_index(doc, workflow)?;
     let arm_source = matches!(doc.container, Container::Arm | Container::Resource);
     let mut facts = ActionFacts::default();
     for (k, (name, _)) in lazy.actions().iter().enumerate() {
@@ -170,25 +164,13 @@ pub fn export_lazy<'a>(
     if !findings.is_empty() {
         return Err(ExportError::Secrets(findings));
     }
-    let source = Source::new(doc, workflow);
     let mut warnings = Vec::new();
-    let files = match spec {
-        ExportSpec::Definition => {
-            let mut def = source.definition.as_ref().clone();
-            source.warn_left_out(Target::Definition, &mut warnings);
-            strip_literal_secure_defaults(&mut def);
-            let name = file_stem_name(&source.name, "workflow");
-            vec![ExportFile {
-                path: PathBuf::from(format!("{name}.json")),
-                value: def,
-            }]
-        }
-        ExportSpec::Arm(opts) => arm::build(&source, opts, &mut warnings, Some(&facts))?,
-        ExportSpec::Standard(opts) => {
-            source.warn_left_out(Target::Standard, &mut warnings);
-            standard::build(&source, opts, &mut warnings, Some(&facts))?
-        }
-    };
+    let files = build_files(
+        &Source::new(doc, workflow),
+        spec,
+        &mut warnings,
+        Some(&facts),
+    )?;
     Ok(LazyExport {
         export: Export {
             target,
