@@ -233,12 +233,10 @@ fn expression_failures_are_bad_request_invalid_template() {
     );
     let (ecode, message) = error.unwrap();
     assert_eq!(ecode, "InvalidTemplate");
-    assert!(
-        message.starts_with("Unable to process template language expressions in action 'Bad' inputs at line '0' and column '0': '"),
-        "{message}"
+    assert_eq!(
+        message,
+        "Unable to process template language expressions in action 'Bad' inputs at line '0' and column '0': 'Attempt to divide an integral or decimal value by zero in function 'div'.'."
     );
-    assert!(message.ends_with("'."), "{message}");
-    assert!(message.contains("div"), "{message}");
     // No inputs or outputs in actions('Bad').
     let p = rec(&r, "Probe").outputs;
     assert_eq!(p["code"], "BadRequest");

@@ -486,10 +486,17 @@ impl<'c> Evaluator<'c> {
             .or_else(|| super::datetime::call(&c.key, &owned, self.now));
         match answer {
             Some(Ok(v)) => Ok(Cow::Owned(v)),
-            Some(Err(message)) => Err(ExprError::new(
-                format!("`{}`: {message}", info.map_or(c.name.as_str(), |i| i.name)),
-                span,
-            )),
+            Some(Err(message)) => {
+                // The runtime's messages name their function; others get
+                // it in front, so every error says which call failed.
+                let name = info.map_or(c.name.as_str(), |i| i.name);
+                let message = if message.contains(&format!("'{name}'")) {
+                    message
+                } else {
+                    format!("`{name}`: {message}")
+                };
+                Err(ExprError::new(message, span))
+            }
             None => Err(match info {
                 Some(i) => ExprError::new(
                     format!(

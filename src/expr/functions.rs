@@ -744,7 +744,12 @@ impl Call<'_> {
         let a = self.number(0)?;
         let b = self.number(1)?;
         if matches!(op, Op::Div | Op::Mod) && b.is_zero() {
-            return Err(self.error("cannot divide by zero: the divisor is 0."));
+            // The runtime's words (.NET's DivideByZeroException, with the
+            // function named), as run records show them.
+            return Err(format!(
+                "Attempt to divide an integral or decimal value by zero in function '{}'.",
+                self.name
+            ));
         }
         // The checked operation of integers and decimals alike.
         macro_rules! checked {
