@@ -455,3 +455,30 @@ fn the_text_report_shows_codes_and_skip_reasons() {
         "{text}"
     );
 }
+
+#[test]
+fn a_run_failed_by_an_action_reports_the_generic_action_failed() {
+    // The failed action keeps its own error; the run says what Azure's
+    // run says, whatever the cause.
+    let r = go(json!({
+        "Bad": compose(json!("@div(1, 0)"), json!({})),
+    }));
+    assert_eq!(r.status, Status::Failed);
+    let e = r.error.as_ref().expect("a run error");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("ActionFailed", ACTION_FAILED)
+    );
+    let (_, _, own) = outcome(&r, "Bad");
+    assert_eq!(own.unwrap().0, "InvalidTemplate");
+    // A Terminate's own code and message replace it.
+    let r = go(json!({
+        "Stop": {"type": "Terminate", "runAfter": {},
+                 "inputs": {"runStatus": "Failed", "runError": {"code": "Nope", "message": "stopped on purpose"}}},
+    }));
+    let e = r.error.as_ref().expect("a run error");
+    assert_eq!(
+        (e.code.as_str(), e.message.as_str()),
+        ("Nope", "stopped on purpose")
+    );
+}

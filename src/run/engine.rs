@@ -812,15 +812,12 @@ impl<'d> Engine<'d> {
         };
         let statuses = self.run_block(actions, &root);
         let (mut status, failed) = block_status(actions, &statuses);
-        let mut error = failed.and_then(|n| {
-            let recs = lock(&self.records);
-            recs.1
-                .get(&n)
-                .and_then(|r| r.error.clone())
-                .or(Some(RunError {
-                    code: "ActionFailed".into(),
-                    message: "An action failed. No dependent actions succeeded.".into(),
-                }))
+        // A run failed by its actions reports Azure's generic error, as
+        // real runs do (the failed action's own error is on its record);
+        // a Terminate's code and message replace it below.
+        let mut error = failed.map(|_| RunError {
+            code: "ActionFailed".into(),
+            message: "An action failed. No dependent actions succeeded.".into(),
         });
         match lock(&self.stop).clone() {
             Some(Stop::Terminated(s, e)) => {
