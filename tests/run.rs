@@ -316,6 +316,48 @@ fn until_stops_on_its_condition_and_on_its_count() {
 }
 
 #[test]
+fn a_failed_iteration_does_not_stop_an_until_its_last_iteration_decides() {
+    // Iteration 0 divides by zero (n is 0 before the increment runs after
+    // it), then n grows and the later iterations succeed: the loop goes
+    // on and ends Succeeded.
+    let d = doc(json!({
+        "N": init("n", "integer", json!(0), json!({})),
+        "Retry": {"type": "Until", "expression": "@greaterOrEquals(variables('n'), 3)", "limit": {"count": 10},
+               "runAfter": {"N": ["Succeeded"]},
+               "actions": {
+                   "Divide": compose(json!("@div(10, variables('n'))"), json!({})),
+                   "Inc": {"type": "IncrementVariable", "runAfter": {"Divide": ["Succeeded", "Failed"]}, "inputs": {"name": "n", "value": 1}},
+                   "Check": compose(json!("@div(10, sub(variables('n'), 1))"), json!({"Inc": ["Succeeded"]}))
+               }},
+    }));
+    let r = go(&d);
+    let reps: Vec<Status> = r
+        .action("Divide")
+        .unwrap()
+        .repetitions
+        .iter()
+        .map(|x| x.status)
+        .collect();
+    assert_eq!(
+        reps,
+        vec![Status::Failed, Status::Succeeded, Status::Succeeded],
+        "the loop went on after the failed iteration"
+    );
+    assert_eq!(status(&r, "Retry"), Status::Succeeded, "{:?}", r.error);
+    assert_eq!(r.status, Status::Succeeded);
+
+    // The last iteration fails: the loop is Failed.
+    let d = doc(json!({
+        "Always": {"type": "Until", "expression": "@equals(1, 1)", "limit": {"count": 3},
+               "runAfter": {},
+               "actions": {"Bad": compose(json!("@div(1, 0)"), json!({}))}},
+    }));
+    let r = go(&d);
+    assert_eq!(status(&r, "Always"), Status::Failed);
+    assert_eq!(r.status, Status::Failed);
+}
+
+#[test]
 fn until_stops_at_its_timeout() {
     let d = doc(json!({
         "Forever": {"type": "Until", "expression": "@equals(1, 2)", "limit": {"count": 5000, "timeout": "PT100S"},

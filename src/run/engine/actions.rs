@@ -484,6 +484,11 @@ fn until(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
     let expr = action.get("expression").cloned().unwrap_or(Value::Null);
     let mut i = 0u64;
     let mut why = "condition";
+    // Microsoft Learn ("Add loops…", Until): an action failing in an
+    // iteration other than the last does not stop the loop, the next
+    // iteration runs; the loop is Failed when an action failed in its last
+    // iteration.
+    let mut last_failed = false;
     loop {
         if e.check_stop() {
             break;
@@ -498,9 +503,7 @@ fn until(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         if e.terminated() {
             return Done::terminated(json!({"iterations": i}));
         }
-        if let (Status::Failed, _) = block_status(inner, &statuses) {
-            return failed_scope(json!({"iterations": i}));
-        }
+        last_failed = matches!(block_status(inner, &statuses), (Status::Failed, _));
         let bad = match condition(e, &expr, frame) {
             Ok(true) => break,
             Ok(false) => None,
@@ -520,7 +523,11 @@ fn until(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
             break;
         }
     }
-    Done::ok(json!({"iterations": i, "stoppedBy": why}), Value::Null)
+    let inputs = json!({"iterations": i, "stoppedBy": why});
+    if last_failed {
+        return failed_scope(inputs);
+    }
+    Done::ok(inputs, Value::Null)
 }
 
 fn var_name(inputs: &Value) -> Result<String, String> {
