@@ -535,7 +535,7 @@ fn cmd_fmt(
 }
 
 fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> CmdResult {
-    use lapis::export::{self as ex, ExportError, ExportSpec, Target};
+    use lapis::export::{self as ex, ExportSpec, Target};
     let target = match args.to {
         ExportTarget::Definition => Target::Definition,
         ExportTarget::Arm => Target::Arm,
@@ -586,46 +586,31 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
     // Standard workflow is held lazily: its top-level actions stay text,
     // read one at a time, and a large workflow is exported in a few times
     // its size. Anything else is loaded whole.
-    let (whole, lazy) = if args.fix {
-        (Some(ex::import_document(&args.file, &options)?), None)
+    let mut held = if args.fix {
+        ex::ImportedLazy::Whole(ex::import_document(&args.file, &options)?)
     } else {
-        match ex::import_lazy(&args.file, &options)? {
-            ex::ImportedLazy::Whole(imported) => (Some(imported), None),
-            ex::ImportedLazy::Lazy {
-                lazy,
-                workflow,
-                warnings,
-            } => (None, Some((lazy, workflow, warnings))),
-        }
+        ex::import_lazy(&args.file, &options)?
     };
-    let (mut doc, i) = match whole {
-        Some(imported) => {
-            for w in &imported.warnings {
-                let _ = writeln!(err, "warning: {w}");
-            }
-            (Some(imported.document), imported.workflow)
-        }
-        None => (None, 0),
+    let warnings = match &held {
+        ex::ImportedLazy::Whole(imported) => &imported.warnings,
+        ex::ImportedLazy::Lazy { warnings, .. } => warnings,
     };
-    let lazy = lazy.map(|(lazy, workflow, warnings)| {
-        for w in &warnings {
-            let _ = writeln!(err, "warning: {w}");
-        }
-        (lazy, workflow)
-    });
-    if let Some(doc) = &mut doc {
+    for w in warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    if let ex::ImportedLazy::Whole(imported) = &mut held {
         // Never saved here: the copy of the file's text kept for a
         // format-preserving save is let go (a large file is then held once).
-        doc.base = None;
-    }
-    if let (true, Some(doc)) = (args.fix, &mut doc) {
-        let fixed = ex::scan::fix_all(doc, i, target)?;
-        for (f, name) in &fixed {
-            let _ = writeln!(
-                out,
-                "fixed: {} ({}) now reads secure parameter `{name}`; its value is not kept: supply it at deployment",
-                f.field, f.pointer
-            );
+        imported.document.base = None;
+        if args.fix {
+            let fixed = ex::scan::fix_all(&mut imported.document, imported.workflow, target)?;
+            for (f, name) in &fixed {
+                let _ = writeln!(
+                    out,
+                    "fixed: {} ({}) now reads secure parameter `{name}`; its value is not kept: supply it at deployment",
+                    f.field, f.pointer
+                );
+            }
         }
     }
     let spec = match target {
@@ -673,18 +658,48 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
             workflow_name: args.name.clone(),
         }),
     };
-    enum Built<'a> {
-        Whole(ex::Export),
-        Lazy(ex::LazyExport<'a>),
-    }
-    let exported = match (doc, &lazy) {
-        (_, Some((lazy, workflow))) => ex::export_lazy(lazy, *workflow, &spec).map(Built::Lazy),
-        (Some(doc), None) => ex::export_owned(doc, i, &spec).map(Built::Whole),
-        (None, None) => return Err("nothing to export".into()),
+    let report = |written: std::io::Result<ex::Written>, out: &mut dyn Write| -> CmdResult {
+        let written = written.map_err(|e| format!("{}: {e}", args.output.display()))?;
+        for p in written.paths {
+            let _ = writeln!(out, "wrote {} ({target_name})", p.display());
+        }
+        for n in written.notes {
+            let _ = writeln!(out, "note: {n}");
+        }
+        Ok(0)
     };
-    let export = match exported {
-        Ok(e) => e,
-        Err(ExportError::Secrets(findings)) => {
+    match held {
+        ex::ImportedLazy::Whole(imported) => {
+            let export = match ex::export_owned(imported.document, imported.workflow, &spec) {
+                Ok(e) => e,
+                Err(e) => return export_refused(e, err),
+            };
+            export_warnings(&export.warnings, err);
+            report(ex::write_report(&export, &args.output), out)
+        }
+        ex::ImportedLazy::Lazy { lazy, workflow, .. } => {
+            let export = match ex::export_lazy(&lazy, workflow, &spec) {
+                Ok(e) => e,
+                Err(e) => return export_refused(e, err),
+            };
+            export_warnings(&export.export.warnings, err);
+            report(ex::write_lazy(&export, &args.output), out)
+        }
+    }
+}
+
+/// Prints the warnings of an export.
+fn export_warnings(warnings: &[String], err: &mut dyn Write) {
+    for w in warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+}
+
+/// An export that was refused: secrets in clear are listed (exit 1,
+/// nothing written); any other refusal is an error.
+fn export_refused(e: lapis::export::ExportError, err: &mut dyn Write) -> CmdResult {
+    match e {
+        lapis::export::ExportError::Secrets(findings) => {
             for f in &findings {
                 let _ = writeln!(err, "error: {}", f.describe());
             }
@@ -693,29 +708,10 @@ fn cmd_export(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -> Cm
                 "error: {} secret(s) in clear; nothing was written (move them to secure parameters, or rerun with --fix)",
                 findings.len()
             );
-            return Ok(1);
+            Ok(1)
         }
-        Err(e) => return Err(e.to_string()),
-    };
-    let warnings = match &export {
-        Built::Whole(whole) => &whole.warnings,
-        Built::Lazy(lazy) => &lazy.export.warnings,
-    };
-    for w in warnings {
-        let _ = writeln!(err, "warning: {w}");
+        e => Err(e.to_string()),
     }
-    let written = match &export {
-        Built::Whole(whole) => ex::write_report(whole, &args.output),
-        Built::Lazy(lazy) => ex::write_lazy(lazy, &args.output),
-    }
-    .map_err(|e| format!("{}: {e}", args.output.display()))?;
-    for p in written.paths {
-        let _ = writeln!(out, "wrote {} ({target_name})", p.display());
-    }
-    for n in written.notes {
-        let _ = writeln!(out, "note: {n}");
-    }
-    Ok(0)
 }
 
 fn cmd_graph(

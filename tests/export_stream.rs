@@ -415,6 +415,7 @@ fn lazy_export_of_generated_hostile_inputs_is_the_whole_export() {
     let mut secret = rich_definition();
     secret["actions"]["Basic"]["inputs"]["authentication"]["password"] = json!("hunter2-literal");
     secret["actions"]["Scope"]["actions"]["Key"] = json!({"type": "Http", "inputs": {"method": "GET", "uri": "https://x?sig=abcdefabcdefabcdefabcdef0123456789", "headers": {"x-api-key": "0123456789abcdef0123456789abcdef"}}, "runAfter": {}});
+    // A made-up token: {"alg":"HS256"}.{"sub":"1"}, signed "signaturesignature".
     secret["triggers"]["When"]["inputs"]["headers"] = json!({"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl"});
     cases.push(write(d, "secrets.json", &pretty(&secret)));
     let mut used = rich_definition();

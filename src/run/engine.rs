@@ -377,42 +377,45 @@ impl Done {
         }
     }
 
+    /// The same outcome with Azure's `code` beside its status.
+    pub(crate) fn with_code(mut self, code: impl Into<String>) -> Done {
+        self.code = Some(code.into());
+        self
+    }
+
     /// An expression in the action's inputs failed: Azure's `BadRequest`
     /// with an `InvalidTemplate` error. The line and column Azure gives are
     /// positions in the deployed definition; recent runs say line '0' and
     /// column '0', and so does Lapis.
     pub(crate) fn bad_inputs(name: &str, message: &str) -> Done {
-        let mut d = Done::failed(
+        Done::failed(
             Value::Null,
             "InvalidTemplate",
             format!(
                 "Unable to process template language expressions in action '{name}' inputs at line '0' and column '0': '{message}'."
             ),
-        );
-        d.code = Some("BadRequest".into());
-        d
+        )
+        .with_code("BadRequest")
     }
 
     /// An expression of the action itself (an If's or Until's condition, a
     /// Switch's or Foreach's expression) failed.
     pub(crate) fn bad_expression(name: &str, message: &str) -> Done {
-        let mut d = Done::failed(
+        Done::failed(
             Value::Null,
             "InvalidTemplate",
             format!(
                 "Unable to process template language expressions for action '{name}' at line '0' and column '0': '{message}'."
             ),
-        );
-        d.code = Some("BadRequest".into());
-        d
+        )
+        .with_code("BadRequest")
     }
 
     /// A control action stopped by a Terminate inside it (or beside it):
     /// Cancelled, code `Terminated`, no error.
     pub(crate) fn terminated(inputs: Value) -> Done {
-        let mut d = Done::ok(inputs, Value::Null);
+        let mut d = Done::ok(inputs, Value::Null).with_code("Terminated");
         d.status = Status::Cancelled;
-        d.code = Some("Terminated".into());
         d
     }
 }

@@ -52,15 +52,7 @@ pub struct LazyDocument {
 impl LazyDocument {
     /// Reads a workflow file as [`Document::load`] does (the same errors).
     pub fn load(path: &Path) -> Result<Loaded, LoadError> {
-        let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
-            path: path.to_owned(),
-            error,
-        })?;
-        let source = text::read_source_owned(bytes).map_err(|error| LoadError::Text {
-            path: Some(path.to_owned()),
-            error,
-        })?;
-        LazyDocument::from_source(source, Some(path))
+        LazyDocument::from_source(super::read_file_source(path)?, Some(path))
     }
 
     /// [`Document::from_source`] of a decoded file, lazily when it can be.

@@ -182,20 +182,24 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// Reads a workflow file and decodes it (encoding, comments, format), as
+/// every loader does. The bytes become the text without a copy (a large
+/// file would otherwise be in memory twice while it is parsed).
+pub(crate) fn read_file_source(path: &Path) -> Result<text::Source, LoadError> {
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
+        path: path.to_owned(),
+        error,
+    })?;
+    text::read_source_owned(bytes).map_err(|error| LoadError::Text {
+        path: Some(path.to_owned()),
+        error,
+    })
+}
+
 impl Document {
     /// Reads and parses a workflow file.
     pub fn load(path: &Path) -> Result<Document, LoadError> {
-        let bytes = std::fs::read(path).map_err(|error| LoadError::Io {
-            path: path.to_owned(),
-            error,
-        })?;
-        // The bytes become the text without a copy (a large file would
-        // otherwise be in memory twice while it is parsed).
-        let source = text::read_source_owned(bytes).map_err(|error| LoadError::Text {
-            path: Some(path.to_owned()),
-            error,
-        })?;
-        Document::from_source(&source, Some(path))
+        Document::from_source(&read_file_source(path)?, Some(path))
     }
 
     /// Parses the bytes of a workflow file.

@@ -9,6 +9,7 @@
 //! variables declared), so validation stays linear in the workflow's size.
 
 use crate::graph::validate::{Severity, Sink};
+use crate::workflow::manifest::WEEK_DAYS;
 use crate::workflow::model::{is_arm_expression, is_wdl_expression, ActionType, ParamType};
 use crate::workflow::text::escape_pointer;
 use crate::workflow::tree::{Node, NodeId, Role};
@@ -551,22 +552,13 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
                 ),
             );
         }
-        const DAYS: [&str; 7] = [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ];
         for (ip, x) in schedule_items(&kp, v) {
             if is_expr(x) {
                 continue;
             }
             let ok = x
                 .as_str()
-                .is_some_and(|d| DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())));
+                .is_some_and(|d| WEEK_DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())));
             if !ok {
                 s.error(
                     "recurrence-schedule",
@@ -594,15 +586,6 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
         }
     }
     if let Some(Value::Array(occ)) = sch.get("monthlyOccurrences") {
-        const DAYS: [&str; 7] = [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ];
         let op = ptr(p, "monthlyOccurrences");
         for (k, item) in occ.iter().enumerate() {
             let Value::Object(m) = item else { continue };
@@ -614,7 +597,7 @@ fn schedule(s: &mut Sink<'_>, n: &Node, sch: &Obj, p: &str, freq: Option<&str>) 
                 .find_map(|key| m.get(key).map(|v| (key, v)));
             match day {
                 Some((_, v)) if is_expr(v) => {}
-                Some((_, Value::String(d))) if DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())) => {}
+                Some((_, Value::String(d))) if WEEK_DAYS.iter().any(|k| k.eq_ignore_ascii_case(d.trim())) => {}
                 Some((key, v)) => s.error(
                     "recurrence-schedule",
                     n.id,

@@ -100,13 +100,20 @@ fn get<'a>(v: &'a Value, k: &str) -> Option<&'a Value> {
 /// A control action that failed because an action inside it failed
 /// (Azure names no action in the message).
 fn failed_scope(inputs: Value) -> Done {
-    let mut d = Done::failed(
+    Done::failed(
         inputs,
         "ActionFailed",
         "An action failed. No dependent actions succeeded.",
-    );
-    d.code = Some("ActionFailed".into());
-    d
+    )
+    .with_code("ActionFailed")
+}
+
+/// A control action's expression as its error messages quote it.
+fn expression_text(expr: &Value) -> String {
+    match expr {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
 }
 
 /// The outcome of a control action whose block ran: Cancelled when a
@@ -148,20 +155,16 @@ fn failed_before(e: &Engine, name: &str, action: &Value, frame: &Frame, d: Done)
 
 /// A control action's own expression gave a value of the wrong type.
 fn wrong_type(name: &str, expr: &Value, got: &Value, expected: &str) -> Done {
-    let text = match expr {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
-    let mut d = Done::failed(
+    let text = expression_text(expr);
+    Done::failed(
         Value::Null,
         "ExpressionEvaluationFailed",
         format!(
             "The execution of template action '{name}' failed: The result of the evaluation of 'scope' action expression '{text}' is not valid. It is of type '{}' but is expected to be a value of type '{expected}'.",
             type_name(got)
         ),
-    );
-    d.code = Some("ExpressionEvaluationFailed".into());
-    d
+    )
+    .with_code("ExpressionEvaluationFailed")
 }
 
 fn scope(e: &Engine, action: &Value, frame: &Frame) -> Done {
@@ -327,14 +330,14 @@ fn switch(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         others.push(default);
         for b in others {
             for (n, a) in b {
-                let mut d = Done::failed(
+                let d = Done::failed(
                     Value::Null,
                     "ActionConditionFailed",
                     format!(
                         "The execution of template action '{n}' failed: an unexpected exception encountered when evaluating branching condition. 'Template language function 'strongEquals' expects parameters of same type, but found '{vtype},{ctype}' distinct types.'"
                     ),
-                );
-                d.code = Some("InternalServerError".into());
+                )
+                .with_code("InternalServerError");
                 e.record(n, a, frame, &d, None);
                 e.skip_children(
                     a,
@@ -388,11 +391,8 @@ fn foreach(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
         Ok(Value::Array(a)) => a,
         // As Azure: anything but an array, null included, fails the loop.
         Ok(other) => {
-            let expr = match source {
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            };
-            let mut d = Done::failed(
+            let expr = expression_text(source);
+            let d = Done::failed(
                 Value::Null,
                 "ExpressionEvaluationFailed",
                 format!(
@@ -401,8 +401,8 @@ fn foreach(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
                      must be a valid array.",
                     type_name(&other)
                 ),
-            );
-            d.code = Some("ExpressionEvaluationFailed".into());
+            )
+            .with_code("ExpressionEvaluationFailed");
             return failed_before(e, name, action, frame, d);
         }
         Err(m) => {
@@ -1148,8 +1148,7 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
             // As Azure: the code names the status; a failed answer has no
             // `error` (its outputs say it all); Lapis's diagnosis goes
             // beside it.
-            let mut d = Done::ok(inputs, outputs);
-            d.code = Some(http_status_name(r.status));
+            let mut d = Done::ok(inputs, outputs).with_code(http_status_name(r.status));
             if r.status >= 400 {
                 d.status = Status::Failed;
                 d.diagnosis = Some(match &diag {
@@ -1178,8 +1177,7 @@ fn http(e: &Engine, name: &str, action: &Value, frame: &Frame) -> Done {
                 Failure::Protocol(m) => ("BadGateway", format!("the connection broke: {m}")),
                 Failure::Cancelled => ("Cancelled", "the call was cancelled".to_owned()),
             };
-            let mut d = Done::failed(inputs, code, format!("{what}."));
-            d.code = Some(code.to_owned());
+            let mut d = Done::failed(inputs, code, format!("{what}.")).with_code(code);
             d.diagnosis = diag;
             if matches!(f, Failure::Timeout(_)) {
                 d.status = Status::TimedOut;
