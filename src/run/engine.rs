@@ -33,6 +33,7 @@ use crate::run::model::{
     ActionRun, Mock, Repetition, Run, RunError, RunResponse, Status, TriggerRequest, HIDDEN,
 };
 use crate::secrets::{Redactor, SecretStore};
+use crate::workflow::model::ActionType;
 use crate::workflow::Document;
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
@@ -488,30 +489,18 @@ fn skipped_record(name: &str, why: Why) -> (String, Option<RunError>) {
     }
 }
 
-/// Control actions (their children run inside them).
-const CONTROL: [&str; 5] = ["if", "switch", "foreach", "until", "scope"];
-
-/// Actions whose code is `NotSpecified` when they succeed (besides
-/// control actions).
-const NOT_SPECIFIED: [&str; 7] = [
-    "initializevariable",
-    "setvariable",
-    "incrementvariable",
-    "decrementvariable",
-    "appendtoarrayvariable",
-    "appendtostringvariable",
-    "terminate",
-];
-
 /// The code of a finished action: the one it set, else from its type and
 /// status.
-fn derive_code(kind: &str, done: &Done) -> Option<String> {
+/// Control actions, variable actions and Terminate succeed with
+/// `NotSpecified`; variable actions and Terminate fail with `BadRequest`.
+fn derive_code(kind: &ActionType, done: &Done) -> Option<String> {
     if let Some(c) = &done.code {
         return Some(c.clone());
     }
+    let not_specified = kind.is_variable() || *kind == ActionType::Terminate;
     match done.status {
         Status::Succeeded => Some(
-            if CONTROL.contains(&kind) || NOT_SPECIFIED.contains(&kind) {
+            if kind.is_control() || not_specified {
                 "NotSpecified"
             } else {
                 "OK"
@@ -521,7 +510,7 @@ fn derive_code(kind: &str, done: &Done) -> Option<String> {
         Status::Skipped => Some("ActionSkipped".into()),
         Status::Waiting | Status::Running => None,
         _ => done.error.as_ref().map(|e| {
-            if e.code == "InvalidTemplate" || NOT_SPECIFIED.contains(&kind) {
+            if e.code == "InvalidTemplate" || not_specified {
                 "BadRequest".into()
             } else {
                 e.code.clone()
@@ -1353,11 +1342,7 @@ impl<'d> Engine<'d> {
         if !done.outputs.is_null() {
             result["outputs"] = done.outputs.clone();
         }
-        let kind = action
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let kind = ActionType::parse(action.get("type").and_then(Value::as_str).unwrap_or(""));
         let code = derive_code(&kind, done);
         // `actions()` and `result()` leave out a code of NotSpecified.
         if let Some(c) = code.as_ref().filter(|c| *c != "NotSpecified") {
