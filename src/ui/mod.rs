@@ -1365,7 +1365,8 @@ impl LapisApp {
             ui.horizontal(|ui| {
                 let d = self.session.current();
                 let (e, w) = crate::graph::validate::counts(&d.problems);
-                ui.label(format!("{} actions", d.graph.action_count()));
+                let n = d.graph.action_count();
+                ui.label(format!("{n} action{}", if n == 1 { "" } else { "s" }));
                 ui.separator();
                 let colour = if e > 0 {
                     self.theme.error

@@ -234,7 +234,8 @@ impl TestsPanel {
         };
         self.running = Some((Instant::now(), 0, total));
         self.frames_while_running = 0;
-        self.message = "Running…".into();
+        // The spinner and its counter say it runs.
+        self.message.clear();
         self.cancel = Arc::default();
         let cancel = Arc::clone(&self.cancel);
         let doc = doc.clone();
@@ -304,8 +305,12 @@ impl TestsPanel {
                     let t = self.totals();
                     self.message = if self.cancel.load(Ordering::Relaxed) {
                         format!(
-                            "Cancelled after {}: {done} of {total} ended",
-                            fmt_ms(took.as_millis() as i64)
+                            "Cancelled after {}: {} passed, {} failed, {} errors (cancelled included), {} not started",
+                            fmt_ms(took.as_millis() as i64),
+                            t.0,
+                            t.1,
+                            t.2,
+                            total.saturating_sub(done)
                         )
                     } else {
                         format!(
